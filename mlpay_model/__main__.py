@@ -1,0 +1,5 @@
+import sys
+
+from mlpay_model.cli import main
+
+sys.exit(main())

@@ -1,0 +1,54 @@
+"""Errors a user can cause. The CLI prints them as one line and exits with code 2.
+
+Every message names what was wrong (field, value, file, row) and what would be accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from difflib import get_close_matches
+
+
+class MlpayError(Exception):
+    """Base class for every error caused by user input, configuration or data files."""
+
+
+class DataError(MlpayError):
+    """A data file is missing, unreadable, in the wrong format or lacks required columns."""
+
+
+class ConfigError(MlpayError):
+    """A configuration or mapping file is invalid."""
+
+
+class ModelNotFoundError(MlpayError):
+    """A model name that is neither shipped nor a directory with a manifest."""
+
+
+class ArtifactError(MlpayError):
+    """A model artifact fails its integrity checks (hashes, schema version, missing file)."""
+
+
+class InvalidInputError(MlpayError, ValueError):
+    """A prediction input is invalid; a ValueError so callers can catch it the usual way.
+
+    Attributes name the offending field and value, and the closest valid values if any.
+    """
+
+    def __init__(self, field: str, value: object, reason: str, suggestions: Iterable[str] = ()):
+        self.field = field
+        self.value = value
+        self.reason = reason
+        self.suggestions = tuple(suggestions)
+        message = f"{field}={value!r}: {reason}"
+        if self.suggestions:
+            message += f" (did you mean: {', '.join(self.suggestions)}?)"
+        super().__init__(message)
+
+
+def closest(value: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """The candidates closest to `value`, for 'did you mean' hints."""
+    pool = list(candidates)
+    lowered = {c.lower(): c for c in pool}
+    hits = get_close_matches(value.lower(), list(lowered), n=n, cutoff=0.6)
+    return [lowered[h] for h in hits]

@@ -1,0 +1,24 @@
+"""Taxonomies: what sources and users write, mapped to canonical values of `mlpay_model.schema`.
+
+One module per factor. Rules live in data files beside the modules (YAML/CSV), not in code.
+Every function accepts None/NaN and returns the 'missing' value for it; none of them raises on
+unknown text (unknowns map to `other`/None and are counted by reports). Functions are cached:
+they are called once per distinct raw value.
+"""
+
+from mlpay_model.taxonomy.countries import country_code
+from mlpay_model.taxonomy.education import education_level
+from mlpay_model.taxonomy.experience import experience_years
+from mlpay_model.taxonomy.roles import role_family
+from mlpay_model.taxonomy.seniority import seniority_level
+from mlpay_model.taxonomy.skills import canonical_skill, canonical_skills
+
+__all__ = [
+    "canonical_skill",
+    "canonical_skills",
+    "country_code",
+    "education_level",
+    "experience_years",
+    "role_family",
+    "seniority_level",
+]

@@ -1,0 +1,42 @@
+"""Shared fixtures. Tests that need the real data use `data_dir` / `data_file`.
+
+Without MLPAY_DATA_DIR they skip with a reason that says how to get the data; with
+MLPAY_REQUIRE_DATA=1 (as in CI) they fail instead, so a missing data set is never a green run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+def _missing_data(reason: str) -> None:
+    if os.environ.get("MLPAY_REQUIRE_DATA") == "1":
+        pytest.fail(f"MLPAY_REQUIRE_DATA=1 but {reason}")
+    pytest.skip(f"{reason}: set MLPAY_DATA_DIR to the real data folder (e.g. ../shared/data)")
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    value = os.environ.get("MLPAY_DATA_DIR")
+    if not value:
+        _missing_data("MLPAY_DATA_DIR is not set")
+    path = Path(value).expanduser()  # type: ignore[arg-type]
+    if not path.is_dir():
+        _missing_data(f"MLPAY_DATA_DIR={value} is not a folder")
+    return path
+
+
+@pytest.fixture(scope="session")
+def data_file(data_dir: Path):
+    """A function: data_file("aijobs/salaries.csv") -> Path, failing/skipping if absent."""
+
+    def find(relative: str) -> Path:
+        path = data_dir / relative
+        if not path.is_file():
+            _missing_data(f"{path} is missing")
+        return path
+
+    return find

@@ -1,0 +1,222 @@
+"""Feature encoding: canonical profiles to the numeric matrix the LightGBM models read.
+
+The same `FeatureSpec` encodes at training time and at prediction time, so the two can never
+drift apart. The spec is learned from training rows (`FeatureSpec.fit`), saved as JSON in the
+model manifest (`to_dict` / `from_dict`), and applied to a frame (`encode_frame`) or to one
+profile (`encode_record`, the fast path used by `predict_salary`).
+
+Kinds of feature:
+    categorical  role, country, employment_type, source: a code per value seen at least
+                 `min_count` times in training; rarer or unseen values share the code of
+                 OTHER_CATEGORY; missing is NaN (LightGBM's missing).
+    ordinal      education, seniority, company_size: the index in the schema's ordered levels.
+    numeric      years_experience, remote_ratio, year: passed through (NaN when missing).
+    skills       multi-hot over the skills seen at least `min_count` times, plus `n_skills`,
+                 the number of canonical skills listed (known to the vocabulary or not).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from mlpay_model.schema import COMPANY_SIZES, EDUCATION_LEVELS, SENIORITY_LEVELS
+
+OTHER_CATEGORY: Final = "__other__"
+SKILL_PREFIX: Final = "skill="
+SKILL_COUNT: Final = "n_skills"
+
+CATEGORICAL_FEATURES: Final[tuple[str, ...]] = ("role", "country", "employment_type", "source")
+ORDINAL_FEATURES: Final[dict[str, tuple[str, ...]]] = {
+    "education": EDUCATION_LEVELS,
+    "seniority": SENIORITY_LEVELS,
+    "company_size": COMPANY_SIZES,
+}
+NUMERIC_FEATURES: Final[tuple[str, ...]] = ("years_experience", "remote_ratio", "year")
+SKILLS_FEATURE: Final = "skills"
+KNOWN_FEATURES: Final[tuple[str, ...]] = (
+    *CATEGORICAL_FEATURES,
+    *ORDINAL_FEATURES,
+    *NUMERIC_FEATURES,
+    SKILLS_FEATURE,
+)
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Which canonical columns become which model columns, with vocabularies learned at fit."""
+
+    features: tuple[str, ...]
+    categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    skills: tuple[str, ...] = ()
+
+    @classmethod
+    def fit(
+        cls, profiles: pd.DataFrame, features: Sequence[str], min_count: int = 5
+    ) -> FeatureSpec:
+        """Learn vocabularies from training rows for the chosen canonical `features`."""
+        unknown = [name for name in features if name not in KNOWN_FEATURES]
+        if unknown:
+            raise ValueError(f"unknown feature(s) {unknown}; known: {', '.join(KNOWN_FEATURES)}")
+        categories = {
+            name: (*_frequent(profiles[name].dropna(), min_count), OTHER_CATEGORY)
+            for name in features
+            if name in CATEGORICAL_FEATURES
+        }
+        skills: tuple[str, ...] = ()
+        if SKILLS_FEATURE in features:
+            skills = _frequent(
+                (skill for row in profiles[SKILLS_FEATURE] for skill in _as_skills(row)), min_count
+            )
+        return cls(features=tuple(features), categories=categories, skills=skills)
+
+    @property
+    def feature_names(self) -> list[str]:
+        names: list[str] = []
+        for name in self.features:
+            if name == SKILLS_FEATURE:
+                names.extend(SKILL_PREFIX + skill for skill in self.skills)
+                names.append(SKILL_COUNT)
+            else:
+                names.append(name)
+        return names
+
+    @property
+    def categorical_feature_names(self) -> list[str]:
+        return [name for name in self.features if name in CATEGORICAL_FEATURES]
+
+    def factor_of(self, feature_name: str) -> str:
+        """The canonical column a model column comes from (skill columns -> 'skills')."""
+        if feature_name.startswith(SKILL_PREFIX) or feature_name == SKILL_COUNT:
+            return SKILLS_FEATURE
+        return feature_name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "features": list(self.features),
+            "categories": {name: list(values) for name, values in self.categories.items()},
+            "skills": list(self.skills),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FeatureSpec:
+        return cls(
+            features=tuple(data["features"]),
+            categories={name: tuple(values) for name, values in data["categories"].items()},
+            skills=tuple(data["skills"]),
+        )
+
+
+class FeatureEncoder:
+    """Applies a FeatureSpec. Holds lookup tables so that encoding one record is cheap."""
+
+    def __init__(self, spec: FeatureSpec):
+        self.spec = spec
+        self.feature_names = spec.feature_names
+        self._codes = {
+            name: {value: float(code) for code, value in enumerate(values)}
+            for name, values in spec.categories.items()
+        }
+        self._levels = {
+            name: {value: float(code) for code, value in enumerate(levels)}
+            for name, levels in ORDINAL_FEATURES.items()
+        }
+        self._skill_index = {
+            skill: self.feature_names.index(SKILL_PREFIX + skill) for skill in spec.skills
+        }
+        self._positions = {
+            name: self.feature_names.index(name) for name in spec.features if name != SKILLS_FEATURE
+        }
+        self._count_position = (
+            self.feature_names.index(SKILL_COUNT) if SKILLS_FEATURE in spec.features else None
+        )
+
+    def encode_frame(self, profiles: pd.DataFrame) -> np.ndarray:
+        """A float64 matrix with one row per profile and one column per feature name."""
+        matrix = np.full((len(profiles), len(self.feature_names)), np.nan, dtype=np.float64)
+        for name, position in self._positions.items():
+            column = (
+                profiles[name]
+                if name in profiles.columns
+                else pd.Series(np.nan, index=profiles.index)
+            )
+            matrix[:, position] = self._encode_column(name, column)
+        if self._count_position is not None:
+            skill_lists = (
+                profiles[SKILLS_FEATURE]
+                if SKILLS_FEATURE in profiles.columns
+                else pd.Series([()] * len(profiles), index=profiles.index)
+            )
+            skill_positions = list(self._skill_index.values())
+            matrix[:, skill_positions] = 0.0
+            counts = np.zeros(len(profiles), dtype=np.float64)
+            for row, value in enumerate(skill_lists):
+                skills = _as_skills(value)
+                counts[row] = len(skills)
+                for skill in skills:
+                    if skill in self._skill_index:
+                        matrix[row, self._skill_index[skill]] = 1.0
+            matrix[:, self._count_position] = counts
+        return matrix
+
+    def encode_record(self, record: Mapping[str, Any]) -> np.ndarray:
+        """One canonical profile (a mapping of canonical column -> value) as a 1-row matrix."""
+        row = np.full((1, len(self.feature_names)), np.nan, dtype=np.float64)
+        for name, position in self._positions.items():
+            row[0, position] = self._encode_value(name, record.get(name))
+        if self._count_position is not None:
+            skills = _as_skills(record.get(SKILLS_FEATURE))
+            row[0, list(self._skill_index.values())] = 0.0
+            for skill in skills:
+                if skill in self._skill_index:
+                    row[0, self._skill_index[skill]] = 1.0
+            row[0, self._count_position] = float(len(skills))
+        return row
+
+    def _encode_column(self, name: str, column: pd.Series) -> np.ndarray:
+        if name in self._codes:
+            codes = self._codes[name]
+            other = codes[OTHER_CATEGORY]
+            mapped = column.map(lambda v: np.nan if _missing(v) else codes.get(v, other))
+            return mapped.to_numpy(dtype=np.float64)
+        if name in self._levels:
+            return column.map(self._levels[name]).to_numpy(dtype=np.float64)
+        return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+
+    def _encode_value(self, name: str, value: Any) -> float:
+        if _missing(value):
+            return math.nan
+        if name in self._codes:
+            codes = self._codes[name]
+            return codes.get(value, codes[OTHER_CATEGORY])
+        if name in self._levels:
+            return self._levels[name].get(value, math.nan)
+        return float(value)
+
+    def is_known(self, name: str, value: Any) -> bool:
+        """False when a categorical value is folded into OTHER_CATEGORY (rare or unseen)."""
+        codes = self._codes.get(name)
+        return codes is None or _missing(value) or value in codes
+
+
+def _frequent(values: Iterable[Any], min_count: int) -> tuple[str, ...]:
+    counts = Counter(str(v) for v in values)
+    return tuple(sorted(value for value, n in counts.items() if n >= min_count))
+
+
+def _as_skills(value: Any) -> tuple[str, ...]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ()
+    if isinstance(value, str):
+        return (value,) if value else ()
+    return tuple(value)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))

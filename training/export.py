@@ -1,0 +1,92 @@
+"""Write a model artifact folder atomically (see `mlpay_model.artifact` for the layout)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+
+from mlpay_model import __version__
+from mlpay_model.artifact import (
+    ARTIFACT_SCHEMA_VERSION,
+    MANIFEST_NAME,
+    MODEL_ROLES,
+    file_hashes,
+)
+from mlpay_model.features import FeatureSpec
+
+
+def write_artifact(
+    directory: Path,
+    *,
+    name: str,
+    version: str,
+    spec: FeatureSpec,
+    boosters: Mapping[str, lgb.Booster],
+    quantiles: Mapping[str, float],
+    calibration: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    data: list[dict[str, Any]],
+    config: Mapping[str, Any],
+    extra_files: Mapping[str, str] | None = None,
+) -> Path:
+    """Write `directory` (replacing any previous one) and return it.
+
+    Everything goes to a temporary sibling folder first and is renamed into place at the end,
+    so a failure leaves either the old artifact or none, never half of one. `extra_files`
+    maps relative file names (e.g. MODEL_CARD.md) to their text.
+    """
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        models = {}
+        for role in MODEL_ROLES:
+            file_name = f"{role}.txt"
+            # num_iteration=-1 with best_iteration unset writes every tree; deterministic text.
+            boosters[role].save_model(str(staging / file_name), num_iteration=-1)
+            models[role] = file_name
+        for relative, text in (extra_files or {}).items():
+            (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+            (staging / relative).write_text(text, encoding="utf-8")
+        manifest = {
+            "schema_version": ARTIFACT_SCHEMA_VERSION,
+            "name": name,
+            "version": version,
+            "package_version": __version__,
+            "target": "log_salary_usd",
+            "currency": "USD",
+            "features": spec.to_dict(),
+            "quantiles": dict(quantiles),
+            "models": models,
+            "calibration": dict(calibration),
+            "metrics": dict(metrics),
+            "data": data,
+            "config": dict(config),
+            "files": file_hashes(staging),
+        }
+        (staging / MANIFEST_NAME).write_text(
+            json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        _replace_directory(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return directory
+
+
+def _replace_directory(staging: Path, target: Path) -> None:
+    if target.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        os.replace(target, retired / target.name)
+        os.replace(staging, target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(staging, target)
+    os.chmod(target, 0o755)

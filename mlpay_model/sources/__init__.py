@@ -18,7 +18,7 @@ Loader = Callable[..., pd.DataFrame]
 
 
 def _loaders() -> dict[str, Loader]:
-    from mlpay_model.sources import aijobs, csv_mapping, kaggle, stackoverflow
+    from . import aijobs, csv_mapping, kaggle, stackoverflow
 
     return {
         "aijobs": aijobs.load,

@@ -8,9 +8,10 @@ expected.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from mlpay_model.errors import DataError
@@ -24,26 +25,32 @@ def read_table(
     members: Sequence[str] = (),
     header_rows: int = 1,
     what: str = "a CSV, a zip holding one, or a Parquet file",
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read a table as strings (no type guessing), keeping every row.
 
     `members`: for a zip, the CSV file names to look for inside it (first found wins; with no
     names, the zip must hold exactly one CSV). `header_rows=2` reads the first row as column
     names and drops the second (Kaggle's question-text row; use `read_header_rows` to get it).
+    `columns`: read only these columns (faster on wide survey files; all must exist).
     """
     path = Path(path)
     check_file(path, what)
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
-            frame = pd.read_parquet(path).astype("string").astype(object)
+            frame = (
+                pd.read_parquet(path, columns=None if columns is None else list(columns))
+                .astype("string")
+                .astype(object)
+            )
         elif suffix == ".zip":
             with zipfile.ZipFile(path) as archive:
                 member = _pick_member(archive, path, members)
                 with archive.open(member) as handle:
-                    frame = _read_csv(handle, header_rows)
+                    frame = _read_csv(handle, header_rows, columns)
         elif suffix == ".csv":
-            frame = _read_csv(path, header_rows)
+            frame = _read_csv(path, header_rows, columns)
         else:
             raise DataError(f"{path}: unsupported file type {suffix!r}; expected {what}")
     except zipfile.BadZipFile as error:
@@ -76,9 +83,43 @@ def read_header_rows(path: Path, *, members: Sequence[str] = ()) -> tuple[list[s
         raise DataError(f"{path}: not a readable zip file ({error})") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: the file is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as error:
+        if isinstance(error, DataError):
+            raise
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise DataError(f"{path}: cannot be read as a survey CSV ({first_line})") from None
     if len(head) < 2:
         raise DataError(f"{path}: expected two header rows (codes, then question texts)")
     return [str(v) for v in head.iloc[0].tolist()], [str(v) for v in head.iloc[1].tolist()]
+
+
+def zip_members(path: Path, what: str) -> list[str]:
+    """The file names inside a zip (folders and macOS metadata left out)."""
+    path = Path(path)
+    check_file(path, what)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile as error:
+        raise DataError(f"{path}: not a readable zip file ({error}); expected {what}") from None
+    return [n for n in names if not n.endswith("/") and not n.startswith("__MACOSX")]
+
+
+def to_numbers(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
+    """`frame[column]` as floats (missing stays NaN); a DataError naming the first bad row.
+
+    Row numbers are 1-based data rows (header rows not counted), as in `row_number`.
+    """
+    raw = frame[column]
+    numbers = pd.to_numeric(raw, errors="coerce").astype("float64")
+    bad = numbers.isna() & raw.notna()
+    if bad.any():
+        position = int(bad.to_numpy().argmax())
+        raise DataError(
+            f"{path}: row {position + 1}: {column}={raw.iloc[position]!r} is not a number "
+            f"({int(bad.sum())} such row(s)); expected a plain number such as 120000"
+        )
+    return numbers
 
 
 def check_file(path: Path, what: str) -> None:
@@ -98,9 +139,10 @@ def require_columns(frame: pd.DataFrame, path: Path, required: Iterable[str], so
         )
 
 
-def _read_csv(handle: object, header_rows: int) -> pd.DataFrame:
+def _read_csv(handle: object, header_rows: int, columns: Sequence[str] | None) -> pd.DataFrame:
     frame = pd.read_csv(
         handle,  # type: ignore[call-overload]
+        usecols=None if columns is None else list(columns),
         dtype=str,
         keep_default_na=False,
         na_values=[""],
@@ -123,3 +165,17 @@ def _pick_member(archive: zipfile.ZipFile, path: Path, members: Sequence[str]) -
         return csvs[0]
     expected = ", ".join(members) if members else "exactly one CSV file"
     raise DataError(f"{path}: the zip holds {', '.join(names) or 'nothing'}; expected {expected}")
+
+
+def map_distinct(values: pd.Series, function: Callable[[object], object]) -> pd.Series:
+    """`function` applied once per distinct value of `values` (and once to None for missing).
+
+    Taxonomy lookups go through this so an adapter costs one call per distinct raw answer,
+    not one per row.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = [function(value) for value in uniques]
+    results.append(function(None))  # code -1 (missing) picks the last entry
+    table = np.empty(len(results), dtype=object)
+    table[:] = results
+    return pd.Series(table[codes], index=values.index, dtype=object)

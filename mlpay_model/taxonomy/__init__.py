@@ -6,19 +6,23 @@ unknown text (unknowns map to `other`/None and are counted by reports). Function
 they are called once per distinct raw value.
 """
 
-from mlpay_model.taxonomy.countries import country_code
+from mlpay_model.taxonomy.countries import country_code, country_name
 from mlpay_model.taxonomy.education import education_level
 from mlpay_model.taxonomy.experience import experience_years
-from mlpay_model.taxonomy.roles import role_family
-from mlpay_model.taxonomy.seniority import seniority_level
+from mlpay_model.taxonomy.roles import role_family, role_family_of_list, unmapped_titles
+from mlpay_model.taxonomy.seniority import seniority_level, title_seniority
 from mlpay_model.taxonomy.skills import canonical_skill, canonical_skills
 
 __all__ = [
     "canonical_skill",
     "canonical_skills",
     "country_code",
+    "country_name",
     "education_level",
     "experience_years",
     "role_family",
+    "role_family_of_list",
     "seniority_level",
+    "title_seniority",
+    "unmapped_titles",
 ]

@@ -1,0 +1,160 @@
+"""Reading the file to score as a stream of Arrow chunks, never the whole file at once.
+
+An input is one CSV or Parquet file, or a folder of parts in one format (read in file name
+order). CSV cells are read as text, exactly as written: an empty cell is missing and nothing
+else is ("NA" is Namibia), so the output can carry every input column through unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mlpay_model.errors import DataError
+from mlpay_model.scoring._writers import TABLE_FORMATS, table_format
+
+CSV_OPTIONS: dict[str, object] = {
+    "dtype": str,
+    "keep_default_na": False,
+    "na_values": [""],
+    "encoding": "utf-8",
+}
+
+
+@dataclass(frozen=True)
+class InputFiles:
+    """What the user asked to score: one file, or the parts of a folder."""
+
+    path: Path
+    files: tuple[Path, ...]
+    format: str  # "csv" or "parquet"
+    schema: pa.Schema  # the columns of every chunk (CSV: all text)
+
+    @property
+    def is_folder(self) -> bool:
+        return self.path.is_dir()
+
+    def num_rows(self) -> int | None:
+        """The row count when the format records it (Parquet), else None."""
+        if self.format != "parquet":
+            return None
+        return sum(_parquet_file(file).metadata.num_rows for file in self.files)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive rows of one input file; `first_row` is the 1-based data row of the first."""
+
+    table: pa.Table
+    file: Path
+    first_row: int
+
+
+def describe_input(path: Path) -> InputFiles:
+    """The files behind `path` and their common schema; a DataError naming what is wrong."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder; expected a CSV or Parquet file")
+    files = _folder_parts(path) if path.is_dir() else (path,)
+    formats = {table_format(file, "input") for file in files}
+    if len(formats) > 1:
+        raise DataError(f"{path}: mixes CSV and Parquet parts; expected one format")
+    fmt = formats.pop()
+    schemas = [(file, _schema(file, fmt)) for file in files]
+    first_file, schema = schemas[0]
+    for file, other in schemas[1:]:
+        if other.names != schema.names:
+            raise DataError(
+                f"{file}: columns {', '.join(other.names)} differ from {first_file}'s "
+                f"({', '.join(schema.names)}); every part of a folder needs the same columns"
+            )
+    return InputFiles(path=path, files=files, format=fmt, schema=schema)
+
+
+def iter_chunks(source: InputFiles, chunk_size: int) -> Iterator[Chunk]:
+    for file in source.files:
+        if source.format == "csv":
+            yield from _csv_chunks(file, source.schema, chunk_size)
+        else:
+            yield from _parquet_chunks(file, source.schema, chunk_size)
+
+
+def table_chunks(table: pa.Table, file: Path, chunk_size: int) -> Iterator[Chunk]:
+    """An in-memory table (a publisher's file read whole) cut into chunks."""
+    for start in range(0, max(table.num_rows, 1), chunk_size):
+        yield Chunk(table.slice(start, chunk_size), file, start + 1)
+
+
+def text_schema(names: list[str]) -> pa.Schema:
+    return pa.schema([pa.field(name, pa.large_string()) for name in names])
+
+
+def _folder_parts(folder: Path) -> tuple[Path, ...]:
+    parts = tuple(
+        sorted(
+            file
+            for file in folder.iterdir()
+            if file.is_file()
+            and file.suffix.lower() in TABLE_FORMATS
+            and not file.name.startswith((".", "_"))
+        )
+    )
+    if not parts:
+        raise DataError(f"{folder}: a folder with no .csv or .parquet files in it")
+    return parts
+
+
+def _schema(file: Path, fmt: str) -> pa.Schema:
+    if file.stat().st_size == 0:
+        raise DataError(f"{file}: the file is empty; expected a {fmt.upper()} file with a header")
+    if fmt == "parquet":
+        return _parquet_file(file).schema_arrow.remove_metadata()
+    try:
+        header = pd.read_csv(file, nrows=0, **CSV_OPTIONS)  # type: ignore[call-overload]
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+        raise DataError(f"{file}: cannot be read as CSV ({_first_line(error)})") from None
+    return text_schema([str(name) for name in header.columns])
+
+
+def _csv_chunks(file: Path, schema: pa.Schema, chunk_size: int) -> Iterator[Chunk]:
+    first_row = 1
+    try:
+        reader = pd.read_csv(file, chunksize=chunk_size, **CSV_OPTIONS)  # type: ignore[call-overload]
+        with reader:
+            for frame in reader:
+                table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+                yield Chunk(table, file, first_row)
+                first_row += table.num_rows
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise DataError(
+            f"{file}: cannot be read as CSV after data row {first_row - 1} "
+            f"({_first_line(error)}); nothing was written"
+        ) from None
+
+
+def _parquet_chunks(file: Path, schema: pa.Schema, chunk_size: int) -> Iterator[Chunk]:
+    first_row = 1
+    try:
+        for batch in _parquet_file(file).iter_batches(batch_size=chunk_size):
+            table = pa.Table.from_batches([batch]).cast(schema)
+            yield Chunk(table, file, first_row)
+            first_row += table.num_rows
+    except (pa.ArrowInvalid, OSError) as error:
+        raise DataError(f"{file}: cannot be read as Parquet ({_first_line(error)})") from None
+
+
+def _parquet_file(file: Path) -> pq.ParquetFile:
+    try:
+        return pq.ParquetFile(file)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise DataError(f"{file}: cannot be read as Parquet ({_first_line(error)})") from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,149 @@
+"""Writing scoring results: atomically, chunk by chunk, as CSV or Parquet.
+
+Every file is written under a temporary name in the target's folder and renamed over the
+target only when the run succeeds (`AtomicFile.commit`), so a failed or interrupted run
+leaves the previous file, or none, never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Final, Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from mlpay_model.errors import DataError
+
+TABLE_FORMATS: Final[dict[str, str]] = {".csv": "csv", ".parquet": "parquet"}
+LIST_SEPARATOR: Final = ";"
+
+
+def table_format(path: Path, role: str) -> str:
+    """'csv' or 'parquet' from the file name; a DataError for anything else."""
+    fmt = TABLE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise DataError(
+            f"{path}: unsupported {role} file type {path.suffix or '(none)'!r}; "
+            f"expected .csv or .parquet"
+        )
+    return fmt
+
+
+class AtomicFile:
+    """A temporary file beside `target`, renamed over it by `commit` or removed by `discard`."""
+
+    def __init__(self, target: Path):
+        self.target = Path(target)
+        if not self.target.parent.is_dir():
+            raise DataError(f"{self.target}: the folder {self.target.parent} does not exist")
+        handle, name = tempfile.mkstemp(
+            prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent
+        )
+        os.close(handle)
+        self.temp = Path(name)
+
+    def commit(self) -> None:
+        with open(self.temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(self.temp, 0o666 & ~_umask())
+        os.replace(self.temp, self.target)
+        _fsync_folder(self.target.parent)
+
+    def discard(self) -> None:
+        self.temp.unlink(missing_ok=True)
+
+
+class TableWriter(Protocol):
+    """Appends Arrow tables with one fixed schema to one file."""
+
+    def write(self, table: pa.Table) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ParquetTableWriter:
+    def __init__(self, path: Path, schema: pa.Schema):
+        self._writer = pq.ParquetWriter(str(path), schema, compression="snappy")
+        self._schema = schema
+
+    def write(self, table: pa.Table) -> None:
+        self._writer.write_table(table.cast(self._schema))
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+class CsvTableWriter:
+    """CSV with a header row; list columns are written as `;`-joined text."""
+
+    def __init__(self, path: Path, schema: pa.Schema):
+        self._schema = csv_schema(schema)
+        self._writer = pa_csv.CSVWriter(str(path), self._schema)
+
+    def write(self, table: pa.Table) -> None:
+        self._writer.write_table(as_csv_table(table).cast(self._schema))
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+def open_table_writer(path: Path, fmt: str, schema: pa.Schema) -> TableWriter:
+    if fmt == "parquet":
+        return ParquetTableWriter(path, schema)
+    return CsvTableWriter(path, schema)
+
+
+def csv_schema(schema: pa.Schema) -> pa.Schema:
+    """`schema` with the types CSV cannot hold (lists, structs, ...) replaced by text."""
+    return pa.schema(
+        [
+            field if _csv_writable(field.type) else pa.field(field.name, pa.large_string())
+            for field in schema
+        ]
+    )
+
+
+def as_csv_table(table: pa.Table) -> pa.Table:
+    """`table` with list columns joined by ';' and other nested columns as their text form."""
+    columns = []
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if _csv_writable(field.type):
+            columns.append(column)
+        elif pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
+            texts = pc.cast(column, pa.list_(pa.large_string()))
+            columns.append(pc.binary_join(texts, LIST_SEPARATOR))
+        else:
+            columns.append(pa.array([_text(v) for v in column.to_pylist()], pa.large_string()))
+    return pa.table(columns, names=table.column_names)
+
+
+def _csv_writable(kind: pa.DataType) -> bool:
+    return not pa.types.is_nested(kind)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:  # some systems cannot open a folder; the rename is still done
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -1,0 +1,184 @@
+"""A tiny trained model and a stand-in training result for the MLflow tests.
+
+Three small LightGBM boosters trained on inline profiles are written with the real
+`training.export.write_artifact`, so the pyfunc and tracking code see a genuine artifact folder
+without running the training pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from mlpay_model.features import FeatureEncoder, FeatureSpec
+from mlpay_model.schema import conform
+from training.export import write_artifact
+
+ROLES = ("ml_engineer", "data_scientist", "data_analyst", "software_engineer")
+COUNTRIES = ("US", "DE", "IN", "GB")
+ROLE_PAY = {"ml_engineer": 1.25, "data_scientist": 1.1, "data_analyst": 0.8}
+COUNTRY_PAY = {"US": 1.0, "GB": 0.7, "DE": 0.65, "IN": 0.2}
+QUANTILES = {"low": 0.1, "median": 0.5, "high": 0.9}
+
+
+def tiny_profiles(n: int = 240, seed: int = 0) -> pd.DataFrame:
+    """Canonical profiles whose pay depends on role, country and experience, plus noise."""
+    rng = np.random.default_rng(seed)
+    role = rng.choice(ROLES, n)
+    country = rng.choice(COUNTRIES, n)
+    years = rng.uniform(0, 20, n).round(1)
+    skills = [tuple(sorted(rng.choice(["python", "sql", "pytorch"], rng.integers(0, 3), False)))
+              for _ in range(n)]
+    base = np.array([ROLE_PAY.get(r, 1.0) * COUNTRY_PAY[c] for r, c in zip(role, country)])
+    salary = 90_000 * base * (1 + 0.04 * years) * np.exp(rng.normal(0, 0.15, n))
+    return conform(
+        pd.DataFrame(
+            {
+                "role": role,
+                "country": country,
+                "years_experience": years,
+                "education": rng.choice(["bachelor", "master", None], n),
+                "skills": skills,
+                "source": "aijobs",
+                "row_number": np.arange(1, n + 1),
+                "salary_usd": salary.round(0),
+            }
+        )
+    )
+
+
+def write_tiny_artifact(directory: Path, profiles: pd.DataFrame, *, seed: int = 0) -> Path:
+    """Train three 20-tree quantile boosters on `profiles` and write them as an artifact."""
+    spec = FeatureSpec.fit(
+        profiles, ["role", "country", "years_experience", "education", "skills"], min_count=3
+    )
+    matrix = FeatureEncoder(spec).encode_frame(profiles)
+    target = np.log(profiles["salary_usd"].to_numpy())
+    boosters = {}
+    for role, alpha in QUANTILES.items():
+        data = lgb.Dataset(
+            matrix,
+            target,
+            feature_name=spec.feature_names,
+            categorical_feature=spec.categorical_feature_names,
+            free_raw_data=False,
+        )
+        params = {
+            "objective": "quantile",
+            "alpha": alpha,
+            "num_leaves": 7,
+            "min_data_in_leaf": 5,
+            "learning_rate": 0.2,
+            "verbose": -1,
+            "seed": seed,
+            "num_threads": 1,
+        }
+        boosters[role] = lgb.train(params, data, num_boost_round=20)
+    return write_artifact(
+        directory,
+        name="tiny",
+        version=f"0.0.{seed}",
+        spec=spec,
+        boosters=boosters,
+        quantiles=QUANTILES,
+        calibration={"method": "conformal_quantile", "target_coverage": 0.8, "adjustment": 0.05},
+        metrics={"mae_usd": 1.0},
+        data=[{"source": "aijobs", "file": "inline", "sha256": "0" * 64, "rows_read": len(profiles),
+               "rows_kept": len(profiles)}],
+        config={"name": "tiny", "data": [{"source": "aijobs", "path": "${MLPAY_DATA_DIR}/x.csv"}]},
+        extra_files={"MODEL_CARD.md": "# tiny\n\nA test model.\n"},
+    )
+
+
+@dataclass
+class StandInSettings:
+    tracking_uri: str
+    experiment: str = "mlpay-tests"
+    registered_model_name: str = "mlpay-tiny"
+
+
+@dataclass
+class StandInConfig:
+    values: dict[str, Any]
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:
+        return self.values
+
+
+@dataclass
+class StandInData:
+    profiles: pd.DataFrame
+    reports: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class StandInResult:
+    """The fields of training.train.TrainResult that tracking reads."""
+
+    config: StandInConfig
+    artifact_dir: Path
+    metrics: dict[str, float]
+    breakdowns: dict[str, pd.DataFrame]
+    baselines: dict[str, dict[str, float]]
+    test_predictions: pd.DataFrame
+    feature_importance: dict[str, float]
+    data: StandInData
+    dataset_digest: str
+
+
+def tiny_result(directory: Path, *, seed: int = 0, noise: float = 0.0) -> StandInResult:
+    """A trained tiny artifact in `directory` and a result like TrainResult describing it.
+
+    `noise` (log scale) degrades the model's predictions: a larger value gives a worse model,
+    which the champion comparison should notice.
+    """
+    from mlpay_model.model import load_model
+
+    profiles = tiny_profiles(seed=seed)
+    train, test = profiles.iloc[:180], profiles.iloc[180:].reset_index(drop=True)
+    if noise:
+        rng = np.random.default_rng(seed + 1)
+        train = train.assign(salary_usd=train["salary_usd"] * np.exp(rng.normal(0, noise, 180)))
+    artifact = write_tiny_artifact(directory, train, seed=seed)
+    predictions = load_model(artifact).predict(test)
+    test_predictions = test.assign(
+        pred_median=predictions["median"].to_numpy(),
+        pred_low=predictions["low"].to_numpy(),
+        pred_high=predictions["high"].to_numpy(),
+        target_low=test["salary_usd"].to_numpy(),
+        target_high=test["salary_usd"].to_numpy(),
+    )
+    error = (test_predictions["pred_median"] - test_predictions["salary_usd"]).abs()
+    booster = lgb.Booster(model_file=str(artifact / "median.txt"))
+    importance = dict(
+        zip(booster.feature_name(), booster.feature_importance("gain").astype(float))
+    )
+    return StandInResult(
+        config=StandInConfig(
+            {
+                "name": "tiny",
+                "data": [{"source": "aijobs", "path": "${MLPAY_DATA_DIR}/aijobs/salaries.csv"}],
+                "model": {"num_leaves": 7, "learning_rate": 0.2, "features": ["role", "country"]},
+                "notes": "x" * 7000,
+                "mlflow": {"tracking_uri": "sqlite:///mlflow.db", "experiment": "mlpay"},
+            }
+        ),
+        artifact_dir=artifact,
+        metrics={"mae_usd": float(error.mean()), "coverage": 0.8, "r2_log": 0.5},
+        breakdowns={
+            "role": test_predictions.assign(error=error)
+            .groupby("role")["error"]
+            .agg(["mean", "size"])
+            .reset_index()
+        },
+        baselines={"global_median": {"mae_usd": float(error.mean()) * 2}},
+        test_predictions=test_predictions,
+        feature_importance=importance,
+        data=StandInData(profiles=train),
+        dataset_digest=f"tiny{seed}",
+    )

@@ -1,0 +1,292 @@
+"""The controlled comparison engine, on inline frames and a model whose true effects are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlpay_model.compare import (
+    Filters,
+    compare_roles,
+    factor_premium,
+    parse_filters,
+    ratio_premium,
+    raw_median,
+    resolve_role,
+    sample_people,
+    select_people,
+    skill_premiums,
+    with_skill,
+)
+from mlpay_model.errors import InvalidInputError
+from mlpay_model.features import OTHER_CATEGORY, FeatureSpec
+from mlpay_model.schema import conform
+
+# Role effects per country: ML engineers earn 30% more than software engineers in the US and
+# 10% more in India, so the controlled premium depends on who is in the population.
+ROLE_FACTOR = {
+    ("ml_engineer", "US"): 1.3,
+    ("ml_engineer", "IN"): 1.1,
+    ("data_scientist", "US"): 1.2,
+    ("data_scientist", "IN"): 1.2,
+}
+COUNTRY_BASE = {"US": 100_000.0, "IN": 20_000.0}
+PYTHON_FACTOR = 1.05
+MASTER_FACTOR = 1.08
+
+
+class KnownModel:
+    """A stand-in for SalaryModel whose predictions follow the factors above exactly."""
+
+    name = "known"
+    version = "1"
+    spec = FeatureSpec(
+        features=("role", "country", "education", "skills"),
+        categories={
+            "role": ("data_scientist", "ml_engineer", "software_engineer", OTHER_CATEGORY),
+            "country": ("IN", "US", OTHER_CATEGORY),
+        },
+        skills=("python", "sql"),
+    )
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def predict(self, profiles: pd.DataFrame) -> pd.DataFrame:
+        self.calls += 1
+        median = np.array(
+            [
+                COUNTRY_BASE[country]
+                * ROLE_FACTOR.get((role, country), 1.0)
+                * (PYTHON_FACTOR if "python" in skills else 1.0)
+                * (MASTER_FACTOR if education == "master" else 1.0)
+                for role, country, skills, education in zip(
+                    profiles["role"],
+                    profiles["country"],
+                    profiles["skills"],
+                    profiles["education"],
+                    strict=True,
+                )
+            ]
+        )
+        return pd.DataFrame(
+            {"median": median, "low": median * 0.8, "high": median * 1.25}, index=profiles.index
+        )
+
+
+def people(rows: list[tuple[str, str, float, str | None, tuple[str, ...], float]]) -> pd.DataFrame:
+    """Canonical profiles from (role, country, years, education, skills, salary_usd) tuples."""
+    frame = pd.DataFrame(
+        rows,
+        columns=["role", "country", "years_experience", "education", "skills", "salary_usd"],
+    )
+    frame["source"] = "test"
+    return conform(frame)
+
+
+def population(n_us: int, n_in: int) -> pd.DataFrame:
+    """Half ML engineers, half software engineers, in each country; pay is observed pay."""
+    rows = []
+    for country, count, pay in (("US", n_us, 150_000.0), ("IN", n_in, 30_000.0)):
+        for i in range(count):
+            role = "ml_engineer" if i % 2 == 0 else "software_engineer"
+            education = "master" if i % 3 == 0 else "bachelor"
+            skills = ("python",) if i % 4 == 0 else ("sql",)
+            rows.append((role, country, float(i % 10), education, skills, pay + i))
+    return people(rows)
+
+
+def test_controlled_premium_is_the_median_per_person_ratio() -> None:
+    # 60 US people (ratio 1.3) and 40 Indian people (ratio 1.1): the median ratio is 1.3.
+    [result] = compare_roles(
+        KnownModel(), population(60, 40), "ml_engineer", ["software_engineer"], resamples=200
+    )
+    assert result.status == "ok"
+    assert result.premium == pytest.approx(0.3)
+    assert result.n == 100
+    assert result.ci is not None
+    assert result.ci[0] <= result.premium <= result.ci[1]
+
+
+def test_filters_change_the_population_and_so_the_premium() -> None:
+    frame = population(60, 40)
+    [india] = compare_roles(
+        KnownModel(),
+        frame,
+        "ml_engineer",
+        ["software_engineer"],
+        Filters(country="IN"),
+        min_rows=20,
+    )
+    assert india.premium == pytest.approx(0.1)
+    assert india.n == 40
+    assert india.filters == {"country": "IN"}
+
+
+def test_raw_medians_use_observed_pay_of_each_role_within_the_filters() -> None:
+    frame = population(60, 40)
+    [result] = compare_roles(KnownModel(), frame, "ml_engineer", ["software_engineer"])
+    ml_pay = frame.loc[frame["role"] == "ml_engineer", "salary_usd"]
+    se_pay = frame.loc[frame["role"] == "software_engineer", "salary_usd"]
+    assert result.raw_median_role == pytest.approx(ml_pay.median())
+    assert result.raw_median_vs == pytest.approx(se_pay.median())
+    assert (result.n_role, result.n_vs) == (50, 50)
+
+
+def test_raw_median_of_a_band_is_its_geometric_midpoint() -> None:
+    frame = conform(
+        pd.DataFrame(
+            {"salary_usd_low": [10_000.0, 40_000.0], "salary_usd_high": [40_000.0, 90_000.0]}
+        )
+    )
+    median, count = raw_median(frame)
+    assert count == 2
+    assert median == pytest.approx((20_000.0 + 60_000.0) / 2)
+
+
+def test_roles_are_typed_like_users_type_them() -> None:
+    assert resolve_role("ml_engineer") == "ml_engineer"
+    with pytest.raises(InvalidInputError, match="role='Beekeeper'"):
+        resolve_role("Beekeeper")
+    with pytest.raises(InvalidInputError, match="role='other'"):
+        resolve_role("other")
+
+
+def test_rare_roles_are_flagged_not_computed() -> None:
+    frame = population(20, 0)  # 10 rows per role, fewer than the 30 needed
+    model = KnownModel()
+    [result] = compare_roles(model, frame, "ml_engineer", ["software_engineer"])
+    assert result.status == "too_rare"
+    assert result.premium is None and result.ci is None
+    assert "ml_engineer has 10" in result.note and "at least 30" in result.note
+    assert model.calls == 0
+    [lenient] = compare_roles(model, frame, "ml_engineer", ["software_engineer"], min_rows=10)
+    assert lenient.status == "ok"
+
+
+def test_roles_outside_the_model_vocabulary_are_flagged() -> None:
+    frame = population(60, 40)
+    results = compare_roles(
+        KnownModel(), frame, "ml_engineer", ["data_engineer", "software_engineer"]
+    )
+    assert [r.status for r in results] == ["not_in_model", "ok"]
+    assert "data_engineer" in results[0].note and OTHER_CATEGORY in results[0].note
+
+
+def test_comparing_a_role_with_itself_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="vs"):
+        compare_roles(KnownModel(), population(60, 40), "ml_engineer", ["ml_engineer"])
+
+
+def test_the_first_role_is_predicted_once_for_several_comparisons() -> None:
+    model = KnownModel()
+    frame = population(60, 40)
+    frame.loc[frame.index[:40], "role"] = "data_scientist"
+    compare_roles(model, frame, "ml_engineer", ["software_engineer", "data_scientist"], min_rows=1)
+    assert model.calls == 3
+
+
+def test_filtering_on_a_factor_the_data_lacks_is_an_error() -> None:
+    frame = population(10, 10)
+    frame["education"] = None
+    with pytest.raises(InvalidInputError, match="has no education"):
+        select_people(frame, Filters(education="master"))
+
+
+def test_years_filter_is_an_inclusive_window() -> None:
+    frame = population(10, 0)  # years 0..9
+    filters = parse_filters(years=5)
+    assert filters.years == (3.0, 7.0)
+    assert sorted(select_people(frame, filters)["years_experience"]) == [3.0, 4.0, 5.0, 6.0, 7.0]
+    assert parse_filters(years=1).years == (0.0, 3.0)
+    with pytest.raises(InvalidInputError, match="years"):
+        parse_filters(years=-1)
+
+
+def test_canonical_filter_values_are_accepted_and_unknown_ones_refused() -> None:
+    assert parse_filters(education="master", seniority="senior") == Filters(
+        education="master", seniority="senior"
+    )
+    with pytest.raises(InvalidInputError, match="education='wizardry'"):
+        parse_filters(education="wizardry")
+
+
+def test_large_populations_are_subsampled_reproducibly() -> None:
+    frame = population(300, 300)
+    first = sample_people(frame, max_people=100, seed=3)
+    assert len(first) == 100
+    assert first.index.equals(sample_people(frame, max_people=100, seed=3).index)
+    assert not first.index.equals(sample_people(frame, max_people=100, seed=4).index)
+    assert sample_people(frame, max_people=None).equals(frame)
+
+
+def test_same_inputs_give_the_same_numbers() -> None:
+    frame = population(300, 200)
+    runs = [
+        compare_roles(KnownModel(), frame, "ml_engineer", ["software_engineer"], max_people=150)
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
+
+
+def test_bootstrap_interval_is_seeded_and_narrows_with_more_people() -> None:
+    rng = np.random.default_rng(0)
+    ratios_small = np.exp(rng.normal(0.1, 0.3, 100))
+    ratios_large = np.exp(rng.normal(0.1, 0.3, 5_000))
+    ones_small, ones_large = np.ones(100), np.ones(5_000)
+    small = ratio_premium(ratios_small, ones_small, seed=1)
+    assert small == ratio_premium(ratios_small, ones_small, seed=1)
+    assert small.ci != ratio_premium(ratios_small, ones_small, seed=2).ci
+    large = ratio_premium(ratios_large, ones_large, seed=1)
+    assert small.ci[1] - small.ci[0] > 2 * (large.ci[1] - large.ci[0])
+    assert large.ci[0] < np.exp(0.1) - 1 < large.ci[1]
+
+
+def test_bootstrap_interval_covers_the_true_median_about_90_percent_of_the_time() -> None:
+    rng = np.random.default_rng(42)
+    true_premium = np.exp(0.2) - 1  # median of exp(N(0.2, 0.5))
+    trials = 200
+    covered = 0
+    for trial in range(trials):
+        ratios = np.exp(rng.normal(0.2, 0.5, 150))
+        result = ratio_premium(ratios, np.ones_like(ratios), resamples=300, seed=trial)
+        covered += result.ci[0] <= true_premium <= result.ci[1]
+    assert 0.8 <= covered / trials <= 0.97
+
+
+def test_skill_premium_adds_or_removes_the_skill_for_everyone() -> None:
+    frame = population(30, 30)
+    python, sql = skill_premiums(KnownModel(), frame, resamples=100)
+    assert (python.value, sql.value) == ("python", "sql")
+    assert python.premium == pytest.approx(PYTHON_FACTOR - 1)
+    assert sql.premium == pytest.approx(0.0)
+    assert python.n_with == int(frame["skills"].map(lambda s: "python" in s).sum())
+    with pytest.raises(InvalidInputError, match="rust"):
+        skill_premiums(KnownModel(), frame, ["rust"])
+
+
+def test_with_skill_keeps_the_other_skills_sorted() -> None:
+    frame = people([("ml_engineer", "US", 1.0, None, ("sql", "aws"), 1.0)])
+    assert with_skill(frame, "python", present=True)["skills"].iloc[0] == ("aws", "python", "sql")
+    assert with_skill(frame, "sql", present=False)["skills"].iloc[0] == ("aws",)
+    assert frame["skills"].iloc[0] == ("sql", "aws")  # the input is not modified
+
+
+def test_factor_premium_changes_one_column_for_the_same_people() -> None:
+    frame = population(30, 30)
+    effect = factor_premium(KnownModel(), frame, "education", "master", "bachelor", resamples=100)
+    assert effect.premium == pytest.approx(MASTER_FACTOR - 1)
+    assert effect.n == 60
+    assert effect.n_with == int((frame["education"] == "master").sum())
+
+
+def test_comparison_serialises_to_json_ready_dict() -> None:
+    [result] = compare_roles(
+        KnownModel(), population(60, 40), "ml_engineer", ["software_engineer"], resamples=50
+    )
+    values = result.to_dict()
+    for key in ("role", "vs", "premium", "ci", "n", "raw_median_role", "raw_median_vs"):
+        assert key in values
+    assert isinstance(values["ci"], list) and len(values["ci"]) == 2
+    assert values["model"] == "known" and values["model_version"] == "1"

@@ -1,0 +1,230 @@
+"""Job titles to role families: spot checks, multi-select answers, and the real title lists."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlpay_model.errors import ConfigError
+from mlpay_model.schema import ROLE_FAMILIES
+from mlpay_model.sources._io import read_header_rows, read_table
+from mlpay_model.taxonomy import role_family, role_family_of_list, unmapped_titles
+from mlpay_model.taxonomy._common import load_rules
+
+KAGGLE_2021 = ("kaggle/kaggle-survey-2021.zip", "kaggle_survey_2021_responses.csv")
+KAGGLE_2019 = ("kaggle/kaggle-survey-2019.zip", "multiple_choice_responses.csv")
+TITLE_QUESTION = "Select the title most similar to your current role"
+# Survey answers that name no job; the only labels allowed to map to "other".
+NOT_A_JOB = {
+    "Student",
+    "Not employed",
+    "Currently not employed",
+    "Retired",
+    "Other",
+    "Other (please specify):",
+    "NA",
+    "Educator",
+    "Designer",
+    "Graphic designer",
+    "Marketing or sales professional",
+    "Support engineer or analyst",
+}
+
+
+@pytest.mark.parametrize(
+    ("title", "family"),
+    [
+        # aijobs
+        ("Machine Learning Engineer", "ml_engineer"),
+        ("AI Engineer", "ml_engineer"),
+        ("MLOps Engineer", "ml_engineer"),
+        ("Computer Vision Engineer", "ml_engineer"),
+        ("Applied Scientist", "research_scientist"),
+        ("Research Scientist", "research_scientist"),
+        ("Machine Learning Scientist", "research_scientist"),
+        ("Data Scientist", "data_scientist"),
+        ("AI Data Scientist", "data_scientist"),
+        ("Analytics Engineer", "data_engineer"),
+        ("Business Intelligence Engineer", "data_analyst"),
+        ("Head of Data", "manager"),
+        ("Director of Machine Learning", "manager"),
+        ("AI Product Manager", "product_manager"),
+        ("AI Architect", "architect"),
+        ("Engineer", "software_engineer"),
+        ("Associate", "other"),
+        # Kaggle
+        ("Statistician", "data_scientist"),
+        ("DBA/Database Engineer", "data_engineer"),
+        ("Business Analyst", "data_analyst"),
+        ("Product/Project Manager", "product_manager"),
+        ("Program/Project Manager", "product_manager"),
+        ("Currently not employed", "other"),
+        ("Student", "other"),
+        # Stack Overflow
+        ("Developer, back-end", "backend_engineer"),
+        ("Developer, front-end", "frontend_engineer"),
+        ("Developer, full-stack", "fullstack_engineer"),
+        ("Developer, mobile", "mobile_engineer"),
+        ("Developer, embedded applications or devices", "embedded_engineer"),
+        ("Developer, QA or test", "qa_engineer"),
+        ("Developer, AI", "ml_engineer"),
+        ("AI/ML engineer", "ml_engineer"),
+        ("Data scientist or machine learning specialist", "data_scientist"),
+        ("Machine learning specialist", "ml_engineer"),
+        ("Engineer, data", "data_engineer"),
+        ("Data or business analyst", "data_analyst"),
+        ("Engineering manager", "manager"),
+        ("Senior Executive (C-Suite, VP, etc.)", "manager"),
+        ("DevOps specialist", "devops_engineer"),
+        ("Cloud infrastructure engineer", "devops_engineer"),
+        ("Cybersecurity or InfoSec professional", "security_engineer"),
+        ("Research & Development role", "research_scientist"),
+        ("Academic researcher", "research_scientist"),
+        ("Web developer", "fullstack_engineer"),
+        # what users type
+        ("Senior ML Engineer", "ml_engineer"),
+        ("ML engineer", "ml_engineer"),
+        ("Machine Learning/ MLops Engineer", "ml_engineer"),
+        ("sr. data scientist", "data_scientist"),
+        ("SWE", "software_engineer"),
+        ("backend developer", "backend_engineer"),
+        ("  MACHINE   learning ENGINEER ", "ml_engineer"),
+    ],
+)
+def test_role_family_maps_known_titles(title: str, family: str) -> None:
+    assert role_family(title) == family
+
+
+def test_ml_engineers_stay_distinct_from_neighbouring_roles() -> None:
+    neighbours = {
+        "Data Scientist": "data_scientist",
+        "Research Scientist": "research_scientist",
+        "Data Engineer": "data_engineer",
+        "Data Analyst": "data_analyst",
+        "Software Engineer": "software_engineer",
+        "Developer, back-end": "backend_engineer",
+        "Machine Learning Manager": "manager",
+    }
+    assert role_family("Machine Learning Engineer") == "ml_engineer"
+    assert {title: role_family(title) for title in neighbours} == neighbours
+
+
+def test_every_family_is_reachable() -> None:
+    examples = [
+        "ML Engineer", "Data Scientist", "Research Scientist", "Data Engineer", "Data Analyst",
+        "Software Engineer", "Backend Engineer", "Frontend Engineer", "Full Stack Engineer",
+        "iOS Developer", "Firmware Engineer", "SRE", "QA Engineer", "Security Engineer",
+        "Solutions Architect", "Engineering Manager", "Product Owner", "Student",
+    ]  # fmt: skip
+    assert {role_family(title) for title in examples} == set(ROLE_FAMILIES)
+
+
+@pytest.mark.parametrize("missing", [None, math.nan, pd.NA, "", "   ", "NA"])
+def test_missing_title_is_other(missing: object) -> None:
+    assert role_family(missing) == "other"
+
+
+@given(st.one_of(st.text(max_size=60), st.integers(), st.floats(), st.none()))
+@settings(max_examples=200, deadline=None)
+def test_role_family_never_raises_and_returns_a_family(value: object) -> None:
+    assert role_family(value) in ROLE_FAMILIES
+
+
+@pytest.mark.parametrize(
+    ("answer", "family"),
+    [
+        ("Web developer; Machine learning specialist", "ml_engineer"),
+        ("Machine learning specialist; Data scientist", "ml_engineer"),
+        ("Web developer; Data scientist", "data_scientist"),
+        # a side duty ticked by many web developers does not make a data engineer
+        ("Web developer; Database administrator; Systems administrator", "fullstack_engineer"),
+        ("Other; Mobile developer", "mobile_engineer"),
+        ("Other", "other"),
+        ("NA", "other"),
+        (["Developer, back-end", "Engineering manager"], "manager"),
+        ([], "other"),
+        (None, "other"),
+        (math.nan, "other"),
+    ],
+)
+def test_role_family_of_list_picks_the_priority_family(answer: object, family: str) -> None:
+    assert role_family_of_list(answer) == family  # type: ignore[arg-type]
+
+
+def test_unmapped_titles_counts_only_titles_mapped_to_other() -> None:
+    titles = ["Associate", "Associate", "Data Scientist", None, "Wizard", "NA"]
+    assert unmapped_titles(titles) == Counter({"Associate": 2, "Wizard": 1})
+
+
+def test_a_rule_with_an_unknown_family_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="'wizard'.*expected one of ml_engineer"):
+        load_rules(
+            [{"family": "wizard", "patterns": ["x"]}],
+            field="family",
+            allowed=ROLE_FAMILIES,
+            where="roles.yaml",
+        )
+
+
+# --- the real title lists ---
+
+
+def _kaggle_titles(data_file, source: tuple[str, str]) -> pd.Series:
+    path = data_file(source[0])
+    codes, texts = read_header_rows(path, members=[source[1]])
+    (column,) = [
+        code
+        for code, text in zip(codes, texts, strict=True)
+        if text.startswith(TITLE_QUESTION) and "_OTHER" not in code
+    ]
+    return read_table(path, members=[source[1]], header_rows=2)[column].dropna()
+
+
+def test_aijobs_rows_almost_all_get_a_role(data_file) -> None:
+    titles = read_table(data_file("aijobs/salaries.csv"))["job_title"]
+    families = titles.map(role_family)
+    assert (families != "other").mean() >= 0.95
+    assert set(families) <= set(ROLE_FAMILIES)
+    ml_titles = set(titles[families == "ml_engineer"])
+    assert {"Machine Learning Engineer", "AI Engineer", "MLOps Engineer"} <= ml_titles
+    assert not ml_titles & {"Data Scientist", "Research Scientist", "Data Engineer"}
+
+
+def test_kaggle_2021_titles_keep_ml_engineers_apart(data_file) -> None:
+    titles = _kaggle_titles(data_file, KAGGLE_2021)
+    mapping = {title: role_family(title) for title in titles.unique()}
+    assert mapping["Machine Learning Engineer"] == "ml_engineer"
+    assert [t for t, f in mapping.items() if f == "ml_engineer"] == ["Machine Learning Engineer"]
+    assert {t for t, f in mapping.items() if f == "other"} <= NOT_A_JOB
+
+
+def test_kaggle_2019_titles_all_map_except_non_jobs(data_file) -> None:
+    titles = _kaggle_titles(data_file, KAGGLE_2019)
+    unmapped = set(unmapped_titles(titles))
+    assert unmapped <= NOT_A_JOB
+    assert "Data Scientist" not in unmapped
+
+
+@pytest.mark.parametrize("relative", ["stackoverflow/so-2024-subset.csv", "stackoverflow/so-2025-sample.csv"])
+def test_stackoverflow_devtypes_all_map_except_non_jobs(data_file, relative: str) -> None:
+    labels = read_table(data_file(relative))["DevType"].dropna().unique()
+    assert set(unmapped_titles(labels)) <= NOT_A_JOB
+    if "2025" in relative:
+        assert role_family("AI/ML engineer") == "ml_engineer"
+        assert "AI/ML engineer" in set(labels)
+
+
+def test_stackoverflow_2017_multi_select_labels_all_map(data_file) -> None:
+    answers = read_table(data_file("stackoverflow/so-2017-partial.zip"))["DeveloperType"]
+    labels = {label.strip() for answer in answers.dropna() for label in answer.split(";")}
+    assert set(unmapped_titles(labels)) <= NOT_A_JOB
+    families = answers.map(role_family_of_list)
+    assert {"ml_engineer", "data_scientist", "fullstack_engineer"} <= set(families)
+    # every respondent who ticked "Machine learning specialist" is counted as an ML engineer
+    ticked_ml = answers.fillna("").str.contains("Machine learning specialist")
+    assert (families[ticked_ml] == "ml_engineer").all()

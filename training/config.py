@@ -1,0 +1,349 @@
+"""Training configuration: `configs/<name>.yaml`, validated, with one-line errors.
+
+`load_config(path)` reads the YAML and returns a `TrainConfig`. Unknown keys are errors (every
+model forbids extras), and any problem becomes one `ConfigError` line naming the file, the key
+and what would be accepted. `TrainConfig.model_dump()` is a plain JSON-ready dict: it goes into
+the model manifest with data paths left unexpanded ("${MLPAY_DATA_DIR}/...") so that a shipped
+model stays portable; `SourceConfig.resolved_path()` expands them when the data is read.
+
+Sections (all but `sources`, `features` and `model` have defaults):
+    sources         list of {adapter, path, mapping (csv adapter only)}
+    quality         overrides of `mlpay_model.quality.QualityRules` fields, for every source
+    features        canonical columns the model reads (a subset of features.KNOWN_FEATURES)
+    min_category_count  categories/skills seen fewer times in training share "__other__"
+    target          "log_salary_usd" (the only target: log of annual USD pay)
+    split           grouped (default) | random | temporal, with test/calibration fractions
+    lightgbm        booster parameters (see LightGBMConfig)
+    quantiles       {low, median, high}, default 0.1 / 0.5 / 0.9
+    calibration     {target_coverage}, default 0.8
+    monotone_constraints  {feature: 1 | 0 | -1}, default years_experience non-decreasing
+    seed            the one seed for splits and boosters
+    mlflow          {tracking_uri, experiment, registered_model_name}
+    output_dir      where `mlpay train` puts <model name>/ (default "models")
+    model           {name, version}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from mlpay_model.datadir import expand_data_path
+from mlpay_model.errors import ConfigError, closest
+from mlpay_model.features import KNOWN_FEATURES, NUMERIC_FEATURES, ORDINAL_FEATURES
+from mlpay_model.quality import QualityRules
+from mlpay_model.sources import SOURCE_NAMES
+
+Fraction = Annotated[float, Field(gt=0.0, lt=1.0)]
+MONOTONE_FEATURES = (*NUMERIC_FEATURES, *ORDINAL_FEATURES)
+QUALITY_FIELDS = tuple(field.name for field in dataclasses.fields(QualityRules))
+
+
+class StrictModel(BaseModel):
+    """Every config section: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SourceConfig(StrictModel):
+    """One data file and the adapter that reads it."""
+
+    adapter: Literal["aijobs", "kaggle", "stackoverflow", "csv"]
+    path: str = Field(min_length=1)
+    mapping: str | None = None
+
+    @model_validator(mode="after")
+    def _mapping_only_for_csv(self) -> SourceConfig:
+        if self.adapter == "csv" and self.mapping is None:
+            raise ValueError("the csv adapter needs a 'mapping' (a YAML column mapping file)")
+        if self.adapter != "csv" and self.mapping is not None:
+            raise ValueError(f"'mapping' applies to the csv adapter only, not {self.adapter!r}")
+        return self
+
+    def resolved_path(self) -> Path:
+        """The data file, with ${MLPAY_DATA_DIR} (and other variables, and ~) expanded."""
+        return expand_data_path(self.path)
+
+    def resolved_mapping(self) -> Path | None:
+        return None if self.mapping is None else expand_data_path(self.mapping)
+
+
+class SplitConfig(StrictModel):
+    """How rows are divided into train / calibration / test.
+
+    grouped   (default) rows with identical feature values and pay form one group, and a group
+              is never split: aijobs publishes repeated submissions as identical rows, and a
+              copy in train would leak its twin's answer into test.
+    random    each row on its own.
+    temporal  test = rows whose year >= test_from_year (default: the latest year in the data);
+              calibration is a grouped sample of the earlier rows.
+    """
+
+    method: Literal["grouped", "random", "temporal"] = "grouped"
+    test_fraction: Fraction = 0.2
+    calibration_fraction: Fraction = 0.2
+    test_from_year: int | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> SplitConfig:
+        if self.test_fraction + self.calibration_fraction > 0.6:
+            raise ValueError(
+                "test_fraction + calibration_fraction must be at most 0.6, so that at least "
+                "40% of rows train the model"
+            )
+        if self.test_from_year is not None and self.method != "temporal":
+            raise ValueError("'test_from_year' applies to method: temporal only")
+        return self
+
+
+class LightGBMConfig(StrictModel):
+    """LightGBM parameters shared by the three boosters (median, low and high quantile).
+
+    median_objective: "quantile" (alpha = quantiles.median), "regression_l1" or "regression"
+    (squared error on log pay). The low/high models always use the quantile objective.
+    `num_threads` is part of the config because results are only reproducible bit for bit
+    with the same thread count.
+    """
+
+    median_objective: Literal["quantile", "regression_l1", "regression"] = "quantile"
+    learning_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.05
+    num_boost_round: Annotated[int, Field(ge=1, le=20_000)] = 400
+    num_leaves: Annotated[int, Field(ge=2, le=4096)] = 31
+    max_depth: int = -1
+    min_data_in_leaf: Annotated[int, Field(ge=1)] = 20
+    feature_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    bagging_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    bagging_freq: Annotated[int, Field(ge=0)] = 0
+    lambda_l2: Annotated[float, Field(ge=0.0)] = 0.0
+    min_data_per_group: Annotated[int, Field(ge=1)] = 50
+    cat_smooth: Annotated[float, Field(ge=0.0)] = 10.0
+    cat_l2: Annotated[float, Field(ge=0.0)] = 10.0
+    max_bin: Annotated[int, Field(ge=2)] = 255
+    num_threads: Annotated[int, Field(ge=1)] = 2
+
+
+class QuantilesConfig(StrictModel):
+    low: Fraction = 0.1
+    median: Fraction = 0.5
+    high: Fraction = 0.9
+
+    @model_validator(mode="after")
+    def _ordered(self) -> QuantilesConfig:
+        if not self.low < self.median < self.high:
+            raise ValueError(
+                f"expected low < median < high, got {self.low}, {self.median}, {self.high}"
+            )
+        return self
+
+
+class CalibrationConfig(StrictModel):
+    """Conformalized quantile regression on the calibration split, to this interval coverage."""
+
+    target_coverage: Fraction = 0.8
+
+
+class MlflowSettings(StrictModel):
+    """Where `mlpay train` logs the run; `registered_model_name` defaults to mlpay-<model name>."""
+
+    tracking_uri: str = "sqlite:///mlflow.db"
+    experiment: str = Field(default="mlpay", min_length=1)
+    registered_model_name: str | None = None
+
+
+class ModelConfig(StrictModel):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)
+    version: str = Field(default="1", min_length=1)
+
+
+class TrainConfig(StrictModel):
+    """A whole training configuration (see the module docstring for the sections)."""
+
+    sources: list[SourceConfig] = Field(min_length=1)
+    quality: dict[str, Any] = Field(default_factory=dict)
+    features: list[str] = Field(min_length=1)
+    min_category_count: Annotated[int, Field(ge=1)] = 5
+    target: Literal["log_salary_usd"] = "log_salary_usd"
+    split: SplitConfig = Field(default_factory=SplitConfig)
+    lightgbm: LightGBMConfig = Field(default_factory=LightGBMConfig)
+    quantiles: QuantilesConfig = Field(default_factory=QuantilesConfig)
+    calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
+    monotone_constraints: dict[str, Literal[-1, 0, 1]] = Field(
+        default_factory=lambda: {"years_experience": 1}
+    )
+    seed: int = 0
+    mlflow: MlflowSettings = Field(default_factory=MlflowSettings)
+    output_dir: str = "models"
+    model: ModelConfig
+
+    @model_validator(mode="after")
+    def _check(self) -> TrainConfig:
+        for name in self.features:
+            if name not in KNOWN_FEATURES:
+                raise ValueError(_unknown("feature", name, KNOWN_FEATURES))
+        if len(set(self.features)) != len(self.features):
+            raise ValueError(f"features lists a feature twice: {self.features}")
+        for name in self.monotone_constraints:
+            if name not in MONOTONE_FEATURES:
+                raise ValueError(
+                    _unknown("monotone_constraints feature", name, MONOTONE_FEATURES)
+                    + " (numeric or ordinal features only)"
+                )
+        for name in self.quality:
+            if name not in QUALITY_FIELDS:
+                raise ValueError(_unknown("quality rule setting", name, QUALITY_FIELDS))
+        if self.mlflow.registered_model_name is None:
+            self.mlflow.registered_model_name = f"mlpay-{self.model.name}"
+        return self
+
+    def quality_rules(self, adapter: str) -> QualityRules:
+        """The adapter's default quality rules with this config's overrides applied."""
+        return dataclasses.replace(QualityRules.for_source(adapter), **self.quality)
+
+    def monotone_directions(self) -> dict[str, int]:
+        """{feature: direction} for the constrained features this config uses."""
+        return {
+            name: direction
+            for name, direction in self.monotone_constraints.items()
+            if name in self.features and direction != 0
+        }
+
+
+def load_config(path: Path | str) -> TrainConfig:
+    """Read and validate a training config; a one-line ConfigError on any problem."""
+    path = Path(path)
+    document = _read_yaml(path)
+    try:
+        config = TrainConfig.model_validate(document)
+        for source in config.sources:  # quality overrides are checked against real rules
+            config.quality_rules(source.adapter)
+    except ValidationError as error:
+        raise ConfigError(f"{path}: {describe_validation_error(error)}") from None
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    return config
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """pydantic's errors as one line: each names the key path and what would be accepted."""
+    return "; ".join(_describe(item) for item in error.errors())
+
+
+def _describe(item: Any) -> str:
+    location = tuple(item["loc"])
+    where = _dotted(location)
+    kind = item["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(location[:-1])
+        parent = _dotted(location[:-1])
+        inside = f" in {parent}" if parent else ""
+        hint = closest(str(location[-1]), allowed)
+        suggestion = f"; did you mean {', '.join(hint)}?" if hint else ""
+        return (
+            f"unknown key {str(location[-1])!r}{inside} (allowed: {', '.join(allowed)}"
+            f"{suggestion})"
+        )
+    if kind == "missing":
+        return f"missing required key {where!r}"
+    message = str(item["msg"]).removeprefix("Value error, ")
+    if not where:
+        return message
+    return f"{where}: {message} (got {_short(item.get('input'))})"
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _dotted(location: tuple[Any, ...]) -> str:
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _allowed_keys(location: tuple[Any, ...]) -> list[str]:
+    """The keys the config section at `location` accepts."""
+    model: type[BaseModel] = TrainConfig
+    for part in location:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        nested = _model_in(field.annotation) if field is not None else None
+        if nested is None:
+            return []
+        model = nested
+    return list(model.model_fields)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside `X`, `list[X]` or `X | None`, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin in (list, Union, types.UnionType):
+        for argument in typing.get_args(annotation):
+            found = _model_in(argument)
+            if found is not None:
+                return found
+    return None
+
+
+def _unknown(what: str, name: str, allowed: tuple[str, ...]) -> str:
+    hint = closest(name, allowed)
+    suggestion = f"; did you mean {', '.join(hint)}?" if hint else ""
+    return f"unknown {what} {name!r} (known: {', '.join(allowed)}{suggestion})"
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate keys (plain YAML keeps the last one silently)."""
+
+
+def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
+)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        state = "is a folder" if path.is_dir() else "no such file"
+        raise ConfigError(f"{path}: {state}; expected a training config YAML file")
+    try:
+        text = path.read_text(encoding="utf-8")
+        document = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a safe loader)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; expected a YAML file") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(f"{path}: invalid YAML{line}: {problem}") from None
+    if document is None:
+        raise ConfigError(f"{path}: the file is empty; expected a training config")
+    if not isinstance(document, dict):
+        raise ConfigError(
+            f"{path}: expected a mapping of config sections at the top level, "
+            f"got {type(document).__name__}"
+        )
+    return document

@@ -1,0 +1,118 @@
+"""The mlpay salary model as an MLflow pyfunc, so MLflow tools can serve and batch-score it.
+
+The model is logged as *code* (MLflow "models from code"): MLflow copies this file next to
+the artifact folder and runs it at load time, so loading never unpickles anything, just like
+`mlpay_model.load_model`. For that reason this file imports nothing from `training` and only
+the runtime package `mlpay_model` (shipped with the logged model through `code_paths`).
+
+Input: a DataFrame of canonical profile columns (PYFUNC_INPUT_COLUMNS; only `role` is
+required). Output: a DataFrame with `median`, `low` and `high` annual USD pay, one row per
+input row, in the input's order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+from mlflow.models import set_model
+from mlflow.pyfunc import PythonModel
+
+ARTIFACT_KEY: Final = "salary_model"
+"""Name of the artifact folder in the pyfunc's `artifacts` (and so in `context.artifacts`)."""
+
+OUTPUT_COLUMNS: Final[tuple[str, ...]] = ("median", "low", "high")
+
+STRING_COLUMNS: Final[tuple[str, ...]] = (
+    "role",
+    "country",
+    "education",
+    "seniority",
+    "employment_type",
+    "company_size",
+    "source",
+)
+NUMBER_COLUMNS: Final[tuple[str, ...]] = ("years_experience", "remote_ratio", "year")
+PYFUNC_INPUT_COLUMNS: Final[tuple[str, ...]] = (
+    "role",
+    "country",
+    "years_experience",
+    "education",
+    "skills",
+    "seniority",
+    "employment_type",
+    "remote_ratio",
+    "company_size",
+    "year",
+    "source",
+)
+
+
+class SalaryPyfunc(PythonModel):
+    """Wraps an mlpay artifact folder; predicts median, low and high annual USD pay."""
+
+    def load_context(self, context: Any) -> None:
+        from mlpay_model.model import load_model
+
+        self._model = load_model(context.artifacts[ARTIFACT_KEY])
+
+    # `model_input` is left unannotated on purpose: MLflow reads a type hint there as a request
+    # to derive the signature from it, and the logged signature is the one that applies.
+    def predict(self, context: Any, model_input, params: Any = None) -> pd.DataFrame:
+        profiles = canonical_input(pd.DataFrame(model_input))
+        predictions = self._model.predict(profiles)
+        return predictions.loc[:, list(OUTPUT_COLUMNS)].reset_index(drop=True)
+
+
+def canonical_input(frame: pd.DataFrame) -> pd.DataFrame:
+    """The pyfunc input as canonical profile columns, whatever MLflow's transport made of it.
+
+    Serving and Spark hand over skills as numpy arrays or lists and missing values as None or
+    NaN; the runtime expects a tuple of skill strings and None/NaN for missing values.
+    """
+    out = pd.DataFrame(index=range(len(frame)))
+    for name in PYFUNC_INPUT_COLUMNS:
+        column = (
+            frame[name].reset_index(drop=True)
+            if name in frame.columns
+            else pd.Series([None] * len(frame))
+        )
+        if name == "skills":
+            out[name] = pd.Series([_skills(value) for value in column], dtype=object)
+        elif name in NUMBER_COLUMNS:
+            out[name] = pd.to_numeric(column, errors="coerce").astype("float64")
+        else:
+            out[name] = column.astype(object).where(column.notna(), None)
+    return out
+
+
+def mlflow_input(profiles: pd.DataFrame) -> pd.DataFrame:
+    """Canonical profiles as the pyfunc's input: its columns only, in JSON-friendly types.
+
+    Skills become lists (MLflow's array type) and whole-number columns floats, as the
+    signature declares, so the frame passes MLflow's schema checks and serialises to JSON.
+    """
+    columns = [name for name in PYFUNC_INPUT_COLUMNS if name in profiles.columns]
+    out = profiles.loc[:, columns].reset_index(drop=True).copy()
+    if "skills" in out.columns:
+        out["skills"] = pd.Series([list(_skills(value)) for value in out["skills"]], dtype=object)
+    for name in NUMBER_COLUMNS:
+        if name in out.columns:
+            out[name] = pd.to_numeric(out[name], errors="coerce").astype("float64")
+    for name in STRING_COLUMNS:
+        if name in out.columns:
+            out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return out
+
+
+def _skills(value: Any) -> tuple[str, ...]:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ()
+    if isinstance(value, str):
+        return (value,) if value else ()
+    return tuple(str(skill) for skill in value)
+
+
+# MLflow executes this file when it loads the logged model and takes the model set here.
+set_model(SalaryPyfunc())

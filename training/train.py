@@ -1,0 +1,315 @@
+"""The training pipeline: config in, evaluated and calibrated model artifact out.
+
+`train(config)` reads the data (`training.data`), splits it (`training.split`), fits three
+LightGBM boosters on log(annual USD pay) — the median model and the low/high quantile models —
+calibrates the interval on the calibration split (conformalized quantile regression), scores
+the model and the baselines on the test split (`training.evaluate`, `training.baselines`) and
+writes the artifact folder with its model card into a staging folder.
+
+Determinism: the same config and data give byte-identical model files. Rows keep file order,
+the split is seeded, vocabularies are sorted, and LightGBM runs with deterministic=True,
+force_col_wise=True, a fixed num_threads and the config's seed.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from mlpay_model.features import FeatureEncoder, FeatureSpec
+from training.baselines import fit_predict_baselines
+from training.config import TrainConfig
+from training.data import (
+    TrainingData,
+    dataset_digest,
+    load_training_data,
+    log_target,
+    target_bounds,
+)
+from training.evaluate import evaluate, interval_coverage, point_metrics
+from training.export import write_artifact
+from training.model_card import render_model_card
+from training.split import Split, split_rows
+
+STAGES: Final[tuple[str, ...]] = (
+    "load data",
+    "split",
+    "fit median",
+    "fit low",
+    "fit high",
+    "calibrate",
+    "evaluate",
+    "baselines",
+    "write artifact",
+)
+CALIBRATION_METHOD: Final = "conformal_quantile"
+_SEARCH_STEPS: Final = 100
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class TrainResult:
+    """Everything a training run produced (see the interfaces doc)."""
+
+    config: TrainConfig
+    artifact_dir: Path
+    metrics: dict[str, float]
+    breakdowns: dict[str, pd.DataFrame]
+    baselines: dict[str, dict[str, float]]
+    test_predictions: pd.DataFrame
+    feature_importance: dict[str, float]
+    data: TrainingData
+    dataset_digest: str
+    calibration: dict[str, Any] = field(default_factory=dict)
+    split_sizes: dict[str, int] = field(default_factory=dict)
+
+
+def train(
+    config: TrainConfig,
+    *,
+    staging_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> TrainResult:
+    """Train, evaluate and write the artifact to `<staging_dir>/<model name>/`.
+
+    `staging_dir` defaults to a new temporary folder; `mlpay train` moves the artifact from
+    there into its output folder. `progress` is called with each name in STAGES as it starts.
+    """
+    step = progress or (lambda _stage: None)
+    step("load data")
+    data = load_training_data(config)
+    profiles = data.profiles
+    step("split")
+    split = split_rows(profiles, config.split, features=config.features, seed=config.seed)
+    parts = _parts(profiles, split)
+    spec = FeatureSpec.fit(parts["train"], config.features, config.min_category_count)
+    encoder = FeatureEncoder(spec)
+    matrices = {name: encoder.encode_frame(rows) for name, rows in parts.items()}
+    train_target = log_target(parts["train"])
+
+    boosters: dict[str, lgb.Booster] = {}
+    for role in ("median", "low", "high"):
+        step(f"fit {role}")
+        boosters[role] = fit_booster(
+            matrices["train"],
+            train_target,
+            spec,
+            booster_params(config, spec, role),
+            config.lightgbm.num_boost_round,
+        )
+
+    step("calibrate")
+    calibration_bounds = target_bounds(parts["calibration"])
+    adjustment = conformal_adjustment(
+        *_raw_predictions(boosters, matrices["calibration"]),
+        *calibration_bounds,
+        coverage=config.calibration.target_coverage,
+    )
+    calibration = {
+        "method": CALIBRATION_METHOD,
+        "target_coverage": config.calibration.target_coverage,
+        "adjustment": adjustment,
+        "rows": len(split.calibration),
+    }
+
+    step("evaluate")
+    test_rows = parts["test"]
+    predictions = predict_frame(boosters, matrices["test"], adjustment, test_rows)
+    metrics, breakdowns = evaluate(predictions)
+
+    step("baselines")
+    baseline_predictions = fit_predict_baselines(
+        spec, parts["train"], matrices["train"], train_target, test_rows, matrices["test"]
+    )
+    target_low, target_high = target_bounds(test_rows)
+    baselines = {
+        name: point_metrics(np.exp(log_pay), target_low, target_high)
+        for name, log_pay in baseline_predictions.items()
+    }
+    for name, scores in baselines.items():
+        metrics.update({f"baseline_{name}_{metric}": value for metric, value in scores.items()})
+    metrics.update(
+        {
+            "calibration_adjustment": adjustment,
+            "train_rows": float(len(split.train)),
+            "calibration_rows": float(len(split.calibration)),
+        }
+    )
+
+    step("write artifact")
+    root = Path(staging_dir) if staging_dir is not None else Path(tempfile.mkdtemp("mlpay-"))
+    result = TrainResult(
+        config=config,
+        artifact_dir=root / config.model.name,
+        metrics=metrics,
+        breakdowns=breakdowns,
+        baselines=baselines,
+        test_predictions=predictions,
+        feature_importance=feature_importance(boosters["median"]),
+        data=data,
+        dataset_digest=dataset_digest(profiles),
+        calibration=calibration,
+        split_sizes=split.sizes(),
+    )
+    write_artifact(
+        result.artifact_dir,
+        name=config.model.name,
+        version=config.model.version,
+        spec=spec,
+        boosters=boosters,
+        quantiles=config.quantiles.model_dump(),
+        calibration=calibration,
+        metrics=_finite(metrics),
+        data=[report.manifest_entry() for report in data.reports],
+        config=config.model_dump(),
+        extra_files={"MODEL_CARD.md": render_model_card(result)},
+    )
+    return result
+
+
+def booster_params(config: TrainConfig, spec: FeatureSpec, role: str) -> dict[str, Any]:
+    """LightGBM parameters of the `role` ("median", "low" or "high") booster."""
+    settings = config.lightgbm.model_dump()
+    median_objective = settings.pop("median_objective")
+    del settings["num_boost_round"]  # an argument of lgb.train, see fit_booster
+    objective = median_objective if role == "median" else "quantile"
+    directions = config.monotone_directions()
+    params: dict[str, Any] = {
+        **settings,
+        "objective": objective,
+        "seed": config.seed,
+        "deterministic": True,
+        "force_col_wise": True,
+        "verbosity": -1,
+        "monotone_constraints": [directions.get(name, 0) for name in spec.feature_names],
+    }
+    if objective == "quantile":
+        params["alpha"] = getattr(config.quantiles, role)
+    return params
+
+
+def fit_booster(
+    matrix: np.ndarray,
+    target: np.ndarray,
+    spec: FeatureSpec,
+    params: dict[str, Any],
+    num_boost_round: int,
+) -> lgb.Booster:
+    dataset = lgb.Dataset(
+        matrix,
+        label=target,
+        feature_name=spec.feature_names,
+        categorical_feature=spec.categorical_feature_names,
+        params={"max_bin": params["max_bin"], "verbosity": -1},
+        free_raw_data=True,
+    )
+    return lgb.train(params, dataset, num_boost_round=num_boost_round)
+
+
+def conformal_adjustment(
+    median: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    target_low: np.ndarray,
+    target_high: np.ndarray,
+    *,
+    coverage: float,
+) -> float:
+    """The CQR adjustment q (log scale) for calibration rows: the smallest q whose interval
+    [min(low - q, median), max(high + q, median)] covers at least ceil((n + 1) * coverage) / n
+    of the rows (`evaluate.interval_coverage`, so a band counts by the share it has inside).
+
+    For exact pay this is split-conformal CQR's finite-sample quantile of the scores
+    max(low - y, y - high); q may be negative when the raw quantiles are too wide.
+    """
+    n = len(median)
+    level = min(1.0, math.ceil((n + 1) * coverage) / n)
+    log_low, log_high = np.log(target_low), np.log(target_high)
+
+    def covered(q: float) -> float:
+        bounds = calibrated_bounds(median, low, high, q)
+        return float(interval_coverage(*np.exp(bounds), target_low, target_high).mean())
+
+    # Past these, the interval holds every band whole / shrinks to the median line.
+    upper = float(max(np.max(low - log_low), np.max(log_high - high), 0.0)) + 1e-9
+    lower = -float(np.max(np.maximum(np.abs(median - low), np.abs(high - median)))) - 1.0
+    if covered(lower) >= level:
+        return lower
+    for _ in range(_SEARCH_STEPS):
+        middle = 0.5 * (lower + upper)
+        if middle in (lower, upper):
+            break
+        if covered(middle) >= level:
+            upper = middle
+        else:
+            lower = middle
+    return upper
+
+
+def calibrated_bounds(
+    median: np.ndarray, low: np.ndarray, high: np.ndarray, adjustment: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The calibrated interval on the log scale, never crossing the median."""
+    return np.minimum(low - adjustment, median), np.maximum(high + adjustment, median)
+
+
+def predict_frame(
+    boosters: dict[str, lgb.Booster],
+    matrix: np.ndarray,
+    adjustment: float,
+    rows: pd.DataFrame,
+) -> pd.DataFrame:
+    """`rows` plus pred_median/pred_low/pred_high and target_low/target_high, all in USD."""
+    median, low, high = _raw_predictions(boosters, matrix)
+    bound_low, bound_high = calibrated_bounds(median, low, high, adjustment)
+    target_low, target_high = target_bounds(rows)
+    return rows.assign(
+        pred_median=np.exp(median),
+        pred_low=np.exp(bound_low),
+        pred_high=np.exp(bound_high),
+        target_low=target_low,
+        target_high=target_high,
+    )
+
+
+def feature_importance(booster: lgb.Booster) -> dict[str, float]:
+    """Total gain per model column, largest first."""
+    gains = booster.feature_importance(importance_type="gain")
+    pairs = sorted(
+        zip(booster.feature_name(), (float(g) for g in gains), strict=True),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+    return dict(pairs)
+
+
+def _raw_predictions(
+    boosters: dict[str, lgb.Booster], matrix: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Uncalibrated (median, low, high) predictions of log pay."""
+
+    def predict(role: str) -> np.ndarray:
+        return np.asarray(boosters[role].predict(matrix), dtype="float64")
+
+    return predict("median"), predict("low"), predict("high")
+
+
+def _parts(profiles: pd.DataFrame, split: Split) -> dict[str, pd.DataFrame]:
+    return {
+        "train": profiles.iloc[split.train],
+        "calibration": profiles.iloc[split.calibration],
+        "test": profiles.iloc[split.test],
+    }
+
+
+def _finite(metrics: dict[str, float]) -> dict[str, float]:
+    """Metrics for the JSON manifest: NaN (undefined, e.g. R² of one row) left out."""
+    return {name: value for name, value in metrics.items() if math.isfinite(value)}

@@ -226,7 +226,10 @@ class DataFile:
     file: str  # as the training config writes it (e.g. "${MLPAY_DATA_DIR}/aijobs/salaries.csv")
     sha256: str  # of the file read now
     model_sha256: str | None  # of the file the model was trained on (from its manifest)
+    rows_read: int
     rows_kept: int
+    dropped: Mapping[str, int] = field(default_factory=dict)  # quality rule -> rows
+    flagged: Mapping[str, int] = field(default_factory=dict)  # e.g. exact_duplicate -> rows
 
     @property
     def matches_model(self) -> bool:
@@ -275,7 +278,10 @@ def load_reference(manifest: Mapping[str, Any]) -> Reference:
             file=report.file,
             sha256=report.sha256,
             model_sha256=trained_on.get((report.source, report.file)),
+            rows_read=report.rows_read,
             rows_kept=report.rows_kept,
+            dropped=dict(report.dropped),
+            flagged=dict(report.flagged),
         )
         for report in data.reports
     )
@@ -342,7 +348,8 @@ def raw_median(profiles: pd.DataFrame) -> tuple[float | None, int]:
 def with_value(people: pd.DataFrame, column: str, value: Any) -> pd.DataFrame:
     """A copy of `people` with `column` set to `value` on every row, all else unchanged."""
     changed = people.copy()
-    changed[column] = pd.Series([value] * len(people), index=people.index, dtype=object)
+    dtype = object if isinstance(value, str) else None  # canonical text columns are object
+    changed[column] = pd.Series([value] * len(people), index=people.index, dtype=dtype)
     return changed
 
 
@@ -509,8 +516,8 @@ def factor_premium(
     model: PayModel,
     people: pd.DataFrame,
     column: str,
-    value: str,
-    baseline: str,
+    value: Any,
+    baseline: Any,
     *,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
@@ -521,8 +528,8 @@ def factor_premium(
     premium = ratio_premium(pay, baseline_pay, resamples=resamples, seed=seed)
     return FactorEffect(
         factor=column,
-        value=value,
-        baseline=baseline,
+        value=str(value),
+        baseline=str(baseline),
         premium=premium.premium,
         ci=premium.ci,
         n=premium.n,

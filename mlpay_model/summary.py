@@ -14,6 +14,7 @@ import pandas as pd
 
 from mlpay_model.quality import QualityResult
 from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS
+from mlpay_model.taxonomy import is_country_answer
 
 TOP_UNKNOWN_TITLES: Final = 20
 TOP_UNKNOWN_COUNTRIES_SHOWN: Final = 20  # in the text report; the dict has all
@@ -24,7 +25,8 @@ def summarize(profiles: pd.DataFrame, result: QualityResult) -> dict[str, Any]:
     """Counts and shares describing `profiles` (rows read) and `result` (the quality rules)."""
     kept = result.kept
     unknown_roles = profiles[(profiles["role"] == "other") & profiles["role_raw"].notna()]
-    has_raw_country = profiles["country_raw"].notna()
+    # "Other" / "prefer not to say" name no country: they are not counted against the mapping.
+    has_raw_country = profiles["country_raw"].map(is_country_answer).astype(bool)
     unmapped_countries = profiles[has_raw_country & profiles["country"].isna()]
     return {
         "source": ", ".join(sorted(str(s) for s in profiles["source"].dropna().unique())),

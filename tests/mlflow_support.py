@@ -7,9 +7,7 @@ without running the training pipeline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import lightgbm as lgb
 import numpy as np
@@ -17,7 +15,11 @@ import pandas as pd
 
 from mlpay_model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.schema import conform
+from training.config import TrainConfig
+from training.data import TrainingData, dataset_digest
+from training.evaluate import evaluate
 from training.export import write_artifact
+from training.train import TrainResult
 
 ROLES = ("ml_engineer", "data_scientist", "data_analyst", "software_engineer")
 COUNTRIES = ("US", "DE", "IN", "GB")
@@ -52,7 +54,7 @@ def tiny_profiles(n: int = 240, seed: int = 0) -> pd.DataFrame:
     )
 
 
-def write_tiny_artifact(directory: Path, profiles: pd.DataFrame, *, seed: int = 0) -> Path:
+def write_tiny_artifact(directory: Path, profiles: pd.DataFrame, *, version: str = "0.0.1") -> Path:
     """Train three 20-tree quantile boosters on `profiles` and write them as an artifact."""
     spec = FeatureSpec.fit(
         profiles, ["role", "country", "years_experience", "education", "skills"], min_count=3
@@ -73,16 +75,18 @@ def write_tiny_artifact(directory: Path, profiles: pd.DataFrame, *, seed: int = 
             "alpha": alpha,
             "num_leaves": 7,
             "min_data_in_leaf": 5,
+            "min_data_per_group": 5,
+            "cat_smooth": 1.0,
             "learning_rate": 0.2,
             "verbose": -1,
-            "seed": seed,
+            "seed": 0,
             "num_threads": 1,
         }
         boosters[role] = lgb.train(params, data, num_boost_round=20)
     return write_artifact(
         directory,
         name="tiny",
-        version=f"0.0.{seed}",
+        version=version,
         spec=spec,
         boosters=boosters,
         quantiles=QUANTILES,
@@ -95,56 +99,33 @@ def write_tiny_artifact(directory: Path, profiles: pd.DataFrame, *, seed: int = 
     )
 
 
-@dataclass
-class StandInSettings:
-    tracking_uri: str
-    experiment: str = "mlpay-tests"
-    registered_model_name: str = "mlpay-tiny"
+def tiny_config(**mlflow: str) -> TrainConfig:
+    """A valid training config; `mlflow` sets fields of its mlflow section."""
+    return TrainConfig.model_validate(
+        {
+            "sources": [{"adapter": "aijobs", "path": "${MLPAY_DATA_DIR}/aijobs/salaries.csv"}],
+            "features": ["role", "country", "years_experience", "education", "skills"],
+            "model": {"name": "tiny", "version": "0.0.1"},
+            "lightgbm": {"num_leaves": 7, "learning_rate": 0.2, "num_boost_round": 20},
+            "mlflow": mlflow,
+        }
+    )
 
 
-@dataclass
-class StandInConfig:
-    values: dict[str, Any]
+def tiny_result(directory: Path, config: TrainConfig, *, shuffled: bool = False) -> TrainResult:
+    """A trained tiny artifact in `directory` and the TrainResult describing it.
 
-    def model_dump(self, **_: Any) -> dict[str, Any]:
-        return self.values
-
-
-@dataclass
-class StandInData:
-    profiles: pd.DataFrame
-    reports: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class StandInResult:
-    """The fields of training.train.TrainResult that tracking reads."""
-
-    config: StandInConfig
-    artifact_dir: Path
-    metrics: dict[str, float]
-    breakdowns: dict[str, pd.DataFrame]
-    baselines: dict[str, dict[str, float]]
-    test_predictions: pd.DataFrame
-    feature_importance: dict[str, float]
-    data: StandInData
-    dataset_digest: str
-
-
-def tiny_result(directory: Path, *, seed: int = 0, noise: float = 0.0) -> StandInResult:
-    """A trained tiny artifact in `directory` and a result like TrainResult describing it.
-
-    `noise` (log scale) degrades the model's predictions: a larger value gives a worse model,
-    which the champion comparison should notice.
+    The test rows are the same on every call. With `shuffled`, the model learns from training
+    pay shuffled across rows, so it is clearly worse on the test rows than the normal one.
     """
     from mlpay_model.model import load_model
 
-    profiles = tiny_profiles(seed=seed)
+    profiles = tiny_profiles()
     train, test = profiles.iloc[:180], profiles.iloc[180:].reset_index(drop=True)
-    if noise:
-        rng = np.random.default_rng(seed + 1)
-        train = train.assign(salary_usd=train["salary_usd"] * np.exp(rng.normal(0, noise, 180)))
-    artifact = write_tiny_artifact(directory, train, seed=seed)
+    if shuffled:
+        pay = np.random.default_rng(1).permutation(train["salary_usd"].to_numpy())
+        train = train.assign(salary_usd=pay)
+    artifact = write_tiny_artifact(directory, train, version="0.0.2" if shuffled else "0.0.1")
     predictions = load_model(artifact).predict(test)
     test_predictions = test.assign(
         pred_median=predictions["median"].to_numpy(),
@@ -153,32 +134,17 @@ def tiny_result(directory: Path, *, seed: int = 0, noise: float = 0.0) -> StandI
         target_low=test["salary_usd"].to_numpy(),
         target_high=test["salary_usd"].to_numpy(),
     )
-    error = (test_predictions["pred_median"] - test_predictions["salary_usd"]).abs()
+    metrics, breakdowns = evaluate(test_predictions)
     booster = lgb.Booster(model_file=str(artifact / "median.txt"))
-    importance = dict(
-        zip(booster.feature_name(), booster.feature_importance("gain").astype(float))
-    )
-    return StandInResult(
-        config=StandInConfig(
-            {
-                "name": "tiny",
-                "data": [{"source": "aijobs", "path": "${MLPAY_DATA_DIR}/aijobs/salaries.csv"}],
-                "model": {"num_leaves": 7, "learning_rate": 0.2, "features": ["role", "country"]},
-                "notes": "x" * 7000,
-                "mlflow": {"tracking_uri": "sqlite:///mlflow.db", "experiment": "mlpay"},
-            }
-        ),
+    gains = booster.feature_importance("gain").astype(float)
+    return TrainResult(
+        config=config,
         artifact_dir=artifact,
-        metrics={"mae_usd": float(error.mean()), "coverage": 0.8, "r2_log": 0.5},
-        breakdowns={
-            "role": test_predictions.assign(error=error)
-            .groupby("role")["error"]
-            .agg(["mean", "size"])
-            .reset_index()
-        },
-        baselines={"global_median": {"mae_usd": float(error.mean()) * 2}},
+        metrics=metrics,
+        breakdowns=breakdowns,
+        baselines={"global_median": {"test_mae_usd": 2 * metrics["test_mae_usd"]}},
         test_predictions=test_predictions,
-        feature_importance=importance,
-        data=StandInData(profiles=train),
-        dataset_digest=f"tiny{seed}",
+        feature_importance=dict(zip(booster.feature_name(), gains, strict=True)),
+        data=TrainingData(profiles=train, reports=()),
+        dataset_digest=dataset_digest(train),
     )

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlpay_model.sources._io import read_header_rows, read_table
-from mlpay_model.taxonomy import country_code, country_name
+from mlpay_model.taxonomy import country_code, country_name, is_country_answer
 from mlpay_model.taxonomy._common import load_yaml
 
 COUNTRY_QUESTION = "In which country do you currently reside?"
@@ -132,3 +132,17 @@ def test_source_countries_get_iso_codes(data_file, source: str) -> None:
     assert codes.notna().mean() >= 0.99, sorted(set(naming_a_country[codes.isna()]))
     assert all(_is_assigned_code(code) for code in set(codes.dropna()))
     assert answers[answers.isin(NOT_A_COUNTRY)].map(country_code).isna().all()
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Other", False),
+        ("I do not wish to disclose my location", False),
+        (None, False),
+        ("Germany", True),
+        ("Atlantis", True),  # a claim of a place, just not one we know: counts as unmapped
+    ],
+)
+def test_is_country_answer_separates_non_answers_from_places(answer, expected):
+    assert is_country_answer(answer) is expected

@@ -105,13 +105,13 @@ class SplitConfig(StrictModel):
 class LightGBMConfig(StrictModel):
     """LightGBM parameters shared by the three boosters (median, low and high quantile).
 
-    median_objective: "quantile" (alpha = quantiles.median), "regression_l1" or "regression"
-    (squared error on log pay). The low/high models always use the quantile objective.
-    `num_threads` is part of the config because results are only reproducible bit for bit
-    with the same thread count.
+    median_objective: "regression" (squared error on log pay: the model of the median of
+    log-normal-ish pay) or "quantile" (pinball loss at quantiles.median). The low/high models
+    always use the pinball loss. `num_threads` is part of the config because results are only
+    reproducible bit for bit with the same thread count.
     """
 
-    median_objective: Literal["quantile", "regression_l1", "regression"] = "quantile"
+    median_objective: Literal["regression", "quantile"] = "regression"
     learning_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.05
     num_boost_round: Annotated[int, Field(ge=1, le=20_000)] = 400
     num_leaves: Annotated[int, Field(ge=2, le=4096)] = 31

@@ -114,9 +114,13 @@ def _method(result: TrainResult) -> str:
             f"- Split ({SPLIT_TEXT[config.split.method]}), seed {config.seed}: "
             f"{sizes.get('train', 0):,} train, {sizes.get('calibration', 0):,} calibration, "
             f"{sizes.get('test', 0):,} test rows.",
-            f"- Models: three LightGBM boosters. Median: objective `{gbm.median_objective}`"
-            + (f" (alpha {config.quantiles.median})" if gbm.median_objective == "quantile" else "")
-            + f"; low/high: quantile {config.quantiles.low} / {config.quantiles.high}. "
+            "- Models: three LightGBM boosters on log pay. Median: "
+            + (
+                f"pinball loss at {config.quantiles.median}"
+                if gbm.median_objective == "quantile"
+                else "squared error"
+            )
+            + f"; low/high: pinball loss at {config.quantiles.low} / {config.quantiles.high}. "
             f"{gbm.num_boost_round} rounds, learning rate {gbm.learning_rate}, "
             f"{gbm.num_leaves} leaves, min {gbm.min_data_in_leaf} rows per leaf.",
             f"- Interval: conformalized quantile regression on the calibration split; the "

@@ -57,9 +57,11 @@ class SalaryPyfunc(PythonModel):
 
         self._model = load_model(context.artifacts[ARTIFACT_KEY])
 
-    # `model_input` is left unannotated on purpose: MLflow reads a type hint there as a request
-    # to derive the signature from it, and the logged signature is the one that applies.
-    def predict(self, context: Any, model_input, params: Any = None) -> pd.DataFrame:
+    # MLflow reads this type hint: a DataFrame means "use the logged signature" (any other hint
+    # would be taken as the input schema, and no hint draws a warning).
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: Any = None
+    ) -> pd.DataFrame:
         profiles = canonical_input(pd.DataFrame(model_input))
         predictions = self._model.predict(profiles)
         return predictions.loc[:, list(OUTPUT_COLUMNS)].reset_index(drop=True)

@@ -96,15 +96,24 @@ def train(
     matrices = {name: encoder.encode_frame(rows) for name, rows in parts.items()}
     train_target = log_target(parts["train"])
 
+    params = booster_params(config, spec)
+    quantiles = {
+        "median": config.quantiles.median
+        if config.lightgbm.median_objective == "quantile"
+        else None,
+        "low": config.quantiles.low,
+        "high": config.quantiles.high,
+    }
     boosters: dict[str, lgb.Booster] = {}
-    for role in ("median", "low", "high"):
+    for role, quantile in quantiles.items():
         step(f"fit {role}")
         boosters[role] = fit_booster(
             matrices["train"],
             train_target,
             spec,
-            booster_params(config, spec, role),
+            params,
             config.lightgbm.num_boost_round,
+            quantile=quantile,
         )
 
     step("calibrate")
@@ -176,25 +185,18 @@ def train(
     return result
 
 
-def booster_params(config: TrainConfig, spec: FeatureSpec, role: str) -> dict[str, Any]:
-    """LightGBM parameters of the `role` ("median", "low" or "high") booster."""
-    settings = config.lightgbm.model_dump()
-    median_objective = settings.pop("median_objective")
-    del settings["num_boost_round"]  # an argument of lgb.train, see fit_booster
-    objective = median_objective if role == "median" else "quantile"
+def booster_params(config: TrainConfig, spec: FeatureSpec) -> dict[str, Any]:
+    """LightGBM parameters shared by the three boosters (objective set by `fit_booster`)."""
+    settings = config.lightgbm.model_dump(exclude={"median_objective", "num_boost_round"})
     directions = config.monotone_directions()
-    params: dict[str, Any] = {
+    return {
         **settings,
-        "objective": objective,
         "seed": config.seed,
         "deterministic": True,
         "force_col_wise": True,
         "verbosity": -1,
         "monotone_constraints": [directions.get(name, 0) for name in spec.feature_names],
     }
-    if objective == "quantile":
-        params["alpha"] = getattr(config.quantiles, role)
-    return params
 
 
 def fit_booster(
@@ -203,16 +205,46 @@ def fit_booster(
     spec: FeatureSpec,
     params: dict[str, Any],
     num_boost_round: int,
+    *,
+    quantile: float | None = None,
 ) -> lgb.Booster:
+    """A booster of squared error on `target`, or of the pinball loss at `quantile`.
+
+    LightGBM refuses monotone constraints with its own quantile objective (its leaf refit
+    could break them), so quantiles use `pinball_objective`: the same gradients without the
+    refit. Boosting starts from the target's `quantile`, folded into the first tree's leaves
+    afterwards so that the saved model predicts on its own (as LightGBM's boost_from_average).
+    """
+    start = 0.0 if quantile is None else float(np.quantile(target, quantile))
     dataset = lgb.Dataset(
         matrix,
         label=target,
+        init_score=None if quantile is None else np.full(len(target), start),
         feature_name=spec.feature_names,
         categorical_feature=spec.categorical_feature_names,
         params={"max_bin": params["max_bin"], "verbosity": -1},
         free_raw_data=True,
     )
-    return lgb.train(params, dataset, num_boost_round=num_boost_round)
+    objective = "regression" if quantile is None else pinball_objective(quantile)
+    booster = lgb.train({**params, "objective": objective}, dataset, num_boost_round)
+    if quantile is not None:
+        first_tree = booster.dump_model(num_iteration=1)["tree_info"][0]
+        for leaf in range(first_tree["num_leaves"]):
+            booster.set_leaf_output(0, leaf, booster.get_leaf_output(0, leaf) + start)
+    return booster
+
+
+def pinball_objective(
+    alpha: float,
+) -> Callable[[np.ndarray, lgb.Dataset], tuple[np.ndarray, np.ndarray]]:
+    """Gradient and hessian of the pinball (quantile) loss at `alpha`, for LightGBM."""
+
+    def gradients(predicted: np.ndarray, dataset: lgb.Dataset) -> tuple[np.ndarray, np.ndarray]:
+        above = dataset.get_label() > predicted
+        gradient = np.where(above, -alpha, 1.0 - alpha)
+        return gradient, np.ones_like(gradient)
+
+    return gradients
 
 
 def conformal_adjustment(

@@ -12,14 +12,22 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from mlpay_model.errors import MlpayError
 
 USER_ERROR_EXIT = 2
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """Usage mistakes print one line naming the problem and pointing at --help, then exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USER_ERROR_EXIT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="mlpay",
         description="Predict tech and ML salaries, and answer: are ML engineers paid more?",
     )

@@ -6,7 +6,7 @@ unknown text (unknowns map to `other`/None and are counted by reports). Function
 they are called once per distinct raw value.
 """
 
-from mlpay_model.taxonomy.countries import country_code, country_name
+from mlpay_model.taxonomy.countries import country_code, country_name, is_country_answer
 from mlpay_model.taxonomy.education import education_level
 from mlpay_model.taxonomy.experience import experience_years
 from mlpay_model.taxonomy.roles import role_family, role_family_of_list, unmapped_titles
@@ -20,6 +20,7 @@ __all__ = [
     "country_name",
     "education_level",
     "experience_years",
+    "is_country_answer",
     "role_family",
     "role_family_of_list",
     "seniority_level",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -11,6 +10,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final
 
+import numpy as np
+import pandas as pd
 import yaml
 
 from mlpay_model.errors import ConfigError
@@ -23,17 +24,13 @@ _NOT_WORD = re.compile(r"[^\w+#]+|_+")
 
 def is_missing(value: object) -> bool:
     """True for None, NaN, pd.NA/NaT and blank strings (never raises)."""
-    if value is None:
-        return True
     if isinstance(value, str):
         return not value.strip()
-    if isinstance(value, float):
-        return math.isnan(value)
-    # pd.NA, pd.NaT and numpy scalars, without importing pandas here.
     try:
-        return bool(value != value)
+        missing = pd.isna(value)  # type: ignore[call-overload]  # None, NaN, NA, NaT
     except (TypeError, ValueError):
         return False
+    return isinstance(missing, bool | np.bool_) and bool(missing)
 
 
 def normalise_words(text: str) -> str:

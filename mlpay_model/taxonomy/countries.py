@@ -33,6 +33,19 @@ def country_code(name: object) -> str | None:
     return _code_of_key(normalise_key(str(name)))
 
 
+def is_country_answer(name: object) -> bool:
+    """False for a missing answer and for answers that name no country ("Other",
+    "I do not wish to disclose my location"): the rows a country code cannot be expected for.
+
+    >>> is_country_answer("Other"), is_country_answer("Atlantis"), is_country_answer("DE")
+    (False, True, True)
+    """
+    if is_missing(name):
+        return False
+    key = normalise_key(str(name))
+    return not (key in _aliases() and _aliases()[key] is None)
+
+
 def country_name(code: object) -> str:
     """A readable English name for an alpha-2 code ("KR" -> "South Korea").
 

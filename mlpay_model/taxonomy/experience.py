@@ -61,6 +61,10 @@ def experience_years(value: object) -> float:
 
 @lru_cache(maxsize=4096)
 def _years_of_text(text: str) -> float:
+    try:
+        return _valid(float(text))
+    except ValueError:
+        pass
     if match := _PLAIN.match(text):
         return _valid(float(match.group(1)))
     if match := _CLOSED_BAND.match(text):

@@ -1,0 +1,177 @@
+"""Scoring one chunk: the function both engines (local and dask) run on every piece of input.
+
+A chunk is an Arrow table of input rows. The scoring columns are read from it, normalised to
+canonical values (one call per distinct raw value, in `mlpay_model.inputs`), and predicted.
+Rows that normalise cleanly come out with the input columns untouched plus the predictions;
+the others come out as rejects with their 1-based row number and the reason.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from mlpay_model.inputs import NormalisedFrame, normalise_frame
+from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS
+
+PREDICTION_COLUMNS: Final[dict[str, str]] = {
+    "median": "pred_median",
+    "low": "pred_low",
+    "high": "pred_high",
+}
+CONTRIBUTION_PREFIX: Final = "contrib_"
+ROW_NUMBER: Final = "row_number"
+REASON: Final = "reason"
+FILE: Final = "file"
+SCORING_COLUMNS: Final[tuple[str, ...]] = FACTOR_COLUMNS + CONTEXT_COLUMNS
+
+
+class Model(Protocol):
+    """What scoring needs from a model (`mlpay_model.model.SalaryModel` is one)."""
+
+    def predict(self, profiles: pd.DataFrame) -> pd.DataFrame: ...
+
+    def contributions(self, profiles: pd.DataFrame) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class ScoringPlan:
+    """Everything a chunk needs besides its rows; small and picklable (sent to dask workers).
+
+    `model` is what `load_model` takes (a shipped name or an absolute folder), never the
+    loaded object: each process loads it once through `cached_model`.
+    `canonical`: True when the input columns are canonical values already (a publisher's
+    file read by `mlpay_model.sources`), False when they are what a file holds (normalised).
+    `renames`: the user's column -> canonical field, from a `--mapping` file.
+    `skills_separator`: the separator of a mapped skills column (split before normalising).
+    """
+
+    model: str
+    contributions: bool = False
+    canonical: bool = False
+    renames: dict[str, str] = field(default_factory=dict)
+    skills_separator: str | None = None
+
+
+@dataclass
+class ChunkResult:
+    scored: pa.Table
+    rejects: pa.Table  # row_number, reason, then the input columns
+    reasons: Counter[str]  # rejected rows per field
+
+
+@functools.lru_cache(maxsize=4)
+def cached_model(name_or_path: str) -> Model:
+    """The model, loaded once per process (dask workers call this for every partition)."""
+    from mlpay_model.model import load_model
+
+    return load_model(name_or_path)  # type: ignore[no-any-return]
+
+
+def score_chunk(table: pa.Table, first_row: int, model: Model, plan: ScoringPlan) -> ChunkResult:
+    """Score the rows of `table`; `first_row` is the 1-based data row number of its first row."""
+    normalised = _normalise(table, plan)
+    accepted = np.zeros(table.num_rows, dtype=bool)
+    accepted[normalised.profiles.index.to_numpy(dtype=np.int64)] = True
+    scored = table.filter(pa.array(accepted))
+    for name, values in _predictions(model, normalised.profiles, plan.contributions).items():
+        scored = scored.append_column(name, pa.array(values, pa.float64()))
+    rejected = normalised.rejected
+    positions = rejected["row"].to_numpy(dtype=np.int64)
+    order = np.argsort(positions, kind="stable")
+    reasons = [_reason_text(row) for row in rejected.itertuples(index=False)]
+    rejects = rejects_table(
+        table.take(pa.array(positions[order])),
+        row_numbers=positions[order] + first_row,
+        reasons=[reasons[i] for i in order],
+    )
+    return ChunkResult(scored, rejects, Counter(rejected["field"].tolist()))
+
+
+def rejects_table(rows: pa.Table, *, row_numbers: np.ndarray, reasons: list[str]) -> pa.Table:
+    """`row_number` and `reason` followed by the input columns (renamed `input_<name>` if
+    an input column is itself called row_number or reason)."""
+    renamed = [f"input_{name}" if name in (ROW_NUMBER, REASON) else name for name in rows.column_names]
+    rows = rows.rename_columns(renamed)
+    rows = rows.add_column(0, REASON, pa.array(reasons, pa.large_string()))
+    return rows.add_column(0, ROW_NUMBER, pa.array(row_numbers, pa.int64()))
+
+
+def _normalise(table: pa.Table, plan: ScoringPlan) -> NormalisedFrame:
+    """The scoring columns of `table` as canonical profiles (index = row position)."""
+    frame = _scoring_frame(table, plan)
+    normalised = normalise_frame(frame)
+    if plan.canonical:
+        normalised = _with_raw_values(normalised, table)
+    return normalised
+
+
+def _scoring_frame(table: pa.Table, plan: ScoringPlan) -> pd.DataFrame:
+    sources = {column: field for column, field in plan.renames.items() if column in table.column_names}
+    if not plan.renames:
+        sources = {name: name for name in SCORING_COLUMNS if name in table.column_names}
+    frame = table.select(list(sources)).to_pandas().rename(columns=sources)
+    frame.index = pd.RangeIndex(table.num_rows)
+    if plan.skills_separator is not None and "skills" in frame.columns:
+        separator = plan.skills_separator
+        frame["skills"] = [
+            value.split(separator) if isinstance(value, str) else value
+            for value in frame["skills"].tolist()
+        ]
+    return frame
+
+
+def _with_raw_values(normalised: NormalisedFrame, table: pa.Table) -> NormalisedFrame:
+    """For input read by a publisher's reader, name the value as the file wrote it.
+
+    Those readers turn what they cannot recognise into a missing canonical value and keep the
+    text in `<field>_raw` (country_raw, role_raw): that text is what the user needs to see.
+    """
+    rejected = normalised.rejected.copy()
+    for field_name in rejected["field"].unique():
+        raw_column = f"{field_name}_raw"
+        if raw_column not in table.column_names:
+            continue
+        selected = (rejected["field"] == field_name) & rejected["value"].isna()
+        positions = rejected.loc[selected, "row"].to_numpy(dtype=np.int64)
+        raw = table.column(raw_column).take(pa.array(positions)).to_pylist()
+        known = [value is not None for value in raw]
+        targets = rejected.index[selected][known]
+        rejected.loc[targets, "value"] = [value for value in raw if value is not None]
+        rejected.loc[targets, "reason"] = "not recognised"
+    return NormalisedFrame(profiles=normalised.profiles, rejected=rejected)
+
+
+def _predictions(
+    model: Model, profiles: pd.DataFrame, contributions: bool
+) -> dict[str, np.ndarray]:
+    predicted = model.predict(profiles)
+    columns = {
+        column: predicted[name].to_numpy(dtype=np.float64)
+        for name, column in PREDICTION_COLUMNS.items()
+    }
+    if contributions:
+        effects = model.contributions(profiles)
+        for name in effects.columns:
+            columns[CONTRIBUTION_PREFIX + name] = effects[name].to_numpy(dtype=np.float64)
+    return columns
+
+
+def _reason_text(row: Any) -> str:
+    """'country='Atlantis': unknown country', or 'country: is required but missing'."""
+    value = row.value
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if _is_missing(value):
+        return f"{row.field}: {row.reason}"
+    return f"{row.field}={value!r}: {row.reason}"
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))

@@ -1,0 +1,43 @@
+"""What a scoring run did: rows read, scored and rejected, and where the files are."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """The outcome of `score_file`. Always `rows_read == rows_scored + rows_rejected`."""
+
+    rows_read: int
+    rows_scored: int
+    rows_rejected: int
+    output: Path
+    rejects: Path
+    rejected_by_field: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.rows_read != self.rows_scored + self.rows_rejected:
+            raise AssertionError(
+                f"rows read {self.rows_read} != scored {self.rows_scored} "
+                f"+ rejected {self.rows_rejected}: a scoring bug, please report it"
+            )
+
+    def render(self) -> str:
+        """One line for the terminal."""
+        line = (
+            f"rows read {self.rows_read:,}, scored {self.rows_scored:,}, "
+            f"rejected {self.rows_rejected:,}"
+        )
+        if self.rejected_by_field:
+            by_field = ", ".join(
+                f"{name} {count:,}"
+                for name, count in Counter(self.rejected_by_field).most_common()
+            )
+            line += f" ({by_field})"
+        line += f"; output {self.output}"
+        if self.rows_rejected:
+            line += f"; rejects {self.rejects}"
+        return line

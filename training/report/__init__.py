@@ -1,0 +1,100 @@
+"""`mlpay report`: one self-contained HTML page answering "are ML engineers paid more?".
+
+`build_report(models, output)` loads each shipped model, rebuilds its training rows from the
+data in MLPAY_DATA_DIR, runs the comparisons (`analysis`), checks the article's claims
+(`claims`), draws the plots (`figures`, matplotlib Agg) and writes the page (`render`).
+Needs the `train` extra (matplotlib, pydantic).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from training.report.analysis import Settings, SourceAnalysis, analyse
+from training.report.claims import Answer, Claim, answer, check_claims
+from training.report.render import render_report
+
+DEFAULT_MODELS: Final[tuple[str, ...]] = ("aijobs", "kaggle", "stackoverflow")
+
+__all__ = [
+    "DEFAULT_MODELS",
+    "Answer",
+    "Claim",
+    "Report",
+    "Settings",
+    "SourceAnalysis",
+    "analyse_models",
+    "answer",
+    "build_report",
+    "check_claims",
+    "render_report",
+]
+
+
+@dataclass(frozen=True)
+class Report:
+    """What `build_report` wrote, and the numbers it wrote."""
+
+    path: Path
+    analyses: tuple[SourceAnalysis, ...]
+    answer: Answer
+    claims: tuple[Claim, ...]
+
+
+def analyse_models(
+    models: Sequence[str],
+    settings: Settings = Settings(),
+    progress: Callable[[str], None] | None = None,
+) -> list[SourceAnalysis]:
+    """Load each model and its rebuilt training rows, and run the report's comparisons."""
+    from mlpay_model.compare import load_reference
+    from mlpay_model.model import load_model
+
+    analyses = []
+    for name in models:
+        model = load_model(name)
+        if progress is not None:
+            progress(f"{model.name}: rebuilding the training rows")
+        reference = load_reference(model.manifest)
+        for line in reference.mismatches():
+            if progress is not None:
+                progress(f"warning: {line}")
+        if progress is not None:
+            progress(f"{model.name}: comparing ({len(reference.profiles):,} rows)")
+        analyses.append(analyse(model, reference, settings))
+    return analyses
+
+
+def build_report(
+    models: Sequence[str],
+    output: Path | str,
+    settings: Settings = Settings(),
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    """Write the HTML report for `models` to `output` (atomically) and return its numbers."""
+    analyses = analyse_models(models, settings, progress)
+    summary = answer(analyses)
+    claims = check_claims(analyses)
+    if progress is not None:
+        progress("drawing and writing the report")
+    document = render_report(analyses, summary, claims, settings)
+    path = Path(output)
+    _write_atomically(path, document)
+    return Report(path, tuple(analyses), summary, tuple(claims))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,365 @@
+"""The numbers behind the report, for one model and its rebuilt training rows.
+
+Every controlled number comes from `mlpay_model.compare` with the same settings as
+`mlpay compare` (so the report and the command agree); this module only decides which
+comparisons to run:
+
+- ML engineers against each peer role, over the whole reference population;
+- the same against the headline peers within slices: each country with enough ML engineers,
+  each experience band (years, or aijobs' seniority levels) and each education level;
+- per skill in the model's vocabulary (the most common `MAX_SKILLS` among people who list
+  skills): predicted pay with the skill over without it, everything else held as is;
+- the role families ranked by raw median pay and by controlled pay (the median predicted pay
+  of the same people in each role);
+- the mean and median observed pay of US ML engineers, with bootstrap intervals;
+- the controlled effect of experience and education (one factor changed for the same people).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from mlpay_model import compare
+from mlpay_model.compare import (
+    DataFile,
+    FactorEffect,
+    Filters,
+    PayModel,
+    Reference,
+    RoleComparison,
+)
+from mlpay_model.features import OTHER_CATEGORY
+from mlpay_model.quality import pay_point
+from mlpay_model.schema import EDUCATION_LEVELS, SENIORITY_LEVELS
+
+FOCUS_ROLE: Final = "ml_engineer"
+PEERS: Final[tuple[str, ...]] = (
+    "software_engineer",
+    "data_scientist",
+    "data_engineer",
+    "research_scientist",
+    "data_analyst",
+)
+HEADLINE_PEERS: Final[tuple[str, ...]] = ("software_engineer", "data_scientist")
+MAX_COUNTRIES: Final = 8
+MAX_SKILLS: Final = 25
+# Years are whole numbers or band midpoints (x.5) in every source, so these inclusive ranges
+# cover every value without overlap.
+EXPERIENCE_BANDS: Final[tuple[tuple[str, float, float], ...]] = (
+    ("0-2 years", 0.0, 2.5),
+    ("3-5 years", 3.0, 5.5),
+    ("6-10 years", 6.0, 10.5),
+    ("11-20 years", 11.0, 20.5),
+    ("21+ years", 21.0, 100.0),
+)
+# Controlled experience effect: the same people with this many years instead of the baseline.
+EXPERIENCED_YEARS: Final = 10.0
+JUNIOR_YEARS: Final = 2.0
+EDUCATION_BASELINE: Final = "bachelor"
+EDUCATION_COMPARED: Final[tuple[str, ...]] = ("master", "doctorate")
+US: Final = "US"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How every comparison is computed; the defaults are `mlpay compare`'s."""
+
+    min_rows: int = compare.DEFAULT_MIN_ROWS
+    max_people: int = compare.DEFAULT_MAX_PEOPLE
+    resamples: int = compare.DEFAULT_RESAMPLES
+    seed: int = compare.DEFAULT_SEED
+
+
+@dataclass(frozen=True)
+class Slice:
+    """ML engineers against the headline peers within one slice (a country, a band, a level)."""
+
+    dimension: str  # "country", "experience", "seniority" or "education"
+    label: str
+    filters: Filters
+    comparisons: tuple[RoleComparison, ...]
+
+
+@dataclass(frozen=True)
+class RolePay:
+    """One role family's pay: raw (observed) median and controlled (same people) median."""
+
+    role: str
+    raw_median: float
+    n: int
+    controlled_median: float
+
+
+@dataclass(frozen=True)
+class PayStats:
+    """Mean and median observed pay of a group, with bootstrap intervals."""
+
+    n: int
+    mean: float
+    mean_ci: tuple[float, float]
+    median: float
+    median_ci: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class BandPay:
+    """Raw median pay of everyone and of ML engineers in one band or level."""
+
+    label: str
+    median_all: float | None
+    n_all: int
+    median_focus: float | None
+    n_focus: int
+
+
+@dataclass(frozen=True)
+class SourceAnalysis:
+    """Everything the report shows about one model."""
+
+    model: str
+    version: str
+    adapters: tuple[str, ...]
+    files: tuple[DataFile, ...]
+    rows: int
+    years: tuple[int, int] | None
+    us_share: float
+    focus_rows_by_year: dict[int, int]
+    peers: tuple[RoleComparison, ...]
+    slices: dict[str, tuple[Slice, ...]]
+    skills: tuple[FactorEffect, ...]
+    skill_population: int
+    role_pay: tuple[RolePay, ...]
+    us_focus_pay: PayStats | None
+    experience_effect: FactorEffect | None
+    education_effects: tuple[FactorEffect, ...]
+    experience_pay: tuple[BandPay, ...]
+    education_pay: tuple[BandPay, ...]
+
+    def focus_rank(self, by: str = "raw") -> tuple[int, int] | None:
+        """(rank of ML engineers, number of roles ranked) by raw or controlled median pay."""
+        key = "raw_median" if by == "raw" else "controlled_median"
+        ordered = sorted(self.role_pay, key=lambda item: -getattr(item, key))
+        roles = [item.role for item in ordered]
+        if FOCUS_ROLE not in roles:
+            return None
+        return roles.index(FOCUS_ROLE) + 1, len(roles)
+
+
+def analyse(model: PayModel, reference: Reference, settings: Settings) -> SourceAnalysis:
+    """Run every comparison of the report for `model` on its rebuilt training rows."""
+    profiles = reference.profiles
+    people = compare.sample_people(profiles, settings.max_people, settings.seed)
+    features = set(model.spec.features)
+    years = profiles["year"].dropna()
+    return SourceAnalysis(
+        model=model.name,
+        version=model.version,
+        adapters=tuple(dict.fromkeys(item.source for item in reference.files)),
+        files=reference.files,
+        rows=len(profiles),
+        years=(int(years.min()), int(years.max())) if len(years) else None,
+        us_share=float((profiles["country"] == US).mean()) if len(profiles) else 0.0,
+        focus_rows_by_year={
+            int(year): int(count)
+            for year, count in profiles.loc[profiles["role"] == FOCUS_ROLE, "year"]
+            .dropna()
+            .value_counts()
+            .sort_index()
+            .items()
+        },
+        peers=tuple(_compare(model, profiles, PEERS, Filters(), settings)),
+        slices=_slices(model, profiles, features, settings),
+        skills=tuple(_skills(model, people, features, settings)),
+        skill_population=int(_lists_skills(people).sum()) if "skills" in features else 0,
+        role_pay=tuple(_role_pay(model, profiles, people, settings)),
+        us_focus_pay=_us_focus_pay(profiles, settings),
+        experience_effect=_experience_effect(model, people, features, settings),
+        education_effects=tuple(_education_effects(model, people, features, settings)),
+        experience_pay=tuple(_experience_pay(profiles)),
+        education_pay=tuple(_education_pay(profiles)),
+    )
+
+
+def _compare(
+    model: PayModel,
+    profiles: pd.DataFrame,
+    versus: Sequence[str],
+    filters: Filters,
+    settings: Settings,
+) -> list[RoleComparison]:
+    return compare.compare_roles(
+        model,
+        profiles,
+        FOCUS_ROLE,
+        versus,
+        filters,
+        min_rows=settings.min_rows,
+        max_people=settings.max_people,
+        resamples=settings.resamples,
+        seed=settings.seed,
+    )
+
+
+def _slices(
+    model: PayModel, profiles: pd.DataFrame, features: set[str], settings: Settings
+) -> dict[str, tuple[Slice, ...]]:
+    """Headline comparisons per country, experience band (or seniority) and education level."""
+    chosen: dict[str, list[tuple[str, Filters]]] = {"country": []}
+    focus = profiles[profiles["role"] == FOCUS_ROLE]
+    countries = focus["country"].dropna().value_counts()
+    for country in countries[countries >= settings.min_rows].index[:MAX_COUNTRIES]:
+        chosen["country"].append((str(country), Filters(country=str(country))))
+    if "years_experience" in features and profiles["years_experience"].notna().any():
+        chosen["experience"] = [
+            (label, Filters(years=(low, high))) for label, low, high in EXPERIENCE_BANDS
+        ]
+    elif "seniority" in features and profiles["seniority"].notna().any():
+        chosen["seniority"] = [(level, Filters(seniority=level)) for level in SENIORITY_LEVELS]
+    if "education" in features and profiles["education"].notna().any():
+        chosen["education"] = [
+            (level, Filters(education=level))
+            for level in EDUCATION_LEVELS
+            if (focus["education"] == level).sum() >= settings.min_rows
+        ]
+    return {
+        dimension: tuple(
+            Slice(
+                dimension=dimension,
+                label=label,
+                filters=filters,
+                comparisons=tuple(_compare(model, profiles, HEADLINE_PEERS, filters, settings)),
+            )
+            for label, filters in slices
+        )
+        for dimension, slices in chosen.items()
+    }
+
+
+def _lists_skills(people: pd.DataFrame) -> pd.Series:
+    return people["skills"].map(lambda skills: bool(skills)).astype(bool)
+
+
+def _skills(
+    model: PayModel, people: pd.DataFrame, features: set[str], settings: Settings
+) -> list[FactorEffect]:
+    """Skill premiums over the people who list skills (their survey asked about skills)."""
+    if "skills" not in features or not model.spec.skills:
+        return []
+    listing = people[_lists_skills(people)]
+    counts = pd.Series(
+        [skill for skills in listing["skills"] for skill in skills], dtype=object
+    ).value_counts()
+    vocabulary = set(model.spec.skills)
+    common = [
+        str(skill)
+        for skill, count in counts.items()
+        if skill in vocabulary and count >= settings.min_rows
+    ][:MAX_SKILLS]
+    if not common:
+        return []
+    return compare.skill_premiums(
+        model, listing, common, resamples=settings.resamples, seed=settings.seed
+    )
+
+
+def _role_pay(
+    model: PayModel, profiles: pd.DataFrame, people: pd.DataFrame, settings: Settings
+) -> list[RolePay]:
+    """Role families with at least `min_rows` rows known to the model, raw and controlled."""
+    known = set(model.spec.categories.get("role", ())) - {OTHER_CATEGORY, "other"}
+    rows = []
+    for role in sorted(known):
+        median, n = compare.raw_median(profiles[profiles["role"] == role])
+        if median is None or n < settings.min_rows:
+            continue
+        predicted = compare.predicted_pay(model, compare.with_value(people, "role", role))
+        rows.append(
+            RolePay(
+                role=role, raw_median=median, n=n, controlled_median=float(np.median(predicted))
+            )
+        )
+    return rows
+
+
+def _us_focus_pay(profiles: pd.DataFrame, settings: Settings) -> PayStats | None:
+    rows = profiles[(profiles["role"] == FOCUS_ROLE) & (profiles["country"] == US)]
+    pay = pay_point(rows) if len(rows) else np.array([])
+    pay = pay[np.isfinite(pay)]
+    if len(pay) < settings.min_rows:
+        return None
+    options = {"resamples": settings.resamples, "seed": settings.seed}
+    return PayStats(
+        n=len(pay),
+        mean=float(np.mean(pay)),
+        mean_ci=compare.bootstrap_interval(pay, np.mean, **options),
+        median=float(np.median(pay)),
+        median_ci=compare.bootstrap_interval(pay, np.median, **options),
+    )
+
+
+def _experience_effect(
+    model: PayModel, people: pd.DataFrame, features: set[str], settings: Settings
+) -> FactorEffect | None:
+    """The same people with 10 instead of 2 years (or senior instead of entry level)."""
+    options = {"resamples": settings.resamples, "seed": settings.seed}
+    if "years_experience" in features and people["years_experience"].notna().any():
+        return compare.factor_premium(
+            model, people, "years_experience", EXPERIENCED_YEARS, JUNIOR_YEARS, **options
+        )
+    if "seniority" in features and people["seniority"].notna().any():
+        return compare.factor_premium(model, people, "seniority", "senior", "entry", **options)
+    return None
+
+
+def _education_effects(
+    model: PayModel, people: pd.DataFrame, features: set[str], settings: Settings
+) -> list[FactorEffect]:
+    if "education" not in features or people["education"].isna().all():
+        return []
+    return [
+        compare.factor_premium(
+            model,
+            people,
+            "education",
+            level,
+            EDUCATION_BASELINE,
+            resamples=settings.resamples,
+            seed=settings.seed,
+        )
+        for level in EDUCATION_COMPARED
+    ]
+
+
+def _band_pay(label: str, rows: pd.DataFrame) -> BandPay:
+    median_all, n_all = compare.raw_median(rows)
+    median_focus, n_focus = compare.raw_median(rows[rows["role"] == FOCUS_ROLE])
+    return BandPay(label, median_all, n_all, median_focus, n_focus)
+
+
+def _experience_pay(profiles: pd.DataFrame) -> list[BandPay]:
+    if profiles["years_experience"].notna().any():
+        years = profiles["years_experience"]
+        return [
+            _band_pay(label, profiles[(years >= low) & (years <= high)])
+            for label, low, high in EXPERIENCE_BANDS
+        ]
+    if profiles["seniority"].notna().any():
+        return [
+            _band_pay(level, profiles[profiles["seniority"] == level]) for level in SENIORITY_LEVELS
+        ]
+    return []
+
+
+def _education_pay(profiles: pd.DataFrame) -> list[BandPay]:
+    if profiles["education"].isna().all():
+        return []
+    return [
+        _band_pay(level, profiles[profiles["education"] == level])
+        for level in EDUCATION_LEVELS
+        if (profiles["education"] == level).any()
+    ]

@@ -1,0 +1,347 @@
+"""The report's answer: a short summary, and the article's claims checked against each source.
+
+Verdict rules (the same for every claim, stated so a reader can check them):
+- a source *supports* a claim when its estimate is on the claimed side and its 90% interval
+  does not cross the line (zero for an effect, $112,000 for the US pay claim, rank 3 for "among
+  the highest paid");
+- the verdict is "supported" when every source with data supports it, "not supported" when
+  every one contradicts it, "partly supported" when they differ, "cannot tell" when no source
+  has the data;
+- how sure: "high" when at least two sources have the data and all agree, "medium" when only
+  one source has the data or the verdict is partial, plus a reason. The controlled intervals
+  cover the sampling of people only (not the model fit), so agreement between independently
+  collected sources counts for more than a narrow interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from mlpay_model.compare import FactorEffect, RoleComparison
+from training.report.analysis import (
+    EDUCATION_BASELINE,
+    HEADLINE_PEERS,
+    SourceAnalysis,
+)
+
+Verdict = Literal["supported", "partly supported", "not supported", "cannot tell"]
+Finding = Literal["for", "against", "unclear"]
+
+US_PAY_CLAIM_USD: Final = 112_000.0
+TOP_RANKS: Final = 3
+SKILL_MIN_PREMIUM: Final = 0.02  # a skill "goes with higher pay" from +2% up
+
+SOURCE_LABELS: Final[dict[str, str]] = {
+    "aijobs": "aijobs.net",
+    "kaggle": "Kaggle survey",
+    "stackoverflow": "Stack Overflow",
+}
+
+
+def source_label(analysis: SourceAnalysis) -> str:
+    return SOURCE_LABELS.get(analysis.model, analysis.model)
+
+
+def role_label(role: str) -> str:
+    """ml_engineer -> "ML engineers", data_scientist -> "data scientists"."""
+    words = role.replace("_", " ").replace("ml ", "ML ")
+    return words + "s"
+
+
+def percent(value: float) -> str:
+    return f"{value * 100:+.1f}%".replace("-", "\u2212")
+
+
+def money(value: float | None) -> str:
+    return "n/a" if value is None else f"${value:,.0f}"
+
+
+def interval(low: float, high: float, as_money: bool = False) -> str:
+    if as_money:
+        return f"{money(low)} to {money(high)}"
+    return f"{percent(low)} to {percent(high)}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    source: str
+    finding: Finding
+    text: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    key: str
+    claim: str  # as the article puts it
+    verdict: Verdict
+    confidence: str  # "high", "medium" or "low", with the reason
+    summary: str  # what our data says, in one or two sentences
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    headline: str
+    sentences: tuple[str, ...]
+
+
+def effect_finding(low: float, high: float, line: float = 0.0) -> Finding:
+    """'for' when the whole interval is above the line, 'against' when below, else 'unclear'."""
+    if low > line:
+        return "for"
+    if high < line:
+        return "against"
+    return "unclear"
+
+
+def verdict_of(findings: Sequence[Finding]) -> tuple[Verdict, str]:
+    """The verdict and how sure, from the per-source findings (see the module docstring)."""
+    if not findings:
+        return "cannot tell", "no source has the data"
+    if all(f == "for" for f in findings):
+        verdict: Verdict = "supported"
+    elif all(f == "against" for f in findings):
+        verdict = "not supported"
+    elif all(f == "unclear" for f in findings):
+        return "cannot tell", "low: the intervals include both sides in every source"
+    else:
+        verdict = "partly supported"
+    if len(findings) == 1:
+        return verdict, "medium: only one source has the data"
+    if verdict == "partly supported":
+        return verdict, "medium: the sources disagree"
+    return verdict, f"high: all {len(findings)} sources with the data agree"
+
+
+def answer(analyses: Sequence[SourceAnalysis]) -> Answer:
+    """A few sentences that answer "are ML engineers paid more?" with the numbers."""
+    pairs = [(a, c) for a in analyses for c in a.peers if c.premium is not None and c.ci]
+    if not pairs:
+        return Answer("Cannot tell", ("No source has enough ML engineers to compare.",))
+    ahead = [(a, c) for a, c in pairs if c.ci and c.ci[0] > 0]
+    behind = [(a, c) for a, c in pairs if c.ci and c.ci[1] < 0]
+    share = len(ahead) / len(pairs)
+    if share == 1:
+        headline = "Yes"
+    elif share >= 0.6 and len(behind) <= len(pairs) // 5:
+        headline = "Mostly yes"
+    elif len(behind) / len(pairs) >= 0.6:
+        headline = "Mostly no"
+    else:
+        headline = "It depends"
+    sentences = [
+        f"{headline}: holding country, experience, education and skills fixed (the same people "
+        f"predicted in both roles), ML engineers are predicted to earn more than the peer role "
+        f"in {len(ahead)} of {len(pairs)} source-by-role comparisons"
+        + (f" and less in {len(behind)}" if behind else "")
+        + "."
+    ]
+    for peer in HEADLINE_PEERS:
+        parts = [
+            f"{percent(c.premium)} on {source_label(a)} (90% interval {interval(*c.ci)})"
+            for a, c in pairs
+            if c.vs == peer and c.premium is not None and c.ci
+        ]
+        if parts:
+            sentences.append(f"Against {role_label(peer)}: " + "; ".join(parts) + ".")
+    sentences.append(_raw_versus_controlled(pairs))
+    sentences.append(
+        "The intervals cover which people are in the data, not the fit of each model; where the "
+        "three independently collected sources agree, the answer is firmer than any one interval."
+    )
+    return Answer(headline, tuple(sentences))
+
+
+def _raw_versus_controlled(pairs: Sequence[tuple[SourceAnalysis, RoleComparison]]) -> str:
+    """The comparison where controlling changes the picture most, as one sentence."""
+
+    def raw_gap(comparison: RoleComparison) -> float | None:
+        if comparison.raw_median_role and comparison.raw_median_vs:
+            return comparison.raw_median_role / comparison.raw_median_vs - 1
+        return None
+
+    gaps = [(a, c, raw_gap(c)) for a, c in pairs if raw_gap(c) is not None]
+    if not gaps:
+        return "Raw medians are not available for comparison."
+    analysis, comparison, gap = max(
+        gaps, key=lambda item: abs((item[2] or 0.0) - (item[1].premium or 0.0))
+    )
+    assert gap is not None and comparison.premium is not None
+    return (
+        f"Raw medians mix the role with who holds it: the biggest change from controlling is on "
+        f"{source_label(analysis)} against {role_label(comparison.vs)}, where the raw median gap "
+        f"is {percent(gap)} ({money(comparison.raw_median_role)} vs "
+        f"{money(comparison.raw_median_vs)}) but the controlled premium is "
+        f"{percent(comparison.premium)}."
+    )
+
+
+def check_claims(analyses: Sequence[SourceAnalysis]) -> list[Claim]:
+    """The claims of the common "Are ML Engineers Paid More?" article, with verdicts."""
+    return [
+        _us_pay_claim(analyses),
+        _top_role_claim(analyses),
+        _effect_claim(
+            analyses,
+            key="experience",
+            claim="Pay rises with experience.",
+            effects=lambda a: [a.experience_effect] if a.experience_effect else [],
+            describe=_experience_text,
+        ),
+        _effect_claim(
+            analyses,
+            key="education",
+            claim="Pay rises with education (a master's degree or a PhD pays more).",
+            effects=lambda a: list(a.education_effects),
+            describe=lambda e: f"{e.value} over {EDUCATION_BASELINE}",
+        ),
+        _skills_claim(analyses),
+    ]
+
+
+def _us_pay_claim(analyses: Sequence[SourceAnalysis]) -> Claim:
+    evidence = []
+    for analysis in analyses:
+        stats = analysis.us_focus_pay
+        if stats is None:
+            continue
+        evidence.append(
+            Evidence(
+                source_label(analysis),
+                effect_finding(*stats.mean_ci, line=US_PAY_CLAIM_USD),
+                f"mean {money(stats.mean)} (90% interval {interval(*stats.mean_ci, True)}), "
+                f"median {money(stats.median)} ({interval(*stats.median_ci, True)}), "
+                f"{stats.n:,} US ML engineers",
+            )
+        )
+    verdict, confidence = verdict_of([item.finding for item in evidence])
+    means = ", ".join(item.text.split(" (")[0].removeprefix("mean ") for item in evidence)
+    summary = (
+        f"The mean observed pay of US ML engineers is {means} in the sources that have enough "
+        f"of them, against the claimed {money(US_PAY_CLAIM_USD)}. Our figures are more recent "
+        "(2017 to 2025) and partly total compensation, so they run higher than a base-pay figure."
+        if evidence
+        else "No source has enough US ML engineers."
+    )
+    return Claim(
+        "us_pay",
+        f"ML engineers in the US earn on average more than {money(US_PAY_CLAIM_USD)} a year "
+        "in base pay (Glassdoor).",
+        verdict,
+        confidence,
+        summary,
+        tuple(evidence),
+    )
+
+
+def _top_role_claim(analyses: Sequence[SourceAnalysis]) -> Claim:
+    evidence = []
+    for analysis in analyses:
+        raw = analysis.focus_rank("raw")
+        controlled = analysis.focus_rank("controlled")
+        if raw is None or controlled is None:
+            continue
+        finding: Finding = "for" if raw[0] <= TOP_RANKS else "against"
+        evidence.append(
+            Evidence(
+                source_label(analysis),
+                finding,
+                f"rank {raw[0]} of {raw[1]} role families by raw median pay, rank "
+                f"{controlled[0]} of {controlled[1]} with the same people in every role",
+            )
+        )
+    verdict, confidence = verdict_of([item.finding for item in evidence])
+    return Claim(
+        "top_role",
+        "ML engineers are among the highest-paid roles in technology.",
+        verdict,
+        confidence,
+        f"Counted as 'among the highest paid' when ML engineers are in the top {TOP_RANKS} role "
+        "families by raw median pay (families with at least the minimum number of rows). The "
+        "sources cover different role mixes: aijobs.net is AI/data jobs, Kaggle is data "
+        "science, Stack Overflow is mostly software developers.",
+        tuple(evidence),
+    )
+
+
+def _experience_text(effect: FactorEffect) -> str:
+    if effect.factor == "years_experience":
+        return f"{float(effect.value):g} years over {float(effect.baseline):g} years"
+    return f"{effect.value} level over {effect.baseline} level"
+
+
+def _effect_claim(
+    analyses: Sequence[SourceAnalysis],
+    *,
+    key: str,
+    claim: str,
+    effects: Callable[[SourceAnalysis], list[FactorEffect]],
+    describe: Callable[[FactorEffect], str],
+) -> Claim:
+    evidence = []
+    for analysis in analyses:
+        found = effects(analysis)
+        if not found:
+            continue
+        findings = [effect_finding(*effect.ci) for effect in found]
+        finding: Finding = (
+            "for"
+            if all(f == "for" for f in findings)
+            else "against"
+            if all(f == "against" for f in findings)
+            else "unclear"
+        )
+        text = "; ".join(
+            f"{describe(effect)}: {percent(effect.premium)} ({interval(*effect.ci)})"
+            for effect in found
+        )
+        evidence.append(Evidence(source_label(analysis), finding, text))
+    verdict, confidence = verdict_of([item.finding for item in evidence])
+    missing = [source_label(a) for a in analyses if not effects(a)]
+    summary = (
+        "Controlled: the same people's predicted pay with the factor changed and everything else "
+        "unchanged."
+    )
+    if missing:
+        summary += f" Not measured in {', '.join(missing)} (the data has no {key})."
+    return Claim(key, claim, verdict, confidence, summary, tuple(evidence))
+
+
+def _skills_claim(analyses: Sequence[SourceAnalysis]) -> Claim:
+    evidence = []
+    for analysis in analyses:
+        if not analysis.skills:
+            continue
+        paying = sorted(
+            (e for e in analysis.skills if e.ci[0] > 0 and e.premium >= SKILL_MIN_PREMIUM),
+            key=lambda e: -e.premium,
+        )
+        text = (
+            "higher pay with "
+            + ", ".join(f"{e.value} ({percent(e.premium)})" for e in paying[:5])
+            + f"; {len(paying)} of {len(analysis.skills)} common skills at least "
+            + percent(SKILL_MIN_PREMIUM)
+            if paying
+            else f"none of the {len(analysis.skills)} common skills adds "
+            f"{percent(SKILL_MIN_PREMIUM)} or more"
+        )
+        evidence.append(Evidence(source_label(analysis), "for" if paying else "against", text))
+    verdict, confidence = verdict_of([item.finding for item in evidence])
+    missing = [source_label(a) for a in analyses if not a.skills]
+    summary = (
+        "Per skill: the same people's predicted pay with the skill listed over without it, role, "
+        "location, experience and the other skills unchanged. A skill counts when it adds at "
+        f"least {percent(SKILL_MIN_PREMIUM)} and its interval excludes zero."
+    )
+    if missing:
+        summary += f" Not measured in {', '.join(missing)} (no skills in the data)."
+    return Claim(
+        "skills",
+        "Specific skills go with higher pay.",
+        verdict,
+        confidence,
+        summary,
+        tuple(evidence),
+    )

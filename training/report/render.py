@@ -1,0 +1,437 @@
+"""The report as one self-contained HTML document: inline CSS, plots as base64 PNG, no scripts.
+
+Every table row that carries a comparison has a stable `id` and `data-*` attributes with the
+unrounded numbers (`data-premium`, `data-ci-low`, `data-ci-high`, `data-n`), so tests and
+readers can check the report against `mlpay compare --json`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+from mlpay_model import __version__
+from mlpay_model.compare import FactorEffect, RoleComparison
+from training.report import figures
+from training.report.analysis import (
+    EXPERIENCE_BANDS,
+    FOCUS_ROLE,
+    HEADLINE_PEERS,
+    MAX_COUNTRIES,
+    MAX_SKILLS,
+    Settings,
+    SourceAnalysis,
+)
+from training.report.claims import (
+    Answer,
+    Claim,
+    interval,
+    money,
+    percent,
+    role_label,
+    source_label,
+)
+
+TITLE: Final = "Are ML engineers paid more?"
+
+STYLE: Final = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #222;
+       max-width: 1150px; margin: 2em auto; padding: 0 1em; line-height: 1.45; }
+h1 { font-size: 2em; margin-bottom: 0.2em; }
+h2 { border-bottom: 2px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
+h3 { margin-top: 1.5em; }
+.summary { background: #f3f7fb; border-left: 5px solid #1f77b4; padding: 0.8em 1.2em; }
+.headline { font-size: 1.4em; font-weight: bold; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }
+td.num { text-align: right; white-space: nowrap; }
+img { max-width: 100%; height: auto; display: block; margin: 0.8em 0; }
+.flag { color: #8a5a00; }
+.verdict { font-weight: bold; padding: 0.1em 0.5em; border-radius: 3px; white-space: nowrap; }
+.supported { background: #d8f0d8; } .partly-supported { background: #fff1c4; }
+.not-supported { background: #f8d7d7; } .cannot-tell { background: #e6e6e6; }
+.claim { border: 1px solid #ddd; padding: 0.6em 1em; margin: 1em 0; }
+.note { color: #555; font-size: 0.9em; }
+footer { margin-top: 3em; border-top: 2px solid #ddd; font-size: 0.85em; color: #444; }
+code { background: #f4f4f4; padding: 0 0.2em; }
+"""
+
+DIMENSION_TITLES: Final[dict[str, str]] = {
+    "country": "country",
+    "experience": "years of experience",
+    "seniority": "seniority level",
+    "education": "education",
+}
+
+
+def e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def slug(*parts: object) -> str:
+    return "-".join(str(part).replace(" ", "_").replace("+", "plus") for part in parts)
+
+
+def render_report(
+    analyses: Sequence[SourceAnalysis],
+    answer: Answer,
+    claims: Sequence[Claim],
+    settings: Settings,
+) -> str:
+    """The whole HTML document."""
+    body = [
+        f"<h1>{e(TITLE)}</h1>",
+        "<p class='note'>Sources: "
+        + ", ".join(f"{e(source_label(a))} (model {e(a.model)} {e(a.version)})" for a in analyses)
+        + "</p>",
+        _summary(answer),
+        _peers_section(analyses),
+        _variation_section(analyses, settings),
+        _skills_section(analyses, settings),
+        _claims_section(analyses, claims, settings),
+        _method_section(settings),
+        _caveats_section(analyses),
+        _footer(analyses, settings),
+    ]
+    return (
+        "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
+        f"<title>{e(TITLE)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def _summary(answer: Answer) -> str:
+    sentences = "".join(f"<p>{e(sentence)}</p>" for sentence in answer.sentences)
+    return (
+        f"<section id='summary' class='summary'><div class='headline'>{e(answer.headline)}"
+        f"</div>{sentences}</section>"
+    )
+
+
+def _image(png: str, alt: str) -> str:
+    if not png:
+        return "<p class='note'>No source has the data for this plot.</p>"
+    return f"<img alt='{e(alt)}' src='data:image/png;base64,{png}'>"
+
+
+def _table(headers: Iterable[str], rows: Iterable[str]) -> str:
+    head = "".join(f"<th>{e(h)}</th>" for h in headers)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _num(text: str) -> str:
+    return f"<td class='num'>{e(text)}</td>"
+
+
+def _comparison_row(row_id: str, first_cells: Sequence[str], c: RoleComparison) -> str:
+    attributes = f"id='{e(row_id)}'"
+    if c.premium is not None and c.ci is not None:
+        attributes += (
+            f" data-premium='{c.premium!r}' data-ci-low='{c.ci[0]!r}'"
+            f" data-ci-high='{c.ci[1]!r}' data-n='{c.n}'"
+        )
+        controlled = [_num(percent(c.premium)), _num(interval(*c.ci)), _num(f"{c.n:,}")]
+    else:
+        controlled = [f"<td colspan='3' class='flag'>not compared: {e(c.note)}</td>"]
+    raw_gap = (
+        percent(c.raw_median_role / c.raw_median_vs - 1)
+        if c.raw_median_role and c.raw_median_vs
+        else "n/a"
+    )
+    cells = [
+        *(f"<td>{e(cell)}</td>" for cell in first_cells),
+        *controlled,
+        _num(f"{money(c.raw_median_role)} ({c.n_role:,})"),
+        _num(f"{money(c.raw_median_vs)} ({c.n_vs:,})"),
+        _num(raw_gap),
+    ]
+    return f"<tr {attributes}>{''.join(cells)}</tr>"
+
+
+COMPARISON_HEADERS: Final[tuple[str, ...]] = (
+    "controlled premium",
+    "90% interval",
+    "people",
+    "raw median ML engineers (rows)",
+    "raw median peer (rows)",
+    "raw gap",
+)
+
+
+def _peers_section(analyses: Sequence[SourceAnalysis]) -> str:
+    rows = [
+        _comparison_row(slug("peer", a.model, c.vs), [source_label(a), f"vs {role_label(c.vs)}"], c)
+        for a in analyses
+        for c in a.peers
+    ]
+    return (
+        "<section id='peers'><h2>1. ML engineers against their peers</h2>"
+        "<p>Each source's model predicts the pay of the same people twice, once as ML engineers "
+        "and once in the peer role, with country, experience, education, skills and the other "
+        "factors unchanged. The <b>controlled premium</b> is the median of the per-person "
+        "ratios minus one. The <b>raw gap</b> compares the median observed pay of the two "
+        "roles and so also reflects who holds them. Dots: controlled, with 90% intervals; "
+        "rings: raw.</p>"
+        + _image(figures.forest_plot(analyses), "forest plot of ML engineers' premiums")
+        + _table(("source", "comparison", *COMPARISON_HEADERS), rows)
+        + "</section>"
+    )
+
+
+def _variation_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> str:
+    peers = " and ".join(role_label(p) for p in HEADLINE_PEERS)
+    parts = [
+        "<section id='variation'><h2>2. How the premium varies</h2>",
+        f"<p>The premium of ML engineers over {e(peers)} within slices of each source: the "
+        f"reference population is the people in the slice. A slice is compared when both roles "
+        f"have at least {settings.min_rows} rows in it. Countries: the up to {MAX_COUNTRIES} "
+        "with the most ML engineers. Experience: years bands ("
+        + e(", ".join(label for label, _, _ in EXPERIENCE_BANDS))
+        + "), or seniority levels where the source has no years (aijobs.net).</p>",
+    ]
+    for title, dimensions in (
+        ("By country", ("country",)),
+        ("By experience", ("experience", "seniority")),
+        ("By education", ("education",)),
+    ):
+        rows = [
+            _comparison_row(
+                slug("slice", a.model, item.dimension, item.label, c.vs),
+                [source_label(a), DIMENSION_TITLES[item.dimension], item.label, role_label(c.vs)],
+                c,
+            )
+            for a in analyses
+            for dimension in dimensions
+            for item in a.slices.get(dimension, ())
+            for c in item.comparisons
+        ]
+        section_id = slug("variation", title.split()[-1])
+        parts.append(f"<h3 id='{e(section_id)}'>{e(title)}</h3>")
+        if not rows:
+            parts.append("<p class='note'>No source has this factor.</p>")
+            continue
+        missing = [
+            source_label(a) for a in analyses if not any(a.slices.get(d) for d in dimensions)
+        ]
+        if missing:
+            parts.append(f"<p class='note'>Not in the data of {e(', '.join(missing))}.</p>")
+        parts.append(
+            _image(
+                figures.slice_plot(analyses, dimensions, f"ML engineers' premium {title.lower()}"),
+                f"premium {title.lower()}",
+            )
+        )
+        parts.append(_table(("source", "factor", "slice", "vs", *COMPARISON_HEADERS), rows))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _effect_row(row_id: str, cells: Sequence[str], effect: FactorEffect) -> str:
+    attributes = (
+        f"id='{e(row_id)}' data-premium='{effect.premium!r}' data-ci-low='{effect.ci[0]!r}' "
+        f"data-ci-high='{effect.ci[1]!r}' data-n='{effect.n}'"
+    )
+    values = [
+        *(f"<td>{e(cell)}</td>" for cell in cells),
+        _num(percent(effect.premium)),
+        _num(interval(*effect.ci)),
+        _num(f"{effect.n:,}"),
+    ]
+    return f"<tr {attributes}>{''.join(values)}</tr>"
+
+
+def _skills_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> str:
+    with_skills = [a for a in analyses if a.skills]
+    without = [source_label(a) for a in analyses if not a.skills]
+    parts = [
+        "<section id='skills'><h2>3. Which skills go with higher pay</h2>",
+        "<p>For each skill in a model's vocabulary (the up to "
+        f"{MAX_SKILLS} most common ones listed by at least {settings.min_rows} people), the same "
+        "people are predicted with the skill and without it; role, location, experience, "
+        "education and their other skills stay as they are. The population is the people who "
+        "list at least one skill (their survey asked about skills). Red bars: the interval "
+        "excludes zero.</p>",
+    ]
+    if without:
+        parts.append(f"<p class='note'>No skills in the data of {e(', '.join(without))}.</p>")
+    if with_skills:
+        parts.append(_image(figures.skills_plot(with_skills), "skill premiums"))
+        rows = [
+            _effect_row(
+                slug("skill", a.model, effect.value),
+                [source_label(a), effect.value, f"{effect.n_with:,}"],
+                effect,
+            )
+            for a in with_skills
+            for effect in sorted(a.skills, key=lambda item: -item.premium)
+        ]
+        parts.append(
+            _table(
+                ("source", "skill", "people listing it", "premium", "90% interval", "people"),
+                rows,
+            )
+        )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _claims_section(
+    analyses: Sequence[SourceAnalysis], claims: Sequence[Claim], settings: Settings
+) -> str:
+    parts = [
+        "<section id='claims'><h2>4. The article's claims, checked</h2>",
+        "<p>The common article \u201cAre ML Engineers Paid More?\u201d makes the claims below. "
+        "A source supports a claim when its estimate and its whole 90% interval are on the "
+        "claimed side; the verdict combines the sources; \u201chow sure\u201d says how many "
+        "sources have the data and whether they agree.</p>",
+    ]
+    for claim in claims:
+        evidence = "".join(
+            f"<li><b>{e(item.source)}</b> ({e(item.finding)}): {e(item.text)}</li>"
+            for item in claim.evidence
+        )
+        parts.append(
+            f"<div class='claim' id='{e(slug('claim', claim.key))}'>"
+            f"<p><b>Claim:</b> {e(claim.claim)}</p>"
+            f"<p><b>Verdict:</b> <span class='verdict {e(claim.verdict.replace(' ', '-'))}'>"
+            f"{e(claim.verdict)}</span> &nbsp; <b>How sure:</b> {e(claim.confidence)}</p>"
+            f"<p>{e(claim.summary)}</p><ul>{evidence}</ul></div>"
+        )
+    parts.append(_image(figures.us_pay_plot(analyses), "pay of US ML engineers"))
+    parts.append(_image(figures.role_pay_plot(analyses), "median pay by role family"))
+    parts.append(_role_table(analyses))
+    parts.append(
+        _image(figures.band_pay_plot(analyses, settings.min_rows), "pay by experience, education")
+    )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _role_table(analyses: Sequence[SourceAnalysis]) -> str:
+    rows = []
+    for a in analyses:
+        ordered = sorted(a.role_pay, key=lambda item: -item.raw_median)
+        for rank, item in enumerate(ordered, start=1):
+            style = " style='font-weight:bold'" if item.role == FOCUS_ROLE else ""
+            rows.append(
+                f"<tr id='{e(slug('rolepay', a.model, item.role))}'{style}>"
+                f"<td>{e(source_label(a))}</td><td>{e(item.role)}</td>{_num(str(rank))}"
+                f"{_num(money(item.raw_median))}{_num(f'{item.n:,}')}"
+                f"{_num(money(item.controlled_median))}</tr>"
+            )
+    return _table(
+        ("source", "role family", "rank (raw)", "raw median", "rows", "controlled median"), rows
+    )
+
+
+def _method_section(settings: Settings) -> str:
+    return (
+        "<section id='method'><h2>5. How the numbers are made</h2><ul>"
+        "<li>Each model is the shipped mlpay model for its source (LightGBM on log annual USD "
+        "pay). Its training rows are rebuilt from the model's own training configuration and "
+        "the data files (the footer lists their sha256 and whether they match the model's).</li>"
+        f"<li>Reference populations larger than {settings.max_people:,} people are subsampled "
+        f"to {settings.max_people:,} with seed {settings.seed}; raw medians use every row.</li>"
+        f"<li>Intervals: percentile bootstrap over people, {settings.resamples:,} resamples, "
+        f"seed {settings.seed}. They show how the premium varies over the people in the data, "
+        "not the uncertainty of the fitted model, which is usually larger; disagreement "
+        "between the sources is the better guide to that.</li>"
+        "<li>Observed pay is the exact pay, or the geometric midpoint of a pay band "
+        "(Kaggle).</li>"
+        f"<li>A comparison needs both roles in the model's vocabulary and at least "
+        f"{settings.min_rows} rows of each within the slice; otherwise it is shown as not "
+        "compared.</li>"
+        "<li>The same numbers come from the command line, e.g. <code>mlpay compare --role "
+        "'Machine Learning Engineer' --vs 'Software Engineer' --model aijobs --country US"
+        "</code>.</li></ul></section>"
+    )
+
+
+def _caveats_section(analyses: Sequence[SourceAnalysis]) -> str:
+    items = [
+        "Pay is self-reported in every source and not verified; surveys mix base salary and "
+        "total compensation.",
+        "Controlled premiums are what each model predicts when only the role changes; they "
+        "hold fixed only the factors the model sees (role, country, experience, education, "
+        "skills and the context the source records) and cannot rule out other differences "
+        "(employer, industry, hours).",
+    ]
+    for a in analyses:
+        label = source_label(a)
+        years = f"{a.years[0]} to {a.years[1]}" if a.years else "unknown years"
+        dropped = {rule: 0 for rule in ("student", "not_employed")}
+        duplicates = 0
+        for item in a.files:
+            for rule in dropped:
+                dropped[rule] += int(item.dropped.get(rule, 0))
+            duplicates += int(item.flagged.get("exact_duplicate", 0))
+        text = (
+            f"{label}: {a.rows:,} rows used (pay years {years}); {a.us_share:.0%} live in the US."
+        )
+        if a.adapters == ("aijobs",):
+            text += (
+                " A job-board salary index of AI, ML and data roles, not a random sample. "
+                f"{duplicates:,} rows are exact duplicates of another row (repeated submissions, "
+                "kept as reported)."
+            )
+        if a.adapters == ("kaggle",):
+            ml_years = ", ".join(f"{y}: {n:,}" for y, n in a.focus_rows_by_year.items())
+            text += (
+                " A survey of Kaggle users, many of them students: "
+                f"{dropped['student']:,} students and {dropped['not_employed']:,} people not "
+                "employed were dropped. Pay is a band (counted at its geometric midpoint); "
+                "'Machine Learning Engineer' was offered as a title only in some years "
+                f"(ML engineer rows by year: {ml_years or 'none'}); experience is years "
+                "writing code, not professional experience."
+            )
+        if a.adapters == ("stackoverflow",):
+            text += (
+                " A survey of software developers (most are full-stack or back-end); ML "
+                "engineers are a small group; the files here are partial samples of each year."
+            )
+        items.append(text)
+    items.append(
+        "Licences and attribution: aijobs.net salary data is CC0 1.0 (attribution appreciated: "
+        "aijobs.net/salaries); Kaggle ML & DS Survey 2019 and 2021, released by Kaggle for "
+        "public analysis; Stack Overflow Developer Survey data is licensed under the Open "
+        "Database License (ODbL) 1.0, credit Stack Overflow, and a database built from it stays "
+        "ODbL."
+    )
+    body = "".join(f"<li>{e(item)}</li>" for item in items)
+    return (
+        f"<section id='caveats'><h2>6. Caveats</h2><ul>{body}</ul>{_data_table(analyses)}</section>"
+    )
+
+
+def _data_table(analyses: Sequence[SourceAnalysis]) -> str:
+    rows = []
+    for a in analyses:
+        for item in a.files:
+            dropped = ", ".join(f"{rule}: {n:,}" for rule, n in item.dropped.items() if n)
+            rows.append(
+                f"<tr><td>{e(source_label(a))}</td><td>{e(item.file)}</td>"
+                f"{_num(f'{item.rows_read:,}')}{_num(f'{item.rows_kept:,}')}"
+                f"<td>{e(dropped or 'none')}</td></tr>"
+            )
+    return _table(("source", "file", "rows read", "rows used", "dropped by rule"), rows)
+
+
+def _footer(analyses: Sequence[SourceAnalysis], settings: Settings) -> str:
+    models = "".join(f"<li>model <b>{e(a.model)}</b> version {e(a.version)}</li>" for a in analyses)
+    files = "".join(
+        f"<li><code>{e(item.file)}</code> sha256 <code>{e(item.sha256)}</code>"
+        + ("" if item.matches_model else " <b>(differs from the file the model was trained on)</b>")
+        + "</li>"
+        for a in analyses
+        for item in a.files
+    )
+    return (
+        f"<footer id='footer'><p>Generated by mlpay {e(__version__)} "
+        f"(<code>mlpay report</code>); seed {settings.seed}, {settings.resamples:,} bootstrap "
+        f"resamples, at most {settings.max_people:,} people per population, at least "
+        f"{settings.min_rows} rows per role. The same models and data give the same report.</p>"
+        f"<ul>{models}</ul><ul>{files}</ul></footer>"
+    )

@@ -38,7 +38,7 @@ from typing import Any, Final, Literal, Protocol
 import numpy as np
 import pandas as pd
 
-from mlpay_model.errors import DataError, InvalidInputError, MlpayError, closest
+from mlpay_model.errors import ConfigError, DataError, InvalidInputError, MlpayError, closest
 from mlpay_model.features import OTHER_CATEGORY, FeatureSpec
 from mlpay_model.quality import pay_point
 from mlpay_model.schema import EDUCATION_LEVELS, ROLE_FAMILIES, SENIORITY_LEVELS
@@ -170,6 +170,17 @@ def resolve_role(text: str) -> str:
     return family
 
 
+def resolve_roles(role: str, versus: Sequence[str]) -> tuple[str, list[str]]:
+    """The role and the roles it is compared with, resolved; each must differ from `role`."""
+    resolved = resolve_role(role)
+    others = [resolve_role(other) for other in versus]
+    if not others:
+        raise InvalidInputError("vs", [], "give at least one role to compare against")
+    if resolved in others:
+        raise InvalidInputError("vs", resolved, "compare a role against a different role")
+    return resolved, others
+
+
 def parse_filters(
     *,
     country: str | None = None,
@@ -257,16 +268,23 @@ class Reference:
 def load_reference(manifest: Mapping[str, Any]) -> Reference:
     """Rebuild a model's training rows (`training.data.load_training_data` on its config)."""
     try:
-        from training.config import TrainConfig
+        from pydantic import ValidationError
+
+        from training.config import TrainConfig, describe_validation_error
         from training.data import load_training_data
     except ImportError as error:
         raise MlpayError(
             "rebuilding a model's training rows needs the training extra "
             f"(pip install 'mlpay[train]'): {error}"
         ) from None
-    if "config" not in manifest:
-        raise MlpayError(f"model {manifest.get('name')!r} has no training config in its manifest")
-    config = TrainConfig.model_validate(manifest["config"])
+    name = manifest.get("name")
+    try:
+        config = TrainConfig.model_validate(manifest.get("config"))
+    except ValidationError as error:
+        raise ConfigError(
+            f"model {name!r}: the training config in its manifest cannot be used to rebuild "
+            f"its training rows ({describe_validation_error(error)})"
+        ) from None
     data = load_training_data(config)
     trained_on = {
         (entry.get("source"), entry.get("file")): entry.get("sha256")
@@ -445,12 +463,7 @@ def compare_roles(
     filters = filters or Filters()
     if "role" not in model.spec.features:
         raise MlpayError(f"model {model.name} does not use the role; it cannot compare roles")
-    role = resolve_role(role)
-    versus = [resolve_role(other) for other in versus]
-    if not versus:
-        raise InvalidInputError("vs", [], "give at least one role to compare against")
-    if role in versus:
-        raise InvalidInputError("vs", role, "compare a role against a different role")
+    role, versus = resolve_roles(role, versus)
     matching = select_people(profiles, filters)
     people = sample_people(matching, max_people, seed)
     raw = {name: raw_median(matching[matching["role"] == name]) for name in (role, *versus)}

@@ -136,6 +136,9 @@ class FeatureEncoder:
         self._count_position = (
             self.feature_names.index(SKILL_COUNT) if SKILLS_FEATURE in spec.features else None
         )
+        # encode_record starts from a copy of this row: all missing, skill indicators 0.
+        self._empty_row = np.full((1, len(self.feature_names)), np.nan, dtype=np.float64)
+        self._empty_row[0, np.fromiter(self._skill_index.values(), dtype=np.intp)] = 0.0
 
     def encode_frame(self, profiles: pd.DataFrame) -> np.ndarray:
         """A float64 matrix with one row per profile and one column per feature name."""
@@ -167,16 +170,17 @@ class FeatureEncoder:
 
     def encode_record(self, record: Mapping[str, Any]) -> np.ndarray:
         """One canonical profile (a mapping of canonical column -> value) as a 1-row matrix."""
-        row = np.full((1, len(self.feature_names)), np.nan, dtype=np.float64)
+        row = self._empty_row.copy()
+        values = row[0]
         for name, position in self._positions.items():
-            row[0, position] = self._encode_value(name, record.get(name))
+            values[position] = self._encode_value(name, record.get(name))
         if self._count_position is not None:
             skills = _as_skills(record.get(SKILLS_FEATURE))
-            row[0, list(self._skill_index.values())] = 0.0
             for skill in skills:
-                if skill in self._skill_index:
-                    row[0, self._skill_index[skill]] = 1.0
-            row[0, self._count_position] = float(len(skills))
+                skill_position = self._skill_index.get(skill)
+                if skill_position is not None:
+                    values[skill_position] = 1.0
+            values[self._count_position] = float(len(skills))
         return row
 
     def _encode_column(self, name: str, column: pd.Series) -> np.ndarray:

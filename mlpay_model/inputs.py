@@ -155,6 +155,8 @@ def normalise_years(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real | str):
         raise InvalidInputError("years_experience", value, "must be a number of years")
     if isinstance(value, str):
+        if not value.strip():
+            return math.nan
         years = _years_of_text(value.strip())
         if math.isnan(years):
             raise InvalidInputError(
@@ -389,10 +391,9 @@ def normalise_frame(
     if "role" in frame.columns:
         out["role_raw"] = frame["role"].astype(object).where(frame["role"].notna(), None)
         hints = [title_seniority(text) if isinstance(text, str) else None for text in frame["role"]]
-        current = out["seniority"] if "seniority" in out else pd.Series(None, index=out.index)
+        given = out["seniority"].tolist() if "seniority" in out else [None] * len(out)
         out["seniority"] = [
-            level if level is not None else hint
-            for level, hint in zip(current.tolist(), hints, strict=True)
+            hint if _is_missing(level) else level for level, hint in zip(given, hints, strict=True)
         ]
     if "country" in frame.columns:
         out["country_raw"] = frame["country"].astype(object).where(frame["country"].notna(), None)

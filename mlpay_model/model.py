@@ -270,12 +270,28 @@ def load_model(name_or_path: str | os.PathLike[str] = "default") -> SalaryModel:
     per resolved folder and reloaded when its manifest.json changes (a retrained model).
     Raises ModelNotFoundError for an unknown name and ArtifactError for a broken artifact.
     """
-    directory = resolve_model(name_or_path).resolve()
+    # Resolving a name costs a few stats and path operations; remember it per name, models
+    # dir and working directory, and re-resolve if the remembered folder has gone.
+    key = (os.fspath(name_or_path), os.environ.get(MODELS_DIR_VARIABLE), os.getcwd())
+    manifest = _resolved.get(key)
+    status = _stat(manifest) if manifest is not None else None
+    if manifest is None or status is None:
+        manifest = resolve_model(name_or_path).resolve() / MANIFEST_NAME
+        status = _stat(manifest)
+        if status is None:
+            raise ArtifactError(f"{manifest.parent}: no {MANIFEST_NAME}; not a model folder")
+        _resolved[key] = manifest
+    return _load_cached(manifest.parent, (status.st_mtime_ns, status.st_ino, status.st_size))
+
+
+_resolved: dict[tuple[str, str | None, str], Path] = {}
+
+
+def _stat(path: Path) -> os.stat_result | None:
     try:
-        status = (directory / MANIFEST_NAME).stat()
+        return os.stat(path)
     except OSError:
-        raise ArtifactError(f"{directory}: no {MANIFEST_NAME}; not a model folder") from None
-    return _load_cached(directory, (status.st_mtime_ns, status.st_ino, status.st_size))
+        return None
 
 
 @lru_cache(maxsize=16)

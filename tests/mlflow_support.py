@@ -34,9 +34,13 @@ def tiny_profiles(n: int = 240, seed: int = 0) -> pd.DataFrame:
     role = rng.choice(ROLES, n)
     country = rng.choice(COUNTRIES, n)
     years = rng.uniform(0, 20, n).round(1)
-    skills = [tuple(sorted(rng.choice(["python", "sql", "pytorch"], rng.integers(0, 3), False)))
-              for _ in range(n)]
-    base = np.array([ROLE_PAY.get(r, 1.0) * COUNTRY_PAY[c] for r, c in zip(role, country)])
+    skills = [
+        tuple(sorted(rng.choice(["python", "sql", "pytorch"], rng.integers(0, 3), False)))
+        for _ in range(n)
+    ]
+    base = np.array(
+        [ROLE_PAY.get(r, 1.0) * COUNTRY_PAY[c] for r, c in zip(role, country, strict=True)]
+    )
     salary = 90_000 * base * (1 + 0.04 * years) * np.exp(rng.normal(0, 0.15, n))
     return conform(
         pd.DataFrame(
@@ -92,8 +96,15 @@ def write_tiny_artifact(directory: Path, profiles: pd.DataFrame, *, version: str
         quantiles=QUANTILES,
         calibration={"method": "conformal_quantile", "target_coverage": 0.8, "adjustment": 0.05},
         metrics={"mae_usd": 1.0},
-        data=[{"source": "aijobs", "file": "inline", "sha256": "0" * 64, "rows_read": len(profiles),
-               "rows_kept": len(profiles)}],
+        data=[
+            {
+                "source": "aijobs",
+                "file": "inline",
+                "sha256": "0" * 64,
+                "rows_read": len(profiles),
+                "rows_kept": len(profiles),
+            }
+        ],
         config={"name": "tiny", "data": [{"source": "aijobs", "path": "${MLPAY_DATA_DIR}/x.csv"}]},
         extra_files={"MODEL_CARD.md": "# tiny\n\nA test model.\n"},
     )

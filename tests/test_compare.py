@@ -290,3 +290,46 @@ def test_comparison_serialises_to_json_ready_dict() -> None:
         assert key in values
     assert isinstance(values["ci"], list) and len(values["ci"]) == 2
     assert values["model"] == "known" and values["model_version"] == "1"
+
+
+# --- with a real (tiny) model artifact ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory):
+    from artifact_factory import build_artifact
+
+    from mlpay_model.model import load_model
+
+    return load_model(build_artifact(tmp_path_factory.mktemp("models") / "tiny", "full"))
+
+
+def test_real_model_recovers_the_direction_of_known_role_effects(tiny_model) -> None:
+    from artifact_factory import ROLE_PAY, canonical_frame
+
+    frame = canonical_frame()
+    results = compare_roles(
+        tiny_model, frame, "Machine Learning Engineer", ["Data Analyst", "qa_engineer"]
+    )
+    by_vs = {result.vs: result for result in results}
+    analyst = by_vs["data_analyst"]
+    assert analyst.status == "ok" and analyst.premium is not None and analyst.ci is not None
+    true_premium = ROLE_PAY["ml_engineer"] / ROLE_PAY["data_analyst"] - 1  # +69%
+    assert 0.3 < analyst.premium < 1.2 * true_premium
+    assert analyst.ci[0] > 0
+    assert analyst.n == len(frame)
+    # qa_engineer has 2 rows in the tiny data: folded into __other__ by the model.
+    assert by_vs["qa_engineer"].status == "not_in_model"
+
+
+def test_real_model_skill_premiums_follow_the_data(tiny_model) -> None:
+    from artifact_factory import canonical_frame
+
+    effects = {
+        effect.value: effect
+        for effect in skill_premiums(tiny_model, canonical_frame(), ["pytorch", "excel"])
+    }
+    assert effects["pytorch"].premium > effects["excel"].premium
+    assert effects["pytorch"].premium > 0
+    with pytest.raises(InvalidInputError, match="cobol"):
+        skill_premiums(tiny_model, canonical_frame(), ["cobol"])

@@ -12,7 +12,7 @@ scale (`mlpay_model.quality.pay_point`). Evaluation still scores band rows again
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -64,15 +64,11 @@ class TrainingData:
     reports: tuple[SourceReport, ...]
 
 
-def load_training_data(
-    config: TrainConfig, progress: Callable[[str], None] | None = None
-) -> TrainingData:
+def load_training_data(config: TrainConfig) -> TrainingData:
     """Read, quality-check and combine the config's sources; a DataError on unusable data."""
     frames: list[pd.DataFrame] = []
     reports: list[SourceReport] = []
     for source in config.sources:
-        if progress is not None:
-            progress(f"read {source.adapter}")
         kept, report = _load_source(source, config)
         frames.append(kept)
         reports.append(report)

@@ -81,6 +81,25 @@ def write_artifact(
     return directory
 
 
+def install_artifact(source: Path, target: Path) -> Path:
+    """Move a written artifact folder to `target`, replacing any previous one atomically.
+
+    The folder is copied next to `target` first (so `source` may be on another file system,
+    e.g. a temporary folder) and then renamed into place; `source` is removed afterwards.
+    """
+    source, target = Path(source), Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        shutil.copytree(source, staging, dirs_exist_ok=True)
+        _replace_directory(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(source, ignore_errors=True)
+    return target
+
+
 def _replace_directory(staging: Path, target: Path) -> None:
     if target.exists():
         retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))

@@ -118,9 +118,7 @@ def save_plots(
     figures = {
         FEATURE_IMPORTANCE_FILE: feature_importance_figure(feature_importance),
         RESIDUALS_FILE: residuals_figure(test_predictions),
-        COVERAGE_BY_ROLE_FILE: coverage_by_group_figure(
-            test_predictions, "role", target_coverage
-        ),
+        COVERAGE_BY_ROLE_FILE: coverage_by_group_figure(test_predictions, "role", target_coverage),
     }
     written = []
     for name, figure in figures.items():

@@ -59,9 +59,7 @@ class SalaryPyfunc(PythonModel):
 
     # MLflow reads this type hint: a DataFrame means "use the logged signature" (any other hint
     # would be taken as the input schema, and no hint draws a warning).
-    def predict(
-        self, context: Any, model_input: pd.DataFrame, params: Any = None
-    ) -> pd.DataFrame:
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         profiles = canonical_input(pd.DataFrame(model_input))
         predictions = self._model.predict(profiles)
         return predictions.loc[:, list(OUTPUT_COLUMNS)].reset_index(drop=True)

@@ -61,7 +61,15 @@ INPUT_EXAMPLE_ROWS: Final = 3
 PYFUNC_FILE: Final = Path(__file__).with_name("pyfunc.py")
 RUNTIME_PACKAGE_DIR: Final = Path(mlpay_model.__file__).parent
 # What `mlpay_model` needs at prediction time (pyproject's runtime dependencies).
-RUNTIME_DISTRIBUTIONS: Final = ("numpy", "pandas", "pyarrow", "lightgbm", "pycountry", "pyyaml", "tqdm")
+RUNTIME_DISTRIBUTIONS: Final = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "lightgbm",
+    "pycountry",
+    "pyyaml",
+    "tqdm",
+)
 # MLflow's limits (mlflow.utils.validation) and its portable key characters.
 MAX_PARAM_KEY_LENGTH: Final = 250
 MAX_PARAM_VALUE_LENGTH: Final = 6000
@@ -124,17 +132,18 @@ def track_run(
     Raises MlpayError (one line) when the tracking store is unusable or MLflow fails; the
     MLflow run is then marked FAILED and the caller should not publish the artifact.
     """
-    import mlflow
     from mlflow.exceptions import MlflowException
 
     uri = settings.tracking_uri
     check_tracking_server(uri)
     manifest = read_manifest(Path(result.artifact_dir))
     registered_name = settings.registered_model_name or f"mlpay-{manifest['name']}"
-    previous_uri = mlflow.get_tracking_uri()
     try:
-        with _quiet_mlflow(), tempfile.TemporaryDirectory(prefix="mlpay-tracking-") as scratch:
-            mlflow.set_tracking_uri(uri)
+        with (
+            _quiet_mlflow(),
+            _tracking_uri(uri),
+            tempfile.TemporaryDirectory(prefix="mlpay-tracking-") as scratch,
+        ):
             return _track(
                 result,
                 manifest,
@@ -147,8 +156,6 @@ def track_run(
     except MlflowException as error:
         message = " ".join(str(error.message).split())
         raise MlpayError(f"MLflow tracking at {uri} failed: {message}") from error
-    finally:
-        mlflow.set_tracking_uri(previous_uri)
 
 
 def _track(
@@ -273,9 +280,7 @@ def run_metrics(
 
 def runtime_requirements() -> list[str]:
     """pip requirements of the logged model: the runtime dependencies, pinned as installed."""
-    return [
-        f"{name}=={importlib.metadata.version(name)}" for name in RUNTIME_DISTRIBUTIONS
-    ]
+    return [f"{name}=={importlib.metadata.version(name)}" for name in RUNTIME_DISTRIBUTIONS]
 
 
 def pyfunc_signature() -> Any:
@@ -327,9 +332,7 @@ def _decide_champion(
             f"({type(error).__name__}); pass --promote to replace it"
         )
     mlflow.log_metric("champion_test_mae_usd", champion_mae)
-    comparison = (
-        f"test MAE ${new_mae:,.0f} vs {CHAMPION} version {champion} ${champion_mae:,.0f}"
-    )
+    comparison = f"test MAE ${new_mae:,.0f} vs {CHAMPION} version {champion} ${champion_mae:,.0f}"
     if new_mae < champion_mae:
         return True, f"version {version} beats the {CHAMPION}: {comparison}"
     return False, f"version {version} does not beat the {CHAMPION}: {comparison}"
@@ -382,6 +385,7 @@ def _artifact_root(tracking_uri: str) -> str | None:
 
 def _log_dataset(result: Any, manifest: Mapping[str, Any]) -> None:
     import mlflow
+    from mlflow.data.pandas_dataset import from_pandas
 
     profiles = result.data.profiles
     # MLflow infers the dataset schema from plain types: skill lists, float whole numbers.
@@ -393,7 +397,7 @@ def _log_dataset(result: Any, manifest: Mapping[str, Any]) -> None:
             if str(profiles[name].dtype) == "Int64"
         },
     )
-    dataset = mlflow.data.from_pandas(
+    dataset = from_pandas(
         frame,
         name=f"{manifest['name']}-training-profiles",
         digest=str(result.dataset_digest)[:36],
@@ -447,7 +451,7 @@ def _check_http_server(uri: str, timeout: float) -> None:
 
 
 def _get(url: str, timeout: float) -> None:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http only)
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         response.read(1024)
 
 
@@ -495,6 +499,26 @@ def _check_sqlite_path(uri: str) -> None:
 
 def _file_store_allowed() -> bool:
     return os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() in ("true", "1")
+
+
+@contextmanager
+def _tracking_uri(uri: str) -> Iterator[None]:
+    """Point MLflow's fluent API at `uri`, then back at what it used before.
+
+    mlflow.set_tracking_uri also sets MLFLOW_TRACKING_URI (for subprocesses); resetting to
+    None and restoring the variable leaves the process as it was.
+    """
+    import mlflow
+
+    variable = "MLFLOW_TRACKING_URI"
+    saved = os.environ.get(variable)
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
+        if saved is not None:
+            os.environ[variable] = saved
 
 
 @contextmanager

@@ -62,11 +62,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlpay_model.compare import compare_roles, load_reference, parse_filters, resolve_role
+    from mlpay_model.compare import compare_roles, load_reference, parse_filters, resolve_roles
     from mlpay_model.model import load_model
 
-    role = resolve_role(args.role)
-    versus = [resolve_role(text) for text in args.vs]
+    role, versus = resolve_roles(args.role, args.vs)
     filters = parse_filters(
         country=args.country,
         years=args.years,

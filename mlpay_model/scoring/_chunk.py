@@ -8,7 +8,6 @@ the others come out as rejects with their 1-based row number and the reason.
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
@@ -17,8 +16,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from mlpay_model.inputs import NormalisedFrame, normalise_frame
+from mlpay_model.inputs import NormalisedFrame
 from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS
+from mlpay_model.scoring._distinct import normalise_distinct
 
 PREDICTION_COLUMNS: Final[dict[str, str]] = {
     "median": "pred_median",
@@ -45,7 +45,7 @@ class ScoringPlan:
     """Everything a chunk needs besides its rows; small and picklable (sent to dask workers).
 
     `model` is what `load_model` takes (a shipped name or an absolute folder), never the
-    loaded object: each process loads it once through `cached_model`.
+    loaded object: each process loads it once (`load_model` caches per folder).
     `canonical`: True when the input columns are canonical values already (a publisher's
     file read by `mlpay_model.sources`), False when they are what a file holds (normalised).
     `renames`: the user's column -> canonical field, from a `--mapping` file.
@@ -64,14 +64,6 @@ class ChunkResult:
     scored: pa.Table
     rejects: pa.Table  # row_number, reason, then the input columns
     reasons: Counter[str]  # rejected rows per field
-
-
-@functools.lru_cache(maxsize=4)
-def cached_model(name_or_path: str) -> Model:
-    """The model, loaded once per process (dask workers call this for every partition)."""
-    from mlpay_model.model import load_model
-
-    return load_model(name_or_path)  # type: ignore[no-any-return]
 
 
 def score_chunk(table: pa.Table, first_row: int, model: Model, plan: ScoringPlan) -> ChunkResult:
@@ -106,7 +98,7 @@ def rejects_table(rows: pa.Table, *, row_numbers: np.ndarray, reasons: list[str]
 def _normalise(table: pa.Table, plan: ScoringPlan) -> NormalisedFrame:
     """The scoring columns of `table` as canonical profiles (index = row position)."""
     frame = _scoring_frame(table, plan)
-    normalised = normalise_frame(frame)
+    normalised = normalise_distinct(frame)
     if plan.canonical:
         normalised = _with_raw_values(normalised, table)
     return normalised

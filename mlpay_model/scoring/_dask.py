@@ -2,7 +2,7 @@
 
 Each input file is read with dask.dataframe (CSV as text, exactly like the local engine;
 Parquet with its own types). Every partition becomes one task, `score_partition`, which loads
-the model once per worker process (`cached_model`: the task carries the model's name or
+the model once per worker process (`load_model` caches it; the task carries the model's name or
 folder, never the object), scores its rows in chunks and writes two Parquet parts into a
 staging folder beside the output: the scored rows and the rejects (with row numbers counted
 from the start of the partition). The task returns only counts.
@@ -39,7 +39,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from mlpay_model.errors import ConfigError, DataError
-from mlpay_model.scoring._chunk import FILE, ROW_NUMBER, ScoringPlan, cached_model, score_chunk
+from mlpay_model.model import load_model
+from mlpay_model.scoring._chunk import FILE, ROW_NUMBER, ScoringPlan, score_chunk
 from mlpay_model.scoring._readers import CSV_OPTIONS, InputFiles
 from mlpay_model.scoring._summary import ScoreSummary
 from mlpay_model.scoring._writers import (
@@ -124,7 +125,7 @@ def score_partition(
     chunk_size: int,
 ) -> PartStats:
     """Score one partition in chunks; write its scored rows and rejects as Parquet parts."""
-    model = cached_model(plan.model)
+    model = load_model(plan.model)  # cached: loaded once per worker process
     table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     writers: list[TableWriter] = []
     counts: Counter[str] = Counter()
@@ -223,7 +224,7 @@ def _put_output_in_place(parts: Path, count: int, output: Path, staging: Path) -
     if output.suffix.lower() in (".csv", ".parquet"):
         _concatenate(parts, count, output)
         return
-    _check_replaceable_folder(output)
+    check_replaceable_folder(output)
     if output.exists():
         os.replace(output, staging / "previous")
     os.replace(parts, output)
@@ -251,7 +252,7 @@ def _concatenate(parts: Path, count: int, output: Path) -> None:
         raise
 
 
-def _check_replaceable_folder(output: Path) -> None:
+def check_replaceable_folder(output: Path) -> None:
     """Only replace a folder that holds nothing but the parts of an earlier run."""
     if not output.exists():
         return

@@ -15,13 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 from tqdm import tqdm
 
-from mlpay_model.scoring._chunk import (
-    FILE,
-    Model,
-    ScoringPlan,
-    rejects_table,
-    score_chunk,
-)
+from mlpay_model.scoring._chunk import FILE, Model, ScoringPlan, score_chunk
 from mlpay_model.scoring._readers import Chunk
 from mlpay_model.scoring._summary import ScoreSummary
 from mlpay_model.scoring._writers import (
@@ -107,5 +101,3 @@ def _close_quietly(writer: TableWriter) -> None:
     except Exception:  # the run already failed; that error is the one to report
         pass
 
-
-__all__ = ["rejects_table", "score_local"]

@@ -77,11 +77,16 @@ def describe_input(path: Path) -> InputFiles:
 
 
 def iter_chunks(source: InputFiles, chunk_size: int) -> Iterator[Chunk]:
+    """The rows of every file in order; at least one (maybe empty) chunk, so that writers
+    always learn the output's columns."""
+    empty = True
     for file in source.files:
-        if source.format == "csv":
-            yield from _csv_chunks(file, source.schema, chunk_size)
-        else:
-            yield from _parquet_chunks(file, source.schema, chunk_size)
+        read = _csv_chunks if source.format == "csv" else _parquet_chunks
+        for chunk in read(file, source.schema, chunk_size):
+            empty = False
+            yield chunk
+    if empty:
+        yield Chunk(source.schema.empty_table(), source.files[0], 1)
 
 
 def table_chunks(table: pa.Table, file: Path, chunk_size: int) -> Iterator[Chunk]:

@@ -48,13 +48,14 @@ class Report:
 
 def analyse_models(
     models: Sequence[str],
-    settings: Settings = Settings(),
+    settings: Settings | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[SourceAnalysis]:
     """Load each model and its rebuilt training rows, and run the report's comparisons."""
     from mlpay_model.compare import load_reference
     from mlpay_model.model import load_model
 
+    settings = settings or Settings()
     analyses = []
     for name in models:
         model = load_model(name)
@@ -73,10 +74,11 @@ def analyse_models(
 def build_report(
     models: Sequence[str],
     output: Path | str,
-    settings: Settings = Settings(),
+    settings: Settings | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Write the HTML report for `models` to `output` (atomically) and return its numbers."""
+    settings = settings or Settings()
     analyses = analyse_models(models, settings, progress)
     summary = answer(analyses)
     claims = check_claims(analyses)

@@ -17,6 +17,7 @@ comparisons to run:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -48,14 +49,13 @@ PEERS: Final[tuple[str, ...]] = (
 HEADLINE_PEERS: Final[tuple[str, ...]] = ("software_engineer", "data_scientist")
 MAX_COUNTRIES: Final = 8
 MAX_SKILLS: Final = 25
-# Years are whole numbers or band midpoints (x.5) in every source, so these inclusive ranges
-# cover every value without overlap.
+# Half-open bands [low, high) of years of experience.
 EXPERIENCE_BANDS: Final[tuple[tuple[str, float, float], ...]] = (
-    ("0-2 years", 0.0, 2.5),
-    ("3-5 years", 3.0, 5.5),
-    ("6-10 years", 6.0, 10.5),
-    ("11-20 years", 11.0, 20.5),
-    ("21+ years", 21.0, 100.0),
+    ("0-2 years", 0.0, 3.0),
+    ("3-5 years", 3.0, 6.0),
+    ("6-10 years", 6.0, 11.0),
+    ("11-20 years", 11.0, 21.0),
+    ("21+ years", 21.0, math.inf),
 )
 # Controlled experience effect: the same people with this many years instead of the baseline.
 EXPERIENCED_YEARS: Final = 10.0
@@ -216,7 +216,7 @@ def _slices(
         chosen["country"].append((str(country), Filters(country=str(country))))
     if "years_experience" in features and profiles["years_experience"].notna().any():
         chosen["experience"] = [
-            (label, Filters(years=(low, high))) for label, low, high in EXPERIENCE_BANDS
+            (label, years_band(low, high)) for label, low, high in EXPERIENCE_BANDS
         ]
     elif "seniority" in features and profiles["seniority"].notna().any():
         chosen["seniority"] = [(level, Filters(seniority=level)) for level in SENIORITY_LEVELS]
@@ -238,6 +238,11 @@ def _slices(
         )
         for dimension, slices in chosen.items()
     }
+
+
+def years_band(low: float, high: float) -> Filters:
+    """Filters for low <= years < high (Filters.years is inclusive: stop just below `high`)."""
+    return Filters(years=(low, float(np.nextafter(high, -math.inf))))
 
 
 def _lists_skills(people: pd.DataFrame) -> pd.Series:
@@ -345,7 +350,7 @@ def _experience_pay(profiles: pd.DataFrame) -> list[BandPay]:
     if profiles["years_experience"].notna().any():
         years = profiles["years_experience"]
         return [
-            _band_pay(label, profiles[(years >= low) & (years <= high)])
+            _band_pay(label, profiles[(years >= low) & (years < high)])
             for label, low, high in EXPERIENCE_BANDS
         ]
     if profiles["seniority"].notna().any():

@@ -112,7 +112,8 @@ def verdict_of(findings: Sequence[Finding]) -> tuple[Verdict, str]:
         return verdict, "medium: only one source has the data"
     if verdict == "partly supported":
         return verdict, "medium: the sources disagree"
-    return verdict, f"high: all {len(findings)} sources with the data agree"
+    sources = "both sources" if len(findings) == 2 else f"all {len(findings)} sources"
+    return verdict, f"high: {sources} with the data agree"
 
 
 def answer(analyses: Sequence[SourceAnalysis]) -> Answer:
@@ -140,7 +141,7 @@ def answer(analyses: Sequence[SourceAnalysis]) -> Answer:
     ]
     for peer in HEADLINE_PEERS:
         parts = [
-            f"{percent(c.premium)} on {source_label(a)} (90% interval {interval(*c.ci)})"
+            f"{source_label(a)} {percent(c.premium)} (90% interval {interval(*c.ci)})"
             for a, c in pairs
             if c.vs == peer and c.premium is not None and c.ci
         ]
@@ -170,7 +171,7 @@ def _raw_versus_controlled(pairs: Sequence[tuple[SourceAnalysis, RoleComparison]
     )
     assert gap is not None and comparison.premium is not None
     return (
-        f"Raw medians mix the role with who holds it: the biggest change from controlling is on "
+        f"Raw medians mix the role with who holds it: controlling changes the picture most in "
         f"{source_label(analysis)} against {role_label(comparison.vs)}, where the raw median gap "
         f"is {percent(gap)} ({money(comparison.raw_median_role)} vs "
         f"{money(comparison.raw_median_vs)}) but the controlled premium is "
@@ -217,12 +218,16 @@ def _us_pay_claim(analyses: Sequence[SourceAnalysis]) -> Claim:
             )
         )
     verdict, confidence = verdict_of([item.finding for item in evidence])
-    means = ", ".join(item.text.split(" (")[0].removeprefix("mean ") for item in evidence)
+    years = [year for a in analyses if a.years for year in a.years]
+    means = "; ".join(
+        f"{source_label(a)} {money(a.us_focus_pay.mean)}" for a in analyses if a.us_focus_pay
+    )
     summary = (
-        f"The mean observed pay of US ML engineers is {means} in the sources that have enough "
-        f"of them, against the claimed {money(US_PAY_CLAIM_USD)}. Our figures are more recent "
-        "(2017 to 2025) and partly total compensation, so they run higher than a base-pay figure."
-        if evidence
+        f"Mean observed pay of US ML engineers: {means}, against the claimed "
+        f"{money(US_PAY_CLAIM_USD)}. Our pay figures cover {min(years)} to {max(years)} and "
+        "some sources report total compensation, not base pay, so they are not the same "
+        "measure as the article's."
+        if evidence and years
         else "No source has enough US ML engineers."
     )
     return Claim(

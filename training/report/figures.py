@@ -20,8 +20,9 @@ from mlpay_model.compare import RoleComparison
 from training.report.analysis import FOCUS_ROLE, HEADLINE_PEERS, PEERS, SourceAnalysis
 from training.report.claims import US_PAY_CLAIM_USD, role_label, source_label
 
-SOURCE_COLOURS: Final[tuple[str, ...]] = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b")
-PEER_COLOURS: Final[dict[str, str]] = {"software_engineer": "#1f77b4", "data_scientist": "#ff7f0e"}
+# Sources and peers get colours of their own; red always marks ML engineers.
+SOURCE_COLOURS: Final[tuple[str, ...]] = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b")
+PEER_COLOURS: Final[dict[str, str]] = {"software_engineer": "#6a3d9a", "data_scientist": "#b8860b"}
 FOCUS_COLOUR: Final = "#d62728"
 OTHER_COLOUR: Final = "#9e9e9e"
 DPI: Final = 100
@@ -54,8 +55,8 @@ def _raw_gap(comparison: RoleComparison) -> float | None:
 
 
 def forest_plot(analyses: Sequence[SourceAnalysis]) -> str:
-    """ML engineers' premium over each peer, per source: controlled (dot + 90% interval), raw (ring)."""
-    figure = Figure(figsize=(WIDTH, 1.1 + 0.9 * len(PEERS)))
+    """Premium over each peer per source: controlled (dot, 90% interval) and raw (ring)."""
+    figure = Figure(figsize=(WIDTH, 1.6 + 0.9 * len(PEERS)), layout="constrained")
     axes = figure.add_subplot()
     spacing = 0.8 / max(1, len(analyses))
     for position, analysis in enumerate(analyses):
@@ -90,7 +91,7 @@ def forest_plot(analyses: Sequence[SourceAnalysis]) -> str:
         "controlled (same people), 90% interval",
         "raw (ratio of median pay)",
     ]
-    axes.legend(handles, labels, loc="lower right", fontsize=9, framealpha=0.9)
+    figure.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=9)
     axes.set_title("Are ML engineers paid more than their peers?")
     return png_base64(figure)
 

@@ -1,0 +1,181 @@
+"""`mlpay predict` (one profile's salary) and `mlpay whatif` (the same with one change)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from mlpay_model.predict import SalaryPrediction
+
+TOP_FACTORS: Final = 5
+# whatif options: (option, destination, profile argument it replaces, metavar, help)
+CHANGES: Final[tuple[tuple[str, str, str, str, str], ...]] = (
+    ("--add-skill", "add_skill", "skills", "SKILL", "add one skill"),
+    ("--country-to", "country_to", "country", "COUNTRY", "move to another country"),
+    ("--years-to", "years_to", "years_experience", "YEARS", "change the years of experience"),
+    ("--education-to", "education_to", "education", "LEVEL", "change the education"),
+    ("--role-to", "role_to", "role", "TITLE", "change the job title"),
+)
+
+
+def register(subparsers: Any) -> None:
+    predict = subparsers.add_parser(
+        "predict",
+        help="predict the annual salary of one profile",
+        description=(
+            "Predict annual pay (USD) with its calibrated 80%% range, the factors that moved "
+            "it and warnings about inputs the model ignores or does not know."
+        ),
+    )
+    _add_profile_arguments(predict)
+    predict.set_defaults(handler=run_predict)
+
+    whatif = subparsers.add_parser(
+        "whatif",
+        help="compare a profile's salary before and after one change",
+        description="Predict a profile, then the same profile with one change, and compare.",
+    )
+    _add_profile_arguments(whatif)
+    changes = whatif.add_mutually_exclusive_group(required=True)
+    for option, destination, _field, metavar, text in CHANGES:
+        changes.add_argument(option, dest=destination, metavar=metavar, help=text)
+    whatif.set_defaults(handler=run_whatif)
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    from mlpay_model.predict import predict_salary
+
+    prediction = predict_salary(**_profile(args), model=args.model)
+    if args.json:
+        print(json.dumps(prediction.to_dict(), ensure_ascii=False))
+    else:
+        print(render_prediction(prediction, args.role))
+    return 0
+
+
+def run_whatif(args: argparse.Namespace) -> int:
+    from mlpay_model.predict import predict_salary
+
+    before_profile = _profile(args)
+    field, value, description = _change(args)
+    after_profile = dict(before_profile)
+    if field == "skills":
+        after_profile["skills"] = ",".join(filter(None, (before_profile.get("skills"), value)))
+    else:
+        after_profile[field] = value
+    before = predict_salary(**before_profile, model=args.model)
+    after = predict_salary(**after_profile, model=args.model)
+    difference = after.median - before.median
+    percent = 100.0 * difference / before.median
+    if args.json:
+        report = {
+            "change": {"field": field, "value": value, "description": description},
+            "before": before.to_dict(),
+            "after": after.to_dict(),
+            "difference": {"median": difference, "median_percent": percent},
+        }
+        print(json.dumps(report, ensure_ascii=False))
+        return 0
+    print(render_prediction(before, args.role, heading="Before"))
+    print()
+    title = after_profile["role"] if field == "role" else args.role
+    print(render_prediction(after, title, heading=f"After ({description})"))
+    print()
+    sign = "+" if difference >= 0 else "-"
+    print(
+        f"Difference: {sign}{_money(abs(difference), before.currency)} a year "
+        f"({percent:+.1f}%) in the median"
+    )
+    return 0
+
+
+def render_prediction(prediction: SalaryPrediction, title: str, heading: str = "") -> str:
+    """A few readable lines: the median, the range, the top factors and any warnings."""
+    from mlpay_model.taxonomy import country_name
+
+    profile = prediction.profile
+    currency = prediction.currency
+    lead = f"{heading}: " if heading else ""
+    lines = [
+        f"{lead}{title} in {country_name(profile['country'])}: "
+        f"{_money(prediction.median, currency)} a year (median)",
+        f"  80% range: {_money(prediction.low, currency)} to {_money(prediction.high, currency)}",
+        f"  model: {prediction.model}; read as: {_described_profile(profile)}",
+    ]
+    shown = [(name, pct) for name, pct in prediction.contributions.items() if abs(pct) >= 0.05]
+    factors = shown[:TOP_FACTORS]
+    if factors:
+        lines.append(f"  top factors vs the baseline of {_money(prediction.baseline, currency)}:")
+        width = max(len(name) for name, _ in factors)
+        lines.extend(f"    {name:<{width}}  {percent:+.1f}%" for name, percent in factors)
+    if prediction.warnings:
+        lines.append("  warnings:")
+        lines.extend(f"    - {warning}" for warning in prediction.warnings)
+    return "\n".join(lines)
+
+
+def _add_profile_arguments(parser: argparse.ArgumentParser) -> None:
+    # Values stay text: predict_salary checks them and names the field in its error message.
+    profile = parser.add_argument_group("profile")
+    profile.add_argument("--role", required=True, help="job title, e.g. 'Senior ML Engineer'")
+    profile.add_argument("--country", required=True, help="country name or ISO code")
+    profile.add_argument("--years", help="years of professional experience")
+    profile.add_argument("--education", help="e.g. bachelor, MSc, PhD")
+    profile.add_argument("--skills", help="comma-separated skills, e.g. python,pytorch,aws")
+    profile.add_argument("--seniority", help="entry, mid, senior or executive")
+    profile.add_argument("--employment-type", help="full_time, part_time, contract, freelance")
+    profile.add_argument("--remote-ratio", help="percent of remote work (0-100) or remote/hybrid")
+    profile.add_argument("--company-size", help="small, medium or large")
+    profile.add_argument("--year", help="the year the pay refers to")
+    parser.add_argument(
+        "--model", default="default", help="model name or folder (default: %(default)s)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _profile(args: argparse.Namespace) -> dict[str, Any]:
+    """predict_salary keyword arguments from the parsed options (absent options left out)."""
+    profile: dict[str, Any] = {"role": args.role, "country": args.country}
+    optional = {
+        "years_experience": args.years,
+        "education": args.education,
+        "skills": args.skills,
+        "seniority": args.seniority,
+        "employment_type": args.employment_type,
+        "remote_ratio": args.remote_ratio,
+        "company_size": args.company_size,
+        "year": args.year,
+    }
+    profile.update({name: value for name, value in optional.items() if value is not None})
+    return profile
+
+
+def _change(args: argparse.Namespace) -> tuple[str, str, str]:
+    """(profile field, new value, description) of the one whatif change given."""
+    for option, destination, field, _metavar, _help in CHANGES:
+        value = getattr(args, destination)
+        if value is not None:
+            if field == "skills":
+                return field, value, f"add skill {value}"
+            return field, value, f"{option.removeprefix('--').replace('-', ' ')} {value}"
+    raise AssertionError("argparse requires one change")  # pragma: no cover
+
+
+def _described_profile(profile: Any) -> str:
+    parts = [f"{profile['role']}", str(profile["country"])]
+    years = profile.get("years_experience")
+    if isinstance(years, float) and years == years:
+        parts.append(f"{years:g} years")
+    for name in ("education", "seniority", "employment_type", "company_size"):
+        if profile.get(name):
+            parts.append(str(profile[name]))
+    if profile.get("skills"):
+        parts.append("skills " + "+".join(profile["skills"]))
+    return ", ".join(parts)
+
+
+def _money(value: float, currency: str) -> str:
+    amount = f"{value:,.0f}"
+    return f"${amount}" if currency == "USD" else f"{amount} {currency}"

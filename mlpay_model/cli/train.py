@@ -1,0 +1,156 @@
+"""`mlpay train`: train a salary model from a config, track it in MLflow, publish the artifact.
+
+Order: validate the config, check the MLflow tracking store (seconds, before any training),
+train into a temporary folder, log the run and register the model, and only then move the
+artifact to `<output-dir>/<model name>/`. Any failure before the move leaves no artifact.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from training.config import TrainConfig
+    from training.tracking import TrackingInfo
+    from training.train import TrainResult
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train a salary model from a config file",
+        description=(
+            "Train the median and interval models described by a config file (see configs/), "
+            "evaluate them and the baselines on held-out rows, log the run to MLflow and write "
+            "the model to <output-dir>/<model name>/."
+        ),
+    )
+    parser.add_argument("--config", required=True, type=Path, metavar="FILE", help="YAML config")
+    parser.add_argument(
+        "--tracking-uri",
+        metavar="URI",
+        help="MLflow tracking URI (default: the config's mlflow.tracking_uri, "
+        "sqlite:///mlflow.db)",
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        metavar="DIR",
+        help="folder that receives <model name>/ (default: the config's output_dir, models)",
+    )
+    parser.add_argument(
+        "--promote",
+        action="store_true",
+        help="make the new version the MLflow 'champion' even if it does not beat the current one",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from training import tracking
+    from training.config import load_config
+    from training.export import install_artifact
+    from training.train import train
+
+    config = with_overrides(load_config(args.config), args.tracking_uri, args.output_dir)
+    tracking.check_tracking_server(config.mlflow.tracking_uri)
+    staging = Path(tempfile.mkdtemp(prefix="mlpay-train-"))
+    try:
+        with _StageProgress() as progress:
+            result = train(config, staging_dir=staging, progress=progress)
+        info = tracking.track_run(
+            result, config.mlflow, promote=args.promote, config_path=args.config
+        )
+        target = install_artifact(
+            result.artifact_dir, Path(config.output_dir) / config.model.name
+        )
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    print(render_summary(result, target, info))
+    return 0
+
+
+def with_overrides(
+    config: TrainConfig, tracking_uri: str | None, output_dir: Path | None
+) -> TrainConfig:
+    """The config with the command line's --tracking-uri / --output-dir applied."""
+    if tracking_uri is not None:
+        mlflow = config.mlflow.model_copy(update={"tracking_uri": tracking_uri})
+        config = config.model_copy(update={"mlflow": mlflow})
+    if output_dir is not None:
+        config = config.model_copy(update={"output_dir": str(output_dir)})
+    return config
+
+
+def render_summary(result: TrainResult, artifact: Path, info: TrackingInfo) -> str:
+    """The final report: data, metrics against the baselines, where the model and run are."""
+    metrics = result.metrics
+    sizes = result.split_sizes
+    rows = sum(report.rows_kept for report in result.data.reports)
+    lines = [
+        f"Trained {result.config.model.name} version {result.config.model.version} on "
+        f"{rows:,} rows (train {sizes['train']:,}, calibration {sizes['calibration']:,}, "
+        f"test {sizes['test']:,})",
+        "",
+        f"  {'test split':<22}{'MAE (USD)':>12}{'median APE':>12}{'R2 (log)':>10}",
+        _score_line("mlpay", {k.removeprefix("test_"): v for k, v in metrics.items() if k.startswith("test_")}),
+    ]
+    lines += [
+        _score_line(f"baseline {name.replace('_', ' ')}", scores)
+        for name, scores in result.baselines.items()
+    ]
+    coverage = result.config.calibration.target_coverage
+    lines += [
+        "",
+        f"  {coverage:.0%} interval: covers {metrics['test_coverage']:.1%} of test rows, "
+        f"mean width ${metrics['test_width_usd']:,.0f}",
+        "",
+        f"Model:  {artifact}  (manifest.json, MODEL_CARD.md)",
+        f"MLflow: run {info.run_id} at {info.tracking_uri}",
+        f"        registered {info.registered_name} version {info.version} "
+        f"(aliases: {', '.join(info.aliases) or 'none'}); {info.promotion_reason}",
+    ]
+    return "\n".join(lines)
+
+
+def _score_line(label: str, scores: dict[str, float]) -> str:
+    return (
+        f"  {label:<22}{scores['mae_usd']:>12,.0f}{scores['mdape']:>12.1%}"
+        f"{scores['r2_log']:>10.3f}"
+    )
+
+
+class _StageProgress:
+    """A tqdm bar over training.train.STAGES, shown only when stderr is a terminal."""
+
+    def __enter__(self) -> _StageProgress:
+        from tqdm import tqdm
+
+        from training.train import STAGES
+
+        self._bar: tqdm[Any] = tqdm(
+            total=len(STAGES),
+            desc="training",
+            unit="step",
+            file=sys.stderr,
+            disable=not sys.stderr.isatty(),
+            leave=False,
+        )
+        self._started = False
+        return self
+
+    def __call__(self, stage: str) -> None:
+        if self._started:
+            self._bar.update(1)
+        self._started = True
+        self._bar.set_postfix_str(stage)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._bar.close()

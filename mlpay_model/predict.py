@@ -1,0 +1,195 @@
+"""`predict_salary`: one profile, as people type it, to a salary with its range and reasons."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from mlpay_model.errors import InvalidInputError
+from mlpay_model.inputs import ProfileInput, normalise_profile
+from mlpay_model.model import SalaryModel, load_model
+from mlpay_model.taxonomy import country_name
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """Which model made a prediction."""
+
+    name: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+@dataclass(frozen=True)
+class SalaryPrediction:
+    """A predicted annual salary.
+
+    median, low, high  annual pay in `currency` (USD); [low, high] is the model's calibrated
+                       80% interval, and low <= median <= high always holds
+    currency           "USD"
+    model              name and version of the model that predicted
+    contributions      factor -> how much it moved this prediction, in percent against
+                       `baseline` (from the median model's SHAP values), largest first;
+                       median == baseline * prod(1 + percent / 100)
+    warnings           inputs the model ignored or did not know, in plain words
+    baseline           what the model predicts before it knows any factor (annual pay)
+    profile            the canonical values the prediction used (role family, ISO country,
+                       seniority read from the title, canonical skills, ...)
+    """
+
+    median: float
+    low: float
+    high: float
+    currency: str
+    model: ModelRef
+    contributions: Mapping[str, float] = field(hash=False)
+    warnings: tuple[str, ...]
+    baseline: float
+    profile: Mapping[str, Any] = field(hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (what `mlpay predict --json` prints)."""
+        return {
+            "median": self.median,
+            "low": self.low,
+            "high": self.high,
+            "currency": self.currency,
+            "model": {"name": self.model.name, "version": self.model.version},
+            "contributions": dict(self.contributions),
+            "baseline": self.baseline,
+            "warnings": list(self.warnings),
+            "profile": {
+                name: list(value) if isinstance(value, tuple) else _json_value(value)
+                for name, value in self.profile.items()
+            },
+        }
+
+
+def predict_salary(
+    role: str,
+    country: str,
+    years_experience: float | str | None = None,
+    education: str | None = None,
+    skills: str | tuple[str, ...] | list[str] = (),
+    *,
+    model: str | os.PathLike[str] | SalaryModel = "default",
+    **context: Any,
+) -> SalaryPrediction:
+    """Predict the annual salary (USD) for one profile.
+
+    Args:
+        role: a job title as people write it ("Senior ML Engineer", "data scientist") or a
+            role family (`schema.ROLE_FAMILIES`). A seniority stated in the title is used
+            when no `seniority` is given.
+        country: a country name or ISO code ("Germany", "DE", "DEU", "United States").
+        years_experience: years of professional experience, 0 to 60 (a number, or a text
+            such as "5" or "5-10 years"); None when unknown.
+        education: "bachelor", "MSc", "PhD", "high school", ... ; None when unknown.
+        skills: skill names in any case or alias ("PyTorch", "AWS"), as a list or one
+            comma-separated text.
+        model: "default" (`model.DEFAULT_MODEL`), a shipped model name, an artifact folder,
+            or a loaded SalaryModel.
+        **context: optional seniority ("senior", "SE", "junior"), employment_type
+            ("full_time", "FT", "contract"), remote_ratio (0-100, "remote", "hybrid"),
+            company_size ("small", "M", "large") and year (the pay year, e.g. 2024).
+
+    Returns:
+        A SalaryPrediction: median, low, high (the calibrated 80% interval), currency,
+        model, contributions per factor and warnings about ignored or unknown inputs.
+
+    Raises:
+        InvalidInputError: (a ValueError) an invalid input: unknown country, empty role,
+            years negative or above 60, a value of the wrong type (years="five", skills=5),
+            an unknown keyword. The error names the field and value (`.field`, `.value`)
+            and, where it helps, the closest valid values (`.suggestions`).
+        ModelNotFoundError: `model` is neither a shipped model nor a folder.
+        ArtifactError: the model's files fail their integrity checks.
+
+    >>> predict_salary("Senior ML Engineer", "US", skills=["python", "pytorch"])  # doctest: +SKIP
+    SalaryPrediction(median=..., low=..., high=..., currency='USD', ...)
+    """
+    profile = normalise_profile(role, country, years_experience, education, skills, **context)
+    salary_model = _model(model)
+    result = salary_model.predict_record(profile.record)
+    ranked = sorted(result.contributions.items(), key=lambda item: -abs(item[1]))
+    return SalaryPrediction(
+        median=result.median,
+        low=result.low,
+        high=result.high,
+        currency=salary_model.currency,
+        model=ModelRef(salary_model.name, salary_model.version),
+        contributions=MappingProxyType(dict(ranked)),
+        warnings=input_warnings(salary_model, profile),
+        baseline=salary_model.baseline,
+        profile=MappingProxyType(
+            {name: value for name, value in profile.record.items() if name != "role_raw"}
+        ),
+    )
+
+
+def input_warnings(model: SalaryModel, profile: ProfileInput) -> tuple[str, ...]:
+    """Plain-words notes on inputs `model` ignores or does not know, in field order."""
+    record = profile.record
+    notes: list[str] = []
+    for name in sorted(profile.given, key=list(record).index):
+        if not model.uses(name):
+            notes.append(
+                f"{name} is ignored: model {model.name} does not use it "
+                f"(it uses {', '.join(model.factors)})"
+            )
+    family = record["role"]
+    if family == "other" and profile.role_text.casefold() != "other":
+        notes.append(
+            f"role {profile.role_text!r} is not a job title mlpay recognises; "
+            "predicted as role family 'other'"
+        )
+    elif model.uses("role") and not model.encoder.is_known("role", family):
+        notes.append(
+            f"role family {family!r} is rare or unseen in model {model.name}'s training "
+            "data; predicted like the other rare roles"
+        )
+    for name in model.spec.categorical_feature_names:
+        value = record.get(name)
+        if name == "role" or model.encoder.is_known(name, value):
+            continue
+        if name == "country":
+            notes.append(
+                f"country {value} ({country_name(value)}) is rare or unseen in model "
+                f"{model.name}'s training data; predicted like the other rare countries"
+            )
+        else:
+            notes.append(
+                f"{name} {value!r} is rare or unseen in model {model.name}'s training data; "
+                "predicted like the other rare values"
+            )
+    if model.uses("skills"):
+        vocabulary = set(model.spec.skills)
+        unknown = [skill for skill in record["skills"] if skill not in vocabulary]
+        if unknown:
+            notes.append(
+                f"skills not in model {model.name}'s vocabulary (they count towards the "
+                f"number of skills only): {', '.join(unknown)}"
+            )
+    return tuple(notes)
+
+
+def _model(model: object) -> SalaryModel:
+    if isinstance(model, SalaryModel):
+        return model
+    if isinstance(model, str | os.PathLike):
+        return load_model(model)
+    raise InvalidInputError(
+        "model", model, "must be a model name, an artifact folder or a loaded SalaryModel"
+    )
+
+
+def _json_value(value: Any) -> Any:
+    """NaN (a missing number) as None, so the dict serialises as strict JSON."""
+    if isinstance(value, float) and value != value:
+        return None
+    return value

@@ -1,0 +1,158 @@
+"""`mlpay predict` and `mlpay whatif`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from artifact_factory import build_models_dir
+
+from mlpay_model.cli import main
+from mlpay_model.predict import predict_salary
+
+
+@pytest.fixture(scope="module")
+def models_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_models_dir(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(autouse=True)
+def shipped(models_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLPAY_MODELS_DIR", str(models_root))
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_predict_prints_median_range_factors_and_warnings(capsys):
+    code, out, err = _run(
+        capsys,
+        *("predict", "--role", "Senior ML Engineer", "--country", "Germany", "--years", "6"),
+        *("--education", "MSc", "--skills", "python,pytorch,cobol", "--model", "tiny"),
+    )
+    expected = predict_salary(
+        "Senior ML Engineer", "Germany", "6", "MSc", "python,pytorch,cobol", model="tiny"
+    )
+    assert code == 0 and err == ""
+    assert f"${expected.median:,.0f} a year" in out
+    assert f"80% range: ${expected.low:,.0f} to ${expected.high:,.0f}" in out
+    assert "Senior ML Engineer in Germany" in out
+    top = next(iter(expected.contributions))
+    assert f"{top}" in out.split("top factors")[1]
+    assert "cobol" in out.split("warnings:")[1]
+
+
+def test_predict_json_is_one_object_with_the_agreed_keys(capsys):
+    code, out, _ = _run(
+        capsys, "predict", "--role", "Data Analyst", "--country", "IN", "--json", "--model", "tiny"
+    )
+    data = json.loads(out)
+    assert code == 0
+    assert {"median", "low", "high", "currency", "model", "contributions", "warnings"} <= set(data)
+    assert data["median"] == predict_salary("Data Analyst", "IN", model="tiny").median
+
+
+def test_context_options_reach_the_model(capsys):
+    common = ("predict", "--role", "ML Engineer", "--country", "US", "--json")
+    _, entry, _ = _run(capsys, *common, "--seniority", "entry", "--model", "tiny_aijobs")
+    _, full, _ = _run(
+        capsys,
+        *common,
+        *("--seniority", "entry", "--employment-type", "contract", "--remote-ratio", "remote"),
+        *("--company-size", "S", "--year", "2023", "--model", "tiny_aijobs"),
+    )
+    profile = json.loads(full)["profile"]
+    assert profile["employment_type"] == "contract" and profile["company_size"] == "small"
+    assert profile["remote_ratio"] == 100.0 and profile["year"] == 2023
+    assert json.loads(entry)["profile"]["seniority"] == "entry"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("--country", "Germny"), "country='Germny': unknown country (did you mean: Germany"),
+        (("--country", "US", "--years", "five"), "years_experience='five'"),
+        (("--country", "US", "--years", "-3"), "cannot be negative"),
+        (("--country", "US", "--model", "nope"), "model 'nope'"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_and_exit_2(capsys, options, message):
+    code, out, err = _run(capsys, "predict", "--role", "ML Engineer", *options)
+    assert code == 2 and out == ""
+    assert err.startswith("mlpay predict: error: ") and message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_whatif_prints_both_predictions_and_the_difference(capsys):
+    profile = ("--role", "Data Scientist", "--country", "India", "--years", "4", "--model", "tiny")
+    code, out, _ = _run(capsys, "whatif", *profile, "--country-to", "US")
+    before = predict_salary("Data Scientist", "India", "4", model="tiny")
+    after = predict_salary("Data Scientist", "US", "4", model="tiny")
+    difference = after.median - before.median
+    assert code == 0
+    assert out.startswith("Before: Data Scientist in India")
+    assert "After (country to US): Data Scientist in United States" in out
+    assert f"Difference: +${difference:,.0f} a year" in out
+    assert f"({100 * difference / before.median:+.1f}%)" in out
+
+
+def test_whatif_json_adds_a_skill_to_the_given_ones(capsys):
+    profile = ("--role", "ML Engineer", "--country", "US", "--skills", "python", "--model", "tiny")
+    code, out, _ = _run(capsys, "whatif", *profile, "--add-skill", "PyTorch", "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["change"]["field"] == "skills"
+    assert report["before"]["profile"]["skills"] == ["python"]
+    assert report["after"]["profile"]["skills"] == ["python", "pytorch"]
+    difference = report["after"]["median"] - report["before"]["median"]
+    assert report["difference"]["median"] == pytest.approx(difference)
+    assert report["difference"]["median_percent"] == pytest.approx(
+        100 * difference / report["before"]["median"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "value"),
+    [
+        (("--years-to", "12"), "years_experience", 12.0),
+        (("--education-to", "PhD"), "education", "doctorate"),
+        (("--role-to", "Data Analyst"), "role", "data_analyst"),
+    ],
+)
+def test_whatif_changes_one_field(capsys, change, field, value):
+    profile = ("--role", "ML Engineer", "--country", "US", "--years", "3", "--model", "tiny")
+    code, out, _ = _run(capsys, "whatif", *profile, *change, "--json")
+    report = json.loads(out)
+    assert code == 0 and report["after"]["profile"][field] == value
+    unchanged = {k: v for k, v in report["after"]["profile"].items() if k != field}
+    assert unchanged == {k: v for k, v in report["before"]["profile"].items() if k != field}
+
+
+def test_whatif_needs_exactly_one_change(capsys):
+    profile = ("--role", "ML Engineer", "--country", "US")
+    with pytest.raises(SystemExit) as none_given:
+        main(["whatif", *profile])
+    with pytest.raises(SystemExit) as two_given:
+        main(["whatif", *profile, "--years-to", "3", "--country-to", "DE"])
+    assert none_given.value.code == two_given.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_whatif_bad_change_is_a_user_error(capsys):
+    code, _, err = _run(
+        capsys,
+        "whatif",
+        "--role",
+        "ML Engineer",
+        "--country",
+        "US",
+        "--country-to",
+        "Mars",
+        "--model",
+        "tiny",
+    )
+    assert code == 2 and "country='Mars'" in err

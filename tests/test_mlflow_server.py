@@ -1,0 +1,229 @@
+"""track_run against a REAL `mlflow server` process, and serving the registered model.
+
+The server runs from this venv on a free localhost port with a SQLite backend and proxied
+artifact storage (--serve-artifacts), as a team server would. Each process is started in its
+own session and its whole process group is stopped in the fixture teardown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+from mlflow_support import tiny_config, tiny_result
+
+from mlpay_model.errors import MlpayError
+from mlpay_model.model import load_model
+from training.config import MlflowSettings
+from training.pyfunc import mlflow_input
+from training.tracking import CHALLENGER, CHAMPION, check_tracking_server, track_run
+
+VENV_BIN = Path(sys.executable).parent
+STARTUP_TIMEOUT_SECONDS = 240  # a cold start imports a lot; the machine may be busy
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start(command: list[str], *, log: Path, cwd: Path, env: dict[str, str]) -> subprocess.Popen:
+    with open(log, "wb") as handle:
+        return subprocess.Popen(
+            command,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,  # its own process group: teardown stops every worker
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{url} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"{url} not up after {STARTUP_TIMEOUT_SECONDS}s:\n{log.read_text()[-3000:]}")
+
+
+def quiet_env(**extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
+    env.pop("PYTHONPATH", None)
+    return {**env, "MLFLOW_DISABLE_TELEMETRY": "true", **extra}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("mlflow-server")
+    port = free_port()
+    log = root / "server.log"
+    process = start(
+        [
+            str(VENV_BIN / "mlflow"),
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{root / 'db.sqlite'}",
+            "--artifacts-destination",
+            str(root / "artifacts"),
+            "--serve-artifacts",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        log=log,
+        cwd=root,
+        env=quiet_env(),
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{url}/health", process, log)
+        yield url
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    return tiny_result(tmp_path_factory.mktemp("result") / "tiny", tiny_config())
+
+
+@pytest.fixture(scope="module")
+def tracked(server, result):
+    settings = MlflowSettings(
+        tracking_uri=server, experiment="server-test", registered_model_name="mlpay-served"
+    )
+    return track_run(result, settings, promote=False, config_path=None)
+
+
+@pytest.mark.slow
+def test_track_run_records_run_model_and_aliases_on_a_real_server(server, result, tracked) -> None:
+    client = MlflowClient(tracking_uri=server, registry_uri=server)
+
+    run = client.get_run(tracked.run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.metrics["test_mae_usd"] == pytest.approx(result.metrics["test_mae_usd"])
+    assert run.data.params["model.name"] == "tiny"
+    plots = {item.path for item in client.list_artifacts(tracked.run_id, "plots")}
+    assert "plots/coverage_by_role.png" in plots  # uploaded through the server's proxy
+    version = client.get_model_version_by_alias("mlpay-served", CHAMPION)
+    assert str(version.version) == tracked.version == "1"
+    assert set(version.aliases) == {CHALLENGER, CHAMPION}
+    assert tracked.tracking_uri == server
+
+
+@pytest.mark.slow
+def test_model_logged_to_the_server_predicts_like_the_runtime(
+    server, result, tracked, monkeypatch
+) -> None:
+    profiles = result.test_predictions.head(8)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", server)
+
+    logged = mlflow.pyfunc.load_model(f"models:/{tracked.registered_name}@{CHAMPION}")
+    predicted = logged.predict(mlflow_input(profiles))
+
+    expected = load_model(result.artifact_dir).predict(profiles)
+    np.testing.assert_allclose(predicted.to_numpy(), expected.to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_mlflow_models_serve_answers_with_the_registered_model(
+    server, result, tracked, tmp_path
+) -> None:
+    # Served from an empty folder without PYTHONPATH: everything comes from the logged model.
+    port = free_port()
+    log = tmp_path / "serve.log"
+    process = start(
+        [
+            str(VENV_BIN / "mlflow"),
+            "models",
+            "serve",
+            "-m",
+            f"models:/{tracked.registered_name}@{CHAMPION}",
+            "--env-manager",
+            "local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        log=log,
+        cwd=tmp_path,
+        env=quiet_env(
+            MLFLOW_TRACKING_URI=server, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"
+        ),
+    )
+    records = [
+        {"role": "ml_engineer", "country": "US", "years_experience": 6.0, "skills": ["python"]},
+        {"role": "data_analyst", "country": "IN", "education": "master", "skills": []},
+        {"role": "software_engineer", "skills": ["sql", "pytorch"]},
+    ]
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/ping", process, log)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/invocations",
+            data=json.dumps({"dataframe_records": records}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer = json.loads(response.read())
+    finally:
+        stop(process)
+
+    served = pd.DataFrame(answer["predictions"])[["median", "low", "high"]]
+    profiles = pd.DataFrame(records).assign(skills=lambda f: f["skills"].map(tuple))
+    expected = load_model(result.artifact_dir).predict(profiles)
+    np.testing.assert_allclose(served.to_numpy(), expected.to_numpy(), rtol=1e-9)
+    assert (served["low"] <= served["median"]).all() and (served["median"] <= served["high"]).all()
+
+
+def test_an_unreachable_server_fails_fast_with_a_clear_message(tmp_path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    settings = MlflowSettings(tracking_uri=url, experiment="x", registered_model_name="y")
+    started = time.monotonic()
+
+    with pytest.raises(MlpayError) as error:
+        check_tracking_server(url)
+    with pytest.raises(MlpayError):
+        track_run(object(), settings, promote=False, config_path=None)
+
+    assert time.monotonic() - started < 10
+    message = str(error.value)
+    assert "\n" not in message
+    assert f"MLflow tracking server at {url} is unreachable" in message
+    assert "mlflow server" in message and "--tracking-uri sqlite:///mlflow.db" in message

@@ -1,0 +1,249 @@
+"""Loading model artifacts and predicting frames and single records with them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pytest
+from artifact_factory import build_artifact, build_models_dir, canonical_frame
+
+import mlpay_model
+from mlpay_model import model as model_module
+from mlpay_model.artifact import read_manifest
+from mlpay_model.errors import ArtifactError, InvalidInputError, ModelNotFoundError
+from mlpay_model.model import (
+    DEFAULT_MODEL,
+    MODELS_DIR_VARIABLE,
+    SalaryModel,
+    load_model,
+    models_dir,
+    resolve_model,
+    shipped_models,
+)
+
+
+@pytest.fixture(scope="module")
+def models_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_models_dir(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="module")
+def tiny(models_root: Path) -> SalaryModel:
+    return load_model(models_root / "tiny")
+
+
+@pytest.fixture(scope="module")
+def profiles() -> pd.DataFrame:
+    frame = canonical_frame(rows=120, seed=7)
+    frame.index = pd.Index([f"p{i}" for i in range(len(frame))])  # not a RangeIndex
+    return frame
+
+
+def _lightgbm_predictions(model: SalaryModel, profiles: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The three boosters' raw outputs computed independently, with lightgbm's Python API."""
+    matrix = model.encoder.encode_frame(profiles)
+    return {
+        role: lgb.Booster(model_file=str(model.path / f"{role}.txt")).predict(matrix)
+        for role in ("median", "low", "high")
+    }
+
+
+def test_shipped_name_resolves_in_the_models_dir(models_root, monkeypatch):
+    monkeypatch.setenv(MODELS_DIR_VARIABLE, str(models_root))
+    assert models_dir() == models_root
+    assert shipped_models() == ["tiny", "tiny_aijobs"]
+    assert resolve_model("tiny") == models_root / "tiny"
+    assert load_model("tiny").name == "tiny"
+
+
+def test_default_means_the_default_model_constant(models_root, tmp_path, monkeypatch):
+    shutil.copytree(models_root / "tiny", tmp_path / DEFAULT_MODEL)
+    monkeypatch.setenv(MODELS_DIR_VARIABLE, str(tmp_path))
+    assert resolve_model("default") == tmp_path / DEFAULT_MODEL
+    assert load_model() is load_model(DEFAULT_MODEL)
+
+
+def test_without_the_variable_models_live_beside_the_package(monkeypatch):
+    monkeypatch.delenv(MODELS_DIR_VARIABLE, raising=False)
+    assert models_dir() == Path(mlpay_model.__file__).resolve().parent.parent / "models"
+
+
+def test_a_path_loads_and_is_cached_per_folder(models_root, monkeypatch):
+    monkeypatch.setenv(MODELS_DIR_VARIABLE, str(models_root))
+    by_path = load_model(models_root / "tiny")
+    assert load_model("tiny") is by_path
+    assert load_model(str(models_root / "tiny")) is by_path
+
+
+def test_unknown_model_names_the_shipped_ones(models_root, monkeypatch):
+    monkeypatch.setenv(MODELS_DIR_VARIABLE, str(models_root))
+    with pytest.raises(ModelNotFoundError) as caught:
+        load_model("tiny_aijob")
+    message = str(caught.value)
+    assert "'tiny_aijob'" in message and "tiny, tiny_aijobs" in message
+    assert "did you mean tiny_aijobs" in message
+
+
+def test_default_without_models_says_how_to_get_one(tmp_path, monkeypatch):
+    monkeypatch.setenv(MODELS_DIR_VARIABLE, str(tmp_path))
+    with pytest.raises(ModelNotFoundError, match=r"'default' \(= 'aijobs'\).*mlpay train"):
+        load_model("default")
+
+
+def test_a_folder_without_manifest_is_refused(tmp_path):
+    with pytest.raises(ArtifactError, match=r"no manifest\.json"):
+        load_model(tmp_path)
+
+
+def test_a_retrained_model_is_reloaded(tmp_path):
+    first = load_model(build_artifact(tmp_path / "m", version="1"))
+    assert load_model(tmp_path / "m") is first
+    build_artifact(tmp_path / "m", version="2", seed=1)
+    second = load_model(tmp_path / "m")
+    assert (first.version, second.version) == ("1", "2")
+
+
+def test_a_tampered_model_file_is_refused(models_root, tmp_path):
+    copy = shutil.copytree(models_root / "tiny", tmp_path / "tiny")
+    with open(copy / "median.txt", "a", encoding="utf-8") as handle:
+        handle.write("\n")
+    with pytest.raises(ArtifactError, match="sha256"):
+        load_model(copy)
+
+
+def test_a_manifest_that_disagrees_with_the_model_features_is_refused(models_root, tmp_path):
+    copy = shutil.copytree(models_root / "tiny", tmp_path / "tiny")
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["features"]["features"].remove("year")
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="do not match"):
+        load_model(copy)
+
+
+def test_predict_is_the_cqr_interval_of_the_three_boosters(tiny, profiles):
+    predicted = tiny.predict(profiles)
+    raw = _lightgbm_predictions(tiny, profiles)
+    q = read_manifest(tiny.path)["calibration"]["adjustment"]
+    median = np.exp(raw["median"])
+    assert list(predicted.columns) == ["median", "low", "high"]
+    assert predicted.index.equals(profiles.index)
+    np.testing.assert_allclose(predicted["median"], median, rtol=1e-12)
+    np.testing.assert_allclose(
+        predicted["low"], np.minimum(np.exp(raw["low"] - q), median), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        predicted["high"], np.maximum(np.exp(raw["high"] + q), median), rtol=1e-12
+    )
+
+
+def test_quantiles_never_cross_even_with_a_shrinking_calibration(tiny, profiles):
+    manifest = dict(tiny.manifest, calibration={"adjustment": -1.0})
+    shrunk = SalaryModel(tiny.path, manifest)
+    predicted = shrunk.predict(profiles)
+    assert (predicted["low"] <= predicted["median"]).all()
+    assert (predicted["median"] <= predicted["high"]).all()
+    # With q = -1 both raw bounds pass the median for some rows, so the clipping was needed.
+    assert (predicted["low"] == predicted["median"]).any()
+    assert (predicted["high"] == predicted["median"]).any()
+
+
+def test_contributions_are_lightgbm_shap_grouped_per_factor(tiny, profiles):
+    contributions = tiny.contributions(profiles)
+    matrix = tiny.encoder.encode_frame(profiles)
+    booster = lgb.Booster(model_file=str(tiny.path / "median.txt"))
+    shap = booster.predict(matrix, pred_contrib=True)
+    assert list(contributions.columns) == list(tiny.spec.features)
+    assert contributions.index.equals(profiles.index)
+    for factor in tiny.factors:
+        names = tiny.encoder.feature_names
+        columns = [i for i, name in enumerate(names) if tiny.spec.factor_of(name) == factor]
+        expected = 100 * (np.exp(shap[:, columns].sum(axis=1)) - 1)
+        np.testing.assert_allclose(contributions[factor], expected, rtol=1e-9, atol=1e-9)
+    assert tiny.baseline == pytest.approx(np.exp(shap[0, -1]), rel=1e-12)
+
+
+def test_baseline_times_contributions_gives_the_median(tiny, profiles):
+    contributions = tiny.contributions(profiles).to_numpy()
+    rebuilt = tiny.baseline * np.prod(1 + contributions / 100, axis=1)
+    np.testing.assert_allclose(rebuilt, tiny.predict(profiles)["median"], rtol=1e-9)
+
+
+def test_the_record_path_agrees_with_the_frame_path(tiny, profiles):
+    frame_predictions = tiny.predict(profiles)
+    frame_contributions = tiny.contributions(profiles)
+    for label, row in profiles.head(40).iterrows():
+        record = tiny.predict_record(row.to_dict())
+        expected = frame_predictions.loc[label]
+        assert (record.median, record.low, record.high) == pytest.approx(
+            (expected["median"], expected["low"], expected["high"]), rel=1e-12
+        )
+        assert record.contributions == pytest.approx(
+            frame_contributions.loc[label].to_dict(), rel=1e-9, abs=1e-9
+        )
+
+
+def test_concurrent_predictions_equal_sequential_ones(tiny, profiles):
+    records = [row.to_dict() for _, row in profiles.iterrows()] * 3
+    chunks = [profiles.iloc[start : start + 10] for start in range(0, len(profiles), 10)]
+    sequential_records = [tiny.predict_record(record) for record in records]
+    sequential_frames = [tiny.predict(chunk) for chunk in chunks]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        threaded_records = list(pool.map(tiny.predict_record, records))
+        threaded_frames = list(pool.map(tiny.predict, chunks))
+    assert threaded_records == sequential_records
+    for threaded, sequential in zip(threaded_frames, sequential_frames, strict=True):
+        pd.testing.assert_frame_equal(threaded, sequential)
+
+
+def test_absent_columns_count_as_missing(tiny):
+    sparse = pd.DataFrame({"role": ["ml_engineer", None], "country": ["US", None]})
+    full = sparse.assign(
+        years_experience=np.nan, education=None, skills=[(), ()], seniority=None, year=np.nan
+    )
+    pd.testing.assert_frame_equal(tiny.predict(sparse), tiny.predict(full))
+
+
+def test_an_empty_frame_gives_an_empty_result(tiny, profiles):
+    predicted = tiny.predict(profiles.iloc[:0])
+    assert list(predicted.columns) == ["median", "low", "high"] and predicted.empty
+    assert tiny.contributions(profiles.iloc[:0]).empty
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "field"),
+    [
+        ("role", "Senior ML Engineer", "role"),
+        ("country", "Germany", "country"),
+        ("education", "MSc", "education"),
+        ("years_experience", "five", "years_experience"),
+    ],
+)
+def test_predict_refuses_values_that_are_not_canonical(tiny, profiles, column, value, field):
+    frame = profiles.head(3).copy()
+    frame[column] = frame[column].astype(object)
+    frame.loc[frame.index[1], column] = value
+    with pytest.raises(InvalidInputError) as caught:
+        tiny.predict(frame)
+    assert caught.value.field == field and caught.value.value == value
+    assert "row 'p1'" in str(caught.value) and "normalise_frame" in str(caught.value)
+
+
+def test_predict_needs_a_role_column(tiny):
+    with pytest.raises(InvalidInputError, match="needs a 'role' column"):
+        tiny.predict(pd.DataFrame({"country": ["US"]}))
+
+
+def test_the_package_loader_fallback_predicts_the_same(tiny, profiles, monkeypatch):
+    """Without a library file where expected, lightgbm's own loader provides the C API."""
+    monkeypatch.setattr(model_module.importlib.util, "find_spec", lambda name: None)
+    fallback = model_module._lightgbm_library.__wrapped__()
+    assert fallback is lgb.basic._LIB
+    monkeypatch.setattr(model_module, "_lightgbm_library", lambda: fallback)
+    again = SalaryModel(tiny.path, tiny.manifest)
+    pd.testing.assert_frame_equal(again.predict(profiles), tiny.predict(profiles))

@@ -1,0 +1,189 @@
+"""predict_salary: one profile as people type it, to a salary with its range and reasons."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from artifact_factory import build_models_dir
+
+from mlpay_model.errors import InvalidInputError
+from mlpay_model.inputs import normalise_frame
+from mlpay_model.model import DEFAULT_MODEL, SalaryModel, load_model, models_dir
+from mlpay_model.predict import ModelRef, SalaryPrediction, predict_salary
+
+
+@pytest.fixture(scope="module")
+def models_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_models_dir(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="module")
+def full(models_root: Path) -> SalaryModel:
+    """Reads every factor and context column."""
+    return load_model(models_root / "tiny")
+
+
+@pytest.fixture(scope="module")
+def aijobs_like(models_root: Path) -> SalaryModel:
+    """Reads no years of experience, education or skills, like the aijobs model."""
+    return load_model(models_root / "tiny_aijobs")
+
+
+@pytest.fixture
+def shipped_default() -> SalaryModel:
+    if not (models_dir() / DEFAULT_MODEL / "manifest.json").is_file():
+        pytest.skip(f"no shipped default model: {models_dir() / DEFAULT_MODEL} is absent")
+    return load_model("default")
+
+
+def test_a_prediction_is_a_typed_calibrated_interval(full):
+    prediction = predict_salary(
+        "Senior ML Engineer", "Germany", 6, "MSc", ["Python", "PyTorch"], model=full
+    )
+    assert isinstance(prediction, SalaryPrediction)
+    assert 0 < prediction.low <= prediction.median <= prediction.high
+    assert prediction.currency == "USD"
+    assert prediction.model == ModelRef("tiny", "0.0.test")
+    assert prediction.warnings == ()
+    assert prediction.profile["role"] == "ml_engineer"
+    assert prediction.profile["seniority"] == "senior"
+    assert prediction.profile["skills"] == ("python", "pytorch")
+
+
+def test_contributions_cover_each_factor_largest_first(full):
+    prediction = predict_salary("Data Scientist", "US", 3, model=full)
+    assert set(prediction.contributions) == set(full.factors)
+    sizes = [abs(percent) for percent in prediction.contributions.values()]
+    assert sizes == sorted(sizes, reverse=True)
+    rebuilt = prediction.baseline * math.prod(
+        1 + percent / 100 for percent in prediction.contributions.values()
+    )
+    assert rebuilt == pytest.approx(prediction.median, rel=1e-9)
+
+
+def test_it_agrees_with_predicting_the_normalised_frame(full):
+    raw = pd.DataFrame(
+        {
+            "role": ["Lead Data Engineer", "data analyst"],
+            "country": ["Canada", "BRA"],
+            "years_experience": [12, "1-2 years"],
+            "education": ["PhD", None],
+            "skills": ["aws,docker", None],
+        }
+    )
+    expected = full.predict(normalise_frame(raw).profiles)
+    for (_, row), (_, want) in zip(raw.iterrows(), expected.iterrows(), strict=True):
+        got = predict_salary(**row.where(row.notna(), None).to_dict(), model=full)
+        assert (got.median, got.low, got.high) == pytest.approx(
+            (want["median"], want["low"], want["high"]), rel=1e-12
+        )
+
+
+def test_the_data_structure_shows_through(full):
+    """The inline training data pays ML engineers in the US far more than analysts in India."""
+    high = predict_salary("ML Engineer", "US", 10, model=full)
+    low = predict_salary("Data Analyst", "India", 10, model=full)
+    assert high.median > 2 * low.median
+    assert high.contributions["country"] > 0 > low.contributions["country"]
+
+
+def test_the_title_seniority_is_used_unless_one_is_given(aijobs_like):
+    from_title = predict_salary("Senior ML Engineer", "US", model=aijobs_like)
+    stated = predict_salary("ML Engineer", "US", model=aijobs_like, seniority="senior")
+    overridden = predict_salary("Senior ML Engineer", "US", model=aijobs_like, seniority="entry")
+    entry = predict_salary("ML Engineer", "US", model=aijobs_like, seniority="entry")
+    assert from_title.median == stated.median
+    assert overridden.median == entry.median
+
+
+def test_factors_the_model_does_not_use_are_named_in_warnings(aijobs_like):
+    prediction = predict_salary(
+        "Data Scientist", "US", years_experience=5, education="PhD", model=aijobs_like
+    )
+    assert len(prediction.warnings) == 2
+    assert prediction.warnings[0].startswith("years_experience is ignored: model tiny_aijobs")
+    assert prediction.warnings[1].startswith("education is ignored")
+    assert "skills" not in " ".join(prediction.warnings)  # not given, so not mentioned
+
+
+def test_unknown_inputs_are_named_in_warnings(full):
+    prediction = predict_salary("Wizard", "New Zealand", skills=["python", "cobol"], model=full)
+    warnings = " | ".join(prediction.warnings)
+    assert "role 'Wizard' is not a job title mlpay recognises" in warnings
+    assert "country NZ (New Zealand) is rare or unseen" in warnings
+    assert "vocabulary" in warnings and "cobol" in warnings and "python" not in warnings
+
+
+def test_a_rare_role_family_is_named_in_warnings(full):
+    prediction = predict_salary("QA Engineer", "US", model=full)
+    assert prediction.profile["role"] == "qa_engineer"
+    assert any("role family 'qa_engineer' is rare or unseen" in w for w in prediction.warnings)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"role": "ML Engineer", "country": "Atlantis"}, "country"),
+        ({"role": "", "country": "US"}, "role"),
+        ({"role": "ML Engineer", "country": "US", "years_experience": -2}, "years_experience"),
+        ({"role": "ML Engineer", "country": "US", "years_experience": 75}, "years_experience"),
+        ({"role": "ML Engineer", "country": "US", "years_experience": "five"}, "years_experience"),
+        ({"role": "ML Engineer", "country": "US", "skills": 5}, "skills"),
+        ({"role": "ML Engineer", "country": "US", "education": "wizardry"}, "education"),
+        ({"role": "ML Engineer", "country": "US", "bonus": 3}, "bonus"),
+    ],
+)
+def test_invalid_input_raises_a_value_error_naming_the_field(full, arguments, field):
+    with pytest.raises(ValueError) as caught:
+        predict_salary(**arguments, model=full)
+    assert isinstance(caught.value, InvalidInputError)
+    assert caught.value.field == field
+    assert f"{field}=" in str(caught.value)
+
+
+def test_an_unknown_keyword_lists_the_accepted_ones(full):
+    with pytest.raises(InvalidInputError) as caught:
+        predict_salary("ML Engineer", "US", remote=100, model=full)
+    message = str(caught.value)
+    assert "remote=100" in message and "remote_ratio" in message and "year" in message
+
+
+def test_the_model_argument_takes_a_name_a_path_or_a_model(full, models_root, monkeypatch):
+    monkeypatch.setenv("MLPAY_MODELS_DIR", str(models_root))
+    by_name = predict_salary("ML Engineer", "US", model="tiny")
+    by_path = predict_salary("ML Engineer", "US", model=models_root / "tiny")
+    by_model = predict_salary("ML Engineer", "US", model=full)
+    assert by_name == by_path == by_model
+    with pytest.raises(InvalidInputError, match="model"):
+        predict_salary("ML Engineer", "US", model=3)  # type: ignore[arg-type]
+
+
+def test_to_dict_is_strict_json(full):
+    prediction = predict_salary("Data Engineer", "FR", model=full)
+    data = json.loads(json.dumps(prediction.to_dict(), allow_nan=False))
+    assert {"median", "low", "high", "currency", "model", "contributions", "warnings"} <= set(data)
+    assert data["model"] == {"name": "tiny", "version": "0.0.test"}
+    assert data["profile"]["years_experience"] is None
+    assert data["median"] == prediction.median
+
+
+def test_predictions_are_hashable_values(full):
+    one = predict_salary("Data Engineer", "FR", model=full)
+    assert one == predict_salary("data engineer", "France", model=full)
+    assert isinstance(hash(one), int)
+
+
+def test_the_shipped_default_model(shipped_default):
+    prediction = predict_salary("Senior ML Engineer", "United States", education="MSc")
+    assert prediction.model.name == DEFAULT_MODEL
+    assert np.isfinite([prediction.low, prediction.median, prediction.high]).all()
+    assert 10_000 < prediction.low <= prediction.median <= prediction.high < 2_000_000
+    if not shipped_default.uses("education"):
+        assert any(w.startswith("education is ignored") for w in prediction.warnings)
+    junior = predict_salary("ML Engineer", "US", seniority="entry")
+    assert junior.median < prediction.median or not shipped_default.uses("seniority")

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow_support import tiny_profiles, write_tiny_artifact
+
+from mlpay_model.errors import InvalidInputError
+from mlpay_model.model import load_model
+from training.pyfunc import (
+    ARTIFACT_KEY,
+    PYFUNC_INPUT_COLUMNS,
+    SalaryPyfunc,
+    canonical_input,
+    mlflow_input,
+)
+
+
+@pytest.fixture(scope="module")
+def artifact(tmp_path_factory):
+    return write_tiny_artifact(tmp_path_factory.mktemp("pyfunc") / "tiny", tiny_profiles())
+
+
+@pytest.fixture(scope="module")
+def pyfunc(artifact):
+    model = SalaryPyfunc()
+    model.load_context(SimpleNamespace(artifacts={ARTIFACT_KEY: str(artifact)}))
+    return model
+
+
+def test_canonical_input_turns_transport_types_into_canonical_values() -> None:
+    # What MLflow serving / Spark hand over: numpy arrays of skills, None, numbers as text.
+    frame = pd.DataFrame(
+        {
+            "role": ["ml_engineer", "data_analyst", "other"],
+            "skills": [np.array(["python", "sql"]), [], None],
+            "years_experience": ["3", None, 7],
+            "country": ["US", None, float("nan")],
+        },
+        index=[10, 11, 12],
+    )
+
+    out = canonical_input(frame)
+
+    assert list(out.columns) == list(PYFUNC_INPUT_COLUMNS)
+    assert list(out.index) == [0, 1, 2]
+    assert out["skills"].tolist() == [("python", "sql"), (), ()]
+    assert out["years_experience"].iloc[0] == 3.0
+    assert math.isnan(out["years_experience"].iloc[1])
+    assert out["country"].tolist() == ["US", None, None]
+    assert out["education"].tolist() == [None, None, None]  # absent column: missing
+
+
+def test_mlflow_input_keeps_pyfunc_columns_in_json_friendly_types() -> None:
+    profiles = tiny_profiles(n=4)
+    profiles["year"] = pd.array([2024, None, 2023, 2022], dtype="Int64")
+
+    out = mlflow_input(profiles)
+
+    assert set(out.columns) <= set(PYFUNC_INPUT_COLUMNS)
+    assert "salary_usd" not in out.columns and "row_number" not in out.columns
+    assert all(isinstance(value, list) for value in out["skills"])
+    assert out["skills"].tolist() == [list(value) for value in profiles["skills"]]
+    assert out["year"].dtype == "float64"
+    assert math.isnan(out["year"].iloc[1])
+
+
+def test_pyfunc_predicts_what_the_runtime_model_predicts(artifact, pyfunc) -> None:
+    profiles = tiny_profiles(n=30, seed=3)
+
+    predicted = pyfunc.predict(None, mlflow_input(profiles))
+    expected = load_model(artifact).predict(profiles)
+
+    assert list(predicted.columns) == ["median", "low", "high"]
+    np.testing.assert_allclose(predicted.to_numpy(), expected.to_numpy(), rtol=1e-12)
+    assert np.isfinite(predicted.to_numpy()).all()
+    assert (predicted["low"] <= predicted["median"]).all()
+    assert (predicted["median"] <= predicted["high"]).all()
+
+
+def test_pyfunc_needs_only_a_role(pyfunc) -> None:
+    predicted = pyfunc.predict(None, pd.DataFrame({"role": ["ml_engineer", "data_analyst"]}))
+
+    assert len(predicted) == 2
+    assert np.isfinite(predicted.to_numpy()).all()
+
+
+def test_pyfunc_refuses_values_that_are_not_canonical(pyfunc) -> None:
+    with pytest.raises(InvalidInputError, match="role"):
+        pyfunc.predict(None, pd.DataFrame({"role": ["Machine Learning Engineer"]}))

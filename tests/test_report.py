@@ -1,0 +1,285 @@
+"""The HTML report: self-contained, complete, and saying what `compare` says.
+
+Unit tests build the report's analyses from tiny real artifacts on inline rows (no data
+files); the last tests build the real report from the shipped models and the data in
+MLPAY_DATA_DIR and check its numbers against `mlpay compare --json`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from mlpay_model.compare import DataFile, Reference, compare_roles  # noqa: E402
+from training.report import Settings, answer, check_claims, render_report  # noqa: E402
+from training.report.analysis import (  # noqa: E402
+    FOCUS_ROLE,
+    PEERS,
+    SourceAnalysis,
+    analyse,
+)
+from training.report.claims import effect_finding, percent, verdict_of  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SECTIONS = ("summary", "peers", "variation", "skills", "claims", "method", "caveats", "footer")
+FAST = Settings(min_rows=20, max_people=200, resamples=100, seed=0)
+
+
+class Page(HTMLParser):
+    """Tags with their attributes, and the text inside each element that has an id."""
+
+    def __init__(self, document: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text_by_id: dict[str, str] = {}
+        self._open: list[tuple[str, str | None]] = []
+        self.feed(document)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if tag not in ("img", "meta", "br"):
+            self._open.append((tag, attributes.get("id")))
+            if attributes.get("id"):
+                self.text_by_id[str(attributes["id"])] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open:
+            open_tag, _ = self._open.pop()
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        for _, element_id in self._open:
+            if element_id:
+                self.text_by_id[element_id] += data
+
+    def attributes(self, element_id: str) -> dict[str, str | None]:
+        return next(attrs for _, attrs in self.tags if attrs.get("id") == element_id)
+
+
+def tiny_reference() -> Reference:
+    from artifact_factory import canonical_frame
+
+    profiles = canonical_frame(rows=1500)  # enough US ML engineers for the pay claim
+    data_file = DataFile(
+        source="inline",
+        file="tests/artifact_factory.py",
+        sha256="0" * 64,
+        model_sha256="0" * 64,
+        rows_read=len(profiles),
+        rows_kept=len(profiles),
+    )
+    return Reference(profiles=profiles, files=(data_file,))
+
+
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory):
+    from artifact_factory import build_models_dir
+
+    from mlpay_model.model import load_model
+
+    root = build_models_dir(tmp_path_factory.mktemp("models"))
+    return [load_model(root / "tiny"), load_model(root / "tiny_aijobs")]
+
+
+@pytest.fixture(scope="module")
+def tiny_report(tiny_models) -> tuple[list[SourceAnalysis], str]:
+    reference = tiny_reference()
+    analyses = [analyse(model, reference, FAST) for model in tiny_models]
+    document = render_report(analyses, answer(analyses), check_claims(analyses), FAST)
+    return analyses, document
+
+
+def check_self_contained(document: str) -> Page:
+    page = Page(document)
+    assert document.startswith("<!DOCTYPE html>")
+    tags = [tag for tag, _ in page.tags]
+    assert tags.count("html") == 1 and tags.count("body") == 1
+    assert "script" not in tags and "link" not in tags and "iframe" not in tags
+    images = [attrs for tag, attrs in page.tags if tag == "img"]
+    assert images, "the report has no plots"
+    for attrs in images:
+        source = str(attrs.get("src"))
+        assert source.startswith("data:image/png;base64,")
+        assert base64.b64decode(source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+        assert attrs.get("alt")
+    for _, attrs in page.tags:
+        for name in ("src", "href"):
+            value = (attrs.get(name) or "").strip().lower()
+            assert not value.startswith(("http:", "https:", "//")), f"{name}={value}"
+    assert "url(" not in document  # no CSS fetching anything
+    for section in SECTIONS:
+        assert section in page.text_by_id, f"section {section!r} missing"
+    return page
+
+
+def test_report_is_one_self_contained_html_document(tiny_report) -> None:
+    _, document = tiny_report
+    check_self_contained(document)
+
+
+def test_report_rows_carry_the_engine_numbers(tiny_report, tiny_models) -> None:
+    analyses, document = tiny_report
+    page = Page(document)
+    [expected] = compare_roles(
+        tiny_models[0],
+        tiny_reference().profiles,
+        FOCUS_ROLE,
+        ["software_engineer"],
+        min_rows=FAST.min_rows,
+        max_people=FAST.max_people,
+        resamples=FAST.resamples,
+        seed=FAST.seed,
+    )
+    row_id = f"peer-{analyses[0].model}-software_engineer"
+    attributes = page.attributes(row_id)
+    assert expected.premium is not None and expected.ci is not None
+    assert float(str(attributes["data-premium"])) == expected.premium
+    assert float(str(attributes["data-ci-low"])) == expected.ci[0]
+    assert int(str(attributes["data-n"])) == expected.n == FAST.max_people
+    assert percent(expected.premium) in page.text_by_id[row_id]
+
+
+def test_every_peer_and_source_has_a_row(tiny_report) -> None:
+    analyses, document = tiny_report
+    page = Page(document)
+    for analysis in analyses:
+        for peer in PEERS:
+            assert f"peer-{analysis.model}-{peer}" in page.text_by_id
+
+
+def test_rare_roles_show_as_not_compared(tiny_report) -> None:
+    # The tiny data has no research scientists: the row says so instead of a number.
+    _, document = tiny_report
+    page = Page(document)
+    text = page.text_by_id["peer-tiny-research_scientist"]
+    assert "not compared" in text
+    assert "data-premium" not in str(page.attributes("peer-tiny-research_scientist"))
+
+
+def test_sources_without_a_factor_get_the_right_slices(tiny_report) -> None:
+    full, aijobs_like = tiny_report[0]
+    assert "experience" in full.slices and "seniority" not in full.slices
+    assert "seniority" in aijobs_like.slices and "experience" not in aijobs_like.slices
+    assert "education" not in aijobs_like.slices
+    assert full.skills and not aijobs_like.skills
+    assert full.experience_effect is not None and full.experience_effect.premium > 0
+
+
+def test_summary_answers_the_question_with_numbers(tiny_report) -> None:
+    analyses, document = tiny_report
+    page = Page(document)
+    summary = page.text_by_id["summary"]
+    result = answer(analyses)
+    assert result.headline in summary
+    vs_software = next(c for c in analyses[0].peers if c.vs == "software_engineer")
+    assert vs_software.premium is not None
+    assert percent(vs_software.premium) in summary
+
+
+def test_claims_have_verdicts_and_evidence(tiny_report) -> None:
+    analyses, document = tiny_report
+    page = Page(document)
+    for claim in check_claims(analyses):
+        text = page.text_by_id[f"claim-{claim.key}"]
+        assert claim.verdict in text and "How sure" in text
+    # The tiny data pays ML engineers in the US well above $112k (60k x 1.35 x 1.6 x ...).
+    us_pay = next(c for c in check_claims(analyses) if c.key == "us_pay")
+    assert us_pay.verdict == "supported"
+
+
+def test_verdicts_follow_the_stated_rules() -> None:
+    assert effect_finding(0.01, 0.05) == "for"
+    assert effect_finding(-0.05, -0.01) == "against"
+    assert effect_finding(-0.01, 0.05) == "unclear"
+    assert effect_finding(100.0, 130.0, line=112.0) == "unclear"
+    assert verdict_of([])[0] == "cannot tell"
+    assert verdict_of(["for", "for", "for"]) == (
+        "supported",
+        "high: all 3 sources with the data agree",
+    )
+    assert verdict_of(["for", "against"])[0] == "partly supported"
+    assert verdict_of(["against"]) == ("not supported", "medium: only one source has the data")
+    assert verdict_of(["unclear", "unclear"])[0] == "cannot tell"
+
+
+def test_same_inputs_give_the_same_report(tiny_models, tiny_report) -> None:
+    analyses, document = tiny_report
+    # Re-analysing the cheaper (aijobs-like) model is enough to catch unseeded randomness.
+    again = [analyses[0], analyse(tiny_models[1], tiny_reference(), FAST)]
+    assert render_report(again, answer(again), check_claims(again), FAST) == document
+
+
+# --- the real report, from the shipped models and the data --------------------------------------
+
+SHIPPED = ("aijobs", "kaggle", "stackoverflow")
+
+
+@pytest.fixture(scope="module")
+def real_report(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    missing = [name for name in SHIPPED if not (REPO / "models" / name / "manifest.json").is_file()]
+    if missing:
+        pytest.skip(f"shipped models missing from {REPO / 'models'}: {', '.join(missing)}")
+    from training.report import build_report
+
+    output = tmp_path_factory.mktemp("report") / "report.html"
+    return build_report(list(SHIPPED), output)
+
+
+def run_compare(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict]:
+    from mlpay_model.cli import main
+
+    assert main(["compare", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_real_report_is_self_contained_and_complete(real_report) -> None:
+    document = real_report.path.read_text(encoding="utf-8")
+    page = check_self_contained(document)
+    for name in SHIPPED:
+        assert f"peer-{name}-software_engineer" in page.text_by_id
+    footer = page.text_by_id["footer"]
+    for analysis in real_report.analyses:
+        assert analysis.version in footer
+        for item in analysis.files:
+            assert item.sha256 in footer and len(item.sha256) == 64
+
+
+@pytest.mark.parametrize("model", SHIPPED)
+def test_real_report_numbers_match_mlpay_compare(real_report, capsys, model: str) -> None:
+    page = Page(real_report.path.read_text(encoding="utf-8"))
+    results = run_compare(
+        capsys, "--role", "Machine Learning Engineer", "--vs", "Software Engineer",
+        "--vs", "Data Scientist", "--model", model,
+    )  # fmt: skip
+    for result in results:
+        row_id = f"peer-{model}-{result['vs']}"
+        text = page.text_by_id[row_id]
+        if result["premium"] is None:
+            assert "not compared" in text
+            continue
+        attributes = page.attributes(row_id)
+        assert math.isclose(float(str(attributes["data-premium"])), result["premium"])
+        assert math.isclose(float(str(attributes["data-ci-high"])), result["ci"][1])
+        assert int(str(attributes["data-n"])) == result["n"]
+        assert percent(result["premium"]) in text
+        assert f"{result['n_role']:,}" in text and f"{result['n_vs']:,}" in text
+
+
+def test_real_report_country_slice_matches_mlpay_compare(real_report, capsys) -> None:
+    page = Page(real_report.path.read_text(encoding="utf-8"))
+    [result] = run_compare(
+        capsys, "--role", "ml_engineer", "--vs", "software_engineer", "--model", "aijobs",
+        "--country", "United States",
+    )  # fmt: skip
+    attributes = page.attributes("slice-aijobs-country-US-software_engineer")
+    assert math.isclose(float(str(attributes["data-premium"])), result["premium"])
+    assert result["filters"] == {"country": "US"}

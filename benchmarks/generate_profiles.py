@@ -63,12 +63,16 @@ def vocabularies(model: str) -> dict[str, tuple[str, ...]]:
     }
 
 
-def profile_block(rows: int, vocab: dict[str, tuple[str, ...]], rng: np.random.Generator) -> pa.Table:
+def profile_block(
+    rows: int, vocab: dict[str, tuple[str, ...]], rng: np.random.Generator
+) -> pa.Table:
     """`rows` canonical profiles as text columns, as a user's CSV would hold them."""
     skills = np.array(vocab["skills"], dtype=object)
     counts = rng.integers(0, 6, size=rows)
     picks = rng.integers(0, len(skills), size=(rows, 5))
-    skill_text = [";".join(sorted(set(skills[row[:n]]))) for row, n in zip(picks, counts, strict=True)]
+    skill_text = [
+        ";".join(sorted(set(skills[row[:n]]))) for row, n in zip(picks, counts, strict=True)
+    ]
     country = rng.choice(np.array(vocab["country"], dtype=object), size=rows)
     country[rng.random(rows) < UNKNOWN_COUNTRY_RATE] = "Atlantis"
     years = np.round(rng.gamma(2.0, 4.0, size=rows), 1).astype(str)

@@ -324,8 +324,8 @@ def select_people(profiles: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         _require_factor(profiles, column, value)
         keep &= profiles[column] == value
     if filters.years is not None:
-        _require_factor(profiles, "years_experience", list(filters.years))
         low, high = filters.years
+        _require_factor(profiles, "years_experience", f"{low:g} to {high:g}")
         years = profiles["years_experience"]
         keep &= (years >= low) & (years <= high)
     return profiles.loc[keep.fillna(False).astype(bool)]
@@ -433,7 +433,7 @@ def bootstrap_interval(
     block = max(1, _BOOTSTRAP_BLOCK_VALUES // n)
     for start in range(0, resamples, block):
         stop = min(resamples, start + block)
-        draws = rng.integers(0, n, size=(stop - start, n))
+        draws = rng.integers(0, n, size=(stop - start, n), dtype=np.int32)
         estimates[start:stop] = statistic(values[draws], axis=1)
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(estimates, [tail, 1.0 - tail])
@@ -511,9 +511,10 @@ def _comparability(
 ) -> tuple[Status, str]:
     unknown = [name for name in (role, other) if name not in known]
     if unknown:
+        verb = "are" if len(unknown) > 1 else "is"
         return "not_in_model", (
-            f"{' and '.join(unknown)} too rare in the {model_name} training data to have its own "
-            f"category (folded into {OTHER_CATEGORY})"
+            f"{' and '.join(unknown)} {verb} too rare in the {model_name} training data to have "
+            f"a category of its own (folded into {OTHER_CATEGORY})"
         )
     rare = [name for name in (role, other) if raw[name][1] < min_rows]
     if rare:
@@ -575,12 +576,19 @@ def skill_premiums(
         )
     if not len(people):
         raise DataError("no people to compare skills on")
+    # Adding a skill changes only the people without it, removing it only those with it (skills
+    # are canonical: sorted, no duplicates), so the unchanged rows reuse one prediction.
+    as_they_are = predicted_pay(model, people)
     effects = []
     for skill in chosen:
-        with_it = predicted_pay(model, with_skill(people, skill, present=True))
-        without_it = predicted_pay(model, with_skill(people, skill, present=False))
+        has_it = people["skills"].map(lambda s, k=skill: bool(s) and k in s).to_numpy(dtype=bool)
+        with_it = as_they_are.copy()
+        without_it = as_they_are.copy()
+        if (~has_it).any():
+            with_it[~has_it] = predicted_pay(model, with_skill(people[~has_it], skill, True))
+        if has_it.any():
+            without_it[has_it] = predicted_pay(model, with_skill(people[has_it], skill, False))
         premium = ratio_premium(with_it, without_it, resamples=resamples, seed=seed)
-        n_with = int(people["skills"].map(lambda s, k=skill: k in s if s else False).sum())
         effects.append(
             FactorEffect(
                 factor="skills",
@@ -589,7 +597,7 @@ def skill_premiums(
                 premium=premium.premium,
                 ci=premium.ci,
                 n=premium.n,
-                n_with=n_with,
+                n_with=int(has_it.sum()),
             )
         )
     return effects

@@ -18,15 +18,18 @@ Kinds of feature:
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
-import pandas as pd
 
 from mlpay_model.schema import COMPANY_SIZES, EDUCATION_LEVELS, SENIORITY_LEVELS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OTHER_CATEGORY: Final = "__other__"
 SKILL_PREFIX: Final = "skill="
@@ -142,6 +145,8 @@ class FeatureEncoder:
 
     def encode_frame(self, profiles: pd.DataFrame) -> np.ndarray:
         """A float64 matrix with one row per profile and one column per feature name."""
+        import pandas as pd  # here, not at the top: `mlpay predict` never needs pandas
+
         matrix = np.full((len(profiles), len(self.feature_names)), np.nan, dtype=np.float64)
         for name, position in self._positions.items():
             column = (
@@ -191,6 +196,8 @@ class FeatureEncoder:
             return mapped.to_numpy(dtype=np.float64)
         if name in self._levels:
             return column.map(self._levels[name]).to_numpy(dtype=np.float64)
+        import pandas as pd
+
         return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
 
     def _encode_value(self, name: str, value: Any) -> float:
@@ -223,4 +230,7 @@ def _as_skills(value: Any) -> tuple[str, ...]:
 
 
 def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    pandas = sys.modules.get("pandas")  # without pandas loaded, nothing can be pd.NA
+    return pandas is not None and value is pandas.NA

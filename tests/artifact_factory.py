@@ -10,7 +10,9 @@ runtime reads exactly what training ships. Kinds:
     "aijobs"  the aijobs model's features: no years, education or skills
 
 `build_models_dir(root)` writes both kinds as `root/tiny` and `root/tiny_aijobs`, ready for
-MLPAY_MODELS_DIR. Any test module may import this file (`from artifact_factory import ...`).
+MLPAY_MODELS_DIR; `shared_models_dir()` builds that once per test process (treat it as
+read-only: copy a model before changing it). Any test module may import this file
+(`from artifact_factory import ...`).
 
 The inline data has a known structure (ML engineers and the US paid more, pay rising with
 years and seniority) so tests can check directions, and values that are deliberately rare
@@ -20,7 +22,11 @@ out-of-vocabulary skills can be tested.
 
 from __future__ import annotations
 
+import atexit
 import math
+import shutil
+import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Final
 
@@ -212,6 +218,14 @@ def build_models_dir(root: Path) -> Path:
     for kind, name in MODEL_NAMES.items():
         build_artifact(Path(root) / name, kind)
     return Path(root)
+
+
+@cache
+def shared_models_dir() -> Path:
+    """`build_models_dir` in a temporary folder, built once per process and removed at exit."""
+    root = Path(tempfile.mkdtemp(prefix="mlpay-tiny-models-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return build_models_dir(root)
 
 
 def _fit(

@@ -11,7 +11,6 @@ import pytest
 
 from mlpay_model.cli import USER_ERROR_EXIT, main
 
-REPO = Path(__file__).resolve().parent.parent
 SHIPPED = ("aijobs", "kaggle", "stackoverflow")
 REQUIRED_KEYS = ("role", "vs", "premium", "ci", "n", "raw_median_role", "raw_median_vs")
 
@@ -55,14 +54,17 @@ def test_unknown_model_is_a_one_line_error(capsys) -> None:
 def shipped(data_dir: Path):
     """A function: shipped("aijobs") -> the name, skipping when the model is not in models/."""
 
+    from mlpay_model.model import models_dir, shipped_models
+
     def find(name: str) -> str:
-        if not (REPO / "models" / name / "manifest.json").is_file():
-            pytest.skip(f"shipped model {name!r} is not in {REPO / 'models'}; train it first")
+        if name not in shipped_models():
+            pytest.skip(f"shipped model {name!r} is not in {models_dir()}; train it first")
         return name
 
     return find
 
 
+@pytest.mark.data
 @pytest.mark.parametrize("model", SHIPPED)
 def test_each_shipped_model_compares_ml_engineers(capsys, shipped, model: str) -> None:
     code, out, _ = compare(
@@ -88,6 +90,7 @@ def test_each_shipped_model_compares_ml_engineers(capsys, shipped, model: str) -
         assert result["raw_median_role"] > 0 and result["raw_median_vs"] > 0
 
 
+@pytest.mark.data
 def test_raw_medians_are_the_observed_pay_of_each_role(capsys, shipped) -> None:
     from mlpay_model.compare import load_reference
     from mlpay_model.model import load_model
@@ -112,6 +115,7 @@ def test_raw_medians_are_the_observed_pay_of_each_role(capsys, shipped) -> None:
     assert result["filters"] == {"country": "US"}
 
 
+@pytest.mark.data
 def test_text_output_shows_premium_interval_and_raw_medians(capsys, shipped) -> None:
     code, out, _ = compare(
         capsys, "--role", "Machine Learning Engineer", "--vs", "Software Engineer",
@@ -123,6 +127,7 @@ def test_text_output_shows_premium_interval_and_raw_medians(capsys, shipped) -> 
     assert "raw median pay: ml_engineer $" in out
 
 
+@pytest.mark.data
 def test_rare_roles_are_flagged_rows(capsys, shipped) -> None:
     code, out, _ = compare(
         capsys, "--role", "ML Engineer", "--vs", "Data Scientist", "--vs", "QA Engineer",
@@ -135,6 +140,7 @@ def test_rare_roles_are_flagged_rows(capsys, shipped) -> None:
     assert qa["note"]
 
 
+@pytest.mark.data
 def test_filtering_on_a_factor_the_model_data_lacks_is_refused(capsys, shipped) -> None:
     code, out, err = compare(
         capsys, "--role", "ML Engineer", "--vs", "Data Scientist", "--model", shipped("aijobs"),
@@ -144,6 +150,7 @@ def test_filtering_on_a_factor_the_model_data_lacks_is_refused(capsys, shipped) 
     assert "years_experience" in err and "aijobs" in err
 
 
+@pytest.mark.data
 def test_same_command_gives_the_same_numbers(capsys, shipped) -> None:
     args = ["--role", "ML Engineer", "--vs", "Data Analyst", "--model", shipped("kaggle"), "--json"]
     first = compare(capsys, *args)[1]

@@ -7,15 +7,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from artifact_factory import build_models_dir
+from artifact_factory import shared_models_dir
 
 from mlpay_model.cli import main
 from mlpay_model.cli.models import sqlite_file
 
 
 @pytest.fixture(scope="module")
-def models_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_models_dir(tmp_path_factory.mktemp("models"))
+def models_root() -> Path:
+    return shared_models_dir()
 
 
 @pytest.fixture(autouse=True)

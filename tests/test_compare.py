@@ -11,6 +11,7 @@ from mlpay_model.compare import (
     compare_roles,
     factor_premium,
     parse_filters,
+    predicted_pay,
     ratio_premium,
     raw_median,
     resolve_role,
@@ -264,6 +265,17 @@ def test_skill_premium_adds_or_removes_the_skill_for_everyone() -> None:
     assert python.n_with == int(frame["skills"].map(lambda s: "python" in s).sum())
     with pytest.raises(InvalidInputError, match="rust"):
         skill_premiums(KnownModel(), frame, ["rust"])
+
+
+def test_skill_premium_equals_predicting_everyone_with_and_without(tiny_model) -> None:
+    from artifact_factory import canonical_frame
+
+    frame = canonical_frame().iloc[:200]
+    [effect] = skill_premiums(tiny_model, frame, ["python"], resamples=50)
+    everyone_with = predicted_pay(tiny_model, with_skill(frame, "python", present=True))
+    everyone_without = predicted_pay(tiny_model, with_skill(frame, "python", present=False))
+    naive = ratio_premium(everyone_with, everyone_without, resamples=50)
+    assert (effect.premium, effect.ci) == (naive.premium, naive.ci)
 
 
 def test_with_skill_keeps_the_other_skills_sorted() -> None:

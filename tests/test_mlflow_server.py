@@ -79,10 +79,16 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"{url} not up after {STARTUP_TIMEOUT_SECONDS}s:\n{log.read_text()[-3000:]}")
 
 
-def quiet_env(**extra: str) -> dict[str, str]:
+def child_env(**extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
     env.pop("PYTHONPATH", None)
-    return {**env, "MLFLOW_DISABLE_TELEMETRY": "true", **extra}
+    # No job runner (it spawns several huey consumers a tracking test does not need).
+    return {
+        **env,
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+        **extra,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +114,7 @@ def server(tmp_path_factory) -> Iterator[str]:
         ],
         log=log,
         cwd=root,
-        env=quiet_env(),
+        env=child_env(),
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -184,7 +190,7 @@ def test_mlflow_models_serve_answers_with_the_registered_model(
         ],
         log=log,
         cwd=tmp_path,
-        env=quiet_env(
+        env=child_env(
             MLFLOW_TRACKING_URI=server, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"
         ),
     )

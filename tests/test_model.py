@@ -11,7 +11,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
-from artifact_factory import build_artifact, build_models_dir, canonical_frame
+from artifact_factory import build_artifact, canonical_frame, shared_models_dir
 
 import mlpay_model
 from mlpay_model import model as model_module
@@ -29,8 +29,8 @@ from mlpay_model.model import (
 
 
 @pytest.fixture(scope="module")
-def models_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_models_dir(tmp_path_factory.mktemp("models"))
+def models_root() -> Path:
+    return shared_models_dir()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from artifact_factory import build_models_dir
+from artifact_factory import shared_models_dir
 
 from mlpay_model.errors import InvalidInputError
 from mlpay_model.inputs import normalise_frame
@@ -18,8 +18,8 @@ from mlpay_model.predict import ModelRef, SalaryPrediction, predict_salary
 
 
 @pytest.fixture(scope="module")
-def models_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_models_dir(tmp_path_factory.mktemp("models"))
+def models_root() -> Path:
+    return shared_models_dir()
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,9 @@ artifact (fast) and on the shipped default model when it is present.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
-from artifact_factory import build_models_dir
+from artifact_factory import shared_models_dir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -72,9 +71,8 @@ def _check(model: SalaryModel, role, country, years_, education, skills_, contex
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> SalaryModel:
-    root: Path = build_models_dir(tmp_path_factory.mktemp("models"))
-    return load_model(root / "tiny")
+def tiny() -> SalaryModel:
+    return load_model(shared_models_dir() / "tiny")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

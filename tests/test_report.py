@@ -17,17 +17,16 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from mlpay_model.compare import DataFile, Reference, compare_roles  # noqa: E402
-from training.report import Settings, answer, check_claims, render_report  # noqa: E402
-from training.report.analysis import (  # noqa: E402
+from mlpay_model.compare import DataFile, Reference, compare_roles
+from training.report import Settings, answer, check_claims, render_report
+from training.report.analysis import (
     FOCUS_ROLE,
     PEERS,
     SourceAnalysis,
     analyse,
 )
-from training.report.claims import effect_finding, percent, verdict_of  # noqa: E402
+from training.report.claims import effect_finding, percent, verdict_of
 
-REPO = Path(__file__).resolve().parent.parent
 SECTIONS = ("summary", "peers", "variation", "skills", "claims", "method", "caveats", "footer")
 FAST = Settings(min_rows=20, max_people=200, resamples=100, seed=0)
 
@@ -225,9 +224,11 @@ SHIPPED = ("aijobs", "kaggle", "stackoverflow")
 
 @pytest.fixture(scope="module")
 def real_report(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    missing = [name for name in SHIPPED if not (REPO / "models" / name / "manifest.json").is_file()]
+    from mlpay_model.model import models_dir, shipped_models
+
+    missing = [name for name in SHIPPED if name not in shipped_models()]
     if missing:
-        pytest.skip(f"shipped models missing from {REPO / 'models'}: {', '.join(missing)}")
+        pytest.skip(f"shipped models missing from {models_dir()}: {', '.join(missing)}")
     from training.report import build_report
 
     output = tmp_path_factory.mktemp("report") / "report.html"
@@ -241,6 +242,8 @@ def run_compare(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict]:
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.data
+@pytest.mark.slow
 def test_real_report_is_self_contained_and_complete(real_report) -> None:
     document = real_report.path.read_text(encoding="utf-8")
     page = check_self_contained(document)
@@ -253,6 +256,8 @@ def test_real_report_is_self_contained_and_complete(real_report) -> None:
             assert item.sha256 in footer and len(item.sha256) == 64
 
 
+@pytest.mark.data
+@pytest.mark.slow
 @pytest.mark.parametrize("model", SHIPPED)
 def test_real_report_numbers_match_mlpay_compare(real_report, capsys, model: str) -> None:
     page = Page(real_report.path.read_text(encoding="utf-8"))
@@ -274,6 +279,8 @@ def test_real_report_numbers_match_mlpay_compare(real_report, capsys, model: str
         assert f"{result['n_role']:,}" in text and f"{result['n_vs']:,}" in text
 
 
+@pytest.mark.data
+@pytest.mark.slow
 def test_real_report_country_slice_matches_mlpay_compare(real_report, capsys) -> None:
     page = Page(real_report.path.read_text(encoding="utf-8"))
     [result] = run_compare(

@@ -17,6 +17,8 @@ Sections (all but `sources`, `features` and `model` have defaults):
     quantiles       {low, median, high}, default 0.1 / 0.5 / 0.9
     calibration     {target_coverage}, default 0.8
     monotone_constraints  {feature: 1 | 0 | -1}, default years_experience non-decreasing
+    missing_augmentation  share of optional feature values blanked in a second copy of the
+                    training rows (0 = no copy); see training.train.with_missing_copy
     seed            the one seed for splits and boosters
     mlflow          {tracking_uri, experiment, registered_model_name}
     output_dir      where `mlpay train` puts <model name>/ (default "models")
@@ -176,6 +178,7 @@ class TrainConfig(StrictModel):
     monotone_constraints: dict[str, Literal[-1, 0, 1]] = Field(
         default_factory=lambda: {"years_experience": 1}
     )
+    missing_augmentation: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.5
     seed: int = 0
     mlflow: MlflowSettings = Field(default_factory=MlflowSettings)
     output_dir: str = "models"

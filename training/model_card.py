@@ -57,7 +57,7 @@ def _header(result: TrainResult) -> str:
     return (
         f"# mlpay model `{config.model.name}` (version {config.model.version})\n\n"
         "Predicts annual gross pay in US dollars for a profile, as a median and a calibrated "
-        f"{_percent(config.calibration.target_coverage)} interval, from: "
+        f"{config.calibration.target_coverage:.0%} interval, from: "
         f"{', '.join(config.features)}. Trained on "
         f"{', '.join(sorted({r.source for r in result.data.reports}))} data; "
         f"dataset digest `{result.dataset_digest[:16]}`."
@@ -126,12 +126,23 @@ def _method(result: TrainResult) -> str:
             f"- Interval: conformalized quantile regression on the calibration split; the "
             f"adjustment {result.calibration.get('adjustment', math.nan):+.4f} (log scale) is "
             f"subtracted from the low and added to the high model to reach "
-            f"{_percent(config.calibration.target_coverage)} coverage. Low <= median <= high "
+            f"{config.calibration.target_coverage:.0%} coverage. Low <= median <= high "
             "always holds.",
             f"- Monotone constraints: {constraints}.",
             f"- Categories and skills seen fewer than {config.min_category_count} times in "
             "training, and values never seen, share one `__other__` code.",
+            _augmentation_text(config.missing_augmentation),
         ]
+    )
+
+
+def _augmentation_text(rate: float) -> str:
+    if rate == 0:
+        return "- Optional fields left out at prediction follow LightGBM's default branch."
+    return (
+        "- Optional fields left out at prediction: the boosters also learned from a copy of "
+        f"the training rows with each optional feature blanked with probability {rate:g}, so "
+        "a missing value is predicted close to the average over it (not as its lowest level)."
     )
 
 
@@ -152,7 +163,7 @@ def _metrics(result: TrainResult) -> str:
     lines += [
         "",
         f"Interval: {_percent(metrics['test_coverage'])} of test rows inside the "
-        f"{_percent(result.config.calibration.target_coverage)} interval; mean width "
+        f"{result.config.calibration.target_coverage:.0%} interval; mean width "
         f"{_usd(metrics['test_width_usd'])}.",
         "",
         "For a pay band the error is the distance to the nearest pay in the band (zero "
@@ -239,8 +250,8 @@ def _use_and_limits(result: TrainResult) -> str:
         [
             "## Intended use",
             "",
-            "Estimating a typical pay range for a role, country, experience, education and "
-            "skills, and comparing roles (are ML engineers paid more?). Not for setting an "
+            "Estimating a typical pay range for a profile described by the features above, "
+            "and comparing roles (are ML engineers paid more?). Not for setting an "
             "individual's pay, hiring or any decision about a person.",
             "",
             "## Limitations",

@@ -51,6 +51,7 @@ STAGES: Final[tuple[str, ...]] = (
     "write artifact",
 )
 CALIBRATION_METHOD: Final = "conformal_quantile"
+ALWAYS_GIVEN: Final[tuple[str, ...]] = ("role", "country", "source", "skills")
 _SEARCH_STEPS: Final = 100
 
 Progress = Callable[[str], None]
@@ -94,7 +95,13 @@ def train(
     spec = FeatureSpec.fit(parts["train"], config.features, config.min_category_count)
     encoder = FeatureEncoder(spec)
     matrices = {name: encoder.encode_frame(rows) for name, rows in parts.items()}
-    train_target = log_target(parts["train"])
+    train_matrix, train_target = with_missing_copy(
+        matrices["train"],
+        log_target(parts["train"]),
+        spec,
+        config.missing_augmentation,
+        np.random.default_rng([config.seed, 1]),
+    )
 
     params = booster_params(config, spec)
     quantiles = {
@@ -108,7 +115,7 @@ def train(
     for role, quantile in quantiles.items():
         step(f"fit {role}")
         boosters[role] = fit_booster(
-            matrices["train"],
+            train_matrix,
             train_target,
             spec,
             params,
@@ -137,7 +144,12 @@ def train(
 
     step("baselines")
     baseline_predictions = fit_predict_baselines(
-        spec, parts["train"], matrices["train"], train_target, test_rows, matrices["test"]
+        spec,
+        parts["train"],
+        matrices["train"],
+        log_target(parts["train"]),
+        test_rows,
+        matrices["test"],
     )
     target_low, target_high = target_bounds(test_rows)
     baselines = {
@@ -183,6 +195,38 @@ def train(
         extra_files={"MODEL_CARD.md": render_model_card(result)},
     )
     return result
+
+
+def with_missing_copy(
+    matrix: np.ndarray,
+    target: np.ndarray,
+    spec: FeatureSpec,
+    rate: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training rows plus a copy in which each optional feature value is blanked
+    (set missing) with probability `rate`; the original rows alone when `rate` is 0.
+
+    Why: users leave optional fields out (seniority, company size, year, education...), and
+    a LightGBM tree sends a missing value where it saw missing values in training. Where it
+    saw none, NaN is read as 0, i.e. the lowest level or an absurd year, and a profile
+    without context gets entry-level pay of the earliest year. The copy teaches the trees a
+    "not given" branch close to the average over that feature. role, country and source are
+    always given; skills are never blanked (an empty list already means "none listed").
+    """
+    if rate == 0:
+        return matrix, target
+    optional = [
+        position
+        for position, name in enumerate(spec.feature_names)
+        if spec.factor_of(name) not in ALWAYS_GIVEN
+    ]
+    copy = matrix.copy()
+    blank = rng.random((len(copy), len(optional))) < rate
+    block = copy[:, optional]
+    block[blank] = np.nan
+    copy[:, optional] = block
+    return np.vstack([matrix, copy]), np.concatenate([target, target])
 
 
 def booster_params(config: TrainConfig, spec: FeatureSpec) -> dict[str, Any]:

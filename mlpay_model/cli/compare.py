@@ -93,7 +93,11 @@ def render(results: Sequence[RoleComparison], filters: str) -> str:
         f"{first.n_matching:,} training rows match",
     ]
     if people:
-        sampled = f" (a seeded sample of {people:,})" if people < first.n_matching else ""
+        sampled = (
+            f" (sampled with a fixed seed from the {first.n_matching:,})"
+            if people < first.n_matching
+            else ""
+        )
         lines.append(
             f"premium = median over {people:,} people{sampled} of "
             "predicted pay as the role / as the other role, minus 1; 90% bootstrap interval"

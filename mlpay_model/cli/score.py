@@ -20,7 +20,13 @@ country names, education words). Other columns are carried through untouched.
 --source reads a publisher's own file (aijobs salaries.csv, a Kaggle survey zip, a Stack
 Overflow survey file) through the data layer; those readers load the whole file (publisher
 files are small) and the output columns are the canonical profile columns they produce.
---mapping FILE reads your own column names through a YAML column mapping, chunk by chunk.
+--mapping FILE scores your own columns through a YAML column mapping (see
+configs/mappings/example_hr.yaml); your columns are kept in the output. The mapping reader
+also loads the whole file, so --source and --mapping run with the local engine only.
+
+--engine dask scores the partitions of INPUT (a file or a folder of parts) on a Dask cluster:
+--scheduler ADDRESS, or a local cluster with one worker per core. OUTPUT ending in .parquet
+or .csv is one file; any other OUTPUT is a folder of Parquet parts (part-00000.parquet, ...).
 
 Exit code: 0 all rows scored, 1 some rows rejected, 2 a usage or input error.
 """
@@ -77,7 +83,7 @@ def register(subparsers: Any) -> None:
         type=_positive_int,
         default=None,
         metavar="N",
-        help="rows per chunk (default 200000; dask: rows per partition for CSV)",
+        help="rows scored at a time: bounds memory (default 200000)",
     )
     parser.set_defaults(handler=run_score)
 

@@ -16,12 +16,14 @@ Input kinds:
     source="aijobs"/...          a publisher's own file, read whole by `load_profiles` (those
                                  files are small); the output columns are the canonical
                                  profile columns the reader produces
-    mapping=FILE                 your own column names through a YAML column mapping
-                                 (`sources.csv_mapping.read_mapping`), applied per chunk
+    mapping=FILE                 your own columns, kept untouched in the output, scored
+                                 through a YAML column mapping (`sources.csv_mapping`,
+                                 which reads the whole file)
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -47,8 +49,7 @@ DEFAULT_CHUNK_SIZE: Final = 200_000
 ENGINES: Final[tuple[str, ...]] = ("local", "dask")
 PUBLISHER_SOURCES: Final[tuple[str, ...]] = ("aijobs", "kaggle", "stackoverflow")
 REQUIRED_COLUMNS: Final[tuple[str, ...]] = ("role", "country")
-# A mapped skills column split on these is left as text: normalise_frame splits on both.
-_NATIVE_SEPARATORS: Final = (";", ",")
+HIDDEN_PREFIX: Final = "__mlpay_canonical__"
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -89,15 +90,28 @@ def score_file(
     _check_paths(input_path, output_path, rejects_path)
     salary_model = load_model(model)  # fails fast (exit 2) on an unknown or broken model
     plan = ScoringPlan(model=str(salary_model.path), contributions=contributions)
-    if source is not None:
-        return _score_publisher_file(
-            input_path, source, salary_model, plan, output_path, rejects_path, chunk_size, progress
+    if source is not None or mapping is not None:
+        table = (
+            _publisher_table(input_path, source)
+            if source is not None
+            else _mapped_table(input_path, Path(mapping), chunk_size)  # type: ignore[arg-type]
+        )
+        from mlpay_model.scoring._local import score_local
+
+        return score_local(
+            table_chunks(table, input_path, chunk_size),
+            model=salary_model,
+            plan=replace(
+                plan, canonical=True, hidden_prefix=HIDDEN_PREFIX if mapping is not None else ""
+            ),
+            output=output_path,
+            rejects=rejects_path,
+            with_file_column=False,
+            total_rows=table.num_rows,
+            progress=progress,
         )
     files = describe_input(input_path)
-    if mapping is not None:
-        plan = _mapped_plan(plan, Path(mapping), files)
-    else:
-        _check_columns(files)
+    _check_columns(files)
     _check_no_clash(files.schema, input_path)
     if engine == "dask":
         from mlpay_model.scoring._dask import score_dask
@@ -131,37 +145,39 @@ def default_rejects_path(output: Path) -> Path:
     return output.with_name(f"{stem}.rejects.csv")
 
 
-def _score_publisher_file(
-    path: Path,
-    source: str,
-    model: object,
-    plan: ScoringPlan,
-    output: Path,
-    rejects: Path,
-    chunk_size: int,
-    progress: bool | None,
-) -> ScoreSummary:
-    from mlpay_model.scoring._local import score_local
+def _publisher_table(path: Path, source: str) -> pa.Table:
+    """A publisher's file read whole by its source reader, as canonical profile columns."""
     from mlpay_model.sources import load_profiles
 
     if source not in PUBLISHER_SOURCES:
-        raise DataError(
+        raise ConfigError(
             f"unknown source {source!r}; expected one of {', '.join(PUBLISHER_SOURCES)} "
-            "(for your own columns use a mapping file)"
+            "(for your own columns use --mapping FILE)"
         )
-    profiles = load_profiles(source, path)
-    table = _profiles_table(profiles)
+    table = _profiles_table(load_profiles(source, path))
     _check_no_clash(table.schema, path)
-    return score_local(
-        table_chunks(table, path, chunk_size),
-        model=model,  # type: ignore[arg-type]
-        plan=ScoringPlan(model=plan.model, contributions=plan.contributions, canonical=True),
-        output=output,
-        rejects=rejects,
-        with_file_column=False,
-        total_rows=table.num_rows,
-        progress=progress,
-    )
+    return table
+
+
+def _mapped_table(path: Path, mapping: Path, chunk_size: int) -> pa.Table:
+    """The user's columns, untouched, beside the canonical values the mapping gives them.
+
+    `sources.csv_mapping` reads a whole file (it has no per-chunk function yet), so this
+    does too: mapped files are HR exports, small next to the memory a chunk may use.
+    """
+    from mlpay_model.sources import load_profiles
+
+    files = describe_input(path)
+    if files.is_folder:
+        raise ConfigError(f"{path}: --mapping reads one file, not a folder of parts")
+    _check_no_clash(files.schema, path)
+    user = pa.concat_tables(chunk.table for chunk in iter_chunks(files, chunk_size))
+    canonical = _profiles_table(load_profiles("csv", path, mapping))
+    if canonical.num_rows != user.num_rows:  # both read every data row; a bug otherwise
+        raise AssertionError(f"{path}: {user.num_rows} rows but {canonical.num_rows} mapped")
+    for name, column in zip(canonical.column_names, canonical.columns, strict=True):
+        user = user.append_column(HIDDEN_PREFIX + name, column)
+    return user
 
 
 def _profiles_table(profiles: object) -> pa.Table:
@@ -181,28 +197,6 @@ def _profiles_table(profiles: object) -> pa.Table:
     return pa.Table.from_pandas(profiles, schema=schema, preserve_index=False)
 
 
-def _mapped_plan(plan: ScoringPlan, mapping: Path, files: InputFiles) -> ScoringPlan:
-    from mlpay_model.sources.csv_mapping import read_mapping
-
-    spec = read_mapping(mapping)
-    renames = {
-        column: field for field, column in spec.columns.items() if field in SCORING_COLUMNS
-    }
-    missing = [column for column in renames if column not in files.schema.names]
-    if missing:
-        raise DataError(
-            f"{files.path}: no column {missing[0]!r}, which {mapping} maps to "
-            f"{renames[missing[0]]}; the file has: {', '.join(files.schema.names)}"
-        )
-    separator = spec.skills_separator
-    return ScoringPlan(
-        model=plan.model,
-        contributions=plan.contributions,
-        renames=renames,
-        skills_separator=None if separator in _NATIVE_SEPARATORS else separator,
-    )
-
-
 def _check_options(
     source: str | None,
     mapping: Path | str | None,
@@ -216,10 +210,11 @@ def _check_options(
         raise ConfigError("give either --source or --mapping, not both")
     if scheduler is not None and engine != "dask":
         raise ConfigError("--scheduler needs --engine dask")
-    if source is not None and engine == "dask":
+    if (source is not None or mapping is not None) and engine == "dask":
+        option = "--source" if source is not None else "--mapping"
         raise ConfigError(
-            f"--source {source} reads a publisher's file whole, in one process; "
-            "use --engine local (publisher files are small)"
+            f"{option} reads the whole file in one process; use --engine local "
+            "(publisher files and mapped HR exports are small)"
         )
     if chunk_size <= 0:
         raise ConfigError(f"chunk size {chunk_size}: must be a positive number of rows")

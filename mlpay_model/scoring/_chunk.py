@@ -9,7 +9,7 @@ the others come out as rejects with their 1-based row number and the reason.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 import numpy as np
@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from mlpay_model.inputs import NormalisedFrame
 from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS
-from mlpay_model.scoring._distinct import normalise_distinct
+from mlpay_model.scoring._distinct import DistinctNormaliser
 
 PREDICTION_COLUMNS: Final[dict[str, str]] = {
     "median": "pred_median",
@@ -46,17 +46,16 @@ class ScoringPlan:
 
     `model` is what `load_model` takes (a shipped name or an absolute folder), never the
     loaded object: each process loads it once (`load_model` caches per folder).
-    `canonical`: True when the input columns are canonical values already (a publisher's
-    file read by `mlpay_model.sources`), False when they are what a file holds (normalised).
-    `renames`: the user's column -> canonical field, from a `--mapping` file.
-    `skills_separator`: the separator of a mapped skills column (split before normalising).
+    `canonical`: True when the scoring columns hold canonical values already (worked out by
+    a reader of `mlpay_model.sources`), False when they hold what a file holds.
+    `hidden_prefix`: when set, the scoring columns are `<prefix><field>` (canonical values
+    travelling beside the user's own columns) and are left out of the output and rejects.
     """
 
     model: str
     contributions: bool = False
     canonical: bool = False
-    renames: dict[str, str] = field(default_factory=dict)
-    skills_separator: str | None = None
+    hidden_prefix: str = ""
 
 
 @dataclass
@@ -66,9 +65,21 @@ class ChunkResult:
     reasons: Counter[str]  # rejected rows per field
 
 
-def score_chunk(table: pa.Table, first_row: int, model: Model, plan: ScoringPlan) -> ChunkResult:
-    """Score the rows of `table`; `first_row` is the 1-based data row number of its first row."""
-    normalised = _normalise(table, plan)
+def score_chunk(
+    table: pa.Table,
+    first_row: int,
+    model: Model,
+    plan: ScoringPlan,
+    normaliser: DistinctNormaliser | None = None,
+) -> ChunkResult:
+    """Score the rows of `table`; `first_row` is the 1-based data row number of its first row.
+
+    Pass the same `normaliser` for every chunk of a run: it remembers distinct values.
+    """
+    normalised = _normalise(table, plan, normaliser or DistinctNormaliser())
+    if plan.hidden_prefix:
+        hidden = [name for name in table.column_names if name.startswith(plan.hidden_prefix)]
+        table = table.drop_columns(hidden)
     accepted = np.zeros(table.num_rows, dtype=bool)
     accepted[normalised.profiles.index.to_numpy(dtype=np.int64)] = True
     scored = table.filter(pa.array(accepted))
@@ -89,37 +100,36 @@ def score_chunk(table: pa.Table, first_row: int, model: Model, plan: ScoringPlan
 def rejects_table(rows: pa.Table, *, row_numbers: np.ndarray, reasons: list[str]) -> pa.Table:
     """`row_number` and `reason` followed by the input columns (renamed `input_<name>` if
     an input column is itself called row_number or reason)."""
-    renamed = [f"input_{name}" if name in (ROW_NUMBER, REASON) else name for name in rows.column_names]
+    renamed = [
+        f"input_{name}" if name in (ROW_NUMBER, REASON) else name for name in rows.column_names
+    ]
     rows = rows.rename_columns(renamed)
     rows = rows.add_column(0, REASON, pa.array(reasons, pa.large_string()))
     return rows.add_column(0, ROW_NUMBER, pa.array(row_numbers, pa.int64()))
 
 
-def _normalise(table: pa.Table, plan: ScoringPlan) -> NormalisedFrame:
+def _normalise(
+    table: pa.Table, plan: ScoringPlan, normaliser: DistinctNormaliser
+) -> NormalisedFrame:
     """The scoring columns of `table` as canonical profiles (index = row position)."""
     frame = _scoring_frame(table, plan)
-    normalised = normalise_distinct(frame)
+    normalised = normaliser(frame)
     if plan.canonical:
-        normalised = _with_raw_values(normalised, table)
+        normalised = _with_raw_values(normalised, table, plan.hidden_prefix)
     return normalised
 
 
 def _scoring_frame(table: pa.Table, plan: ScoringPlan) -> pd.DataFrame:
-    sources = {column: field for column, field in plan.renames.items() if column in table.column_names}
-    if not plan.renames:
-        sources = {name: name for name in SCORING_COLUMNS if name in table.column_names}
+    prefix = plan.hidden_prefix
+    sources = {
+        prefix + name: name for name in SCORING_COLUMNS if prefix + name in table.column_names
+    }
     frame = table.select(list(sources)).to_pandas().rename(columns=sources)
     frame.index = pd.RangeIndex(table.num_rows)
-    if plan.skills_separator is not None and "skills" in frame.columns:
-        separator = plan.skills_separator
-        frame["skills"] = [
-            value.split(separator) if isinstance(value, str) else value
-            for value in frame["skills"].tolist()
-        ]
     return frame
 
 
-def _with_raw_values(normalised: NormalisedFrame, table: pa.Table) -> NormalisedFrame:
+def _with_raw_values(normalised: NormalisedFrame, table: pa.Table, prefix: str) -> NormalisedFrame:
     """For input read by a publisher's reader, name the value as the file wrote it.
 
     Those readers turn what they cannot recognise into a missing canonical value and keep the
@@ -127,7 +137,7 @@ def _with_raw_values(normalised: NormalisedFrame, table: pa.Table) -> Normalised
     """
     rejected = normalised.rejected.copy()
     for field_name in rejected["field"].unique():
-        raw_column = f"{field_name}_raw"
+        raw_column = f"{prefix}{field_name}_raw"
         if raw_column not in table.column_names:
             continue
         selected = (rejected["field"] == field_name) & rejected["value"].isna()

@@ -41,17 +41,26 @@ import pyarrow.parquet as pq
 from mlpay_model.errors import ConfigError, DataError
 from mlpay_model.model import load_model
 from mlpay_model.scoring._chunk import FILE, ROW_NUMBER, ScoringPlan, score_chunk
-from mlpay_model.scoring._readers import CSV_OPTIONS, InputFiles
+from mlpay_model.scoring._distinct import DistinctNormaliser
+from mlpay_model.scoring._readers import InputFiles
 from mlpay_model.scoring._summary import ScoreSummary
 from mlpay_model.scoring._writers import (
     AtomicFile,
     CsvTableWriter,
     TableWriter,
     open_table_writer,
+    usual_mode,
 )
 
 PART_PATTERN: Final = "part-{:05d}.parquet"
 CSV_BLOCK_SIZE: Final = "64MB"
+# pandas reads cells as the local engine's Arrow reader does: all text, only "" missing.
+CSV_OPTIONS: Final[dict[str, object]] = {
+    "dtype": str,
+    "keep_default_na": False,
+    "na_values": [""],
+    "encoding": "utf-8",
+}
 CONNECT_TIMEOUT: Final = "10s"
 
 
@@ -81,7 +90,7 @@ def score_dask(
     try:
         (staging / "parts").mkdir()
         (staging / "rejects").mkdir()
-        tasks = []
+        tasks: list[Any] = []
         part_files: list[Path] = []
         for file in source.files:
             for part in _partitions(file, source.format):
@@ -130,11 +139,14 @@ def score_partition(
     writers: list[TableWriter] = []
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    normaliser = DistinctNormaliser()
     try:
         for start in range(0, max(table.num_rows, 1), chunk_size):
-            result = score_chunk(table.slice(start, chunk_size), start + 1, model, plan)
+            result = score_chunk(table.slice(start, chunk_size), start + 1, model, plan, normaliser)
             if not writers:
-                writers.append(open_table_writer(Path(scored_path), "parquet", result.scored.schema))
+                writers.append(
+                    open_table_writer(Path(scored_path), "parquet", result.scored.schema)
+                )
                 writers.append(
                     open_table_writer(Path(rejects_path), "parquet", result.rejects.schema)
                 )
@@ -225,6 +237,7 @@ def _put_output_in_place(parts: Path, count: int, output: Path, staging: Path) -
         _concatenate(parts, count, output)
         return
     check_replaceable_folder(output)
+    os.chmod(parts, usual_mode(folder=True))
     if output.exists():
         os.replace(output, staging / "previous")
     os.replace(parts, output)

@@ -7,6 +7,7 @@ last chunk, so any failure (an error, Ctrl-C) leaves the previous files or none.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from mlpay_model.scoring._chunk import FILE, Model, ScoringPlan, score_chunk
+from mlpay_model.scoring._distinct import DistinctNormaliser
 from mlpay_model.scoring._readers import Chunk
 from mlpay_model.scoring._summary import ScoreSummary
 from mlpay_model.scoring._writers import (
@@ -45,12 +47,13 @@ def score_local(
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     show = sys.stderr.isatty() if progress is None else progress
+    normaliser = DistinctNormaliser()
     try:
         with tqdm(
             total=total_rows, unit=" rows", unit_scale=True, disable=not show, file=sys.stderr
         ) as bar:
             for chunk in chunks:
-                result = score_chunk(chunk.table, chunk.first_row, model, plan)
+                result = score_chunk(chunk.table, chunk.first_row, model, plan, normaliser)
                 rejected = result.rejects
                 if with_file_column:
                     rejected = _with_file(rejected, chunk.file)
@@ -96,8 +99,5 @@ def _with_file(rejected: pa.Table, file: Path) -> pa.Table:
 
 
 def _close_quietly(writer: TableWriter) -> None:
-    try:
+    with contextlib.suppress(Exception):  # the run already failed; that error is reported
         writer.close()
-    except Exception:  # the run already failed; that error is the one to report
-        pass
-

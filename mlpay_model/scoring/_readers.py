@@ -11,19 +11,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from mlpay_model.errors import DataError
 from mlpay_model.scoring._writers import TABLE_FORMATS, table_format
 
-CSV_OPTIONS: dict[str, object] = {
-    "dtype": str,
-    "keep_default_na": False,
-    "na_values": [""],
-    "encoding": "utf-8",
-}
+CSV_BLOCK_BYTES = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -120,26 +115,51 @@ def _schema(file: Path, fmt: str) -> pa.Schema:
     if fmt == "parquet":
         return _parquet_file(file).schema_arrow.remove_metadata()
     try:
-        header = pd.read_csv(file, nrows=0, **CSV_OPTIONS)  # type: ignore[call-overload]
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+        names = pa_csv.open_csv(file).schema.names
+    except pa.ArrowInvalid as error:
         raise DataError(f"{file}: cannot be read as CSV ({_first_line(error)})") from None
-    return text_schema([str(name) for name in header.columns])
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise DataError(f"{file}: column name(s) {', '.join(repeated)} appear more than once")
+    return text_schema(names)
 
 
 def _csv_chunks(file: Path, schema: pa.Schema, chunk_size: int) -> Iterator[Chunk]:
+    """Chunks of exactly `chunk_size` rows (the last one shorter), parsed by Arrow's
+    streaming CSV reader (several times faster than pandas' chunked reader, and it reads
+    the same cells: every value text, only an empty cell missing)."""
     first_row = 1
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
     try:
-        reader = pd.read_csv(file, chunksize=chunk_size, **CSV_OPTIONS)  # type: ignore[call-overload]
-        with reader:
-            for frame in reader:
-                table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-                yield Chunk(table, file, first_row)
-                first_row += table.num_rows
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        for batch in _open_csv(file, schema):
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            while pending_rows >= chunk_size:
+                table = pa.Table.from_batches(pending, schema)
+                yield Chunk(table.slice(0, chunk_size), file, first_row)
+                first_row += chunk_size
+                rest = table.slice(chunk_size)
+                pending, pending_rows = rest.to_batches(), rest.num_rows
+        if pending_rows:
+            yield Chunk(pa.Table.from_batches(pending, schema), file, first_row)
+    except pa.ArrowInvalid as error:
         raise DataError(
-            f"{file}: cannot be read as CSV after data row {first_row - 1} "
+            f"{file}: cannot be read as CSV after data row {first_row - 1 + pending_rows} "
             f"({_first_line(error)}); nothing was written"
         ) from None
+
+
+def _open_csv(file: Path, schema: pa.Schema) -> pa_csv.CSVStreamingReader:
+    return pa_csv.open_csv(
+        file,
+        read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={name: pa.large_string() for name in schema.names},
+            strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
 
 
 def _parquet_chunks(file: Path, schema: pa.Schema, chunk_size: int) -> Iterator[Chunk]:

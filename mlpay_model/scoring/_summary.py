@@ -33,8 +33,7 @@ class ScoreSummary:
         )
         if self.rejected_by_field:
             by_field = ", ".join(
-                f"{name} {count:,}"
-                for name, count in Counter(self.rejected_by_field).most_common()
+                f"{name} {count:,}" for name, count in Counter(self.rejected_by_field).most_common()
             )
             line += f" ({by_field})"
         line += f"; output {self.output}"

@@ -50,7 +50,7 @@ class AtomicFile:
     def commit(self) -> None:
         with open(self.temp, "rb+") as handle:
             os.fsync(handle.fileno())
-        os.chmod(self.temp, 0o666 & ~_umask())
+        os.chmod(self.temp, usual_mode(folder=False))
         os.replace(self.temp, self.target)
         _fsync_folder(self.target.parent)
 
@@ -93,6 +93,9 @@ class CsvTableWriter:
 
 
 def open_table_writer(path: Path, fmt: str, schema: pa.Schema) -> TableWriter:
+    """A writer for `fmt` ("csv" or "parquet"). Schema metadata (pandas' dtype notes, which
+    differ between pandas and dask readers) is dropped: the columns' types say it all."""
+    schema = schema.remove_metadata()
     if fmt == "parquet":
         return ParquetTableWriter(path, schema)
     return CsvTableWriter(path, schema)
@@ -115,7 +118,7 @@ def as_csv_table(table: pa.Table) -> pa.Table:
         if _csv_writable(field.type):
             columns.append(column)
         elif pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
-            texts = pc.cast(column, pa.list_(pa.large_string()))
+            texts = pc.cast(column, pa.list_(pa.string()))
             columns.append(pc.binary_join(texts, LIST_SEPARATOR))
         else:
             columns.append(pa.array([_text(v) for v in column.to_pylist()], pa.large_string()))
@@ -143,7 +146,9 @@ def _fsync_folder(folder: Path) -> None:
         os.close(handle)
 
 
-def _umask() -> int:
+def usual_mode(*, folder: bool) -> int:
+    """The permissions a new file or folder gets under the current umask (temporary files
+    and folders are created private)."""
     current = os.umask(0)
     os.umask(current)
-    return current
+    return (0o777 if folder else 0o666) & ~current

@@ -164,14 +164,7 @@ def analyse(model: PayModel, reference: Reference, settings: Settings) -> Source
         rows=len(profiles),
         years=(int(years.min()), int(years.max())) if len(years) else None,
         us_share=float((profiles["country"] == US).mean()) if len(profiles) else 0.0,
-        focus_rows_by_year={
-            int(year): int(count)
-            for year, count in profiles.loc[profiles["role"] == FOCUS_ROLE, "year"]
-            .dropna()
-            .value_counts()
-            .sort_index()
-            .items()
-        },
+        focus_rows_by_year=_rows_by_year(profiles[profiles["role"] == FOCUS_ROLE]),
         peers=tuple(_compare(model, profiles, PEERS, Filters(), settings)),
         slices=_slices(model, profiles, features, settings),
         skills=tuple(_skills(model, people, features, settings)),
@@ -182,6 +175,13 @@ def analyse(model: PayModel, reference: Reference, settings: Settings) -> Source
         education_effects=tuple(_education_effects(model, people, features, settings)),
         experience_pay=tuple(_experience_pay(profiles)),
         education_pay=tuple(_education_pay(profiles)),
+    )
+
+
+def _rows_by_year(rows: pd.DataFrame) -> dict[int, int]:
+    counts = rows["year"].dropna().astype(int).value_counts().sort_index()
+    return dict(
+        zip(counts.index.to_numpy(dtype=int).tolist(), counts.to_numpy().tolist(), strict=True)
     )
 
 

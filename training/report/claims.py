@@ -36,7 +36,7 @@ SKILL_MIN_PREMIUM: Final = 0.02  # a skill "goes with higher pay" from +2% up
 SOURCE_LABELS: Final[dict[str, str]] = {
     "aijobs": "aijobs.net",
     "kaggle": "Kaggle survey",
-    "stackoverflow": "Stack Overflow",
+    "stackoverflow": "Stack Overflow survey",
 }
 
 
@@ -172,7 +172,8 @@ def _raw_versus_controlled(pairs: Sequence[tuple[SourceAnalysis, RoleComparison]
     assert gap is not None and comparison.premium is not None
     return (
         f"Raw medians mix the role with who holds it: controlling changes the picture most in "
-        f"{source_label(analysis)} against {role_label(comparison.vs)}, where the raw median gap "
+        f"the {source_label(analysis)} data against {role_label(comparison.vs)}, where the raw "
+        "median gap "
         f"is {percent(gap)} ({money(comparison.raw_median_role)} vs "
         f"{money(comparison.raw_median_vs)}) but the controlled premium is "
         f"{percent(comparison.premium)}."
@@ -265,8 +266,8 @@ def _top_role_claim(analyses: Sequence[SourceAnalysis]) -> Claim:
         confidence,
         f"Counted as 'among the highest paid' when ML engineers are in the top {TOP_RANKS} role "
         "families by raw median pay (families with at least the minimum number of rows). The "
-        "sources cover different role mixes: aijobs.net is AI/data jobs, Kaggle is data "
-        "science, Stack Overflow is mostly software developers.",
+        "sources cover different role mixes (AI and data jobs, data science, software "
+        "development), so the rank also says which roles each source has.",
         tuple(evidence),
     )
 

@@ -91,7 +91,7 @@ def forest_plot(analyses: Sequence[SourceAnalysis]) -> str:
         "controlled (same people), 90% interval",
         "raw (ratio of median pay)",
     ]
-    figure.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=9)
+    figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=9)
     axes.set_title("Are ML engineers paid more than their peers?")
     return png_base64(figure)
 

@@ -58,6 +58,12 @@ footer { margin-top: 3em; border-top: 2px solid #ddd; font-size: 0.85em; color: 
 code { background: #f4f4f4; padding: 0 0.2em; }
 """
 
+FINDING_WORDS: Final[dict[str, str]] = {
+    "for": "supports",
+    "against": "contradicts",
+    "unclear": "unclear",
+}
+
 DIMENSION_TITLES: Final[dict[str, str]] = {
     "country": "country",
     "experience": "years of experience",
@@ -174,7 +180,9 @@ def _peers_section(analyses: Sequence[SourceAnalysis]) -> str:
         "factors unchanged. The <b>controlled premium</b> is the median of the per-person "
         "ratios minus one. The <b>raw gap</b> compares the median observed pay of the two "
         "roles and so also reflects who holds them. Dots: controlled, with 90% intervals; "
-        "rings: raw.</p>"
+        "rings: raw. An interval of (almost) zero width means the model gives nearly everyone "
+        "the same ratio between the two roles; it does not mean the premium is known exactly "
+        "(see section 5).</p>"
         + _image(figures.forest_plot(analyses), "forest plot of ML engineers' premiums")
         + _table(("source", "comparison", *COMPARISON_HEADERS), rows)
         + "</section>"
@@ -290,7 +298,7 @@ def _claims_section(
     ]
     for claim in claims:
         evidence = "".join(
-            f"<li><b>{e(item.source)}</b> ({e(item.finding)}): {e(item.text)}</li>"
+            f"<li><b>{e(item.source)}</b> ({e(FINDING_WORDS[item.finding])}): {e(item.text)}</li>"
             for item in claim.evidence
         )
         parts.append(
@@ -362,12 +370,7 @@ def _caveats_section(analyses: Sequence[SourceAnalysis]) -> str:
     for a in analyses:
         label = source_label(a)
         years = f"{a.years[0]} to {a.years[1]}" if a.years else "unknown years"
-        dropped = {rule: 0 for rule in ("student", "not_employed")}
-        duplicates = 0
-        for item in a.files:
-            for rule in dropped:
-                dropped[rule] += int(item.dropped.get(rule, 0))
-            duplicates += int(item.flagged.get("exact_duplicate", 0))
+        duplicates = sum(int(item.flagged.get("exact_duplicate", 0)) for item in a.files)
         text = (
             f"{label}: {a.rows:,} rows used (pay years {years}); {a.us_share:.0%} live in the US."
         )
@@ -379,13 +382,14 @@ def _caveats_section(analyses: Sequence[SourceAnalysis]) -> str:
             )
         if a.adapters == ("kaggle",):
             ml_years = ", ".join(f"{y}: {n:,}" for y, n in a.focus_rows_by_year.items())
+            read = sum(item.rows_read for item in a.files)
             text += (
-                " A survey of Kaggle users, many of them students: "
-                f"{dropped['student']:,} students and {dropped['not_employed']:,} people not "
-                "employed were dropped. Pay is a band (counted at its geometric midpoint); "
-                "'Machine Learning Engineer' was offered as a title only in some years "
-                f"(ML engineer rows by year: {ml_years or 'none'}); experience is years "
-                "writing code, not professional experience."
+                f" A survey of Kaggle users: of {read:,} respondents {a.rows:,} are used; many "
+                "of the others are students or not employed and report no pay or the $0-999 "
+                "band (the table below counts every drop by rule). Pay is a band, counted at "
+                "its geometric midpoint. 'Machine Learning Engineer' was offered as a title "
+                f"only in some years (ML engineer rows by year: {ml_years or 'none'}). "
+                "Experience is years writing code, not professional experience."
             )
         if a.adapters == ("stackoverflow",):
             text += (

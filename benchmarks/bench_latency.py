@@ -5,7 +5,8 @@ Usage:
 
 Prints a markdown table:
     predict_salary, warm          p50 / p99 of one call, cycling through varied profiles (so
-                                  no result is reused), after a warm-up
+                                  no result is reused), after a warm-up; the measures take
+                                  turns in blocks so machine load affects them alike
     raw Booster.predict, one row  lightgbm's Python API on the median model, one encoded row
     raw pred_contrib, one row     the same with pred_contrib=True (SHAP values)
     raw same work                 what predict_salary asks LightGBM for: SHAP values of the
@@ -46,17 +47,31 @@ PROFILES: tuple[dict[str, Any], ...] = (
 )
 
 
-def percentiles(function: Callable[[int], object], calls: int) -> tuple[float, float]:
-    """(p50, p99) in microseconds of `function(i)` over `calls` timed calls, after a warm-up."""
+def percentiles(
+    functions: dict[str, Callable[[int], object]], calls: int, block: int = 250
+) -> dict[str, tuple[float, float]]:
+    """(p50, p99) in microseconds of each `function(i)` over `calls` timed calls.
+
+    The functions take turns in blocks of `block` calls (after a warm-up), so a machine whose
+    load changes over time slows them alike. Blocks rather than single calls, because
+    LightGBM's OpenMP threads keep spinning briefly after a batch prediction and would slow
+    whatever runs right after them.
+    """
     for i in range(min(200, calls)):
-        function(i)
-    timings = np.empty(calls)
-    for i in range(calls):
-        start = time.perf_counter_ns()
-        function(i)
-        timings[i] = time.perf_counter_ns() - start
-    p50, p99 = np.percentile(timings, [50, 99]) / 1000.0
-    return float(p50), float(p99)
+        for function in functions.values():
+            function(i)
+    timings: dict[str, list[int]] = {name: [] for name in functions}
+    for first in range(0, calls, block):
+        for name, function in functions.items():
+            for i in range(first, min(first + block, calls)):
+                start = time.perf_counter_ns()
+                function(i)
+                timings[name].append(time.perf_counter_ns() - start)
+    out = {}
+    for name, values in timings.items():
+        p50, p99 = np.percentile(values, [50, 99]) / 1000.0
+        out[name] = (float(p50), float(p99))
+    return out
 
 
 def cold_start(command: Sequence[str], runs: int) -> float:
@@ -99,18 +114,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         boosters["low"].predict(row)
         boosters["high"].predict(row)
 
-    measures = {
-        "predict_salary, warm": percentiles(
-            lambda i: predict_salary(**PROFILES[i % count], model=args.model), args.calls
-        ),
-        "raw Booster.predict, one row": percentiles(
-            lambda i: median.predict(rows[i % count]), args.calls
-        ),
-        "raw pred_contrib, one row": percentiles(
-            lambda i: median.predict(rows[i % count], pred_contrib=True), args.calls
-        ),
-        "raw same work (contrib + low + high)": percentiles(same_work, args.calls),
-    }
+    measures = percentiles(
+        {
+            "predict_salary, warm": lambda i: predict_salary(
+                **PROFILES[i % count], model=args.model
+            ),
+            "raw Booster.predict, one row": lambda i: median.predict(rows[i % count]),
+            "raw pred_contrib, one row": lambda i: median.predict(
+                rows[i % count], pred_contrib=True
+            ),
+            "raw same work (contrib + low + high)": same_work,
+        },
+        args.calls,
+    )
     ours = measures["predict_salary, warm"][0]
     predict_command = [
         sys.executable,

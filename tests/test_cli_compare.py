@@ -152,6 +152,6 @@ def test_filtering_on_a_factor_the_model_data_lacks_is_refused(capsys, shipped) 
 
 @pytest.mark.data
 def test_same_command_gives_the_same_numbers(capsys, shipped) -> None:
-    args = ["--role", "ML Engineer", "--vs", "Data Analyst", "--model", shipped("kaggle"), "--json"]
+    args = ["--role", "ML Engineer", "--vs", "Data Analyst", "--model", shipped("aijobs"), "--json"]
     first = compare(capsys, *args)[1]
     assert compare(capsys, *args)[1] == first

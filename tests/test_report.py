@@ -229,10 +229,25 @@ def real_report(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     missing = [name for name in SHIPPED if name not in shipped_models()]
     if missing:
         pytest.skip(f"shipped models missing from {models_dir()}: {', '.join(missing)}")
-    from training.report import build_report
+    from mlpay_model.cli import main
 
     output = tmp_path_factory.mktemp("report") / "report.html"
-    return build_report(list(SHIPPED), output)
+    assert main(["report", "-o", str(output), "--models", ",".join(SHIPPED)]) == 0
+    return output
+
+
+@pytest.mark.parametrize(
+    ("models", "message"),
+    [("no-such-model", "no-such-model"), ("aijobs,aijobs", "twice"), (" , ", "at least one")],
+)
+def test_report_command_refuses_bad_model_lists(capsys, tmp_path: Path, models, message) -> None:
+    from mlpay_model.cli import USER_ERROR_EXIT, main
+
+    output = tmp_path / "report.html"
+    assert main(["report", "-o", str(output), "--models", models]) == USER_ERROR_EXIT
+    err = capsys.readouterr().err
+    assert err.startswith("mlpay report: error:") and message in err
+    assert not output.exists()
 
 
 def run_compare(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict]:
@@ -244,23 +259,25 @@ def run_compare(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict]:
 
 @pytest.mark.data
 @pytest.mark.slow
-def test_real_report_is_self_contained_and_complete(real_report) -> None:
-    document = real_report.path.read_text(encoding="utf-8")
-    page = check_self_contained(document)
+def test_real_report_is_self_contained_and_complete(real_report: Path) -> None:
+    from mlpay_model.model import load_model
+
+    page = check_self_contained(real_report.read_text(encoding="utf-8"))
+    footer = page.text_by_id["footer"]
     for name in SHIPPED:
         assert f"peer-{name}-software_engineer" in page.text_by_id
-    footer = page.text_by_id["footer"]
-    for analysis in real_report.analyses:
-        assert analysis.version in footer
-        for item in analysis.files:
-            assert item.sha256 in footer and len(item.sha256) == 64
+        model = load_model(name)
+        assert f"model {name} version {model.version}" in " ".join(footer.split())
+        for entry in model.manifest["data"]:  # the data read now is the data trained on
+            assert entry["sha256"] in footer
+    assert "differs from the file the model was trained on" not in footer
 
 
 @pytest.mark.data
 @pytest.mark.slow
 @pytest.mark.parametrize("model", SHIPPED)
 def test_real_report_numbers_match_mlpay_compare(real_report, capsys, model: str) -> None:
-    page = Page(real_report.path.read_text(encoding="utf-8"))
+    page = Page(real_report.read_text(encoding="utf-8"))
     results = run_compare(
         capsys, "--role", "Machine Learning Engineer", "--vs", "Software Engineer",
         "--vs", "Data Scientist", "--model", model,
@@ -282,7 +299,7 @@ def test_real_report_numbers_match_mlpay_compare(real_report, capsys, model: str
 @pytest.mark.data
 @pytest.mark.slow
 def test_real_report_country_slice_matches_mlpay_compare(real_report, capsys) -> None:
-    page = Page(real_report.path.read_text(encoding="utf-8"))
+    page = Page(real_report.read_text(encoding="utf-8"))
     [result] = run_compare(
         capsys, "--role", "ml_engineer", "--vs", "software_engineer", "--model", "aijobs",
         "--country", "United States",

@@ -87,9 +87,7 @@ def test_dask_matches_local(tmp_path: Path, model_dir: Path, scheduler: str, sma
     )
 
 
-def test_tricky_csv_reads_the_same_in_both_engines(
-    tmp_path: Path, model_dir: Path, scheduler: str
-):
+def test_tricky_csv_reads_the_same_in_both_engines(tmp_path: Path, model_dir: Path, scheduler: str):
     source = tmp_path / "in.csv"
     source.write_text(
         "\ufeffrole,country,skills,note\n"

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import mlflow
 import numpy as np
+import pandas as pd
 import pytest
 from mlflow import MlflowClient
+from mlflow.types import DataType
+from mlflow.types.schema import Array
 from mlflow_support import tiny_config, tiny_result
 
 from mlpay_model.errors import MlpayError
@@ -24,6 +27,7 @@ from training.tracking import (
     MAX_PARAM_VALUE_LENGTH,
     TRUNCATED_MARK,
     check_tracking_server,
+    dataset_schema,
     flatten_params,
     run_metrics,
     track_run,
@@ -223,6 +227,21 @@ def test_champion_moves_to_a_better_model_or_on_request_only(store, good, worse,
     assert "requested" in forced.promotion_reason
 
 
+def test_a_champion_that_cannot_be_scored_keeps_its_alias(store, good, worse, client) -> None:
+    names = settings(store, "broken")
+    first = track_run(good, names, promote=False, config_path=None)
+    model_id = first.model_uri.removeprefix("models:/")
+    location = client.get_logged_model(model_id).artifact_location
+    (Path(location.removeprefix("file://")) / "MLmodel").unlink()  # the champion is broken
+
+    info = track_run(worse, names, promote=False, config_path=None)
+
+    assert not info.promoted
+    assert "could not be scored" in info.promotion_reason
+    assert "--promote" in info.promotion_reason
+    assert str(client.get_model_version_by_alias("mlpay-broken", CHAMPION).version) == "1"
+
+
 # --- errors ---------------------------------------------------------------------------------
 
 
@@ -347,3 +366,22 @@ def test_run_metrics_drops_non_finite_values_and_names_baselines() -> None:
         "test_role_c___mae": 1.0,
         "baseline.global_median.test_mae_usd": 20.0,
     }
+
+
+def test_dataset_schema_types_come_from_a_sample_and_missing_values_from_all_rows() -> None:
+    frame = pd.DataFrame(
+        {
+            "role": ["ml_engineer"] * 10,
+            "country": ["US", None] + ["DE"] * 8,  # missing only in a row the sample skips
+            "years_experience": np.arange(10, dtype="float64"),
+            "skills": [["python"]] * 10,
+        }
+    )
+
+    schema = dataset_schema(frame, sample_rows=2)  # rows 0 and 5
+
+    columns = {column.name: column for column in schema.inputs}
+    assert columns["role"].type == DataType.string and columns["role"].required
+    assert columns["country"].type == DataType.string and not columns["country"].required
+    assert columns["years_experience"].type == DataType.double
+    assert columns["skills"].type == Array(DataType.string)

@@ -6,8 +6,16 @@ the artifact folder and runs it at load time, so loading never unpickles anythin
 the runtime package `mlpay_model` (shipped with the logged model through `code_paths`).
 
 Input: a DataFrame of canonical profile columns (PYFUNC_INPUT_COLUMNS; only `role` is
-required). Output: a DataFrame with `median`, `low` and `high` annual USD pay, one row per
+required; values as in `mlpay_model.schema`, e.g. country "US", skills a list of skill
+tokens). Output: a DataFrame with `median`, `low` and `high` annual USD pay, one row per
 input row, in the input's order.
+
+Using a registered version:
+    mlflow models serve -m models:/mlpay-aijobs@champion --env-manager local --port 5001
+    POST /invocations {"dataframe_records": [{"role": "ml_engineer", "country": "US"}]}
+    (MLflow cannot cast a missing list: send `skills` in every record, [] for none, or in none)
+
+    mlflow.pyfunc.spark_udf(spark, "models:/mlpay-aijobs@champion")  # struct of the 3 columns
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
-from mlflow.models import set_model
+from mlflow.models import ModelSignature, set_model
 from mlflow.pyfunc import PythonModel
 
 ARTIFACT_KEY: Final = "salary_model"
@@ -85,6 +93,26 @@ def canonical_input(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             out[name] = column.astype(object).where(column.notna(), None)
     return out
+
+
+def pyfunc_signature() -> ModelSignature:
+    """Input: PYFUNC_INPUT_COLUMNS, only `role` required. Output: median, low, high (USD)."""
+    from mlflow.types import ColSpec, DataType, Schema
+    from mlflow.types.schema import Array
+
+    def column(name: str) -> ColSpec:
+        if name == "skills":
+            kind: DataType | Array = Array(DataType.string)
+        elif name in NUMBER_COLUMNS:
+            kind = DataType.double
+        else:
+            kind = DataType.string
+        return ColSpec(kind, name, required=name == "role")
+
+    return ModelSignature(
+        inputs=Schema([column(name) for name in PYFUNC_INPUT_COLUMNS]),
+        outputs=Schema([ColSpec(DataType.double, name) for name in OUTPUT_COLUMNS]),
+    )
 
 
 def mlflow_input(profiles: pd.DataFrame) -> pd.DataFrame:

@@ -42,7 +42,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -50,9 +50,10 @@ import pandas as pd
 import mlpay_model
 from mlpay_model.artifact import read_manifest
 from mlpay_model.errors import MlpayError
+from training.config import MlflowSettings
 from training.evaluate import point_metrics
 from training.plots import save_plots
-from training.pyfunc import ARTIFACT_KEY, NUMBER_COLUMNS, OUTPUT_COLUMNS, STRING_COLUMNS
+from training.pyfunc import ARTIFACT_KEY, pyfunc_signature
 from training.pyfunc import mlflow_input as pyfunc_input
 
 CHAMPION: Final = "champion"
@@ -79,15 +80,10 @@ MAX_PARAM_VALUE_LENGTH: Final = 6000
 TRUNCATED_MARK: Final = "…[truncated]"
 _UNSAFE_KEY_CHARACTERS: Final = re.compile(r"[^/\w.\- ]")
 
+if TYPE_CHECKING:
+    from training.train import TrainResult
+
 logger = logging.getLogger(__name__)
-
-
-class MlflowSettings(Protocol):
-    """The `mlflow` section of the training config (training.config.MlflowSettings)."""
-
-    tracking_uri: str
-    experiment: str
-    registered_model_name: str | None
 
 
 @dataclass(frozen=True)
@@ -96,7 +92,7 @@ class TrackingInfo:
 
     run_id: str
     experiment_id: str
-    model_uri: str  # the logged model ("models:/m-..."); also models:/<registered_name>/<version>
+    model_uri: str  # the logged model, "models:/m-…" (or use models:/<registered_name>/<version>)
     registered_name: str
     version: str
     aliases: tuple[str, ...]  # the aliases the new version holds
@@ -124,7 +120,7 @@ def check_tracking_server(uri: str, timeout: float = CHECK_TIMEOUT_SECONDS) -> N
 
 
 def track_run(
-    result: Any,
+    result: TrainResult,
     settings: MlflowSettings,
     *,
     promote: bool,
@@ -159,10 +155,15 @@ def track_run(
     except MlflowException as error:
         message = " ".join(str(error.message).split())
         raise MlpayError(f"MLflow tracking at {uri} failed: {message}") from error
+    except OSError as error:  # e.g. a server whose artifact root is a path on another machine
+        raise MlpayError(
+            f"MLflow tracking at {uri} could not store the run's files: {error}; a remote "
+            "server should proxy artifacts (mlflow server --serve-artifacts, the default)"
+        ) from error
 
 
 def _track(
-    result: Any,
+    result: TrainResult,
     manifest: Mapping[str, Any],
     settings: MlflowSettings,
     *,
@@ -242,7 +243,9 @@ def flatten_params(config: Mapping[str, Any]) -> dict[str, str]:
     for key, value in _flat_items(config, ""):
         safe_key = _UNSAFE_KEY_CHARACTERS.sub("_", key)
         if len(safe_key) > MAX_PARAM_KEY_LENGTH:
-            logger.warning("MLflow param %s… skipped: key longer than %d", key[:60], 250)
+            logger.warning(
+                "MLflow param %s… skipped: key longer than %d", key[:60], MAX_PARAM_KEY_LENGTH
+            )
             continue
         text = value if isinstance(value, str) else json.dumps(value)
         if len(text) > MAX_PARAM_VALUE_LENGTH:
@@ -284,28 +287,6 @@ def run_metrics(
 def runtime_requirements() -> list[str]:
     """pip requirements of the logged model: the runtime dependencies, pinned as installed."""
     return [f"{name}=={importlib.metadata.version(name)}" for name in RUNTIME_DISTRIBUTIONS]
-
-
-def pyfunc_signature() -> Any:
-    """Input: canonical profile columns (only `role` required). Output: median, low, high."""
-    from mlflow.models import ModelSignature
-    from mlflow.types import ColSpec, DataType, Schema
-    from mlflow.types.schema import Array
-
-    from training.pyfunc import PYFUNC_INPUT_COLUMNS
-
-    def spec(name: str) -> ColSpec:
-        required = name == "role"
-        if name == "skills":
-            return ColSpec(Array(DataType.string), name, required=required)
-        kind = DataType.double if name in NUMBER_COLUMNS else DataType.string
-        assert name in NUMBER_COLUMNS or name in STRING_COLUMNS
-        return ColSpec(kind, name, required=required)
-
-    return ModelSignature(
-        inputs=Schema([spec(name) for name in PYFUNC_INPUT_COLUMNS]),
-        outputs=Schema([ColSpec(DataType.double, name) for name in OUTPUT_COLUMNS]),
-    )
 
 
 def _decide_champion(
@@ -386,14 +367,16 @@ def _artifact_root(tracking_uri: str) -> str | None:
     return (database.parent.resolve() / "mlruns").as_uri()
 
 
-def _log_dataset(result: Any, manifest: Mapping[str, Any]) -> None:
+def _log_dataset(result: TrainResult, manifest: Mapping[str, Any]) -> None:
     import mlflow
     from mlflow.data.pandas_dataset import from_pandas
 
     profiles = result.data.profiles
     # MLflow infers the dataset schema from plain types: skill lists, float whole numbers.
     frame = profiles.assign(
-        skills=[list(skills) for skills in profiles["skills"]],
+        skills=pd.Series(
+            [list(skills) for skills in profiles["skills"]], index=profiles.index, dtype=object
+        ),
         **{
             name: profiles[name].astype("float64")
             for name in profiles.columns
@@ -442,7 +425,7 @@ def _log_config(config: Any, config_path: Path | None) -> None:
     mlflow.log_dict(config.model_dump(mode="json"), "config/resolved_config.json")
 
 
-def _log_tables_and_plots(result: Any, manifest: Mapping[str, Any], scratch: Path) -> None:
+def _log_tables_and_plots(result: TrainResult, manifest: Mapping[str, Any], scratch: Path) -> None:
     import mlflow
 
     tables = scratch / "breakdowns"

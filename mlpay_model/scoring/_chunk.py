@@ -89,7 +89,7 @@ def score_chunk(
     positions = rejected["row"].to_numpy(dtype=np.int64)
     order = np.argsort(positions, kind="stable")
     reasons = [_reason_text(row) for row in rejected.itertuples(index=False)]
-    rejects = rejects_table(
+    rejects = _rejects_table(
         table.take(pa.array(positions[order])),
         row_numbers=positions[order] + first_row,
         reasons=[reasons[i] for i in order],
@@ -97,7 +97,7 @@ def score_chunk(
     return ChunkResult(scored, rejects, Counter(rejected["field"].tolist()))
 
 
-def rejects_table(rows: pa.Table, *, row_numbers: np.ndarray, reasons: list[str]) -> pa.Table:
+def _rejects_table(rows: pa.Table, *, row_numbers: np.ndarray, reasons: list[str]) -> pa.Table:
     """`row_number` and `reason` followed by the input columns (renamed `input_<name>` if
     an input column is itself called row_number or reason)."""
     renamed = [

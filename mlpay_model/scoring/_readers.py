@@ -145,8 +145,7 @@ def _csv_chunks(file: Path, schema: pa.Schema, chunk_size: int) -> Iterator[Chun
             yield Chunk(pa.Table.from_batches(pending, schema), file, first_row)
     except pa.ArrowInvalid as error:
         raise DataError(
-            f"{file}: cannot be read as CSV after data row {first_row - 1 + pending_rows} "
-            f"({_first_line(error)}); nothing was written"
+            f"{file}: cannot be read as CSV ({_first_line(error)}); nothing was written"
         ) from None
 
 

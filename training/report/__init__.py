@@ -56,9 +56,9 @@ def analyse_models(
     from mlpay_model.model import load_model
 
     settings = settings or Settings()
+    loaded = [load_model(name) for name in models]  # an unknown name fails before any work
     analyses = []
-    for name in models:
-        model = load_model(name)
+    for model in loaded:
         if progress is not None:
             progress(f"{model.name}: rebuilding the training rows")
         reference = load_reference(model.manifest)

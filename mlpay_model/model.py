@@ -272,7 +272,7 @@ def load_model(name_or_path: str | os.PathLike[str] = "default") -> SalaryModel:
     """
     # Resolving a name costs a few stats and path operations; remember it per name, models
     # dir and working directory, and re-resolve if the remembered folder has gone.
-    key = (os.fspath(name_or_path), os.environ.get(MODELS_DIR_VARIABLE), os.getcwd())
+    key = (os.fspath(name_or_path), os.environ.get(MODELS_DIR_VARIABLE), _working_directory())
     manifest = _resolved.get(key)
     status = _stat(manifest) if manifest is not None else None
     if manifest is None or status is None:
@@ -285,6 +285,13 @@ def load_model(name_or_path: str | os.PathLike[str] = "default") -> SalaryModel:
 
 
 _resolved: dict[tuple[str, str | None, str], Path] = {}
+
+
+def _working_directory() -> str:
+    try:
+        return os.getcwd()
+    except OSError:  # removed while we run in it: relative paths cannot resolve anyway
+        return ""
 
 
 def _stat(path: Path) -> os.stat_result | None:

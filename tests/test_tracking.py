@@ -4,6 +4,7 @@ import http.server
 import json
 import math
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -281,13 +282,13 @@ def test_file_store_uri_is_refused_with_the_sqlite_alternative(monkeypatch) -> N
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    """/health answers `health_status`; the REST API answers 200."""
+    """Answers /health with `health_status` and anything else (the REST API) `api_status`."""
 
     health_status = 200
+    api_status = 200
 
     def do_GET(self) -> None:
-        status = self.health_status if self.path == "/health" else 200
-        self.send_response(status)
+        self.send_response(self.health_status if self.path == "/health" else self.api_status)
         self.end_headers()
         self.wfile.write(b"{}")
 
@@ -297,7 +298,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def fake_server(request):
-    handler = type("Handler", (_Handler,), {"health_status": request.param})
+    """A local HTTP server; request.param = (health status, REST API status)."""
+    health, api = request.param
+    handler = type("Handler", (_Handler,), {"health_status": health, "api_status": api})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -306,17 +309,24 @@ def fake_server(request):
     server.server_close()
 
 
-@pytest.mark.parametrize("fake_server", [200, 404], indirect=True)
+@pytest.mark.parametrize("fake_server", [(200, 404), (404, 200)], indirect=True)
 def test_http_check_accepts_health_or_the_rest_api(fake_server) -> None:
     check_tracking_server(fake_server)
     check_tracking_server(fake_server + "/")
 
 
-@pytest.mark.parametrize("fake_server", [503], indirect=True)
-def test_http_check_reports_an_unhealthy_server(fake_server) -> None:
+@pytest.mark.parametrize(
+    ("fake_server", "reason"),
+    [
+        ((503, 200), "/health answered HTTP 503"),
+        ((404, 404), "/health and the REST API answered HTTP 404"),
+    ],
+    indirect=["fake_server"],
+)
+def test_http_check_reports_a_server_that_is_not_a_healthy_mlflow(fake_server, reason) -> None:
     started = time.monotonic()
 
-    with pytest.raises(MlpayError, match=r"unreachable: /health answered HTTP 503"):
+    with pytest.raises(MlpayError, match=f"unreachable: {re.escape(reason)}"):
         check_tracking_server(fake_server)
 
     assert time.monotonic() - started < 5

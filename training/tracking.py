@@ -453,7 +453,9 @@ def _check_http_server(uri: str, timeout: float) -> None:
         try:  # a proxy may hide /health; the REST API answers on every MLflow server
             _get(f"{base}/api/2.0/mlflow/experiments/search?max_results=1", timeout)
         except urllib.error.HTTPError as api_error:
-            raise _unreachable(uri, f"the REST API answered HTTP {api_error.code}") from None
+            raise _unreachable(
+                uri, f"/health and the REST API answered HTTP {api_error.code} (not MLflow?)"
+            ) from None
         except (urllib.error.URLError, OSError) as api_error:
             raise _unreachable(uri, _reason(api_error, timeout)) from None
     except (urllib.error.URLError, OSError) as error:

@@ -36,6 +36,8 @@ from mlpay_model.scoring._chunk import (
     SCORING_COLUMNS,
     ScoringPlan,
 )
+from mlpay_model.scoring._dask import check_replaceable_folder, score_dask
+from mlpay_model.scoring._local import score_local
 from mlpay_model.scoring._readers import (
     InputFiles,
     describe_input,
@@ -90,50 +92,43 @@ def score_file(
     _check_paths(input_path, output_path, rejects_path)
     salary_model = load_model(model)  # fails fast (exit 2) on an unknown or broken model
     plan = ScoringPlan(model=str(salary_model.path), contributions=contributions)
-    if source is not None or mapping is not None:
-        table = (
-            _publisher_table(input_path, source)
-            if source is not None
-            else _mapped_table(input_path, Path(mapping), chunk_size)  # type: ignore[arg-type]
-        )
-        from mlpay_model.scoring._local import score_local
-
+    if source is not None:
+        table = _publisher_table(input_path, source)
+        plan = replace(plan, canonical=True)
+    elif mapping is not None:
+        table = _mapped_table(input_path, Path(mapping), chunk_size)
+        plan = replace(plan, canonical=True, hidden_prefix=HIDDEN_PREFIX)
+    else:
+        files = describe_input(input_path)
+        _check_columns(files)
+        _check_no_clash(files.schema, input_path)
+        if engine == "dask":
+            return score_dask(
+                files,
+                plan=plan,
+                output=output_path,
+                rejects=rejects_path,
+                chunk_size=chunk_size,
+                scheduler=scheduler,
+            )
         return score_local(
-            table_chunks(table, input_path, chunk_size),
+            iter_chunks(files, chunk_size),
             model=salary_model,
-            plan=replace(
-                plan, canonical=True, hidden_prefix=HIDDEN_PREFIX if mapping is not None else ""
-            ),
-            output=output_path,
-            rejects=rejects_path,
-            with_file_column=False,
-            total_rows=table.num_rows,
-            progress=progress,
-        )
-    files = describe_input(input_path)
-    _check_columns(files)
-    _check_no_clash(files.schema, input_path)
-    if engine == "dask":
-        from mlpay_model.scoring._dask import score_dask
-
-        return score_dask(
-            files,
             plan=plan,
             output=output_path,
             rejects=rejects_path,
-            chunk_size=chunk_size,
-            scheduler=scheduler,
+            with_file_column=files.is_folder,
+            total_rows=files.num_rows(),
+            progress=progress,
         )
-    from mlpay_model.scoring._local import score_local
-
     return score_local(
-        iter_chunks(files, chunk_size),
+        table_chunks(table, input_path, chunk_size),
         model=salary_model,
         plan=plan,
         output=output_path,
         rejects=rejects_path,
-        with_file_column=files.is_folder,
-        total_rows=files.num_rows(),
+        with_file_column=False,
+        total_rows=table.num_rows,
         progress=progress,
     )
 
@@ -222,8 +217,6 @@ def _check_options(
 
 def _check_output(output: Path, engine: str) -> None:
     if engine == "dask" and output.suffix.lower() not in TABLE_FORMATS:
-        from mlpay_model.scoring._dask import check_replaceable_folder
-
         check_replaceable_folder(output)  # a folder of Parquet parts
         return
     table_format(output, "output")

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from mlpay_model.errors import DataError
 from mlpay_model.scoring._writers import TABLE_FORMATS, table_format
 
-CSV_BLOCK_BYTES = 8 << 20
+CSV_BLOCK_BYTES = 1 << 20  # Arrow reads a few blocks ahead: small blocks bound memory
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ def _csv_chunks(file: Path, schema: pa.Schema, chunk_size: int) -> Iterator[Chun
 def _open_csv(file: Path, schema: pa.Schema) -> pa_csv.CSVStreamingReader:
     return pa_csv.open_csv(
         file,
-        read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+        read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES, use_threads=False),
         convert_options=pa_csv.ConvertOptions(
             column_types={name: pa.large_string() for name in schema.names},
             strings_can_be_null=True,

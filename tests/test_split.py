@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlpay_model.errors import DataError
+from mlpay_model.schema import conform
+from training.config import SplitConfig
+from training.split import MIN_PART_ROWS, deal_groups, group_keys, split_rows
+
+FEATURES = ("role", "country", "year")
+
+
+def profiles(rows: int = 1000, seed: int = 0, copies: int = 3) -> pd.DataFrame:
+    """Rows where every distinct profile appears `copies` times (like aijobs' repeats)."""
+    rng = np.random.default_rng(seed)
+    distinct = rows // copies
+    frame = pd.DataFrame(
+        {
+            "role": rng.choice(["ml_engineer", "data_scientist", "data_analyst"], distinct),
+            "country": rng.choice(["US", "DE", "IN"], distinct),
+            "year": rng.choice([2022, 2023, 2024], distinct),
+            "salary_usd": rng.integers(50, 300, distinct) * 1000.0,
+        }
+    )
+    repeated = pd.concat([frame] * copies, ignore_index=True)
+    return conform(repeated.sample(frac=1.0, random_state=seed).reset_index(drop=True))
+
+
+def part_of_each_row(split, rows: int) -> np.ndarray:
+    parts = np.full(rows, -1)
+    for code, indices in enumerate((split.train, split.calibration, split.test)):
+        assert (parts[indices] == -1).all(), "a row is in two parts"
+        parts[indices] = code
+    assert (parts >= 0).all(), "a row is in no part"
+    return parts
+
+
+def test_grouped_split_never_separates_identical_profiles():
+    frame = profiles()
+    split = split_rows(frame, SplitConfig(), features=FEATURES, seed=1)
+    parts = part_of_each_row(split, len(frame))
+    keys = group_keys(frame, FEATURES)
+    for key in np.unique(keys):
+        assert len(set(parts[keys == key])) == 1
+
+
+def test_grouped_split_reaches_the_requested_fractions():
+    frame = profiles(3000)
+    config = SplitConfig(test_fraction=0.25, calibration_fraction=0.15)
+    sizes = split_rows(frame, config, features=FEATURES, seed=2).sizes()
+    assert sizes["test"] == pytest.approx(0.25 * len(frame), abs=10)
+    assert sizes["calibration"] == pytest.approx(0.15 * len(frame), abs=10)
+    assert sum(sizes.values()) == len(frame)
+
+
+def test_random_split_does_separate_identical_rows():
+    frame = profiles()
+    split = split_rows(frame, SplitConfig(method="random"), features=FEATURES, seed=1)
+    parts = part_of_each_row(split, len(frame))
+    keys = group_keys(frame, FEATURES)
+    straddling = sum(len(set(parts[keys == key])) > 1 for key in np.unique(keys))
+    assert straddling > 0
+    assert split.sizes()["test"] == 200
+
+
+def test_same_seed_same_split_and_another_seed_another():
+    frame = profiles()
+    first = split_rows(frame, SplitConfig(), features=FEATURES, seed=5)
+    again = split_rows(frame, SplitConfig(), features=FEATURES, seed=5)
+    other = split_rows(frame, SplitConfig(), features=FEATURES, seed=6)
+    assert np.array_equal(first.test, again.test)
+    assert np.array_equal(first.calibration, again.calibration)
+    assert not np.array_equal(first.test, other.test)
+
+
+def test_temporal_split_tests_on_the_latest_year_by_default():
+    frame = profiles()
+    split = split_rows(frame, SplitConfig(method="temporal"), features=FEATURES, seed=0)
+    years = frame["year"].to_numpy()
+    assert set(years[split.test]) == {2024}
+    assert 2024 not in set(years[split.train]) | set(years[split.calibration])
+    assert split.sizes()["calibration"] == pytest.approx(
+        0.2 * (years != 2024).sum(), abs=10
+    )
+
+
+def test_temporal_split_from_a_chosen_year():
+    frame = profiles()
+    config = SplitConfig(method="temporal", test_from_year=2023)
+    split = split_rows(frame, config, features=FEATURES, seed=0)
+    assert set(frame["year"].to_numpy()[split.test]) == {2023, 2024}
+
+
+def test_temporal_split_needs_years_before_the_test_years():
+    frame = profiles()
+    config = SplitConfig(method="temporal", test_from_year=2000)
+    with pytest.raises(DataError, match="every row in test"):
+        split_rows(frame, config, features=FEATURES, seed=0)
+    with pytest.raises(DataError, match="needs a 'year'"):
+        split_rows(frame.assign(year=None), SplitConfig(method="temporal"), features=(), seed=0)
+
+
+def test_too_small_parts_are_a_data_error():
+    frame = profiles(60, copies=1)
+    with pytest.raises(DataError, match=f"at least {MIN_PART_ROWS} rows"):
+        split_rows(frame, SplitConfig(), features=FEATURES, seed=0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    keys=st.lists(st.integers(0, 30), min_size=1, max_size=300),
+    test=st.floats(0.0, 0.5),
+    calibration=st.floats(0.0, 0.5),
+    seed=st.integers(0, 2**16),
+)
+def test_deal_groups_keeps_groups_whole_and_fills_test_first(keys, test, calibration, seed):
+    array = np.array(keys, dtype=np.uint64)
+    parts = deal_groups(array, test, calibration, np.random.default_rng(seed))
+    assert set(parts) <= {0, 1, 2}
+    for key in set(keys):
+        assert len(set(parts[array == key])) == 1
+    # A group is dealt to test only while test holds fewer than its share of rows.
+    test_rows = int((parts == 2).sum())
+    largest = max(np.unique(array, return_counts=True)[1])
+    assert test_rows < test * len(keys) + largest or test_rows == 0

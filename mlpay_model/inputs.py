@@ -111,7 +111,7 @@ class NormalisedFrame:
     """`profiles`: the accepted rows as a canonical frame (original index kept).
 
     `rejected`: one row per refused input row, columns row (the input's index label),
-    field, value and reason.
+    field, value and reason; ordered field by field (in FIELDS order), then by row.
     """
 
     profiles: pd.DataFrame
@@ -371,20 +371,18 @@ def normalise_frame(
             + ", ".join(FIELDS),
         )
     columns: dict[str, list[Any]] = {}
-    problems: dict[Any, tuple[str, object, str]] = {}
-    labels = list(frame.index)
+    problems: dict[int, tuple[str, object, str]] = {}  # by row position: labels may repeat
     for name in FIELDS:
         if name not in frame.columns:
             continue
         normalise = _normalise_role_only if name == "role" else FIELD_NORMALISERS[name]
         values: list[Any] = []
-        for label, value in zip(labels, _distinct_mapper(frame[name], normalise), strict=True):
-            original, result = value
+        for position, (original, result) in enumerate(_distinct_mapper(frame[name], normalise)):
             if isinstance(result, InvalidInputError):
-                problems.setdefault(label, (name, original, result.reason))
+                problems.setdefault(position, (name, original, result.reason))
                 result = None
             elif name in required and _is_empty_value(result):
-                problems.setdefault(label, (name, original, "is required but missing"))
+                problems.setdefault(position, (name, original, "is required but missing"))
             values.append(result)
         columns[name] = values
     out = pd.DataFrame(columns, index=frame.index)
@@ -397,11 +395,12 @@ def normalise_frame(
         ]
     if "country" in frame.columns:
         out["country_raw"] = frame["country"].astype(object).where(frame["country"].notna(), None)
-    keep = [label not in problems for label in labels]
+    keep = [position not in problems for position in range(len(frame))]
+    labels = frame.index
     rejected = pd.DataFrame(
         [
-            {"row": label, "field": field, "value": value, "reason": reason}
-            for label, (field, value, reason) in problems.items()
+            {"row": labels[position], "field": field, "value": value, "reason": reason}
+            for position, (field, value, reason) in problems.items()
         ],
         columns=["row", "field", "value", "reason"],
     )

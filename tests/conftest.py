@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+# OpenMP threads that spin while waiting starve each other on a small shared machine (2 cores):
+# LightGBM and scikit-learn fits ran 10-30x slower. Must be set before either is imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 def _missing_data(reason: str) -> None:
     if os.environ.get("MLPAY_REQUIRE_DATA") == "1":

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+import typing
 from pathlib import Path
 
 import pytest
 
 from mlpay_model.errors import ConfigError
-from training.config import TrainConfig, load_config
+from mlpay_model.sources import SOURCE_NAMES
+from training.config import SourceConfig, TrainConfig, load_config
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = ("aijobs", "kaggle", "stackoverflow")
@@ -172,6 +174,11 @@ def test_data_paths_expand_at_load_time_only(tmp_path, monkeypatch):
     config = load_config(write(tmp_path, MINIMAL))
     assert config.sources[0].path == "${MLPAY_DATA_DIR}/aijobs/salaries.csv"
     assert config.sources[0].resolved_path() == tmp_path / "aijobs" / "salaries.csv"
+
+
+def test_adapters_are_the_source_registry():
+    adapters = typing.get_args(SourceConfig.model_fields["adapter"].annotation)
+    assert adapters == SOURCE_NAMES
 
 
 def test_model_dump_round_trips(tmp_path):

@@ -51,7 +51,7 @@ def test_manifest_keeps_the_unexpanded_path(tmp_path, monkeypatch):
 
 def test_missing_data_file_is_a_data_error_naming_it(tmp_path):
     missing = tmp_path / "nowhere.csv"
-    with pytest.raises(DataError, match="nowhere.csv: no such file"):
+    with pytest.raises(DataError, match=r"nowhere\.csv: no such file"):
         load_training_data(small_config(missing))
 
 

@@ -295,3 +295,14 @@ def test_check_canonical_accepts_canonical_frames_with_missing_values():
 def test_check_canonical_refuses_other_objects():
     with pytest.raises(InvalidInputError, match="DataFrame"):
         check_canonical([{"role": "ml_engineer"}])
+
+
+def test_rows_with_the_same_index_label_are_judged_one_by_one():
+    frame = pd.DataFrame(
+        {"role": ["Data Engineer", "Data Engineer"], "country": ["Narnia", "DE"]}, index=[7, 7]
+    )
+    result = normalise_frame(frame)
+    assert list(result.profiles["country"]) == ["DE"]
+    assert result.rejected.to_dict("records") == [
+        {"row": 7, "field": "country", "value": "Narnia", "reason": "unknown country"}
+    ]

@@ -72,7 +72,9 @@ def ridge_pipeline(spec: FeatureSpec) -> Pipeline:
             ("one_hot", OneHotEncoder(handle_unknown="ignore"), one_hot),
             (
                 "numeric",
-                make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()),
+                make_pipeline(
+                    SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
+                ),
                 numeric,
             ),
             ("skills", "passthrough", skills),

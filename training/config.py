@@ -40,11 +40,15 @@ from mlpay_model.datadir import expand_data_path
 from mlpay_model.errors import ConfigError, closest
 from mlpay_model.features import KNOWN_FEATURES, NUMERIC_FEATURES, ORDINAL_FEATURES
 from mlpay_model.quality import QualityRules
-from mlpay_model.sources import SOURCE_NAMES
 
 Fraction = Annotated[float, Field(gt=0.0, lt=1.0)]
 MONOTONE_FEATURES = (*NUMERIC_FEATURES, *ORDINAL_FEATURES)
 QUALITY_FIELDS = tuple(field.name for field in dataclasses.fields(QualityRules))
+Direction = Literal[-1, 0, 1]
+
+
+def _experience_rises() -> dict[str, Direction]:
+    return {"years_experience": 1}
 
 
 class StrictModel(BaseModel):
@@ -175,9 +179,7 @@ class TrainConfig(StrictModel):
     lightgbm: LightGBMConfig = Field(default_factory=LightGBMConfig)
     quantiles: QuantilesConfig = Field(default_factory=QuantilesConfig)
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
-    monotone_constraints: dict[str, Literal[-1, 0, 1]] = Field(
-        default_factory=lambda: {"years_experience": 1}
-    )
+    monotone_constraints: dict[str, Direction] = Field(default_factory=_experience_rises)
     missing_augmentation: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.5
     seed: int = 0
     mlflow: MlflowSettings = Field(default_factory=MlflowSettings)
@@ -248,8 +250,7 @@ def _describe(item: Any) -> str:
         hint = closest(str(location[-1]), allowed)
         suggestion = f"; did you mean {', '.join(hint)}?" if hint else ""
         return (
-            f"unknown key {str(location[-1])!r}{inside} (allowed: {', '.join(allowed)}"
-            f"{suggestion})"
+            f"unknown key {str(location[-1])!r}{inside} (allowed: {', '.join(allowed)}{suggestion})"
         )
     if kind == "missing":
         return f"missing required key {where!r}"
@@ -314,7 +315,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -334,7 +335,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: {state}; expected a training config YAML file")
     try:
         text = path.read_text(encoding="utf-8")
-        document = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a safe loader)
+        document = yaml.load(text, Loader=_UniqueKeyLoader)
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text; expected a YAML file") from None
     except yaml.YAMLError as error:

@@ -123,4 +123,4 @@ def _frequent(values: pd.Series, limit: int | None) -> list[str]:
     counts = values.dropna().astype(str).value_counts()
     counts = counts[counts >= MIN_GROUP_ROWS]
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [value for value, _ in ordered[:limit]]
+    return [str(value) for value, _ in ordered[:limit]]

@@ -312,8 +312,9 @@ def conformal_adjustment(
     log_low, log_high = np.log(target_low), np.log(target_high)
 
     def covered(q: float) -> float:
-        bounds = calibrated_bounds(median, low, high, q)
-        return float(interval_coverage(*np.exp(bounds), target_low, target_high).mean())
+        bound_low, bound_high = calibrated_bounds(median, low, high, q)
+        shares = interval_coverage(np.exp(bound_low), np.exp(bound_high), target_low, target_high)
+        return float(shares.mean())
 
     # Past these, the interval holds every band whole / shrinks to the median line.
     upper = float(max(np.max(low - log_low), np.max(log_high - high), 0.0)) + 1e-9

@@ -36,8 +36,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--tracking-uri",
         metavar="URI",
-        help="MLflow tracking URI (default: the config's mlflow.tracking_uri, "
-        "sqlite:///mlflow.db)",
+        help="MLflow tracking URI (default: the config's mlflow.tracking_uri, sqlite:///mlflow.db)",
     )
     parser.add_argument(
         "--output-dir",
@@ -68,9 +67,7 @@ def run(args: argparse.Namespace) -> int:
         info = tracking.track_run(
             result, config.mlflow, promote=args.promote, config_path=args.config
         )
-        target = install_artifact(
-            result.artifact_dir, Path(config.output_dir) / config.model.name
-        )
+        target = install_artifact(result.artifact_dir, Path(config.output_dir) / config.model.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     print(render_summary(result, target, info))
@@ -100,7 +97,10 @@ def render_summary(result: TrainResult, artifact: Path, info: TrackingInfo) -> s
         f"test {sizes['test']:,})",
         "",
         f"  {'test split':<22}{'MAE (USD)':>12}{'median APE':>12}{'R2 (log)':>10}",
-        _score_line("mlpay", {k.removeprefix("test_"): v for k, v in metrics.items() if k.startswith("test_")}),
+        _score_line(
+            "mlpay",
+            {k.removeprefix("test_"): v for k, v in metrics.items() if k.startswith("test_")},
+        ),
     ]
     lines += [
         _score_line(f"baseline {name.replace('_', ' ')}", scores)
@@ -122,8 +122,7 @@ def render_summary(result: TrainResult, artifact: Path, info: TrackingInfo) -> s
 
 def _score_line(label: str, scores: dict[str, float]) -> str:
     return (
-        f"  {label:<22}{scores['mae_usd']:>12,.0f}{scores['mdape']:>12.1%}"
-        f"{scores['r2_log']:>10.3f}"
+        f"  {label:<22}{scores['mae_usd']:>12,.0f}{scores['mdape']:>12.1%}{scores['r2_log']:>10.3f}"
     )
 
 

@@ -25,6 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+# As `mlpay` itself does (mlpay_model.cli.main): spinning OpenMP threads starve each other
+# on a small shared machine, which would make the Booster.predict reference unfair.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 BENCHMARKS = Path(__file__).resolve().parent
 ROOT = BENCHMARKS.parent
 sys.path[:0] = [str(ROOT), str(BENCHMARKS)]

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import dataclasses
 import math
+import time
+from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
@@ -14,7 +17,8 @@ from mlpay_model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.model import load_model
 from mlpay_model.schema import conform
 from mlpay_model.sources import SOURCE_NAMES
-from training.model_card import LICENSES
+from training.config import TrainConfig, load_config
+from training.model_card import LICENSES, render_model_card
 from training.train import (
     STAGES,
     conformal_adjustment,
@@ -22,6 +26,8 @@ from training.train import (
     train,
     with_missing_copy,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +128,17 @@ def test_model_card_has_licence_metrics_and_limits(trained):
     assert f"${result.metrics['test_mae_usd']:,.0f}" in card
     for heading in ("## Data and licences", "## Method", "## Intended use", "## Limitations"):
         assert heading in card
-    assert "geometric midpoint" in card  # how pay bands are treated
+    assert "| aijobs | `" in card and "| 1,500 |" in card  # the data table: rows read
+    assert "2022/2023/2024" in card  # the years covered
+    assert "geometric midpoint" not in card  # no pay bands in this data
+
+
+def test_model_card_says_how_pay_bands_are_treated(trained):
+    result, _ = trained
+    profiles = result.data.profiles.copy()
+    profiles.loc[0, ["salary_usd", "salary_usd_low", "salary_usd_high"]] = [np.nan, 1e5, 1.25e5]
+    banded = dataclasses.replace(result, data=dataclasses.replace(result.data, profiles=profiles))
+    assert "geometric midpoint" in render_model_card(banded)
 
 
 def test_every_source_has_licence_text():
@@ -235,3 +251,38 @@ def test_quantile_boosters_predict_their_quantile_on_their_own(alpha):
     reloaded = lgb.Booster(model_str=booster.model_to_string())  # the offset is in the trees
     share_below = float(np.mean(target < reloaded.predict(matrix)))
     assert share_below == pytest.approx(alpha, abs=0.03)
+
+
+def real_aijobs_subset(data_file, directory, rows: int) -> TrainConfig:
+    """The shipped aijobs config on the first `rows` rows of the real file, few rounds."""
+    subset = directory / "salaries.csv"
+    pd.read_csv(data_file("aijobs/salaries.csv"), nrows=rows).to_csv(subset, index=False)
+    config = load_config(REPO / "configs" / "aijobs.yaml")
+    lightgbm = config.lightgbm.model_copy(update={"num_boost_round": 60})
+    sources = [config.sources[0].model_copy(update={"path": str(subset)})]
+    return config.model_copy(update={"sources": sources, "lightgbm": lightgbm})
+
+
+def test_real_aijobs_subset_trains_reproducibly(data_file, tmp_path):
+    config = real_aijobs_subset(data_file, tmp_path, rows=2000)
+    first = train(config, staging_dir=tmp_path / "one")
+    second = train(config, staging_dir=tmp_path / "two")
+    for name in ("median.txt", "low.txt", "high.txt", "manifest.json"):
+        assert (first.artifact_dir / name).read_bytes() == (second.artifact_dir / name).read_bytes()
+    # The subset's repeated submissions stay on one side of the split.
+    assert first.data.reports[0].flagged["exact_duplicate"] > 0
+    assert first.metrics["test_mae_usd"] < first.metrics["baseline_group_median_mae_usd"]
+
+
+@pytest.mark.slow
+def test_shipped_aijobs_config_meets_the_quality_targets(data_file, tmp_path):
+    data_file("aijobs/salaries.csv")  # skips (or fails in CI) without the real data
+    config = load_config(REPO / "configs" / "aijobs.yaml")
+    started = time.perf_counter()
+    result = train(config, staging_dir=tmp_path)
+    elapsed = time.perf_counter() - started
+    metrics = result.metrics
+    assert metrics["test_mae_usd"] < metrics["baseline_ridge_mae_usd"]
+    assert metrics["test_mae_usd"] < metrics["baseline_group_median_mae_usd"]
+    assert 0.78 <= metrics["test_coverage"] <= 0.82
+    assert elapsed < 60

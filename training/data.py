@@ -42,6 +42,7 @@ class SourceReport:
     dropped: dict[str, int] = field(default_factory=dict)  # quality rule -> rows
     flagged: dict[str, int] = field(default_factory=dict)
     missing_features: tuple[str, ...] = ()  # configured features with no value in this source
+    years: tuple[int, ...] = ()  # the pay years of the kept rows
 
     def manifest_entry(self) -> dict[str, Any]:
         """The entry for the model manifest's `data` list."""
@@ -53,6 +54,7 @@ class SourceReport:
             "rows_kept": self.rows_kept,
             "dropped": dict(self.dropped),
             "missing_features": list(self.missing_features),
+            "years": list(self.years),
         }
 
 
@@ -126,6 +128,7 @@ def _load_source(source: SourceConfig, config: TrainConfig) -> tuple[pd.DataFram
         missing_features=tuple(
             name for name in config.features if name != "source" and not present(kept, name).any()
         ),
+        years=tuple(sorted({int(year) for year in kept["year"].dropna()})),
     )
     return kept, report
 

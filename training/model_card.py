@@ -30,10 +30,10 @@ LICENSES: Final[dict[str, str]] = {
 
 SPLIT_TEXT: Final[dict[str, str]] = {
     "grouped": (
-        "grouped: rows with identical feature values and pay are one group and never straddle "
-        "train, calibration and test (aijobs publishes repeated submissions as identical rows)"
+        "grouped: rows with identical feature values and pay form one group, which never "
+        "straddles train, calibration and test, so a repeated submission cannot leak into test"
     ),
-    "random": "random: each row assigned on its own",
+    "random": "random: each row is assigned on its own",
     "temporal": "temporal: the latest year(s) are the test set, earlier years train and calibrate",
 }
 
@@ -74,21 +74,20 @@ def _data(result: TrainResult) -> str:
     for report in result.data.reports:
         dropped = ", ".join(f"{rule} {n:,}" for rule, n in report.dropped.items() if n) or "none"
         rows.append(
-            f"| {report.source} | `{report.file}` | {_years(result, report.source)} | "
+            f"| {report.source} | `{report.file}` | {_year_list(report.years)} | "
             f"{report.rows_read:,} | {report.rows_kept:,} | {dropped} |"
         )
     rows.append("")
     for source in sorted({report.source for report in result.data.reports}):
-        rows.append(f"- {LICENSES[source].format(years=_years(result, source))}")
+        years = sorted({y for r in result.data.reports if r.source == source for y in r.years})
+        rows.append(f"- {LICENSES[source].format(years=_year_list(tuple(years)))}")
     missing = [
-        f"{name} (not in {report.source} `{report.file}`)"
+        f"{name} (absent from `{report.file}`)"
         for report in result.data.reports
         for name in report.missing_features
     ]
     if missing:
-        rows.append("")
-        rows.append("Features missing from part of the data (learned as missing): ")
-        rows.append("; ".join(missing) + ".")
+        rows += ["", f"Not in every file: {'; '.join(missing)}. Those rows train as unknown."]
     return "\n".join(rows)
 
 
@@ -108,10 +107,14 @@ def _method(result: TrainResult) -> str:
         [
             "## Method",
             "",
-            "- Target: log of annual USD pay. A pay band (Kaggle) is trained on the log of its "
-            "geometric midpoint, log(sqrt(low x high)), and evaluated against the band itself "
-            "(see Metrics).",
-            f"- Split ({SPLIT_TEXT[config.split.method]}), seed {config.seed}: "
+            "- Target: log of annual USD pay."
+            + (
+                " A pay band (Kaggle) is trained on the log of its geometric midpoint, "
+                "log(sqrt(low x high)), and evaluated against the band itself (see Metrics)."
+                if _has_bands(result)
+                else ""
+            ),
+            f"- Split {SPLIT_TEXT[config.split.method]}; seed {config.seed}: "
             f"{sizes.get('train', 0):,} train, {sizes.get('calibration', 0):,} calibration, "
             f"{sizes.get('test', 0):,} test rows.",
             "- Models: three LightGBM boosters on log pay. Median: "
@@ -226,7 +229,9 @@ def _use_and_limits(result: TrainResult) -> str:
         "random sample of workers. Countries and roles with few rows fall back to broader "
         "patterns; the interval is calibrated on average, not for every group (see the "
         "tables above).",
-        f"- Years covered: {_years(result, None)}. Pay is not adjusted for inflation; "
+        f"- Years covered: "
+        f"{_year_list(tuple(sorted({y for r in result.data.reports for y in r.years})))}. "
+        "Pay is not adjusted for inflation; "
         "predictions describe those years.",
         "- Never trained on gender, age or race; pay gaps tied to them are neither modelled "
         "nor corrected.",
@@ -261,16 +266,17 @@ def _use_and_limits(result: TrainResult) -> str:
     )
 
 
-def _years(result: TrainResult, source: str | None) -> str:
-    profiles = result.data.profiles
-    rows = profiles if source is None else profiles[profiles["source"] == source]
-    years = pd.to_numeric(rows["year"], errors="coerce").dropna()
-    if years.empty:
+def _year_list(years: tuple[int, ...]) -> str:
+    """2019/2021 for a few years, 2020-2024 for a run of them."""
+    if not years:
         return "unknown years"
-    distinct = sorted({int(year) for year in years})
-    if len(distinct) <= 3:
-        return "/".join(str(year) for year in distinct)
-    return f"{distinct[0]}-{distinct[-1]}"
+    if len(years) <= 3:
+        return "/".join(str(year) for year in years)
+    return f"{years[0]}-{years[-1]}"
+
+
+def _has_bands(result: TrainResult) -> bool:
+    return bool(result.data.profiles["salary_usd"].isna().any())
 
 
 def _usd(value: float) -> str:

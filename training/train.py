@@ -37,7 +37,7 @@ from training.data import (
 from training.evaluate import evaluate, interval_coverage, point_metrics
 from training.export import write_artifact
 from training.model_card import render_model_card
-from training.split import Split, split_rows
+from training.split import split_rows
 
 STAGES: Final[tuple[str, ...]] = (
     "load data",
@@ -55,6 +55,10 @@ ALWAYS_GIVEN: Final[tuple[str, ...]] = ("role", "country", "source", "skills")
 _SEARCH_STEPS: Final = 100
 
 Progress = Callable[[str], None]
+
+
+def _silent(_stage: str) -> None:
+    """The default progress callback: report nothing."""
 
 
 @dataclass
@@ -85,49 +89,25 @@ def train(
     `staging_dir` defaults to a new temporary folder; `mlpay train` moves the artifact from
     there into its output folder. `progress` is called with each name in STAGES as it starts.
     """
-    step = progress or (lambda _stage: None)
+    step = progress or _silent
     step("load data")
     data = load_training_data(config)
-    profiles = data.profiles
     step("split")
-    split = split_rows(profiles, config.split, features=config.features, seed=config.seed)
-    parts = _parts(profiles, split)
+    split = split_rows(data.profiles, config.split, features=config.features, seed=config.seed)
+    parts = {
+        "train": data.profiles.iloc[split.train],
+        "calibration": data.profiles.iloc[split.calibration],
+        "test": data.profiles.iloc[split.test],
+    }
     spec = FeatureSpec.fit(parts["train"], config.features, config.min_category_count)
     encoder = FeatureEncoder(spec)
     matrices = {name: encoder.encode_frame(rows) for name, rows in parts.items()}
-    train_matrix, train_target = with_missing_copy(
-        matrices["train"],
-        log_target(parts["train"]),
-        spec,
-        config.missing_augmentation,
-        np.random.default_rng([config.seed, 1]),
-    )
-
-    params = booster_params(config, spec)
-    quantiles = {
-        "median": config.quantiles.median
-        if config.lightgbm.median_objective == "quantile"
-        else None,
-        "low": config.quantiles.low,
-        "high": config.quantiles.high,
-    }
-    boosters: dict[str, lgb.Booster] = {}
-    for role, quantile in quantiles.items():
-        step(f"fit {role}")
-        boosters[role] = fit_booster(
-            train_matrix,
-            train_target,
-            spec,
-            params,
-            config.lightgbm.num_boost_round,
-            quantile=quantile,
-        )
+    boosters = fit_boosters(config, spec, matrices["train"], log_target(parts["train"]), step)
 
     step("calibrate")
-    calibration_bounds = target_bounds(parts["calibration"])
     adjustment = conformal_adjustment(
         *_raw_predictions(boosters, matrices["calibration"]),
-        *calibration_bounds,
+        *target_bounds(parts["calibration"]),
         coverage=config.calibration.target_coverage,
     )
     calibration = {
@@ -138,33 +118,16 @@ def train(
     }
 
     step("evaluate")
-    test_rows = parts["test"]
-    predictions = predict_frame(boosters, matrices["test"], adjustment, test_rows)
+    predictions = predict_frame(boosters, matrices["test"], adjustment, parts["test"])
     metrics, breakdowns = evaluate(predictions)
 
     step("baselines")
-    baseline_predictions = fit_predict_baselines(
-        spec,
-        parts["train"],
-        matrices["train"],
-        log_target(parts["train"]),
-        test_rows,
-        matrices["test"],
-    )
-    target_low, target_high = target_bounds(test_rows)
-    baselines = {
-        name: point_metrics(np.exp(log_pay), target_low, target_high)
-        for name, log_pay in baseline_predictions.items()
-    }
+    baselines = score_baselines(spec, parts, matrices)
     for name, scores in baselines.items():
         metrics.update({f"baseline_{name}_{metric}": value for metric, value in scores.items()})
-    metrics.update(
-        {
-            "calibration_adjustment": adjustment,
-            "train_rows": float(len(split.train)),
-            "calibration_rows": float(len(split.calibration)),
-        }
-    )
+    metrics["calibration_adjustment"] = adjustment
+    metrics["train_rows"] = float(len(split.train))
+    metrics["calibration_rows"] = float(len(split.calibration))
 
     step("write artifact")
     root = Path(staging_dir) if staging_dir is not None else Path(tempfile.mkdtemp("mlpay-"))
@@ -177,7 +140,7 @@ def train(
         test_predictions=predictions,
         feature_importance=feature_importance(boosters["median"]),
         data=data,
-        dataset_digest=dataset_digest(profiles),
+        dataset_digest=dataset_digest(data.profiles),
         calibration=calibration,
         split_sizes=split.sizes(),
     )
@@ -195,6 +158,54 @@ def train(
         extra_files={"MODEL_CARD.md": render_model_card(result)},
     )
     return result
+
+
+def fit_boosters(
+    config: TrainConfig,
+    spec: FeatureSpec,
+    matrix: np.ndarray,
+    log_pay: np.ndarray,
+    step: Progress = _silent,
+) -> dict[str, lgb.Booster]:
+    """The median, low and high boosters, trained on the rows plus their missing-value copy."""
+    matrix, log_pay = with_missing_copy(
+        matrix, log_pay, spec, config.missing_augmentation, np.random.default_rng([config.seed, 1])
+    )
+    params = booster_params(config, spec)
+    median_quantile = (
+        config.quantiles.median if config.lightgbm.median_objective == "quantile" else None
+    )
+    quantiles = {
+        "median": median_quantile,
+        "low": config.quantiles.low,
+        "high": config.quantiles.high,
+    }
+    boosters: dict[str, lgb.Booster] = {}
+    for role, quantile in quantiles.items():
+        step(f"fit {role}")
+        boosters[role] = fit_booster(
+            matrix, log_pay, spec, params, config.lightgbm.num_boost_round, quantile=quantile
+        )
+    return boosters
+
+
+def score_baselines(
+    spec: FeatureSpec, parts: dict[str, pd.DataFrame], matrices: dict[str, np.ndarray]
+) -> dict[str, dict[str, float]]:
+    """Point metrics of every baseline, fitted on the train rows, on the test rows."""
+    predicted = fit_predict_baselines(
+        spec,
+        parts["train"],
+        matrices["train"],
+        log_target(parts["train"]),
+        parts["test"],
+        matrices["test"],
+    )
+    target_low, target_high = target_bounds(parts["test"])
+    return {
+        name: point_metrics(np.exp(log_pay), target_low, target_high)
+        for name, log_pay in predicted.items()
+    }
 
 
 def with_missing_copy(
@@ -377,14 +388,6 @@ def _raw_predictions(
         return np.asarray(boosters[role].predict(matrix), dtype="float64")
 
     return predict("median"), predict("low"), predict("high")
-
-
-def _parts(profiles: pd.DataFrame, split: Split) -> dict[str, pd.DataFrame]:
-    return {
-        "train": profiles.iloc[split.train],
-        "calibration": profiles.iloc[split.calibration],
-        "test": profiles.iloc[split.test],
-    }
 
 
 def _finite(metrics: dict[str, float]) -> dict[str, float]:

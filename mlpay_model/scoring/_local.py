@@ -42,7 +42,11 @@ def score_local(
 ) -> ScoreSummary:
     """Score every chunk into `output` (CSV or Parquet by suffix) and `rejects` (CSV)."""
     output_file = AtomicFile(output)
-    rejects_file = AtomicFile(rejects)
+    try:
+        rejects_file = AtomicFile(rejects)
+    except BaseException:
+        output_file.discard()
+        raise
     writers: list[TableWriter] = []
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()

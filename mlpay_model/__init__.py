@@ -1,4 +1,9 @@
-"""mlpay: predict tech and ML salaries, and answer whether ML engineers are paid more."""
+"""mlpay: predict tech and ML salaries, and answer whether ML engineers are paid more.
+
+    from mlpay_model import predict_salary, load_model
+"""
+
+__version__ = "0.1.0"
 
 from mlpay_model.errors import (
     ArtifactError,
@@ -8,15 +13,20 @@ from mlpay_model.errors import (
     MlpayError,
     ModelNotFoundError,
 )
-
-__version__ = "0.1.0"
+from mlpay_model.model import DEFAULT_MODEL, SalaryModel, load_model
+from mlpay_model.predict import SalaryPrediction, predict_salary
 
 __all__ = [
+    "DEFAULT_MODEL",
     "ArtifactError",
     "ConfigError",
     "DataError",
     "InvalidInputError",
     "MlpayError",
     "ModelNotFoundError",
+    "SalaryModel",
+    "SalaryPrediction",
     "__version__",
+    "load_model",
+    "predict_salary",
 ]

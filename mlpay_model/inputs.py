@@ -14,6 +14,15 @@ titles, country names or codes, education words, skill aliases; `mlpay_model.tax
 numbers are checked for type and range. When no seniority is given, the one a title states
 ("Senior ML Engineer" -> senior) is used. Normalisers of text are cached: each distinct
 value is worked out once.
+
+Seniority from years: a model that reads seniority but not years of experience (aijobs)
+would otherwise ignore the years a caller gives. For such a model, a profile with years but
+no seniority (neither given nor stated by the title) gets `seniority_from_years(years)`:
+SENIORITY_FROM_YEARS_RULE, i.e. under 2 years entry, 2 to under 5 mid, 5 or more senior; never
+executive (years alone do not make a director). The rule is applied where the model is known:
+`SalaryModel` applies it to every frame and record it predicts (`fill_seniority_from_years`,
+`seniority_from_years`), and `predict_salary` applies it first
+(`ProfileInput.with_seniority_from_years`) so that it can say so in a warning.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ import math
 import numbers
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -86,6 +95,14 @@ REMOTE_WORDS: Final[dict[str, float]] = {
     "office": 0.0,
 }
 
+SENIORITY_FROM_YEARS: Final[tuple[tuple[float, str], ...]] = (
+    (2.0, "entry"),
+    (5.0, "mid"),
+    (math.inf, "senior"),
+)
+"""(years below, seniority) in order: the first bound above the years gives the level."""
+SENIORITY_FROM_YEARS_RULE: Final = "<2 entry, <5 mid, else senior"
+
 _LIST_SEPARATORS: Final = re.compile(r"[,;]")
 _WORD_BREAKS: Final = re.compile(r"[\s\-]+")
 
@@ -97,13 +114,29 @@ class ProfileInput:
     `record` maps every canonical factor and context column to its value (None / NaN /
     () when missing), ready for `FeatureEncoder.encode_record`. `given` names the fields the
     caller gave a value for. `seniority_from_title` is True when the seniority was read from
-    the job title rather than given.
+    the job title rather than given; `seniority_from_years` when it was derived from the
+    years of experience (`with_seniority_from_years`).
     """
 
     record: dict[str, Any]
     role_text: str
     given: frozenset[str]
     seniority_from_title: bool
+    seniority_from_years: bool = False
+
+    def with_seniority_from_years(self) -> ProfileInput:
+        """This profile with `seniority_from_years(years)` when it has years but no seniority.
+
+        For a model that reads seniority but not years (`SalaryModel.derives_seniority_from_years`).
+        """
+        years = self.record["years_experience"]
+        if self.record["seniority"] is not None or math.isnan(years):
+            return self
+        return replace(
+            self,
+            record={**self.record, "seniority": seniority_from_years(years)},
+            seniority_from_years=True,
+        )
 
 
 @dataclass(frozen=True)
@@ -276,6 +309,17 @@ def normalise_year(value: object) -> int | None:
     return int(number)
 
 
+def seniority_from_years(years: float) -> str:
+    """The seniority that `years` of experience stand for (SENIORITY_FROM_YEARS_RULE).
+
+    Only for models that read seniority but not years; `years` is a normalised number >= 0.
+    """
+    for bound, level in SENIORITY_FROM_YEARS:
+        if years < bound:
+            return level
+    return SENIORITY_FROM_YEARS[-1][1]  # pragma: no cover - the last bound is infinite
+
+
 FIELD_NORMALISERS: Final[dict[str, Callable[[Any], Any]]] = {
     "country": normalise_country,
     "years_experience": normalise_years,
@@ -405,6 +449,36 @@ def normalise_frame(
         columns=["row", "field", "value", "reason"],
     )
     return NormalisedFrame(profiles=conform(out.loc[keep]), rejected=rejected)
+
+
+def fill_seniority_from_years(profiles: pd.DataFrame) -> pd.DataFrame:
+    """Canonical profiles where rows with years but no seniority get `seniority_from_years`.
+
+    The same frame when no row needs it, else a copy. Rows with a seniority keep it.
+    """
+    if "years_experience" not in profiles.columns:
+        return profiles
+    import pandas as pd
+
+    years = pd.to_numeric(profiles["years_experience"], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    seniority = profiles["seniority"] if "seniority" in profiles.columns else None
+    absent = np.ones(len(profiles), dtype=bool) if seniority is None else seniority.isna()
+    fill = np.asarray(absent) & ~np.isnan(years)
+    if not fill.any():
+        return profiles
+    bounds = np.array([bound for bound, _ in SENIORITY_FROM_YEARS])
+    levels = np.array([level for _, level in SENIORITY_FROM_YEARS], dtype=object)
+    positions = np.searchsorted(bounds, years[fill], side="right")  # first bound > years
+    derived = levels[np.minimum(positions, len(levels) - 1)]
+    column = (
+        pd.Series(None, index=profiles.index, dtype=object)
+        if seniority is None
+        else seniority.astype(object)
+    )
+    column[fill] = derived
+    return profiles.assign(seniority=column)
 
 
 def check_canonical(profiles: object) -> None:

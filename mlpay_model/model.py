@@ -33,7 +33,8 @@ import sys
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
@@ -69,13 +70,40 @@ _LIBRARY_NAMES: Final[dict[str, str]] = {
 _CONTRIBUTION_BLOCK_ROWS: Final = 8192
 
 
-class RecordPrediction(NamedTuple):
-    """One profile's prediction: annual pay and per-factor percentages vs the baseline."""
+class RecordPrediction:
+    """One profile's prediction: annual pay, and per-factor percentages vs the baseline.
 
-    median: float
-    low: float
-    high: float
-    contributions: dict[str, float]
+    `median`, `low`, `high` are computed up front. `contributions` (factor -> percent, the
+    largest effect first, read-only) costs about four plain predictions (SHAP values), so it
+    is worked out on first access and then kept. The cache needs no lock: two threads that
+    read it at once both compute the same value, and either assignment is the same result.
+    """
+
+    __slots__ = ("_contributions", "_model", "_row", "high", "low", "median")
+
+    def __init__(
+        self, median: float, low: float, high: float, model: SalaryModel, row: np.ndarray
+    ):
+        self.median = median
+        self.low = low
+        self.high = high
+        self._model = model
+        self._row = row
+        self._contributions: Mapping[str, float] | None = None
+
+    @property
+    def contributions(self) -> Mapping[str, float]:
+        contributions = self._contributions
+        if contributions is None:
+            contributions = self._model._row_contributions(self._row)
+            self._contributions = contributions
+        return contributions
+
+    def __repr__(self) -> str:
+        return (
+            f"RecordPrediction(median={self.median!r}, low={self.low!r}, high={self.high!r}, "
+            f"model={self._model.name!r})"
+        )
 
 
 class SalaryModel:
@@ -86,6 +114,12 @@ class SalaryModel:
     `adjustment` (the calibration q, log scale) and `baseline` (annual pay the model predicts
     before any factor is known: exp of the median model's expected value; contributions are
     percentages against it).
+
+    `derives_seniority_from_years` is True for a model that reads seniority but not years of
+    experience (aijobs): for it, a profile with years but no seniority gets the seniority
+    `mlpay_model.inputs.seniority_from_years` gives (<2 entry, <5 mid, else senior), on every
+    path (`predict`, `contributions`, `predict_record`), so one person is priced alike by
+    `predict_salary` and by batch scoring.
     """
 
     def __init__(self, path: Path, manifest: Mapping[str, Any]):
@@ -104,6 +138,9 @@ class SalaryModel:
             raise ArtifactError(f"{self.path / MANIFEST_NAME}: calibration adjustment not finite")
         self.encoder = FeatureEncoder(self.spec)
         self.factors: tuple[str, ...] = tuple(self.spec.features)
+        self.derives_seniority_from_years = self.uses("seniority") and not self.uses(
+            "years_experience"
+        )
         self._boosters = {
             role: _NativeBooster(file, self.encoder.feature_names)
             for role, file in model_files.items()
@@ -133,12 +170,9 @@ class SalaryModel:
         """
         import pandas as pd
 
-        from mlpay_model.inputs import check_canonical
-
-        check_canonical(profiles)
+        matrix = self._matrix(profiles)
         if len(profiles) == 0:
             return pd.DataFrame({name: [] for name in PREDICTION_COLUMNS}, index=profiles.index)
-        matrix = self.encoder.encode_frame(profiles)
         raw = {role: booster.predict_matrix(matrix) for role, booster in self._boosters.items()}
         median, low, high = calibrated_interval(
             raw["median"], raw["low"], raw["high"], self.adjustment
@@ -153,10 +187,7 @@ class SalaryModel:
         """
         import pandas as pd
 
-        from mlpay_model.inputs import check_canonical
-
-        check_canonical(profiles)
-        matrix = self.encoder.encode_frame(profiles)
+        matrix = self._matrix(profiles)
         median = self._boosters["median"]
         blocks = [
             median.predict_matrix(matrix[start : start + _CONTRIBUTION_BLOCK_ROWS], contrib=True)
@@ -170,30 +201,51 @@ class SalaryModel:
         """The fast path for one canonical profile (a mapping of canonical column -> value).
 
         No pandas: the record is encoded into one numpy row and each booster predicts it
-        with LightGBM's single-row predictor. The median comes from the SHAP values (they
-        sum to the prediction), so contributions cost no extra call. Values are not checked
-        here; `predict_salary` checks and normalises what users type before calling it.
+        with LightGBM's single-row predictor (three plain predictions). The contributions
+        come later, from the same row, when they are read. Values are not checked here;
+        `predict_salary` checks and normalises what users type before calling it.
         """
+        if self.derives_seniority_from_years and _is_absent(record.get("seniority")):
+            record = self._with_seniority_from_years(record)
         row = self.encoder.encode_record(record)
-        shap = self._boosters["median"].predict_row(row, contrib=True)
-        low_raw = self._boosters["low"].predict_row(row)
-        high_raw = self._boosters["high"].predict_row(row)
+        boosters = self._boosters
         median, low, high = calibrated_interval(
-            shap.sum(keepdims=True), low_raw, high_raw, self.adjustment
+            boosters["median"].predict_row(row),
+            boosters["low"].predict_row(row),
+            boosters["high"].predict_row(row),
+            self.adjustment,
         )
+        return RecordPrediction(float(median[0]), float(low[0]), float(high[0]), self, row)
+
+    def _row_contributions(self, row: np.ndarray) -> Mapping[str, float]:
+        """Percent per factor for one encoded row, the largest effect first (read-only)."""
+        shap = self._boosters["median"].predict_row(row, contrib=True)
         percent = np.expm1(shap[:-1] @ self._grouping) * 100.0
-        return RecordPrediction(
-            median=float(median[0]),
-            low=float(low[0]),
-            high=float(high[0]),
-            contributions=dict(zip(self.factors, percent.tolist(), strict=True)),
-        )
+        ranked = sorted(zip(self.factors, percent.tolist(), strict=True), key=_size_first)
+        return MappingProxyType(dict(ranked))
+
+    def _with_seniority_from_years(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
+        from mlpay_model.inputs import seniority_from_years
+
+        years = record.get("years_experience")
+        level = None if _is_absent(years) else seniority_from_years(float(years))
+        return record if level is None else {**record, "seniority": level}
+
+    def _matrix(self, profiles: pd.DataFrame) -> np.ndarray:
+        """The feature matrix of canonical profiles (checked; seniority derived if need be)."""
+        from mlpay_model.inputs import check_canonical, fill_seniority_from_years
+
+        check_canonical(profiles)
+        if self.derives_seniority_from_years:
+            profiles = fill_seniority_from_years(profiles)
+        return self.encoder.encode_frame(profiles)
 
     def _check_median_model(self) -> float:
         """The baseline pay; refuses a median model whose SHAP values do not add up to it.
 
-        Contributions and the record path rely on sum(SHAP) == prediction, which holds for
-        the identity link of the regression/quantile objectives that mlpay trains.
+        Contributions rely on sum(SHAP) == prediction (so that baseline * prod(1 + p/100) is
+        the median the plain prediction gives), which holds for the identity link of the
+        regression/quantile objectives that mlpay trains.
         """
         probe = np.full((1, len(self.encoder.feature_names)), np.nan)
         median = self._boosters["median"]
@@ -205,6 +257,19 @@ class SalaryModel:
                 "(not an identity-link objective); mlpay models predict log pay directly"
             )
         return math.exp(shap[-1])
+
+
+def _size_first(item: tuple[str, float]) -> float:
+    return -abs(item[1])
+
+
+def _is_absent(value: object) -> bool:
+    """None, NaN or pandas' NA/NaT (a record taken from a frame row may hold them)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return type(value).__name__ in ("NAType", "NaTType")
 
 
 def calibrated_interval(

@@ -9,8 +9,8 @@ from types import MappingProxyType
 from typing import Any
 
 from mlpay_model.errors import InvalidInputError
-from mlpay_model.inputs import ProfileInput, normalise_profile
-from mlpay_model.model import SalaryModel, load_model
+from mlpay_model.inputs import SENIORITY_FROM_YEARS_RULE, ProfileInput, normalise_profile
+from mlpay_model.model import RecordPrediction, SalaryModel, load_model
 from mlpay_model.taxonomy import country_name
 
 
@@ -35,11 +35,15 @@ class SalaryPrediction:
     model              name and version of the model that predicted
     contributions      factor -> how much it moved this prediction, in percent against
                        `baseline` (from the median model's SHAP values), largest first;
-                       median == baseline * prod(1 + percent / 100)
-    warnings           inputs the model ignored or did not know, in plain words
+                       median == baseline * prod(1 + percent / 100). Worked out on first
+                       access (SHAP values cost about four predictions), then kept.
+    warnings           inputs the model ignored, did not know or derived, in plain words
     baseline           what the model predicts before it knows any factor (annual pay)
     profile            the canonical values the prediction used (role family, ISO country,
-                       seniority read from the title, canonical skills, ...)
+                       seniority read from the title or derived from years, skills, ...)
+
+    Equality and hash compare the values above except `contributions`, which follow from the
+    model and the profile.
     """
 
     median: float
@@ -47,10 +51,14 @@ class SalaryPrediction:
     high: float
     currency: str
     model: ModelRef
-    contributions: Mapping[str, float] = field(hash=False)
     warnings: tuple[str, ...]
     baseline: float
     profile: Mapping[str, Any] = field(hash=False)
+    _record: RecordPrediction = field(repr=False, compare=False)
+
+    @property
+    def contributions(self) -> Mapping[str, float]:
+        return self._record.contributions
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what `mlpay predict --json` prints)."""
@@ -88,7 +96,10 @@ def predict_salary(
             when no `seniority` is given.
         country: a country name or ISO code ("Germany", "DE", "DEU", "United States").
         years_experience: years of professional experience, 0 to 60 (a number, or a text
-            such as "5" or "5-10 years"); None when unknown.
+            such as "5" or "5-10 years"); None when unknown. A model without years but with
+            seniority (the default, aijobs) derives the seniority from them when neither
+            `seniority` nor the title gives one: <2 entry, <5 mid, else senior (a warning
+            says so).
         education: "bachelor", "MSc", "PhD", "high school", ... ; None when unknown.
         skills: skill names in any case or alias ("PyTorch", "AWS"), as a list or one
             comma-separated text.
@@ -115,20 +126,21 @@ def predict_salary(
     """
     profile = normalise_profile(role, country, years_experience, education, skills, **context)
     salary_model = _model(model)
+    if salary_model.derives_seniority_from_years:
+        profile = profile.with_seniority_from_years()
     result = salary_model.predict_record(profile.record)
-    ranked = sorted(result.contributions.items(), key=lambda item: -abs(item[1]))
     return SalaryPrediction(
         median=result.median,
         low=result.low,
         high=result.high,
         currency=salary_model.currency,
         model=ModelRef(salary_model.name, salary_model.version),
-        contributions=MappingProxyType(dict(ranked)),
         warnings=input_warnings(salary_model, profile),
         baseline=salary_model.baseline,
         profile=MappingProxyType(
             {name: value for name, value in profile.record.items() if name != "role_raw"}
         ),
+        _record=result,
     )
 
 
@@ -137,7 +149,13 @@ def input_warnings(model: SalaryModel, profile: ProfileInput) -> tuple[str, ...]
     record = profile.record
     notes: list[str] = []
     for name in sorted(profile.given, key=list(record).index):
-        if not model.uses(name):
+        if name == "years_experience" and profile.seniority_from_years:
+            notes.append(
+                f"seniority {record['seniority']!r} derived from years_experience="
+                f"{record['years_experience']:g} (model {model.name} has no years; "
+                f"rule: {SENIORITY_FROM_YEARS_RULE})"
+            )
+        elif not model.uses(name):
             notes.append(
                 f"{name} is ignored: model {model.name} does not use it "
                 f"(it uses {', '.join(model.factors)})"

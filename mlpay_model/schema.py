@@ -35,10 +35,12 @@ Never present, by design: gender, age, race or any other protected attribute.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ROLE_FAMILIES: Final[tuple[str, ...]] = (
     "ml_engineer",
@@ -131,6 +133,8 @@ ALLOWED_VALUES: Final[dict[str, tuple[str, ...]]] = {
 
 def empty_profiles() -> pd.DataFrame:
     """A canonical profile frame with no rows and every column present."""
+    import pandas as pd  # here, not at the top: predicting one profile needs no pandas
+
     return conform(pd.DataFrame({name: [] for name in PROFILE_COLUMNS}))
 
 
@@ -139,6 +143,8 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
 
     Missing optional columns are added as missing values; extra columns are dropped.
     """
+    import pandas as pd
+
     out = pd.DataFrame(index=frame.index)
     for name in PROFILE_COLUMNS:
         if name in frame.columns:

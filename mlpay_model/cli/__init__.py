@@ -3,6 +3,11 @@
 Each module in this package is one command: it exposes `register(subparsers)`, which adds its
 parser and sets `handler=<function(args) -> int>`. Modules import heavy libraries inside their
 handler, not at import time, so `mlpay predict` starts fast.
+
+Exit codes: 0 success, 2 a user mistake (one line on stderr), 130 interrupted, and
+BROKEN_PIPE_EXIT (1) when whoever reads the output stops early (`mlpay models --json | head
+-c 10`): no traceback, but not 0 either, since the output was not all delivered (the command
+may have stopped half-way), as a shell's `set -o pipefail` expects.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import NoReturn
 from mlpay_model.errors import MlpayError
 
 USER_ERROR_EXIT = 2
+BROKEN_PIPE_EXIT = 1
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -43,7 +49,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Spinning OpenMP threads starve each other on small shared machines; set before LightGBM
     # or scikit-learn is imported (command handlers import them lazily).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    parser = build_parser()
+    try:
+        status = _run(build_parser(), argv)
+        sys.stdout.flush()  # a reader that has gone shows here, not at interpreter exit
+    except BrokenPipeError:
+        _discard_stdout()
+        return BROKEN_PIPE_EXIT
+    return status
+
+
+def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
@@ -53,3 +68,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"mlpay {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit cannot fail again (and print
+    "Exception ignored ... BrokenPipeError")."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by a stream without a descriptor
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)

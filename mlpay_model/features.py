@@ -22,6 +22,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -156,20 +157,16 @@ class FeatureEncoder:
             )
             matrix[:, position] = self._encode_column(name, column)
         if self._count_position is not None:
-            skill_lists = (
-                profiles[SKILLS_FEATURE]
-                if SKILLS_FEATURE in profiles.columns
-                else pd.Series([()] * len(profiles), index=profiles.index)
-            )
-            skill_positions = list(self._skill_index.values())
-            matrix[:, skill_positions] = 0.0
-            counts = np.zeros(len(profiles), dtype=np.float64)
-            for row, value in enumerate(skill_lists):
-                skills = _as_skills(value)
-                counts[row] = len(skills)
-                for skill in skills:
-                    if skill in self._skill_index:
-                        matrix[row, self._skill_index[skill]] = 1.0
+            raw = profiles[SKILLS_FEATURE] if SKILLS_FEATURE in profiles.columns else ()
+            lists = [_as_skills(value) for value in raw] if len(raw) else [()] * len(profiles)
+            counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+            # One lookup per listed skill, then a scatter of ones: no per-row Python loop.
+            listed = pd.Series(list(chain.from_iterable(lists)), dtype=object)
+            columns = listed.map(self._skill_index).to_numpy(dtype=np.float64)
+            rows = np.repeat(np.arange(len(lists)), counts)
+            known = ~np.isnan(columns)
+            matrix[:, list(self._skill_index.values())] = 0.0
+            matrix[rows[known], columns[known].astype(np.int64)] = 1.0
             matrix[:, self._count_position] = counts
         return matrix
 
@@ -189,15 +186,17 @@ class FeatureEncoder:
         return row
 
     def _encode_column(self, name: str, column: pd.Series) -> np.ndarray:
+        import pandas as pd
+
         if name in self._codes:
             codes = self._codes[name]
             other = codes[OTHER_CATEGORY]
-            mapped = column.map(lambda v: np.nan if _missing(v) else codes.get(v, other))
-            return mapped.to_numpy(dtype=np.float64)
+            # Look up each distinct value once; position -1 (missing) picks the trailing NaN.
+            positions, distinct = pd.factorize(column, use_na_sentinel=True)
+            table = [codes.get(value, other) for value in distinct]
+            return np.array([*table, np.nan], dtype=np.float64)[positions]
         if name in self._levels:
             return column.map(self._levels[name]).to_numpy(dtype=np.float64)
-        import pandas as pd
-
         return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
 
     def _encode_value(self, name: str, value: Any) -> float:

@@ -192,23 +192,6 @@ def test_employment_status_comes_from_the_title(survey: Path) -> None:
     assert kaggle.employment_status_from_title("Not employed") == "not_employed"
 
 
-@pytest.mark.parametrize(
-    ("band", "size"),
-    [
-        ("0-49 employees", "small"),
-        ("50-249 employees", "medium"),
-        ("250-999 employees", "large"),
-        ("1000-9,999 employees", "large"),
-        ("> 10,000 employees", "large"),
-        ("10,000 or more employees", "large"),
-        (None, None),
-        ("I do not know", None),
-    ],
-)
-def test_company_size_from_headcount_band(band: str | None, size: str | None) -> None:
-    assert kaggle.company_size_from_headcount(band) == size
-
-
 def test_factors_found_by_question_text(survey: Path) -> None:
     profiles = kaggle.load(survey)
     first = profiles.iloc[0]

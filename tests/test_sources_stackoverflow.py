@@ -13,10 +13,8 @@ from mlpay_model import schema
 from mlpay_model.errors import DataError
 from mlpay_model.sources import load_profiles
 from mlpay_model.sources.stackoverflow import (
-    company_size_class,
     employment_of,
     load,
-    remote_ratio_of,
     split_answers,
     survey_year,
 )
@@ -262,46 +260,6 @@ def test_missing_empty_or_corrupt_files_are_data_errors(
 )
 def test_employment_of(answer: str | None, expected: tuple[str, str | None]) -> None:
     assert employment_of(answer) == expected
-
-
-@pytest.mark.parametrize(
-    ("answer", "expected"),
-    [
-        ("Remote", 100.0),
-        ("Fully remote", 100.0),
-        ("Hybrid (some remote, leans heavy to in-person)", 50.0),
-        ("In-person", 0.0),
-        ("Full in-person", 0.0),
-        ("A few days each month", 0.0),
-        ("Less than half the time, but at least one day each week", 50.0),
-        ("All or almost all the time (I'm full-time remote)", 100.0),
-        ("It's complicated", None),
-        (None, None),
-    ],
-)
-def test_remote_ratio_of(answer: str | None, expected: float | None) -> None:
-    assert remote_ratio_of(answer) == expected
-
-
-@pytest.mark.parametrize(
-    ("answer", "expected"),
-    [
-        ("Just me - I am a freelancer, sole proprietor, etc.", "small"),
-        ("Fewer than 10 employees", "small"),
-        ("Less than 20 employees", "small"),
-        ("20 to 99 employees", "small"),
-        ("100 to 499 employees", "medium"),
-        ("500 to 999 employees", "large"),
-        ("10,000 or more employees", "large"),
-        ("Medium", "medium"),
-        ("L", "large"),
-        ("I don’t know", None),
-        ("I prefer not to answer", None),
-        (None, None),
-    ],
-)
-def test_company_size_class(answer: str | None, expected: str | None) -> None:
-    assert company_size_class(answer) == expected
 
 
 def test_survey_year_comes_from_the_file_name_only() -> None:

@@ -47,12 +47,13 @@ import yaml
 from mlpay_model import schema
 from mlpay_model.errors import ConfigError, DataError, closest
 from mlpay_model.sources._io import map_distinct, read_table, to_numbers
-from mlpay_model.sources.stackoverflow import company_size_class, remote_ratio_of
 from mlpay_model.taxonomy import (
     canonical_skills,
+    company_size,
     country_code,
     education_level,
     experience_years,
+    remote_ratio,
     role_family,
     seniority_level,
     title_seniority,
@@ -152,7 +153,7 @@ def load(path: Path, mapping: Path) -> pd.DataFrame:
             "remote_ratio": _remote_ratios(column("remote_ratio"), spec, path),
             "company_size": categorical(
                 "company_size",
-                company_size_class,
+                company_size,
                 "small, medium, large, S/M/L, a headcount or a band such as '100 to 499'",
             ),
             "year": _years(values, spec, path),
@@ -332,7 +333,7 @@ def _remote_ratio(value: object) -> float | None:
     try:
         number = float(value.rstrip("%").strip())
     except ValueError:
-        return remote_ratio_of(value)
+        return remote_ratio(value)
     return number if 0 <= number <= 100 else None
 
 

@@ -37,6 +37,7 @@ from mlpay_model.schema import conform
 from mlpay_model.sources._io import map_distinct, read_header_rows, read_table, zip_members
 from mlpay_model.taxonomy import (
     canonical_skills,
+    company_size,
     country_code,
     education_level,
     experience_years,
@@ -78,7 +79,6 @@ OPEN_BAND_FACTOR: Final = 2.0
 _BAND = re.compile(r"^\$?\s*([\d,]+)\s*-\s*\$?\s*([\d,]+)$")
 _OPEN_BAND = re.compile(r"^(?:>\s*\$?\s*([\d,]+)|\$?\s*([\d,]+)\s*\+)$")
 _YEAR_IN_NAME = re.compile(r"kaggle[-_ ]?survey[-_ ]?(\d{4})", re.IGNORECASE)
-_FIRST_NUMBER = re.compile(r"\d[\d,]*")
 
 
 def load(path: Path) -> pd.DataFrame:
@@ -106,7 +106,7 @@ def load(path: Path) -> pd.DataFrame:
             "years_experience": map_distinct(answers("years_code"), experience_years),
             "education": map_distinct(answers("education"), education_level),
             "skills": _skills(raw, skill_columns),
-            "company_size": map_distinct(answers("company_size"), company_size_from_headcount),
+            "company_size": map_distinct(answers("company_size"), company_size),
             "year": _survey_year(path, members),
             "source": SOURCE,
             "row_number": range(1, len(raw) + 1),
@@ -144,21 +144,6 @@ def employment_status_from_title(title: object) -> str:
     if "not employed" in answer:
         return "not_employed"
     return "employed"
-
-
-def company_size_from_headcount(text: object) -> str | None:
-    """'0-49 employees' -> small, '50-249 employees' -> medium, '> 10,000 employees' -> large."""
-    if not isinstance(text, str):
-        return None
-    first = _FIRST_NUMBER.search(text)
-    if first is None:
-        return None
-    lower_edge = _number(first.group())
-    if lower_edge < 50:
-        return "small"
-    if lower_edge < 250:
-        return "medium"
-    return "large"
 
 
 def _number(text: str) -> float:

@@ -17,7 +17,7 @@ Rules shared by both eras (the why of each is in the named function or table):
 - years_experience: 2017 `YearsCodedJob` bands; later `WorkExp` (years of work), falling back
   to `YearsCodePro` (years coding professionally) where WorkExp is missing or absent.
 - employment: see `employment_of` and `_student_or_unknown`.
-- company_size: see `company_size_class`; remote_ratio: see `remote_ratio_of`.
+- company_size and remote_ratio: `mlpay_model.taxonomy.workplace` (one rule for all sources).
 - year: the survey year found in the file name (`so-2024-subset.csv`,
   `stack-overflow-developer-survey-2024.zip`), else missing.
 - Age, gender and race columns are never read into the profile.
@@ -36,12 +36,13 @@ import pandas as pd
 from mlpay_model import schema
 from mlpay_model.errors import DataError
 from mlpay_model.sources._io import map_distinct, read_table
-from mlpay_model.sources.kaggle import company_size_from_headcount
 from mlpay_model.taxonomy import (
     canonical_skills,
+    company_size,
     country_code,
     education_level,
     experience_years,
+    remote_ratio,
     role_family_of_list,
 )
 
@@ -131,29 +132,6 @@ EMPLOYMENT_ANSWERS: Final[dict[str, tuple[str, str | None]]] = {
 
 # 2017 HomeRemote, read with aijobs' definitions of remote_ratio (0: less than 20 % remote,
 # 50: partly remote, 100: more than 80 % remote) so that sources agree.
-HOME_REMOTE_2017: Final[dict[str, float]] = {
-    "never": 0.0,
-    "a few days each month": 0.0,
-    "less than half the time, but at least one day each week": 50.0,
-    "about half the time": 50.0,
-    "more than half, but not all, the time": 50.0,
-    "all or almost all the time (i'm full-time remote)": 100.0,
-}
-# 2022+ RemoteWork answers by how they start, plus the words HR exports use (csv_mapping).
-REMOTE_PREFIXES: Final[tuple[tuple[str, float], ...]] = (
-    ("remote", 100.0),
-    ("fully remote", 100.0),
-    ("hybrid", 50.0),
-    ("your choice", 50.0),
-    ("in-person", 0.0),
-    ("full in-person", 0.0),
-    ("on-site", 0.0),
-    ("onsite", 0.0),
-    ("office", 0.0),
-)
-
-SIZE_LETTERS: Final[dict[str, str]] = {"s": "small", "m": "medium", "l": "large"}  # aijobs codes
-
 YEAR_IN_NAME: Final = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
@@ -181,8 +159,8 @@ def load(path: Path) -> pd.DataFrame:
             "skills": _skills([column(name) for name in era.skills]),
             "employment_type": employment_type,
             "employment_status": status,
-            "remote_ratio": map_distinct(column(era.remote), remote_ratio_of),
-            "company_size": map_distinct(column(era.company_size), company_size_class),
+            "remote_ratio": map_distinct(column(era.remote), remote_ratio),
+            "company_size": map_distinct(column(era.company_size), company_size),
             "year": survey_year(path),
             "source": SOURCE,
             "row_number": range(1, len(raw) + 1),
@@ -228,40 +206,6 @@ def employment_of(answer: object) -> tuple[str, str | None]:
         return ("unknown", None)
     priority = list(EMPLOYMENT_ANSWERS)
     return EMPLOYMENT_ANSWERS[min(known, key=priority.index)]
-
-
-def remote_ratio_of(answer: object) -> float | None:
-    """Percent of time remote (0, 50 or 100) for a survey or HR answer; None when unclear."""
-    if not isinstance(answer, str):
-        return None
-    text = answer.strip().lower().replace("’", "'")
-    if text in HOME_REMOTE_2017:
-        return HOME_REMOTE_2017[text]
-    for prefix, ratio in sorted(REMOTE_PREFIXES, key=lambda item: -len(item[0])):
-        if text.startswith(prefix):
-            return ratio
-    return None
-
-
-def company_size_class(answer: object) -> str | None:
-    """small / medium / large for a size word, S/M/L, a headcount or a headcount band.
-
-    Bands follow the Kaggle adapter's rule (`company_size_from_headcount`: the band's lower
-    edge against aijobs' limits, small < 50 <= medium < 250 <= large), so every source sizes
-    companies alike. On Stack Overflow's bands: "Just me", "2 to 9", "Fewer than 10", "10 to 19",
-    "Less than 20" and "20 to 99 employees" are small, "100 to 499" medium, "500 to 999" and up
-    large; "I don't know" is missing.
-    """
-    if not isinstance(answer, str):
-        return None
-    text = answer.strip().lower()
-    if text in schema.COMPANY_SIZES:
-        return text
-    if text in SIZE_LETTERS:
-        return SIZE_LETTERS[text]
-    if text.startswith("just me"):
-        return "small"
-    return company_size_from_headcount(text)
 
 
 def _role_of_answer(answer: object) -> str:

@@ -12,15 +12,18 @@ from mlpay_model.taxonomy.experience import experience_years
 from mlpay_model.taxonomy.roles import role_family, role_family_of_list, unmapped_titles
 from mlpay_model.taxonomy.seniority import seniority_level, title_seniority
 from mlpay_model.taxonomy.skills import canonical_skill, canonical_skills
+from mlpay_model.taxonomy.workplace import company_size, remote_ratio
 
 __all__ = [
     "canonical_skill",
     "canonical_skills",
+    "company_size",
     "country_code",
     "country_name",
     "education_level",
     "experience_years",
     "is_country_answer",
+    "remote_ratio",
     "role_family",
     "role_family_of_list",
     "seniority_level",

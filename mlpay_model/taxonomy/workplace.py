@@ -59,8 +59,8 @@ def company_size(answer: object) -> str | None:
 
     A band counts by its lower edge against aijobs' limits (small < 50 <= medium < 250 <=
     large), so every source sizes companies alike. On Stack Overflow's bands: "Just me",
-    "2 to 9", "Fewer than 10", "10 to 19", "Less than 20" and "20 to 99 employees" are small, "100 to 499" medium, "500 to 999" and up
-    large; "I don't know" is missing.
+    "2 to 9", "Fewer than 10", "10 to 19", "Less than 20" and "20 to 99 employees" are small,
+    "100 to 499" medium, "500 to 999" and up large; "I don't know" is missing.
     """
     if not isinstance(answer, str):
         return None

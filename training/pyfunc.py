@@ -27,33 +27,19 @@ import pandas as pd
 from mlflow.models import ModelSignature, set_model
 from mlflow.pyfunc import PythonModel
 
+from mlpay_model.features import NUMERIC_FEATURES
+from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS
+
 ARTIFACT_KEY: Final = "salary_model"
 """Name of the artifact folder in the pyfunc's `artifacts` (and so in `context.artifacts`)."""
 
 OUTPUT_COLUMNS: Final[tuple[str, ...]] = ("median", "low", "high")
 
-STRING_COLUMNS: Final[tuple[str, ...]] = (
-    "role",
-    "country",
-    "education",
-    "seniority",
-    "employment_type",
-    "company_size",
-    "source",
-)
-NUMBER_COLUMNS: Final[tuple[str, ...]] = ("years_experience", "remote_ratio", "year")
-PYFUNC_INPUT_COLUMNS: Final[tuple[str, ...]] = (
-    "role",
-    "country",
-    "years_experience",
-    "education",
-    "skills",
-    "seniority",
-    "employment_type",
-    "remote_ratio",
-    "company_size",
-    "year",
-    "source",
+# The model's inputs are the canonical columns features can be built from (see schema.py).
+PYFUNC_INPUT_COLUMNS: Final[tuple[str, ...]] = (*FACTOR_COLUMNS, *CONTEXT_COLUMNS, "source")
+NUMBER_COLUMNS: Final[tuple[str, ...]] = NUMERIC_FEATURES
+STRING_COLUMNS: Final[tuple[str, ...]] = tuple(
+    name for name in PYFUNC_INPUT_COLUMNS if name not in (*NUMBER_COLUMNS, "skills")
 )
 
 

@@ -62,13 +62,12 @@ from xgboost import XGBRegressor  # noqa: E402
 
 from mlpay_model.datadir import data_dir  # noqa: E402
 from mlpay_model.errors import MlpayError  # noqa: E402
-from mlpay_model.features import CATEGORICAL_FEATURES, FeatureEncoder, FeatureSpec  # noqa: E402
+from mlpay_model.features import CATEGORICAL_FEATURES, FeatureSpec  # noqa: E402
 from training.baselines import GroupMedianBaseline, ridge_pipeline  # noqa: E402
 from training.config import TrainConfig, load_config  # noqa: E402
 from training.data import load_training_data, log_target, target_bounds  # noqa: E402
 from training.evaluate import point_metrics  # noqa: E402
-from training.split import split_rows  # noqa: E402
-from training.train import train  # noqa: E402
+from training.train import prepare_split, train  # noqa: E402
 
 DEFAULT_CONFIGS: Final = (
     "configs/aijobs.yaml",
@@ -138,22 +137,18 @@ class DatasetResult:
 
 def prepare_data(config: TrainConfig) -> PreparedData:
     """Load, split and encode as `training.train.train` does (same seed, same spec)."""
-    profiles = load_training_data(config).profiles
-    split = split_rows(profiles, config.split, features=config.features, seed=config.seed)
-    train_rows = profiles.iloc[split.train]
-    test_rows = profiles.iloc[split.test]
-    spec = FeatureSpec.fit(train_rows, config.features, config.min_category_count)
-    encoder = FeatureEncoder(spec)
+    prepared = prepare_split(config, load_training_data(config).profiles)
+    parts, matrices = prepared.parts, prepared.matrices
     return PreparedData(
         dataset=config.model.name,
         seed=config.seed,
-        spec=spec,
-        train_rows=train_rows,
-        test_rows=test_rows,
-        train_matrix=encoder.encode_frame(train_rows),
-        test_matrix=encoder.encode_frame(test_rows),
-        train_target=log_target(train_rows),
-        split_sizes=split.sizes(),
+        spec=prepared.spec,
+        train_rows=parts["train"],
+        test_rows=parts["test"],
+        train_matrix=matrices["train"],
+        test_matrix=matrices["test"],
+        train_target=log_target(parts["train"]),
+        split_sizes=prepared.split.sizes(),
     )
 
 

@@ -37,7 +37,7 @@ from training.data import (
 from training.evaluate import evaluate, interval_coverage, point_metrics
 from training.export import write_artifact
 from training.model_card import render_model_card
-from training.split import split_rows
+from training.split import Split, split_rows
 
 STAGES: Final[tuple[str, ...]] = (
     "load data",
@@ -93,15 +93,8 @@ def train(
     step("load data")
     data = load_training_data(config)
     step("split")
-    split = split_rows(data.profiles, config.split, features=config.features, seed=config.seed)
-    parts = {
-        "train": data.profiles.iloc[split.train],
-        "calibration": data.profiles.iloc[split.calibration],
-        "test": data.profiles.iloc[split.test],
-    }
-    spec = FeatureSpec.fit(parts["train"], config.features, config.min_category_count)
-    encoder = FeatureEncoder(spec)
-    matrices = {name: encoder.encode_frame(rows) for name, rows in parts.items()}
+    prepared = prepare_split(config, data.profiles)
+    split, parts, spec, matrices = prepared.split, prepared.parts, prepared.spec, prepared.matrices
     boosters = fit_boosters(config, spec, matrices["train"], log_target(parts["train"]), step)
 
     step("calibrate")
@@ -158,6 +151,33 @@ def train(
         extra_files={"MODEL_CARD.md": render_model_card(result)},
     )
     return result
+
+
+@dataclass(frozen=True)
+class PreparedSplit:
+    """Rows split into train / calibration / test, the spec fitted on train, and matrices."""
+
+    split: Split
+    parts: dict[str, pd.DataFrame]
+    spec: FeatureSpec
+    matrices: dict[str, np.ndarray]
+
+
+def prepare_split(config: TrainConfig, profiles: pd.DataFrame) -> PreparedSplit:
+    """Split `profiles` as the config says and encode each part with a spec fitted on train.
+
+    `train` and the leaderboard benchmark both start here, so they see the same rows.
+    """
+    split = split_rows(profiles, config.split, features=config.features, seed=config.seed)
+    parts = {
+        "train": profiles.iloc[split.train],
+        "calibration": profiles.iloc[split.calibration],
+        "test": profiles.iloc[split.test],
+    }
+    spec = FeatureSpec.fit(parts["train"], config.features, config.min_category_count)
+    encoder = FeatureEncoder(spec)
+    matrices = {name: encoder.encode_frame(rows) for name, rows in parts.items()}
+    return PreparedSplit(split=split, parts=parts, spec=spec, matrices=matrices)
 
 
 def fit_boosters(

@@ -3,18 +3,24 @@
 Usage:
     python benchmarks/bench_latency.py [--model default] [--calls 3000] [--cold-runs 5]
 
-Prints a markdown table:
-    predict_salary, warm          p50 / p99 of one call, cycling through varied profiles (so
-                                  no result is reused), after a warm-up; the measures take
-                                  turns in blocks so machine load affects them alike
-    raw Booster.predict, one row  lightgbm's Python API on the median model, one encoded row
-    raw pred_contrib, one row     the same with pred_contrib=True (SHAP values)
-    raw same work                 what predict_salary asks LightGBM for: SHAP values of the
-                                  median model plus the low and high quantile models
-    ratios                        predict_salary p50 over the raw p50s
-    cold start                    `python -m mlpay_model predict ...` as a subprocess, the
-                                  median of --cold-runs runs (and, for reference, the time
-                                  to start Python and to `import lightgbm`)
+Prints a markdown table, every row measured in the same run:
+    predict_salary                 p50 / p99 of one call, contributions not read (they are
+                                   computed on first access), cycling through varied
+                                   profiles so that no result is reused
+    predict_salary + contributions the same, then reading `.contributions` (SHAP values)
+    Booster.predict(row)           the peer the latency target names: lightgbm's Python API
+                                   on the median model, one encoded numpy row, defaults
+    Booster.predict(row, num_threads=1)  the fastest way that API predicts one row
+    lightgbm, same work            the LightGBM calls predict_salary needs, through the
+                                   Python API: median + low + high (and + pred_contrib)
+    ratios                         each predict_salary p50 over the peers' p50
+    cold start                     `python -m mlpay_model predict ...` as a subprocess, the
+                                   median of --cold-runs runs (and, for reference, the time
+                                   to start Python and to `import lightgbm`)
+
+The measures take turns in blocks after a warm-up, so machine load affects them alike.
+OMP_WAIT_POLICY=PASSIVE is set before lightgbm is imported, as the `mlpay` command does: with
+spinning OpenMP threads, a busy 2-core machine makes `Booster.predict` on one row erratic.
 """
 
 from __future__ import annotations
@@ -84,6 +90,16 @@ def cold_start(command: Sequence[str], runs: int) -> float:
     return statistics.median(timings)
 
 
+def _model_record(model: Any, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The canonical record `predict_salary` hands to the model for these arguments."""
+    from mlpay_model.inputs import normalise_profile
+
+    profile = normalise_profile(**arguments)
+    if model.derives_seniority_from_years:
+        profile = profile.with_seniority_from_years()
+    return profile.record
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="default", help="model name or artifact folder")
@@ -91,9 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cold-runs", type=int, default=5, help="subprocess runs")
     args = parser.parse_args(argv)
 
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before lightgbm starts OpenMP
     import lightgbm as lgb
 
-    from mlpay_model.inputs import normalise_profile
     from mlpay_model.model import load_model
     from mlpay_model.predict import predict_salary
 
@@ -101,33 +117,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = load_model(args.model)
     load_ms = (time.perf_counter() - start) * 1000.0
     count = len(PROFILES)
-    rows = [model.encoder.encode_record(normalise_profile(**p).record) for p in PROFILES]
-    boosters = {
-        role: lgb.Booster(model_file=str(model.path / model.manifest["models"][role]))
+    rows = [model.encoder.encode_record(_model_record(model, p)) for p in PROFILES]
+    median, low, high = (
+        lgb.Booster(model_file=str(model.path / model.manifest["models"][role]))
         for role in ("median", "low", "high")
-    }
-    median = boosters["median"]
-
-    def same_work(i: int) -> None:
-        row = rows[i % count]
-        median.predict(row, pred_contrib=True)
-        boosters["low"].predict(row)
-        boosters["high"].predict(row)
-
-    measures = percentiles(
-        {
-            "predict_salary, warm": lambda i: predict_salary(
-                **PROFILES[i % count], model=args.model
-            ),
-            "raw Booster.predict, one row": lambda i: median.predict(rows[i % count]),
-            "raw pred_contrib, one row": lambda i: median.predict(
-                rows[i % count], pred_contrib=True
-            ),
-            "raw same work (contrib + low + high)": same_work,
-        },
-        args.calls,
     )
-    ours = measures["predict_salary, warm"][0]
+
+    def profile(i: int) -> dict[str, Any]:
+        return PROFILES[i % count]
+
+    def plain_work(i: int) -> None:
+        row = rows[i % count]
+        median.predict(row)
+        low.predict(row)
+        high.predict(row)
+
+    def contribution_work(i: int) -> None:
+        plain_work(i)
+        median.predict(rows[i % count], pred_contrib=True)
+
+    ours = {
+        "predict_salary (contributions not read)": lambda i: predict_salary(
+            **profile(i), model=args.model
+        ),
+        "predict_salary + reading .contributions": lambda i: (
+            predict_salary(**profile(i), model=args.model).contributions
+        ),
+    }
+    peers = {
+        "Booster.predict(row)": lambda i: median.predict(rows[i % count]),
+        "Booster.predict(row, num_threads=1)": lambda i: median.predict(
+            rows[i % count], num_threads=1
+        ),
+    }
+    references = {
+        "lightgbm, same work: median + low + high": plain_work,
+        "lightgbm, same work + pred_contrib": contribution_work,
+    }
+    measures = percentiles({**ours, **peers, **references}, args.calls)
     predict_command = [
         sys.executable,
         *("-m", "mlpay_model", "predict", "--role", "ML Engineer", "--country", "US"),
@@ -155,8 +182,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("| --- | ---: | ---: |")
     for name, (p50, p99) in measures.items():
         print(f"| {name} | {p50:,.1f} µs | {p99:,.1f} µs |")
-    for name, (p50, _) in list(measures.items())[1:]:
-        print(f"| ratio predict_salary / {name} | {ours / p50:.2f}x | |")
+    same_work = dict(zip(ours, references, strict=True))
+    for name in ours:
+        for peer in (*peers, same_work[name]):
+            ratio = measures[name][0] / measures[peer][0]
+            print(f"| ratio of p50s: {name} / {peer} | {ratio:.2f}x | |")
     for name, milliseconds in cold.items():
         print(f"| cold start {name}, median of {args.cold_runs} | {milliseconds:,.0f} ms | |")
     return 0

@@ -8,16 +8,19 @@ The question "are ML engineers paid more than software engineers?" is answered t
 - controlled: take a reference population (the model's training rows matching the filters),
   predict each person's pay as the first role and as the other role with everything else
   unchanged, and report the median of the per-person ratios minus one (the *premium*). A
-  bootstrap over people (seeded, vectorised) gives a 90% interval.
+  bootstrap over people (seeded, vectorised) gives a 90% *people-resampling* interval.
 
 Decisions (they shape every number the CLI and the report print):
 - The reference population is every training row matching the filters, whatever its own role:
   the premium answers "for the people in this slice of the data, what would being an ML
   engineer rather than a software engineer change?". Populations above `DEFAULT_MAX_PEOPLE`
   are subsampled with a fixed seed, so the same inputs always give the same numbers.
-- The interval covers the sampling of people only, not the uncertainty of the fitted model
-  (retraining per resample would be far too slow): differences between models trained on
-  different sources are the better guide to that.
+- The interval covers the sampling of people only, not the uncertainty of the fitted model:
+  when the model gives nearly everyone the same ratio between two roles (aijobs' small trees
+  rarely let the role interact with anything), it has almost zero width. Retraining per
+  comparison would be far too slow for this command; `mlpay report` adds a model-refit
+  interval for its headline premiums (`training.report.uncertainty`), and differences between
+  models trained on different sources are a guide too.
 - `--years N` selects N - 2 <= years_experience <= N + 2 (`YEARS_WINDOW`); rows without years
   are left out. The report uses explicit bands (`Filters.years` is an inclusive range).
 - A comparison is computed only when both roles are in the model's role vocabulary (not folded
@@ -93,8 +96,7 @@ class Filters:
         if self.country is not None:
             parts.append(f"country={self.country}")
         if self.years is not None:
-            low, high = self.years
-            parts.append(f"years {_number_text(low)}-{_number_text(high)}")
+            parts.append(_years_text(*self.years))
         if self.education is not None:
             parts.append(f"education={self.education}")
         if self.seniority is not None:
@@ -601,6 +603,16 @@ def skill_premiums(
             )
         )
     return effects
+
+
+def _years_text(low: float, high: float) -> str:
+    """ "years 3-7", "years 21+", or "years 3 to under 6" for a band that stops just below 6."""
+    if math.isinf(high):
+        return f"years {_number_text(low)}+"
+    above = math.nextafter(high, math.inf)
+    if not float(high).is_integer() and above.is_integer():
+        return f"years {_number_text(low)} to under {_number_text(above)}"
+    return f"years {_number_text(low)}-{_number_text(high)}"
 
 
 def _number_text(value: float) -> str:

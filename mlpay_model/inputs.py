@@ -19,10 +19,11 @@ Seniority from years: a model that reads seniority but not years of experience (
 would otherwise ignore the years a caller gives. For such a model, a profile with years but
 no seniority (neither given nor stated by the title) gets `seniority_from_years(years)`:
 SENIORITY_FROM_YEARS_RULE, i.e. under 2 years entry, 2 to under 5 mid, 5 or more senior; never
-executive (years alone do not make a director). The rule is applied where the model is known:
-`SalaryModel` applies it to every frame and record it predicts (`fill_seniority_from_years`,
-`seniority_from_years`), and `predict_salary` applies it first
-(`ProfileInput.with_seniority_from_years`) so that it can say so in a warning.
+executive (years alone do not make a director). Normalisation itself does not know the model,
+so the rule is applied where the model is known: `SalaryModel` applies it to every record and
+frame it predicts (`record_with_seniority_from_years`, `frame_with_seniority_from_years`), so
+`predict_salary`, `mlpay whatif` and batch scoring agree; `predict_salary` applies it first
+(`ProfileInput.with_seniority_from_years`) to show the derived seniority and warn about it.
 """
 
 from __future__ import annotations
@@ -129,14 +130,10 @@ class ProfileInput:
 
         For a model that reads seniority but not years (`SalaryModel.derives_seniority_from_years`).
         """
-        years = self.record["years_experience"]
-        if self.record["seniority"] is not None or math.isnan(years):
+        record = record_with_seniority_from_years(self.record)
+        if record is self.record:
             return self
-        return replace(
-            self,
-            record={**self.record, "seniority": seniority_from_years(years)},
-            seniority_from_years=True,
-        )
+        return replace(self, record=dict(record), seniority_from_years=True)
 
 
 @dataclass(frozen=True)
@@ -451,7 +448,18 @@ def normalise_frame(
     return NormalisedFrame(profiles=conform(out.loc[keep]), rejected=rejected)
 
 
-def fill_seniority_from_years(profiles: pd.DataFrame) -> pd.DataFrame:
+def record_with_seniority_from_years(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A canonical record with years but no seniority, with `seniority_from_years` added.
+
+    The same record when it has a seniority or no years, else a new dict.
+    """
+    years: Any = record.get("years_experience")
+    if not _is_missing(record.get("seniority")) or _is_missing(years):
+        return record
+    return {**record, "seniority": seniority_from_years(float(years))}
+
+
+def frame_with_seniority_from_years(profiles: pd.DataFrame) -> pd.DataFrame:
     """Canonical profiles where rows with years but no seniority get `seniority_from_years`.
 
     The same frame when no row needs it, else a copy. Rows with a seniority keep it.
@@ -464,21 +472,19 @@ def fill_seniority_from_years(profiles: pd.DataFrame) -> pd.DataFrame:
         dtype=np.float64, na_value=np.nan
     )
     seniority = profiles["seniority"] if "seniority" in profiles.columns else None
-    absent = np.ones(len(profiles), dtype=bool) if seniority is None else seniority.isna()
-    fill = np.asarray(absent) & ~np.isnan(years)
+    absent = (
+        np.ones(len(profiles), dtype=bool) if seniority is None else seniority.isna().to_numpy()
+    )
+    fill = absent & ~np.isnan(years)
     if not fill.any():
         return profiles
-    bounds = np.array([bound for bound, _ in SENIORITY_FROM_YEARS])
-    levels = np.array([level for _, level in SENIORITY_FROM_YEARS], dtype=object)
-    positions = np.searchsorted(bounds, years[fill], side="right")  # first bound > years
-    derived = levels[np.minimum(positions, len(levels) - 1)]
-    column = (
-        pd.Series(None, index=profiles.index, dtype=object)
-        if seniority is None
-        else seniority.astype(object)
-    )
-    column[fill] = derived
-    return profiles.assign(seniority=column)
+    distinct, positions = np.unique(years[fill], return_inverse=True)
+    levels = np.array([seniority_from_years(value) for value in distinct.tolist()], dtype=object)
+    values = np.full(len(profiles), None, dtype=object)  # missing as None, as `conform` has it
+    if seniority is not None:
+        values[~absent] = seniority.to_numpy(dtype=object)[~absent]
+    values[fill] = levels[positions]
+    return profiles.assign(seniority=pd.Series(values, index=profiles.index, dtype=object))
 
 
 def check_canonical(profiles: object) -> None:

@@ -81,9 +81,7 @@ class RecordPrediction:
 
     __slots__ = ("_contributions", "_model", "_row", "high", "low", "median")
 
-    def __init__(
-        self, median: float, low: float, high: float, model: SalaryModel, row: np.ndarray
-    ):
+    def __init__(self, median: float, low: float, high: float, model: SalaryModel, row: np.ndarray):
         self.median = median
         self.low = low
         self.high = high
@@ -205,8 +203,10 @@ class SalaryModel:
         come later, from the same row, when they are read. Values are not checked here;
         `predict_salary` checks and normalises what users type before calling it.
         """
-        if self.derives_seniority_from_years and _is_absent(record.get("seniority")):
-            record = self._with_seniority_from_years(record)
+        if self.derives_seniority_from_years:
+            from mlpay_model.inputs import record_with_seniority_from_years
+
+            record = record_with_seniority_from_years(record)
         row = self.encoder.encode_record(record)
         boosters = self._boosters
         median, low, high = calibrated_interval(
@@ -224,20 +224,13 @@ class SalaryModel:
         ranked = sorted(zip(self.factors, percent.tolist(), strict=True), key=_size_first)
         return MappingProxyType(dict(ranked))
 
-    def _with_seniority_from_years(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
-        from mlpay_model.inputs import seniority_from_years
-
-        years = record.get("years_experience")
-        level = None if _is_absent(years) else seniority_from_years(float(years))
-        return record if level is None else {**record, "seniority": level}
-
     def _matrix(self, profiles: pd.DataFrame) -> np.ndarray:
         """The feature matrix of canonical profiles (checked; seniority derived if need be)."""
-        from mlpay_model.inputs import check_canonical, fill_seniority_from_years
+        from mlpay_model.inputs import check_canonical, frame_with_seniority_from_years
 
         check_canonical(profiles)
         if self.derives_seniority_from_years:
-            profiles = fill_seniority_from_years(profiles)
+            profiles = frame_with_seniority_from_years(profiles)
         return self.encoder.encode_frame(profiles)
 
     def _check_median_model(self) -> float:
@@ -261,15 +254,6 @@ class SalaryModel:
 
 def _size_first(item: tuple[str, float]) -> float:
     return -abs(item[1])
-
-
-def _is_absent(value: object) -> bool:
-    """None, NaN or pandas' NA/NaT (a record taken from a frame row may hold them)."""
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    return type(value).__name__ in ("NAType", "NaTType")
 
 
 def calibrated_interval(

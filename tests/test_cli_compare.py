@@ -123,7 +123,7 @@ def test_text_output_shows_premium_interval_and_raw_medians(capsys, shipped) -> 
     )  # fmt: skip
     assert code == 0
     assert "seniority=senior" in out
-    assert "ml_engineer vs software_engineer: " in out and "(90% CI " in out
+    assert "ml_engineer vs software_engineer: " in out and "(90% interval over people " in out
     assert "raw median pay: ml_engineer $" in out
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from artifact_factory import shared_models_dir
 
-from mlpay_model.cli import main
+import mlpay_model
+from mlpay_model.cli import BROKEN_PIPE_EXIT, main
 from mlpay_model.cli.models import sqlite_file
 
 
@@ -60,6 +63,26 @@ def test_json_lists_the_same(capsys, models_root, monkeypatch):
     assert set(tiny["metrics"]) == {"test_mae_usd", "test_coverage"}
     assert "years_experience" in tiny["features"]
     assert "registry" not in report
+
+
+@pytest.mark.parametrize("options", [("--json",), ()])
+def test_a_reader_that_stops_early_gets_no_traceback(models_root, tmp_path, options):
+    """`mlpay models --json | head -c 1`: exit 1 quietly (the output was not all delivered)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    repository = str(Path(mlpay_model.__file__).resolve().parents[1])
+    environment = {**os.environ, "PYTHONPATH": repository, "MLPAY_MODELS_DIR": str(models_root)}
+    with os.fdopen(write_end, "wb") as stdout:
+        result = subprocess.run(
+            [sys.executable, "-m", "mlpay_model", "models", *options],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            env=environment,
+            cwd=tmp_path,
+            check=False,
+        )
+    assert result.returncode == BROKEN_PIPE_EXIT == 1
+    assert result.stderr == b""
 
 
 def test_a_broken_model_is_listed_as_unusable(capsys, models_root, tmp_path, monkeypatch):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from artifact_factory import shared_models_dir
 
-from mlpay_model.cli import main
+import mlpay_model
+from mlpay_model.cli import BROKEN_PIPE_EXIT, main
 from mlpay_model.predict import predict_salary
 
 
@@ -130,6 +134,63 @@ def test_whatif_changes_one_field(capsys, change, field, value):
     assert code == 0 and report["after"]["profile"][field] == value
     unchanged = {k: v for k, v in report["after"]["profile"].items() if k != field}
     assert unchanged == {k: v for k, v in report["before"]["profile"].items() if k != field}
+
+
+def test_whatif_on_a_model_without_years_moves_the_derived_seniority(capsys):
+    profile = ("--role", "ML Engineer", "--country", "US", "--model", "tiny_aijobs")
+    code, out, _ = _run(capsys, "whatif", *profile, "--years", "1", "--years-to", "8", "--json")
+    report = json.loads(out)
+    before, after = report["before"], report["after"]
+    assert code == 0
+    assert (before["profile"]["seniority"], after["profile"]["seniority"]) == ("entry", "senior")
+    assert after["warnings"][0].startswith("seniority 'senior' derived from years_experience=8 ")
+    expected = predict_salary("ML Engineer", "US", seniority="senior", model="tiny_aijobs")
+    assert after["median"] == expected.median != before["median"]
+
+
+def _environment(models_root: Path) -> dict[str, str]:
+    repository = str(Path(mlpay_model.__file__).resolve().parents[1])
+    return {**os.environ, "PYTHONPATH": repository, "MLPAY_MODELS_DIR": str(models_root)}
+
+
+PROFILE = ("--role", "ML Engineer", "--country", "US")
+
+
+def test_a_reader_that_stops_early_ends_predict_quietly(models_root):
+    """`mlpay predict ... | true`: no traceback, exit 1 (the output was not delivered)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    with os.fdopen(write_end, "wb") as stdout:
+        result = subprocess.run(
+            [sys.executable, "-m", "mlpay_model", "predict", *PROFILE, "--model", "tiny"],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            env=_environment(models_root),
+            check=False,
+        )
+    assert result.returncode == BROKEN_PIPE_EXIT == 1
+    assert result.stderr == b""
+
+
+def test_predicting_one_profile_does_not_import_pandas(models_root):
+    """Cold start: pandas costs about half a second to import and one profile needs none."""
+    check = (
+        "import sys, io, contextlib; from mlpay_model.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['predict', '--role', 'Senior ML Engineer', '--country', 'Germany',"
+        " '--years', '5', '--skills', 'python', '--model', 'tiny']) == 0\n"
+        "    assert main(['whatif', '--role', 'ML Engineer', '--country', 'US',"
+        " '--country-to', 'DE', '--years', '3', '--model', 'tiny_aijobs']) == 0\n"
+        "print(sorted(name for name in ('pandas', 'pyarrow') if name in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check],
+        capture_output=True,
+        text=True,
+        env=_environment(models_root),
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"
 
 
 def test_whatif_needs_exactly_one_change(capsys):

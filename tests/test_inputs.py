@@ -10,7 +10,9 @@ import pytest
 
 from mlpay_model.errors import InvalidInputError
 from mlpay_model.inputs import (
+    SENIORITY_FROM_YEARS_RULE,
     check_canonical,
+    frame_with_seniority_from_years,
     normalise_company_size,
     normalise_country,
     normalise_education,
@@ -23,6 +25,8 @@ from mlpay_model.inputs import (
     normalise_skills,
     normalise_year,
     normalise_years,
+    record_with_seniority_from_years,
+    seniority_from_years,
 )
 from mlpay_model.schema import PROFILE_COLUMNS, ROLE_FAMILIES
 
@@ -194,6 +198,69 @@ def test_a_given_seniority_wins_over_the_title():
     profile = normalise_profile("Senior ML Engineer", "US", seniority="mid")
     assert profile.record["seniority"] == "mid" and not profile.seniority_from_title
     assert "seniority" in profile.given
+
+
+@pytest.mark.parametrize(
+    ("years", "level"),
+    [(0, "entry"), (1.99, "entry"), (2, "mid"), (4.99, "mid"), (5, "senior"), (60, "senior")],
+)
+def test_seniority_from_years_follows_the_documented_rule(years, level):
+    assert seniority_from_years(years) == level
+    assert SENIORITY_FROM_YEARS_RULE == "<2 entry, <5 mid, else senior"
+
+
+def test_years_never_make_an_executive():
+    assert {seniority_from_years(tenth / 10) for tenth in range(601)} == {"entry", "mid", "senior"}
+
+
+def test_a_profile_gets_a_seniority_from_years_only_when_it_has_none():
+    derived = normalise_profile("ML Engineer", "US", years_experience=3).with_seniority_from_years()
+    assert derived.record["seniority"] == "mid" and derived.seniority_from_years
+    assert derived.given == {"role", "country", "years_experience"}  # seniority was not given
+    for kept in (
+        normalise_profile("Junior ML Engineer", "US", years_experience=9),  # from the title
+        normalise_profile("ML Engineer", "US", years_experience=9, seniority="mid"),  # given
+        normalise_profile("ML Engineer", "US"),  # no years
+    ):
+        assert kept.with_seniority_from_years() is kept
+        assert not kept.seniority_from_years
+
+
+def test_a_record_gets_a_seniority_from_years_only_when_it_has_none():
+    record = {"role": "ml_engineer", "years_experience": 7.0, "seniority": pd.NA}
+    assert record_with_seniority_from_years(record) == {**record, "seniority": "senior"}
+    assert record["seniority"] is pd.NA  # the input is left alone
+    for kept in (
+        {"years_experience": 7.0, "seniority": "entry"},
+        {"years_experience": math.nan, "seniority": None},
+        {"role": "ml_engineer"},
+    ):
+        assert record_with_seniority_from_years(kept) is kept
+
+
+def test_a_frame_gets_seniorities_from_years_where_it_has_none():
+    frame = pd.DataFrame(
+        {
+            "years_experience": [0.5, 3.0, 12.0, np.nan, 12.0],
+            "seniority": [None, None, None, None, "entry"],
+        },
+        index=["a", "b", "c", "d", "e"],
+    )
+    filled = frame_with_seniority_from_years(frame)
+    assert filled["seniority"].tolist() == ["entry", "mid", "senior", None, "entry"]
+    assert filled.index.equals(frame.index)
+    assert frame["seniority"].isna().sum() == 4  # the input is left alone
+    expected = [seniority_from_years(years) for years in frame["years_experience"].iloc[:3]]
+    assert filled["seniority"].iloc[:3].tolist() == expected  # one rule for records and frames
+
+
+def test_a_frame_without_years_or_missing_seniorities_is_returned_as_is():
+    no_years = pd.DataFrame({"role": ["ml_engineer"], "seniority": [None]})
+    complete = pd.DataFrame({"years_experience": [4.0], "seniority": ["senior"]})
+    assert frame_with_seniority_from_years(no_years) is no_years
+    assert frame_with_seniority_from_years(complete) is complete
+    no_column = frame_with_seniority_from_years(pd.DataFrame({"years_experience": [7.0, np.nan]}))
+    assert no_column["seniority"].tolist() == ["senior", None]
 
 
 def test_a_profile_record_has_every_factor_and_context_column():

@@ -20,6 +20,7 @@ from mlpay_model.errors import ArtifactError, InvalidInputError, ModelNotFoundEr
 from mlpay_model.model import (
     DEFAULT_MODEL,
     MODELS_DIR_VARIABLE,
+    RecordPrediction,
     SalaryModel,
     load_model,
     models_dir,
@@ -188,17 +189,78 @@ def test_the_record_path_agrees_with_the_frame_path(tiny, profiles):
         )
 
 
+def test_record_contributions_are_computed_once_on_first_access(tiny, profiles, monkeypatch):
+    calls = []
+    original = tiny._row_contributions
+    monkeypatch.setattr(tiny, "_row_contributions", lambda row: calls.append(1) or original(row))
+    record = tiny.predict_record(profiles.iloc[0].to_dict())
+    assert calls == []  # predicting does not compute them
+    first = record.contributions
+    assert record.contributions is first and calls == [1]
+    assert list(first) == sorted(first, key=lambda factor: -abs(first[factor]))
+    with pytest.raises(TypeError):
+        first["role"] = 0.0  # type: ignore[index]
+
+
+def test_baseline_times_record_contributions_gives_the_plain_median(models_root, profiles):
+    """The lazy SHAP values add up to the median of the plain prediction, on both kinds."""
+    for name in ("tiny", "tiny_aijobs"):
+        model = load_model(models_root / name)
+        for _, row in profiles.head(30).iterrows():
+            record = model.predict_record(row.to_dict())
+            factors = np.array(list(record.contributions.values()))
+            rebuilt = model.baseline * np.prod(1 + factors / 100)
+            assert rebuilt == pytest.approx(record.median, rel=1e-9)
+
+
+def _values(record: RecordPrediction) -> tuple[float, float, float, dict[str, float]]:
+    return record.median, record.low, record.high, dict(record.contributions)
+
+
 def test_concurrent_predictions_equal_sequential_ones(tiny, profiles):
     records = [row.to_dict() for _, row in profiles.iterrows()] * 3
     chunks = [profiles.iloc[start : start + 10] for start in range(0, len(profiles), 10)]
-    sequential_records = [tiny.predict_record(record) for record in records]
+    sequential_records = [_values(tiny.predict_record(record)) for record in records]
     sequential_frames = [tiny.predict(chunk) for chunk in chunks]
+    shared = [tiny.predict_record(record) for record in records]  # contributions not read yet
     with ThreadPoolExecutor(max_workers=8) as pool:
-        threaded_records = list(pool.map(tiny.predict_record, records))
+        threaded_records = list(pool.map(lambda r: _values(tiny.predict_record(r)), records))
         threaded_frames = list(pool.map(tiny.predict, chunks))
+        first_reads = list(pool.map(_values, shared + shared))  # two threads race per record
     assert threaded_records == sequential_records
+    assert first_reads == sequential_records + sequential_records
     for threaded, sequential in zip(threaded_frames, sequential_frames, strict=True):
         pd.testing.assert_frame_equal(threaded, sequential)
+
+
+def test_a_model_without_years_reads_a_seniority_from_them(models_root, profiles):
+    aijobs_like = load_model(models_root / "tiny_aijobs")
+    assert aijobs_like.derives_seniority_from_years
+    frame = profiles.head(40).assign(
+        years_experience=np.tile([0.5, 3.0, 7.0, np.nan], 10), seniority=None
+    )
+    frame.loc[frame.index[::5], "seniority"] = "executive"  # a given seniority is kept
+    expected_levels = [
+        level if level is not None else {0.5: "entry", 3.0: "mid", 7.0: "senior"}.get(years)
+        for level, years in zip(frame["seniority"], frame["years_experience"], strict=True)
+    ]
+    stated = frame.assign(seniority=expected_levels, years_experience=np.nan)
+    pd.testing.assert_frame_equal(aijobs_like.predict(frame), aijobs_like.predict(stated))
+    without_years = aijobs_like.predict(frame.assign(years_experience=np.nan))
+    assert not np.allclose(aijobs_like.predict(frame)["median"], without_years["median"])
+    pd.testing.assert_frame_equal(
+        aijobs_like.contributions(frame), aijobs_like.contributions(stated)
+    )
+    for (_, row), (_, want) in zip(frame.iterrows(), stated.iterrows(), strict=True):
+        got, expected = aijobs_like.predict_record(row.to_dict()), aijobs_like.predict_record(want)
+        assert _values(got) == _values(expected)
+
+
+def test_a_model_with_years_leaves_a_missing_seniority_missing(tiny, profiles):
+    assert not tiny.derives_seniority_from_years
+    frame = profiles.head(20).assign(seniority=None)
+    column = tiny.encoder.feature_names.index("seniority")
+    assert np.isnan(tiny._matrix(frame)[:, column]).all()
 
 
 def test_absent_columns_count_as_missing(tiny):

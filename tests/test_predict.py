@@ -103,12 +103,71 @@ def test_the_title_seniority_is_used_unless_one_is_given(aijobs_like):
 
 def test_factors_the_model_does_not_use_are_named_in_warnings(aijobs_like):
     prediction = predict_salary(
-        "Data Scientist", "US", years_experience=5, education="PhD", model=aijobs_like
+        "Data Scientist",
+        "US",
+        years_experience=5,
+        education="PhD",
+        model=aijobs_like,
+        seniority="mid",
     )
     assert len(prediction.warnings) == 2
     assert prediction.warnings[0].startswith("years_experience is ignored: model tiny_aijobs")
     assert prediction.warnings[1].startswith("education is ignored")
     assert "skills" not in " ".join(prediction.warnings)  # not given, so not mentioned
+
+
+@pytest.mark.parametrize(
+    ("years", "level"), [(1, "entry"), ("3", "mid"), (5, "senior"), (30, "senior")]
+)
+def test_a_model_without_years_derives_the_seniority_from_them(aijobs_like, years, level):
+    derived = predict_salary("ML engineer", "DE", years_experience=years, model=aijobs_like)
+    stated = predict_salary("ML engineer", "DE", seniority=level, model=aijobs_like)
+    assert (derived.median, derived.low, derived.high) == (stated.median, stated.low, stated.high)
+    assert dict(derived.contributions) == dict(stated.contributions)
+    assert derived.profile["seniority"] == level
+    assert derived.warnings == (
+        f"seniority {level!r} derived from years_experience={float(years):g} (model tiny_aijobs "
+        "has no years; rule: <2 entry, <5 mid, else senior)",
+    )
+
+
+def test_a_given_or_title_seniority_wins_over_the_years(aijobs_like):
+    from_title = predict_salary("Junior ML Engineer", "DE", years_experience=12, model=aijobs_like)
+    given = predict_salary(
+        "ML Engineer", "DE", years_experience=12, seniority="mid", model=aijobs_like
+    )
+    assert from_title.profile["seniority"] == "entry" and given.profile["seniority"] == "mid"
+    for prediction in (from_title, given):
+        assert prediction.warnings[0].startswith("years_experience is ignored")
+
+
+def test_a_model_with_years_derives_no_seniority(full):
+    prediction = predict_salary("ML Engineer", "DE", years_experience=12, model=full)
+    assert prediction.profile["seniority"] is None and prediction.warnings == ()
+
+
+def test_batch_scoring_derives_the_seniority_like_predict_salary(aijobs_like, tmp_path):
+    from mlpay_model.scoring import score_file
+
+    raw = pd.DataFrame(
+        {
+            "role": ["ML Engineer", "Data Scientist", "Junior Data Analyst", "Data Engineer"],
+            "country": ["US", "DE", "GB", "CA"],
+            "years_experience": [1, 3, 12, 8],
+            "seniority": [None, None, None, "entry"],
+        }
+    )
+    raw.to_csv(tmp_path / "profiles.csv", index=False)
+    score_file(
+        tmp_path / "profiles.csv",
+        tmp_path / "scored.parquet",
+        model=str(aijobs_like.path),
+        progress=False,
+    )
+    scored = pd.read_parquet(tmp_path / "scored.parquet")
+    for arguments, median in zip(raw.to_dict("records"), scored["pred_median"], strict=True):
+        given = {name: value for name, value in arguments.items() if value is not None}
+        assert median == pytest.approx(predict_salary(**given, model=aijobs_like).median, rel=1e-12)
 
 
 def test_unknown_inputs_are_named_in_warnings(full):
@@ -174,8 +233,32 @@ def test_to_dict_is_strict_json(full):
 
 def test_predictions_are_hashable_values(full):
     one = predict_salary("Data Engineer", "FR", model=full)
-    assert one == predict_salary("data engineer", "France", model=full)
-    assert isinstance(hash(one), int)
+    other = predict_salary("data engineer", "France", model=full)
+    assert dict(one.contributions)  # read on one of them only: equality does not depend on it
+    assert one == other and hash(one) == hash(other)
+    assert one != predict_salary("Data Engineer", "DE", model=full)
+
+
+def test_lazy_contributions_equal_the_frame_contributions(full, aijobs_like):
+    """What `.contributions` computes on first access is what the eager frame path gives."""
+    raw = pd.DataFrame(
+        {
+            "role": ["Senior ML Engineer", "data analyst", "Research Scientist"],
+            "country": ["US", "India", "FR"],
+            "years_experience": [6, None, 2],
+            "education": ["MSc", None, "PhD"],
+            "skills": ["python,pytorch", None, "aws"],
+        }
+    )
+    for model in (full, aijobs_like):
+        eager = model.contributions(normalise_frame(raw).profiles)
+        for (label, row), want in zip(raw.iterrows(), eager.to_dict("records"), strict=True):
+            prediction = predict_salary(**row.where(row.notna(), None).to_dict(), model=model)
+            assert prediction.to_dict()["contributions"] == pytest.approx(want, rel=1e-9, abs=1e-9)
+            rebuilt = prediction.baseline * math.prod(
+                1 + percent / 100 for percent in prediction.contributions.values()
+            )
+            assert rebuilt == pytest.approx(prediction.median, rel=1e-9), label
 
 
 def test_the_shipped_default_model(shipped_default):

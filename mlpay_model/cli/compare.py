@@ -18,7 +18,10 @@ The reference population is the model's training rows that match the filters (re
 the model's training config and the data in MLPAY_DATA_DIR; at most 5,000 people, sampled
 with a fixed seed). Each person's pay is predicted as ROLE and as the other role with
 everything else unchanged; the premium is the median of the per-person ratios minus one,
-with a 90% bootstrap interval over people (1,000 resamples, seeded). Beside it: the raw
+with a 90% bootstrap interval over people (1,000 resamples, seeded). That interval keeps the
+fitted model fixed: it shows which people are in the data, not how well the data pins the
+model down (it can be almost zero wide); `mlpay report` adds a model-refit interval for the
+headline comparisons. Beside it: the raw
 median observed pay of each role within the filters (a Kaggle pay band counts as its
 geometric midpoint), which does not hold anything fixed.
 
@@ -100,14 +103,21 @@ def render(results: Sequence[RoleComparison], filters: str) -> str:
         )
         lines.append(
             f"premium = median over {people:,} people{sampled} of "
-            "predicted pay as the role / as the other role, minus 1; 90% bootstrap interval"
+            "predicted pay as the role / as the other role, minus 1"
+        )
+        lines.append(
+            "90% interval over people: resamples the people, model fixed (not the model's own "
+            "uncertainty; see mlpay report)"
         )
     for result in results:
         lines.append("")
         heading = f"{result.role} vs {result.vs}: "
         if result.premium is not None and result.ci is not None:
             low, high = result.ci
-            heading += f"{_percent(result.premium)} (90% CI {_percent(low)} to {_percent(high)})"
+            heading += (
+                f"{_percent(result.premium)} "
+                f"(90% interval over people {_percent(low)} to {_percent(high)})"
+            )
         else:
             heading += f"not compared: {result.note}"
         lines.append(heading)

@@ -11,7 +11,6 @@ from importlib import resources
 from typing import Any, Final
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from mlpay_model.errors import ConfigError
@@ -26,6 +25,14 @@ def is_missing(value: object) -> bool:
     """True for None, NaN, pd.NA/NaT and blank strings (never raises)."""
     if isinstance(value, str):
         return not value.strip()
+    if value is None:
+        return True
+    if isinstance(value, float):  # Python and numpy float64
+        return value != value
+    if isinstance(value, int):  # never missing (bool too)
+        return False
+    import pandas as pd  # here, not at the top: `mlpay predict` then never loads pandas
+
     try:
         missing = pd.isna(value)  # type: ignore[call-overload]  # None, NaN, NA, NaT
     except (TypeError, ValueError):

@@ -12,15 +12,18 @@ comparisons to run:
 - the role families ranked by raw median pay and by controlled pay (the median predicted pay
   of the same people in each role);
 - the mean and median observed pay of US ML engineers, with bootstrap intervals;
-- the controlled effect of experience and education (one factor changed for the same people).
+- the controlled effect of experience and education (one factor changed for the same people);
+- for the headline premiums (ML engineers against `HEADLINE_PEERS` over the whole population),
+  the model-refit check of `training.report.uncertainty`: `Settings.refits` median boosters
+  retrained on bootstrap resamples of the training rows.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Final
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -37,6 +40,7 @@ from mlpay_model.compare import (
 from mlpay_model.features import OTHER_CATEGORY
 from mlpay_model.quality import pay_point
 from mlpay_model.schema import EDUCATION_LEVELS, SENIORITY_LEVELS
+from training.report.uncertainty import RefitPremiums, combined_interval, refit_premiums
 
 FOCUS_ROLE: Final = "ml_engineer"
 PEERS: Final[tuple[str, ...]] = (
@@ -63,16 +67,27 @@ JUNIOR_YEARS: Final = 2.0
 EDUCATION_BASELINE: Final = "bachelor"
 EDUCATION_COMPARED: Final[tuple[str, ...]] = ("master", "doctorate")
 US: Final = "US"
+# Median boosters refitted per model for the headline premiums' model-refit check: each refit
+# costs one training of the median booster (a few seconds to ~20 s on two cores).
+DEFAULT_REFITS: Final = 5
 
 
 @dataclass(frozen=True)
 class Settings:
-    """How every comparison is computed; the defaults are `mlpay compare`'s."""
+    """How every comparison is computed; the defaults are `mlpay compare`'s (plus refits)."""
 
     min_rows: int = compare.DEFAULT_MIN_ROWS
     max_people: int = compare.DEFAULT_MAX_PEOPLE
     resamples: int = compare.DEFAULT_RESAMPLES
     seed: int = compare.DEFAULT_SEED
+    refits: int = DEFAULT_REFITS
+
+
+class TrainedModel(PayModel, Protocol):
+    """A model whose manifest holds its training config (`SalaryModel` is one)."""
+
+    @property
+    def manifest(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,21 @@ class SourceAnalysis:
     education_effects: tuple[FactorEffect, ...]
     experience_pay: tuple[BandPay, ...]
     education_pay: tuple[BandPay, ...]
+    refits: dict[str, RefitPremiums] = field(default_factory=dict)  # by headline peer
+    refit_note: str = ""  # why there are no refits, when there are none
+
+    def headline(self, vs: str) -> RoleComparison | None:
+        """ML engineers against `vs` over the whole population, when it was computed."""
+        return next((c for c in self.peers if c.vs == vs and c.premium is not None), None)
+
+    def interval(self, comparison: RoleComparison) -> tuple[float, float] | None:
+        """The widest honest 90% interval: people and model refits where refitted."""
+        if comparison.premium is None or comparison.ci is None:
+            return None
+        refit = self.refits.get(comparison.vs)
+        if refit is None or comparison not in self.peers:
+            return comparison.ci
+        return combined_interval(comparison.premium, comparison.ci, refit)
 
     def focus_rank(self, by: str = "raw") -> tuple[int, int] | None:
         """(rank of ML engineers, number of roles ranked) by raw or controlled median pay."""
@@ -150,12 +180,14 @@ class SourceAnalysis:
         return roles.index(FOCUS_ROLE) + 1, len(roles)
 
 
-def analyse(model: PayModel, reference: Reference, settings: Settings) -> SourceAnalysis:
+def analyse(model: TrainedModel, reference: Reference, settings: Settings) -> SourceAnalysis:
     """Run every comparison of the report for `model` on its rebuilt training rows."""
     profiles = reference.profiles
     people = compare.sample_people(profiles, settings.max_people, settings.seed)
     features = set(model.spec.features)
     years = profiles["year"].dropna()
+    peers = tuple(_compare(model, profiles, PEERS, Filters(), settings))
+    refits, refit_note = _refits(model, profiles, people, peers, settings)
     return SourceAnalysis(
         model=model.name,
         version=model.version,
@@ -165,7 +197,7 @@ def analyse(model: PayModel, reference: Reference, settings: Settings) -> Source
         years=(int(years.min()), int(years.max())) if len(years) else None,
         us_share=float((profiles["country"] == US).mean()) if len(profiles) else 0.0,
         focus_rows_by_year=_rows_by_year(profiles[profiles["role"] == FOCUS_ROLE]),
-        peers=tuple(_compare(model, profiles, PEERS, Filters(), settings)),
+        peers=peers,
         slices=_slices(model, profiles, features, settings),
         skills=tuple(_skills(model, people, features, settings)),
         skill_population=int(_lists_skills(people).sum()) if "skills" in features else 0,
@@ -175,7 +207,36 @@ def analyse(model: PayModel, reference: Reference, settings: Settings) -> Source
         education_effects=tuple(_education_effects(model, people, features, settings)),
         experience_pay=tuple(_experience_pay(profiles)),
         education_pay=tuple(_education_pay(profiles)),
+        refits=refits,
+        refit_note=refit_note,
     )
+
+
+def _refits(
+    model: TrainedModel,
+    profiles: pd.DataFrame,
+    people: pd.DataFrame,
+    peers: Sequence[RoleComparison],
+    settings: Settings,
+) -> tuple[dict[str, RefitPremiums], str]:
+    """The model-refit check of the headline premiums, or why it was not run."""
+    from pydantic import ValidationError
+
+    from training.config import TrainConfig
+
+    compared = [c.vs for c in peers if c.vs in HEADLINE_PEERS and c.premium is not None]
+    if settings.refits < 2:
+        return {}, f"not run ({settings.refits} refits requested; a spread needs at least 2)"
+    if not compared:
+        return {}, "not run (no headline comparison)"
+    try:
+        config = TrainConfig.model_validate(model.manifest.get("config"))
+    except ValidationError:
+        return {}, "not run (the model's manifest has no usable training config)"
+    refits = refit_premiums(
+        config, profiles, people, FOCUS_ROLE, compared, refits=settings.refits, seed=settings.seed
+    )
+    return refits, ""
 
 
 def _rows_by_year(rows: pd.DataFrame) -> dict[int, int]:
@@ -242,7 +303,9 @@ def _slices(
 
 def years_band(low: float, high: float) -> Filters:
     """Filters for low <= years < high (Filters.years is inclusive: stop just below `high`)."""
-    return Filters(years=(low, float(np.nextafter(high, -math.inf))))
+    if math.isinf(high):
+        return Filters(years=(low, high))
+    return Filters(years=(low, math.nextafter(high, -math.inf)))
 
 
 def _lists_skills(people: pd.DataFrame) -> pd.Series:

@@ -8,9 +8,13 @@ Verdict rules (the same for every claim, stated so a reader can check them):
   every one contradicts it, "partly supported" when they differ, "cannot tell" when no source
   has the data;
 - how sure: "high" when at least two sources have the data and all agree, "medium" when only
-  one source has the data or the verdict is partial, plus a reason. The controlled intervals
-  cover the sampling of people only (not the model fit), so agreement between independently
-  collected sources counts for more than a narrow interval.
+  one source has the data or the verdict is partial, plus a reason. The intervals of the
+  controlled effects cover the sampling of people only (not the model fit), so agreement
+  between independently collected sources counts for more than a narrow interval.
+
+The summary (`answer`) rests on the headline premiums (ML engineers against software engineers
+and data scientists), judged with intervals that also cover the model refits
+(`SourceAnalysis.interval`).
 """
 
 from __future__ import annotations
@@ -117,42 +121,122 @@ def verdict_of(findings: Sequence[Finding]) -> tuple[Verdict, str]:
 
 
 def answer(analyses: Sequence[SourceAnalysis]) -> Answer:
-    """A few sentences that answer "are ML engineers paid more?" with the numbers."""
-    pairs = [(a, c) for a in analyses for c in a.peers if c.premium is not None and c.ci]
+    """A few sentences that answer "are ML engineers paid more?" with the numbers.
+
+    The answer rests on the headline comparisons (ML engineers against `HEADLINE_PEERS` in
+    every source), each judged with its widest interval (people and model refits).
+    """
+    pairs = [
+        (a, c, ci)
+        for a in analyses
+        for peer in HEADLINE_PEERS
+        if (c := a.headline(peer)) is not None and (ci := a.interval(c)) is not None
+    ]
     if not pairs:
         return Answer("Cannot tell", ("No source has enough ML engineers to compare.",))
-    ahead = [(a, c) for a, c in pairs if c.ci and c.ci[0] > 0]
-    behind = [(a, c) for a, c in pairs if c.ci and c.ci[1] < 0]
-    share = len(ahead) / len(pairs)
-    if share == 1:
-        headline = "Yes"
-    elif share >= 0.6 and len(behind) <= len(pairs) // 5:
-        headline = "Mostly yes"
-    elif len(behind) / len(pairs) >= 0.6:
-        headline = "Mostly no"
-    else:
-        headline = "It depends"
-    sentences = [
-        f"{headline}: holding country, experience, education and skills fixed (the same people "
-        f"predicted in both roles), ML engineers are predicted to earn more than the peer role "
-        f"in {len(ahead)} of {len(pairs)} source-by-role comparisons"
-        + (f" and less in {len(behind)}" if behind else "")
+    findings = [effect_finding(*ci) for _, _, ci in pairs]
+    ahead, behind = findings.count("for"), findings.count("against")
+    unclear = len(findings) - ahead - behind
+    headline = _headline(ahead, behind, len(findings))
+    peers = " and ".join(role_label(peer) for peer in HEADLINE_PEERS)
+    premiums = [_premium(c) for (_, c, _), f in zip(pairs, findings, strict=True) if f == "for"]
+    lead = (
+        "Holding fixed everything else each model sees (country, experience or seniority, and "
+        "education and skills where the source has them: each person's pay predicted in both "
+        f"roles), ML engineers earn more than {peers} in {ahead} of "
+        f"{len(pairs)} source-by-role comparisons"
+        + (f", by {percent(min(premiums))} to {percent(max(premiums))}" if premiums else "")
+        + (f"; less in {behind}" if behind else "")
+        + (f"; {unclear} {'is' if unclear == 1 else 'are'} too close to call" if unclear else "")
         + "."
-    ]
+    )
+    sentences = [lead]
     for peer in HEADLINE_PEERS:
         parts = [
-            f"{source_label(a)} {percent(c.premium)} (90% interval {interval(*c.ci)})"
-            for a, c in pairs
-            if c.vs == peer and c.premium is not None and c.ci
+            f"{source_label(a)} {percent(_premium(c))} (90% interval {interval(*ci)})"
+            for a, c, ci in pairs
+            if c.vs == peer
         ]
         if parts:
             sentences.append(f"Against {role_label(peer)}: " + "; ".join(parts) + ".")
-    sentences.append(_raw_versus_controlled(pairs))
-    sentences.append(
-        "The intervals cover which people are in the data, not the fit of each model; where the "
-        "three independently collected sources agree, the answer is firmer than any one interval."
+    sentences.append(_other_peers(analyses))
+    sentences.append(_raw_versus_controlled([(a, c) for a, c, _ in pairs]))
+    sentences.append(_interval_meaning(analyses, pairs))
+    return Answer(headline, tuple(sentence for sentence in sentences if sentence))
+
+
+def _premium(comparison: RoleComparison) -> float:
+    if comparison.premium is None:
+        raise ValueError(f"{comparison.role} vs {comparison.vs} was not compared")
+    return comparison.premium
+
+
+def _headline(ahead: int, behind: int, total: int) -> str:
+    if ahead == total:
+        return "Yes"
+    if behind == total:
+        return "No"
+    if ahead >= 2 * total / 3 and behind == 0:
+        return "Mostly yes"
+    if behind >= 2 * total / 3 and ahead == 0:
+        return "Mostly no"
+    return "It depends on the data source"
+
+
+def _other_peers(analyses: Sequence[SourceAnalysis]) -> str:
+    """One sentence on the peers outside the headline (not refitted: signs and range only)."""
+    others = [
+        c
+        for a in analyses
+        for c in a.peers
+        if c.vs not in HEADLINE_PEERS and c.premium is not None and c.ci is not None
+    ]
+    if not others:
+        return ""
+    roles = sorted({c.vs for c in others}, key=lambda role: [c.vs for c in others].index(role))
+    premiums = [_premium(c) for c in others]
+    ahead = sum(1 for premium in premiums if premium > 0)
+    return (
+        f"Against {_and_list([role_label(role) for role in roles])} the premium is positive in "
+        f"{ahead} of {len(others)} comparisons, from {percent(min(premiums))} to "
+        f"{percent(max(premiums))} (section 1; these are not refitted)."
     )
-    return Answer(headline, tuple(sentences))
+
+
+def _interval_meaning(
+    analyses: Sequence[SourceAnalysis],
+    pairs: Sequence[tuple[SourceAnalysis, RoleComparison, tuple[float, float]]],
+) -> str:
+    refitted = [a for a in analyses if a.refits]
+    if refitted:
+        counts = sorted({len(r.premiums) for a in refitted for r in a.refits.values()})
+        text = (
+            "Each interval covers both which people are in the data and how much the premium "
+            f"moves when the model is retrained on resampled training rows ({_and_list(counts)} "
+            "refits per source)."
+        )
+    else:
+        text = (
+            "The intervals cover which people are in the data only, not the fit of each model "
+            "(the model-refit check was not run)."
+        )
+    for peer in HEADLINE_PEERS:
+        intervals = [ci for _, c, ci in pairs if c.vs == peer]
+        if len(intervals) > 1 and max(low for low, _ in intervals) > min(h for _, h in intervals):
+            premiums = [_premium(c) for _, c, _ in pairs if c.vs == peer]
+            text += (
+                f" The sources disagree by more than that (against {role_label(peer)} from "
+                f"{percent(min(premiums))} to {percent(max(premiums))}): how large the premium "
+                "is depends on who is surveyed (job-board AI and data roles, Kaggle users, "
+                "developers), so read it as a range, not one number."
+            )
+            break
+    return text
+
+
+def _and_list(items: Sequence[object]) -> str:
+    words = [str(item) for item in items]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _raw_versus_controlled(pairs: Sequence[tuple[SourceAnalysis, RoleComparison]]) -> str:

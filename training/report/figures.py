@@ -18,7 +18,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from mlpay_model.compare import RoleComparison
 from training.report.analysis import FOCUS_ROLE, HEADLINE_PEERS, PEERS, SourceAnalysis
-from training.report.claims import US_PAY_CLAIM_USD, role_label, source_label
+from training.report.claims import US_PAY_CLAIM_USD, money, role_label, source_label
 
 # Sources and peers get colours of their own; red always marks ML engineers.
 SOURCE_COLOURS: Final[tuple[str, ...]] = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b")
@@ -38,7 +38,8 @@ def png_base64(figure: Figure) -> str:
 
 
 def _percent_axis(axes: Axes) -> None:
-    axes.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    # decimals=None: as many as the ticks need (2.5% would otherwise read "3%")
+    axes.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
     axes.axvline(0.0, color="black", linewidth=0.8)
     axes.grid(axis="x", alpha=0.3)
 
@@ -55,7 +56,8 @@ def _raw_gap(comparison: RoleComparison) -> float | None:
 
 
 def forest_plot(analyses: Sequence[SourceAnalysis]) -> str:
-    """Premium over each peer per source: controlled (dot, 90% interval) and raw (ring)."""
+    """Premium over each peer per source: controlled (dot; thick line: 90% interval over people,
+    thin line with end marks: with the model refits too) and raw (ring)."""
     figure = Figure(figsize=(WIDTH, 1.6 + 0.9 * len(PEERS)), layout="constrained")
     axes = figure.add_subplot()
     spacing = 0.8 / max(1, len(analyses))
@@ -69,8 +71,11 @@ def forest_plot(analyses: Sequence[SourceAnalysis]) -> str:
                 continue
             y = row + offset
             if comparison.premium is not None and comparison.ci is not None:
+                combined = analysis.interval(comparison)
+                if combined is not None and combined != comparison.ci:
+                    axes.plot(combined, [y, y], "|-", color=colour, linewidth=1.2, markersize=9)
                 low, high = comparison.ci
-                axes.plot([low, high], [y, y], color=colour, linewidth=2.5)
+                axes.plot([low, high], [y, y], color=colour, linewidth=4, solid_capstyle="butt")
                 axes.plot(comparison.premium, y, "o", color=colour, markersize=7)
             raw = _raw_gap(comparison)
             if raw is not None:
@@ -85,13 +90,17 @@ def forest_plot(analyses: Sequence[SourceAnalysis]) -> str:
     ]
     handles += [
         axes.plot([], [], "o", color="black")[0],
+        axes.plot([], [], color="black", linewidth=4)[0],
+        axes.plot([], [], "|-", color="black", linewidth=1.2, markersize=9)[0],
         axes.plot([], [], "o", markerfacecolor="none", color="black")[0],
     ]
     labels = [source_label(a) for a in analyses] + [
-        "controlled (same people), 90% interval",
-        "raw (ratio of median pay)",
+        "controlled premium (same people in both roles)",
+        "90% interval over people",
+        "90% interval over people and model refits",
+        "raw gap (ratio of median observed pay)",
     ]
-    figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=9)
+    figure.legend(handles, labels, loc="outside lower center", ncols=len(analyses), fontsize=9)
     axes.set_title("Are ML engineers paid more than their peers?")
     return png_base64(figure)
 
@@ -122,6 +131,7 @@ def slice_plot(analyses: Sequence[SourceAnalysis], dimensions: Sequence[str], ti
         axes.set_yticks(range(len(slices)), [item.label for item in slices])
         axes.set_ylim(len(slices) - 0.5, -0.5)
         _percent_axis(axes)
+        axes.set_xlabel("premium (90% interval over people)", fontsize=9)
         axes.set_title(source_label(analysis), fontsize=11)
     handles = [axes.plot([], [], "o-", color=PEER_COLOURS[p])[0] for p in HEADLINE_PEERS]
     figure.legend(
@@ -154,6 +164,7 @@ def skills_plot(analyses: Sequence[SourceAnalysis]) -> str:
         axes.barh(range(len(effects)), values, xerr=errors, color=colours, capsize=2)
         axes.set_yticks(range(len(effects)), [effect.value for effect in effects], fontsize=8)
         _percent_axis(axes)
+        axes.set_xlabel("change in predicted pay", fontsize=9)
         axes.set_title(source_label(analysis), fontsize=11)
     figure.suptitle("Predicted pay with the skill over without it (same people)")
     return png_base64(figure)
@@ -196,7 +207,7 @@ def us_pay_plot(analyses: Sequence[SourceAnalysis]) -> str:
     panels = [analysis for analysis in analyses if analysis.us_focus_pay is not None]
     if not panels:
         return ""
-    figure = Figure(figsize=(WIDTH, 1.3 + 0.7 * len(panels)))
+    figure = Figure(figsize=(WIDTH, 1.6 + 0.7 * len(panels)), layout="constrained")
     axes = figure.add_subplot()
     for row, analysis in enumerate(panels):
         stats = analysis.us_focus_pay
@@ -207,16 +218,23 @@ def us_pay_plot(analyses: Sequence[SourceAnalysis]) -> str:
         ):
             axes.plot(list(ci), [row + offset] * 2, color=SOURCE_COLOURS[row], linewidth=2.5)
             axes.plot(value, row + offset, marker, color=SOURCE_COLOURS[row], markersize=7)
-    axes.axvline(US_PAY_CLAIM_USD, color="black", linestyle="--", linewidth=1)
-    axes.text(US_PAY_CLAIM_USD, -0.55, " claimed average $112k", fontsize=9, va="bottom", ha="left")
+    claim = axes.axvline(US_PAY_CLAIM_USD, color="black", linestyle="--", linewidth=1)
     axes.set_yticks(range(len(panels)), [source_label(a) for a in panels])
-    axes.set_ylim(len(panels) - 0.5, -0.7)
+    axes.set_ylim(len(panels) - 0.5, -0.5)
     _money_axis(axes)
+    axes.set_xlabel("annual pay (USD)")
     handles = [
         axes.plot([], [], "o", color="black")[0],
         axes.plot([], [], "s", color="black")[0],
+        claim,
     ]
-    axes.legend(handles, ["mean", "median"], loc="lower right", fontsize=9)
+    figure.legend(
+        handles,
+        ["mean", "median", f"claimed average {money(US_PAY_CLAIM_USD)}"],
+        loc="outside lower center",
+        ncols=3,
+        fontsize=9,
+    )
     axes.set_title("Observed pay of US ML engineers, with 90% bootstrap intervals")
     return png_base64(figure)
 

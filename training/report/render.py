@@ -42,11 +42,14 @@ h1 { font-size: 2em; margin-bottom: 0.2em; }
 h2 { border-bottom: 2px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
 h3 { margin-top: 1.5em; }
 .summary { background: #f3f7fb; border-left: 5px solid #1f77b4; padding: 0.8em 1.2em; }
-.headline { font-size: 1.4em; font-weight: bold; }
+.headline { font-size: 1.5em; font-weight: bold; margin-top: 0.3em; }
+.summary p:first-of-type { font-size: 1.08em; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
-td.num { text-align: right; white-space: nowrap; }
+td { overflow-wrap: anywhere; }
+td.num { text-align: right; white-space: nowrap; overflow-wrap: normal; }
+details > summary { cursor: pointer; color: #1f5f9b; margin: 0.5em 0; }
 img { max-width: 100%; height: auto; display: block; margin: 0.8em 0; }
 .flag { color: #8a5a00; }
 .verdict { font-weight: bold; padding: 0.1em 0.5em; border-radius: 3px; white-space: nowrap; }
@@ -90,10 +93,12 @@ def render_report(
     body = [
         f"<h1>{e(TITLE)}</h1>",
         "<p class='note'>Sources: "
-        + ", ".join(f"{e(source_label(a))} (model {e(a.model)} {e(a.version)})" for a in analyses)
+        + ", ".join(
+            f"{e(source_label(a))} (model {e(a.model)}, version {e(a.version)})" for a in analyses
+        )
         + "</p>",
         _summary(answer),
-        _peers_section(analyses),
+        _peers_section(analyses, settings),
         _variation_section(analyses, settings),
         _skills_section(analyses, settings),
         _claims_section(analyses, claims, settings),
@@ -112,8 +117,8 @@ def render_report(
 def _summary(answer: Answer) -> str:
     sentences = "".join(f"<p>{e(sentence)}</p>" for sentence in answer.sentences)
     return (
-        f"<section id='summary' class='summary'><div class='headline'>{e(answer.headline)}"
-        f"</div>{sentences}</section>"
+        "<section id='summary' class='summary'><div class='note'>Are ML engineers paid more? "
+        f"</div><div class='headline'>{e(answer.headline)}</div>{sentences}</section>"
     )
 
 
@@ -132,8 +137,14 @@ def _num(text: str) -> str:
     return f"<td class='num'>{e(text)}</td>"
 
 
-def _comparison_row(row_id: str, first_cells: Sequence[str], c: RoleComparison) -> str:
-    attributes = f"id='{e(row_id)}'"
+def _comparison_row(
+    row_id: str,
+    first_cells: Sequence[str],
+    c: RoleComparison,
+    extra_cells: str = "",
+    extra_attributes: str = "",
+) -> str:
+    attributes = f"id='{e(row_id)}'{extra_attributes}"
     if c.premium is not None and c.ci is not None:
         attributes += (
             f" data-premium='{c.premium!r}' data-ci-low='{c.ci[0]!r}'"
@@ -154,12 +165,12 @@ def _comparison_row(row_id: str, first_cells: Sequence[str], c: RoleComparison) 
         _num(f"{money(c.raw_median_vs)} ({c.n_vs:,})"),
         _num(raw_gap),
     ]
-    return f"<tr {attributes}>{''.join(cells)}</tr>"
+    return f"<tr {attributes}>{''.join(cells)}{extra_cells}</tr>"
 
 
 COMPARISON_HEADERS: Final[tuple[str, ...]] = (
     "controlled premium",
-    "90% interval",
+    "90% interval (people)",
     "people",
     "raw median ML engineers (rows)",
     "raw median peer (rows)",
@@ -167,30 +178,79 @@ COMPARISON_HEADERS: Final[tuple[str, ...]] = (
 )
 
 
-def _peers_section(analyses: Sequence[SourceAnalysis]) -> str:
-    rows = [
-        _comparison_row(slug("peer", a.model, c.vs), [source_label(a), f"vs {role_label(c.vs)}"], c)
-        for a in analyses
-        for c in a.peers
-    ]
+def _peer_row(analysis: SourceAnalysis, c: RoleComparison) -> str:
+    """A peers-table row: the comparison cells plus the model-refit columns."""
+    refit = analysis.refits.get(c.vs)
+    combined = analysis.interval(c)
+    if refit is None or combined is None:
+        reason = "not refitted" if c.vs not in HEADLINE_PEERS or c.premium is None else "not run"
+        cells = f"<td colspan='2' class='note'>{e(reason)}</td>"
+        attributes = ""
+    else:
+        cells = _num(interval(*refit.range)) + _num(interval(*combined))
+        attributes = (
+            f" data-refits='{len(refit.premiums)}' data-combined-low='{combined[0]!r}'"
+            f" data-combined-high='{combined[1]!r}'"
+        )
+    return _comparison_row(
+        slug("peer", analysis.model, c.vs),
+        [source_label(analysis), f"vs {role_label(c.vs)}"],
+        c,
+        extra_cells=cells,
+        extra_attributes=attributes,
+    )
+
+
+def _peers_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> str:
+    rows = [_peer_row(a, c) for a in analyses for c in a.peers]
+    refits = sorted({len(r.premiums) for a in analyses for r in a.refits.values()})
+    not_run = [f"{source_label(a)}: {a.refit_note}" for a in analyses if a.refit_note]
+    refit_text = (
+        f"<b>Model refits</b>: for the headline comparisons (against {e(_peer_words())}) the "
+        f"model's median booster is retrained {e(' or '.join(map(str, refits)))} times with its "
+        "own training settings on bootstrap resamples of its training rows, and the premium "
+        "recomputed for the same people; the table gives their range, and the last column a "
+        "90% interval combining both sources of uncertainty (normal approximation; with so "
+        "few refits it is a rough guide). The summary and the verdicts use it."
+        if refits
+        else "<b>Model refits</b> were not run, so no interval here covers the model's own "
+        "uncertainty."
+    )
+    if not_run:
+        refit_text += " Not run for " + e("; ".join(not_run)) + "."
     return (
         "<section id='peers'><h2>1. ML engineers against their peers</h2>"
         "<p>Each source's model predicts the pay of the same people twice, once as ML engineers "
         "and once in the peer role, with country, experience, education, skills and the other "
         "factors unchanged. The <b>controlled premium</b> is the median of the per-person "
         "ratios minus one. The <b>raw gap</b> compares the median observed pay of the two "
-        "roles and so also reflects who holds them. Dots: controlled, with 90% intervals; "
-        "rings: raw. An interval of (almost) zero width means the model gives nearly everyone "
-        "the same ratio between the two roles; it does not mean the premium is known exactly "
-        "(see section 5).</p>"
+        "roles and so also reflects who holds them (country, experience...).</p>"
+        "<p>Two kinds of uncertainty: <b>people</b>: a bootstrap over the people the premium "
+        f"is averaged over ({settings.resamples:,} resamples). It keeps the fitted model fixed, "
+        "so it is (almost) zero wide when the model gives nearly everyone the same ratio "
+        "between the two roles, as the aijobs.net model does; that does not mean the premium "
+        f"is known exactly. {refit_text}</p>"
         + _image(figures.forest_plot(analyses), "forest plot of ML engineers' premiums")
-        + _table(("source", "comparison", *COMPARISON_HEADERS), rows)
+        + _table(
+            (
+                "source",
+                "comparison",
+                *COMPARISON_HEADERS,
+                "model refits: premium range",
+                "90% interval (people + model refits)",
+            ),
+            rows,
+        )
         + "</section>"
     )
 
 
+def _peer_words() -> str:
+    return " and ".join(role_label(peer) for peer in HEADLINE_PEERS)
+
+
 def _variation_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> str:
-    peers = " and ".join(role_label(p) for p in HEADLINE_PEERS)
+    peers = _peer_words()
     parts = [
         "<section id='variation'><h2>2. How the premium varies</h2>",
         f"<p>The premium of ML engineers over {e(peers)} within slices of each source: the "
@@ -198,7 +258,9 @@ def _variation_section(analyses: Sequence[SourceAnalysis], settings: Settings) -
         f"have at least {settings.min_rows} rows in it. Countries: the up to {MAX_COUNTRIES} "
         "with the most ML engineers. Experience: years bands ("
         + e(", ".join(label for label, _, _ in EXPERIENCE_BANDS))
-        + "), or seniority levels where the source has no years (aijobs.net).</p>",
+        + "), or seniority levels where the source has no years (aijobs.net). The intervals "
+        "here cover the people only (see section 1 for the model's own uncertainty, which is "
+        "larger): a difference of a few percent between slices is not firm.</p>",
     ]
     for title, dimensions in (
         ("By country", ("country",)),
@@ -260,8 +322,9 @@ def _skills_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> s
         f"{MAX_SKILLS} most common ones listed by at least {settings.min_rows} people), the same "
         "people are predicted with the skill and without it; role, location, experience, "
         "education and their other skills stay as they are. The population is the people who "
-        "list at least one skill (their survey asked about skills). Red bars: the interval "
-        "excludes zero.</p>",
+        "list at least one skill (their survey asked about skills). Red bars: the 90% "
+        "interval over people excludes zero (it does not cover the model's own uncertainty, "
+        "so premiums of a percent or two are not firm).</p>",
     ]
     if without:
         parts.append(f"<p class='note'>No skills in the data of {e(', '.join(without))}.</p>")
@@ -277,10 +340,19 @@ def _skills_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> s
             for effect in sorted(a.skills, key=lambda item: -item.premium)
         ]
         parts.append(
-            _table(
-                ("source", "skill", "people listing it", "premium", "90% interval", "people"),
+            "<details><summary>Table: every skill premium</summary>"
+            + _table(
+                (
+                    "source",
+                    "skill",
+                    "people listing it",
+                    "premium",
+                    "90% interval (people)",
+                    "people",
+                ),
                 rows,
             )
+            + "</details>"
         )
     parts.append("</section>")
     return "".join(parts)
@@ -294,7 +366,9 @@ def _claims_section(
         "<p>The common article \u201cAre ML Engineers Paid More?\u201d makes the claims below. "
         "A source supports a claim when its estimate and its whole 90% interval are on the "
         "claimed side; the verdict combines the sources; \u201chow sure\u201d says how many "
-        "sources have the data and whether they agree.</p>",
+        "sources have the data and whether they agree. The intervals of the controlled effects "
+        "(experience, education, skills) cover the people only, not the model's own "
+        "uncertainty.</p>",
     ]
     for claim in claims:
         evidence = "".join(
@@ -310,7 +384,11 @@ def _claims_section(
         )
     parts.append(_image(figures.us_pay_plot(analyses), "pay of US ML engineers"))
     parts.append(_image(figures.role_pay_plot(analyses), "median pay by role family"))
-    parts.append(_role_table(analyses))
+    parts.append(
+        "<details><summary>Table: median pay by role family</summary>"
+        + _role_table(analyses)
+        + "</details>"
+    )
     parts.append(
         _image(figures.band_pay_plot(analyses, settings.min_rows), "pay by experience, education")
     )
@@ -343,10 +421,17 @@ def _method_section(settings: Settings) -> str:
         "the data files (the footer lists their sha256 and whether they match the model's).</li>"
         f"<li>Reference populations larger than {settings.max_people:,} people are subsampled "
         f"to {settings.max_people:,} with seed {settings.seed}; raw medians use every row.</li>"
-        f"<li>Intervals: percentile bootstrap over people, {settings.resamples:,} resamples, "
-        f"seed {settings.seed}. They show how the premium varies over the people in the data, "
-        "not the uncertainty of the fitted model, which is usually larger; disagreement "
-        "between the sources is the better guide to that.</li>"
+        f"<li>People intervals: percentile bootstrap over people, {settings.resamples:,} "
+        f"resamples, seed {settings.seed}. They show how the premium varies with which people "
+        "are in the data, with the fitted model held fixed.</li>"
+        f"<li>Model refits (headline premiums only): the median booster retrained "
+        f"{settings.refits} times per model with the training pipeline's own functions and the "
+        "model's training config, each on a bootstrap resample of the training split "
+        "(identical rows drawn together); without resampling this reproduces the shipped "
+        "model exactly. The combined 90% interval is premium \u00b1 1.645 \u00d7 "
+        "\u221a(people sd\u00b2 + refit sd\u00b2), reading the people interval as \u00b11.645 "
+        "sd. Disagreement between the sources is a further guide: it also reflects who each "
+        "source surveys.</li>"
         "<li>Observed pay is the exact pay, or the geometric midpoint of a pay band "
         "(Kaggle).</li>"
         f"<li>A comparison needs both roles in the model's vocabulary and at least "

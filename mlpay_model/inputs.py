@@ -50,9 +50,11 @@ from mlpay_model.schema import (
 )
 from mlpay_model.taxonomy import (
     canonical_skills,
+    company_size,
     country_code,
     education_level,
     experience_years,
+    remote_ratio,
     role_family,
     seniority_level,
     title_seniority,
@@ -79,21 +81,6 @@ EMPLOYMENT_WORDS: Final[dict[str, str]] = {
     "contractor": "contract",
     "fl": "freelance",
     "freelancer": "freelance",
-}
-COMPANY_SIZE_WORDS: Final[dict[str, str]] = {
-    **{size: size for size in COMPANY_SIZES},
-    "s": "small",
-    "m": "medium",
-    "l": "large",
-}
-REMOTE_WORDS: Final[dict[str, float]] = {
-    "remote": 100.0,
-    "fully_remote": 100.0,
-    "hybrid": 50.0,
-    "onsite": 0.0,
-    "on_site": 0.0,
-    "in_person": 0.0,
-    "office": 0.0,
 }
 
 SENIORITY_FROM_YEARS: Final[tuple[tuple[float, str], ...]] = (
@@ -264,8 +251,24 @@ def normalise_employment_type(value: object) -> str | None:
 
 
 def normalise_company_size(value: object) -> str | None:
-    """'small'/'medium'/'large' or the aijobs codes S/M/L -> one of schema.COMPANY_SIZES."""
-    return _word_choice("company_size", value, COMPANY_SIZE_WORDS, COMPANY_SIZES)
+    """small/medium/large, S/M/L, a headcount or a band ("100 to 499") -> schema.COMPANY_SIZES.
+
+    The rule is the taxonomy's (`taxonomy.company_size`), the same as for every data source.
+    """
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value == value:
+        value = str(value)
+    text = _optional_text("company_size", value, f"one of {', '.join(COMPANY_SIZES)}")
+    if text is None:
+        return None
+    size = company_size(text)
+    if size is None:
+        raise InvalidInputError(
+            "company_size",
+            value,
+            f"accepted: {', '.join(COMPANY_SIZES)}, S/M/L or a headcount",
+            closest(text, COMPANY_SIZES),
+        )
+    return size
 
 
 def normalise_remote_ratio(value: object) -> float:
@@ -273,9 +276,9 @@ def normalise_remote_ratio(value: object) -> float:
     if _is_missing(value):
         return math.nan
     if isinstance(value, str):
-        key = _word_key(value)
-        if key in REMOTE_WORDS:
-            return REMOTE_WORDS[key]
+        worded = remote_ratio(value)  # remote / hybrid / in-person / onsite ... (taxonomy)
+        if worded is not None:
+            return worded
         ratio = _float_or_nan(value.strip().rstrip("%"))
     elif isinstance(value, numbers.Real) and not isinstance(value, bool):
         ratio = float(value)

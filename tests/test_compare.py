@@ -205,6 +205,15 @@ def test_years_filter_is_an_inclusive_window() -> None:
         parse_filters(years=-1)
 
 
+def test_filters_describe_open_and_half_open_year_bands_readably() -> None:
+    # The report's bands are half-open [low, high): Filters.years stops just below `high`.
+    assert Filters(years=(3.0, 7.0), country="US").describe() == "country=US, years 3-7"
+    assert Filters(years=(3.0, float(np.nextafter(6.0, 0.0)))).describe() == ("years 3 to under 6")
+    assert Filters(years=(21.0, float("inf"))).describe() == "years 21+"
+    assert Filters(years=(1.5, 2.5)).describe() == "years 1.5-2.5"
+    assert Filters().describe() == "all rows"
+
+
 def test_canonical_filter_values_are_accepted_and_unknown_ones_refused() -> None:
     assert parse_filters(education="master", seniority="senior") == Filters(
         education="master", seniority="senior"

@@ -373,3 +373,16 @@ def test_rows_with_the_same_index_label_are_judged_one_by_one():
     assert result.rejected.to_dict("records") == [
         {"row": 7, "field": "country", "value": "Narnia", "reason": "unknown country"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("100 to 499 employees", "medium"), (1200, "large"), ("12", "small"), ("L", "large")],
+)
+def test_company_size_accepts_headcounts_like_every_data_source(typed, expected):
+    assert normalise_company_size(typed) == expected
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("Hybrid", 50.0), ("on-site", 0.0), ("75%", 75.0)])
+def test_remote_ratio_accepts_the_words_data_sources_use(typed, expected):
+    assert normalise_remote_ratio(typed) == expected

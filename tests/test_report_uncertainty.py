@@ -19,7 +19,6 @@ from training_factory import TITLES, small_config, write_aijobs_csv
 from mlpay_model import compare
 from mlpay_model.features import FeatureEncoder
 from training.data import log_target
-from training.train import prepare_split, train
 from training.report.analysis import FOCUS_ROLE, HEADLINE_PEERS, Settings, analyse
 from training.report.uncertainty import (
     RefitPremiums,
@@ -27,6 +26,7 @@ from training.report.uncertainty import (
     fit_median_booster,
     refit_premiums,
 )
+from training.train import prepare_split, train
 
 TRUE_PREMIUM = TITLES["Machine Learning Engineer"] / TITLES["Software Engineer"] - 1  # +18.2%
 
@@ -56,9 +56,12 @@ def test_the_refit_booster_is_the_pipelines_median_booster(trained) -> None:
     np.testing.assert_allclose(refit, model.predict(people)["median"], rtol=1e-12)
 
 
-def test_refits_vary_around_the_true_premium_and_are_reproducible(trained) -> None:
+def test_refits_vary_around_the_shipped_premium_and_are_reproducible(trained) -> None:
     config, model, reference = trained
     people = compare.sample_people(reference.profiles, 400)
+    [shipped] = compare.compare_roles(
+        model, reference.profiles, FOCUS_ROLE, ["software_engineer"], max_people=400
+    )
     options = {"refits": 4, "seed": 3}
     first = refit_premiums(
         config, reference.profiles, people, FOCUS_ROLE, ["software_engineer"], **options
@@ -69,8 +72,11 @@ def test_refits_vary_around_the_true_premium_and_are_reproducible(trained) -> No
     refits = first["software_engineer"]
     assert refits == again["software_engineer"]
     assert len(refits.premiums) == 4 and len(set(refits.premiums)) == 4
-    assert refits.sd > 0
-    assert all(abs(premium - TRUE_PREMIUM) < 0.08 for premium in refits.premiums)
+    # Every refit sees the same structure (ML engineers paid more) and the shipped model's
+    # premium sits within the refits' spread.
+    assert all(0 < premium < 2 * TRUE_PREMIUM for premium in refits.premiums)
+    assert shipped.premium is not None
+    assert abs(shipped.premium - np.mean(refits.premiums)) < 3 * refits.sd
 
 
 def test_combined_interval_adds_the_refit_spread_to_the_people_interval() -> None:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tqdm import tqdm
 
-    from training.config import TrainConfig
     from training.tracking import TrackingInfo
     from training.train import TrainResult
 
@@ -58,32 +57,24 @@ def run(args: argparse.Namespace) -> int:
     from training.export import install_artifact
     from training.train import train
 
-    config = with_overrides(load_config(args.config), args.tracking_uri, args.output_dir)
-    tracking.check_tracking_server(config.mlflow.tracking_uri)
+    # The command line's --tracking-uri / --output-dir say where this run goes, not what is
+    # trained: they stay out of the config recorded in the manifest, which stays reproducible.
+    config = load_config(args.config)
+    settings = config.mlflow
+    if args.tracking_uri is not None:
+        settings = settings.model_copy(update={"tracking_uri": args.tracking_uri})
+    output_dir = Path(args.output_dir if args.output_dir is not None else config.output_dir)
+    tracking.check_tracking_server(settings.tracking_uri)
     staging = Path(tempfile.mkdtemp(prefix="mlpay-train-"))
     try:
         with _StageProgress() as progress:
             result = train(config, staging_dir=staging, progress=progress)
-        info = tracking.track_run(
-            result, config.mlflow, promote=args.promote, config_path=args.config
-        )
-        target = install_artifact(result.artifact_dir, Path(config.output_dir) / config.model.name)
+        info = tracking.track_run(result, settings, promote=args.promote, config_path=args.config)
+        target = install_artifact(result.artifact_dir, output_dir / config.model.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     print(render_summary(result, target, info))
     return 0
-
-
-def with_overrides(
-    config: TrainConfig, tracking_uri: str | None, output_dir: Path | None
-) -> TrainConfig:
-    """The config with the command line's --tracking-uri / --output-dir applied."""
-    if tracking_uri is not None:
-        mlflow = config.mlflow.model_copy(update={"tracking_uri": tracking_uri})
-        config = config.model_copy(update={"mlflow": mlflow})
-    if output_dir is not None:
-        config = config.model_copy(update={"output_dir": str(output_dir)})
-    return config
 
 
 def render_summary(result: TrainResult, artifact: Path, info: TrackingInfo) -> str:

@@ -188,15 +188,17 @@ class FeatureEncoder:
     def _encode_column(self, name: str, column: pd.Series) -> np.ndarray:
         import pandas as pd
 
-        if name in self._codes:
-            codes = self._codes[name]
-            other = codes[OTHER_CATEGORY]
+        if name in self._codes or name in self._levels:
             # Look up each distinct value once; position -1 (missing) picks the trailing NaN.
             positions, distinct = pd.factorize(column, use_na_sentinel=True)
-            table = [codes.get(value, other) for value in distinct]
+            if name in self._codes:
+                codes = self._codes[name]
+                other = codes[OTHER_CATEGORY]
+                table = [codes.get(value, other) for value in distinct]
+            else:
+                levels = self._levels[name]
+                table = [levels.get(value, np.nan) for value in distinct]
             return np.array([*table, np.nan], dtype=np.float64)[positions]
-        if name in self._levels:
-            return column.map(self._levels[name]).to_numpy(dtype=np.float64)
         return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
 
     def _encode_value(self, name: str, value: Any) -> float:

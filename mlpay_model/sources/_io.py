@@ -8,7 +8,8 @@ expected.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ def read_table(
     path = Path(path)
     check_file(path, what)
     suffix = path.suffix.lower()
-    try:
+    with read_errors(path, what):
         if suffix == ".parquet":
             frame = (
                 pd.read_parquet(path, columns=None if columns is None else list(columns))
@@ -53,15 +54,6 @@ def read_table(
             frame = _read_csv(path, header_rows, columns)
         else:
             raise DataError(f"{path}: unsupported file type {suffix!r}; expected {what}")
-    except zipfile.BadZipFile as error:
-        raise DataError(f"{path}: not a readable zip file ({error}); expected {what}") from None
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty; expected {what}") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as error:
-        if isinstance(error, DataError):
-            raise
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise DataError(f"{path}: cannot be read as {what} ({first_line})") from None
     if frame.empty:
         raise DataError(f"{path}: no data rows; expected {what}")
     return frame
@@ -71,7 +63,7 @@ def read_header_rows(path: Path, *, members: Sequence[str] = ()) -> tuple[list[s
     """The first two rows of a CSV (or the CSV in a zip): column codes and their texts."""
     path = Path(path)
     check_file(path, "a survey CSV or zip")
-    try:
+    with read_errors(path, "a survey CSV or zip"):
         if path.suffix.lower() == ".zip":
             with zipfile.ZipFile(path) as archive:
                 member = _pick_member(archive, path, members)
@@ -79,15 +71,6 @@ def read_header_rows(path: Path, *, members: Sequence[str] = ()) -> tuple[list[s
                     head = pd.read_csv(handle, nrows=2, dtype=str, header=None, encoding="utf-8")
         else:
             head = pd.read_csv(path, nrows=2, dtype=str, header=None, encoding="utf-8")
-    except zipfile.BadZipFile as error:
-        raise DataError(f"{path}: not a readable zip file ({error})") from None
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as error:
-        if isinstance(error, DataError):
-            raise
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise DataError(f"{path}: cannot be read as a survey CSV ({first_line})") from None
     if len(head) < 2:
         raise DataError(f"{path}: expected two header rows (codes, then question texts)")
     return [str(v) for v in head.iloc[0].tolist()], [str(v) for v in head.iloc[1].tolist()]
@@ -97,11 +80,8 @@ def zip_members(path: Path, what: str) -> list[str]:
     """The file names inside a zip (folders and macOS metadata left out)."""
     path = Path(path)
     check_file(path, what)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except zipfile.BadZipFile as error:
-        raise DataError(f"{path}: not a readable zip file ({error}); expected {what}") from None
+    with read_errors(path, what), zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
     return [n for n in names if not n.endswith("/") and not n.startswith("__MACOSX")]
 
 
@@ -120,6 +100,22 @@ def to_numbers(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
             f"({int(bad.sum())} such row(s)); expected a plain number such as 120000"
         )
     return numbers
+
+
+@contextmanager
+def read_errors(path: Path, what: str) -> Iterator[None]:
+    """Turn the reading failures a user's file can cause into one-line DataErrors."""
+    try:
+        yield
+    except DataError:
+        raise
+    except zipfile.BadZipFile as error:
+        raise DataError(f"{path}: not a readable zip file ({error}); expected {what}") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty; expected {what}") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as error:
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise DataError(f"{path}: cannot be read as {what} ({first_line})") from None
 
 
 def check_file(path: Path, what: str) -> None:

@@ -2,13 +2,12 @@
 
 Unit tests build the report's analyses from tiny real artifacts on inline rows (no data
 files); the last tests build the real report from the shipped models and the data in
-MLPAY_DATA_DIR and check its numbers against `mlpay compare --json`.
+MLPAY_DATA_DIR (cheaper settings, once per module) and check its numbers against the engine.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import math
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from mlpay_model.compare import DataFile, Reference, compare_roles
+from mlpay_model.compare import DataFile, Reference, compare_roles, parse_filters
 from training.report import Settings, answer, check_claims, render_report
 from training.report.analysis import (
     FOCUS_ROLE,
@@ -182,6 +181,12 @@ def test_summary_answers_the_question_with_numbers(tiny_report) -> None:
     vs_software = next(c for c in analyses[0].peers if c.vs == "software_engineer")
     assert vs_software.premium is not None
     assert percent(vs_software.premium) in summary
+    # The tiny data pays ML engineers 1.35x, software engineers 1.1x, data scientists 1.2x.
+    assert result.headline == "Yes"
+    assert "By source \u2014 " in summary and "more than software engineers" in summary
+    # The tiny artifacts carry no training config: no refits, and the summary says what its
+    # intervals then do not cover.
+    assert "which people are in the data only" in summary and "not run" in summary
 
 
 def test_claims_have_verdicts_and_evidence(tiny_report) -> None:
@@ -193,6 +198,19 @@ def test_claims_have_verdicts_and_evidence(tiny_report) -> None:
     # The tiny data pays ML engineers in the US well above $112k (60k x 1.35 x 1.6 x ...).
     us_pay = next(c for c in check_claims(analyses) if c.key == "us_pay")
     assert us_pay.verdict == "supported"
+
+
+def test_percent_ticks_keep_the_decimals_they_need() -> None:
+    from training.report.figures import percent_tick
+
+    # 2.5% once read "3%" on the skills axis (a fixed 0-decimal formatter).
+    assert [percent_tick(v) for v in (0.025, 0.1, -0.075, 0.0)] == [
+        "2.5%",
+        "10%",
+        "\u22127.5%",
+        "0%",
+    ]
+    assert percent_tick(1.3877787807814457e-17) == "0%" and percent_tick(-0.0) == "0%"
 
 
 def test_verdicts_follow_the_stated_rules() -> None:
@@ -218,92 +236,128 @@ def test_same_inputs_give_the_same_report(tiny_models, tiny_report) -> None:
 
 
 # --- the real report, from the shipped models and the data --------------------------------------
+# Built once per module with cheaper settings (1,000 people, 200 resamples, no refits: the
+# refits are tested in test_report_uncertainty.py) and checked against the engine run with the
+# same settings on the same rebuilt rows.
 
 SHIPPED = ("aijobs", "kaggle", "stackoverflow")
+REAL = Settings(max_people=1_000, resamples=200, refits=0)
 
 
 @pytest.fixture(scope="module")
-def real_report(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    from mlpay_model.model import models_dir, shipped_models
+def shipped_references(data_dir: Path):
+    """{name: (model, reference)} for the shipped models, rebuilt once for the module."""
+    from mlpay_model.compare import load_reference
+    from mlpay_model.model import load_model, models_dir, shipped_models
 
     missing = [name for name in SHIPPED if name not in shipped_models()]
     if missing:
         pytest.skip(f"shipped models missing from {models_dir()}: {', '.join(missing)}")
-    from mlpay_model.cli import main
+    loaded = {name: load_model(name) for name in SHIPPED}
+    return {name: (model, load_reference(model.manifest)) for name, model in loaded.items()}
 
-    output = tmp_path_factory.mktemp("report") / "report.html"
-    assert main(["report", "-o", str(output), "--models", ",".join(SHIPPED)]) == 0
-    return output
+
+@pytest.fixture(scope="module")
+def real_report(shipped_references) -> tuple[list[SourceAnalysis], str]:
+    analyses = [analyse(model, reference, REAL) for model, reference in shipped_references.values()]
+    return analyses, render_report(analyses, answer(analyses), check_claims(analyses), REAL)
 
 
 @pytest.mark.parametrize(
-    ("models", "message"),
-    [("no-such-model", "no-such-model"), ("aijobs,aijobs", "twice"), (" , ", "at least one")],
+    ("arguments", "message"),
+    [
+        (["--models", "no-such-model"], "no-such-model"),
+        (["--models", "aijobs,aijobs"], "twice"),
+        (["--models", " , "], "at least one"),
+        (["--models", "aijobs", "--refits", "1"], "refits=1"),
+        (["--models", "aijobs", "--refits", "-2"], "refits=-2"),
+    ],
 )
-def test_report_command_refuses_bad_model_lists(capsys, tmp_path: Path, models, message) -> None:
+def test_report_command_refuses_bad_arguments(capsys, tmp_path: Path, arguments, message) -> None:
     from mlpay_model.cli import USER_ERROR_EXIT, main
 
     output = tmp_path / "report.html"
-    assert main(["report", "-o", str(output), "--models", models]) == USER_ERROR_EXIT
+    assert main(["report", "-o", str(output), *arguments]) == USER_ERROR_EXIT
     err = capsys.readouterr().err
     assert err.startswith("mlpay report: error:") and message in err
     assert not output.exists()
 
 
-def run_compare(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict]:
-    from mlpay_model.cli import main
+@pytest.mark.data
+def test_build_report_writes_the_file_it_reports(data_dir: Path, tmp_path: Path) -> None:
+    from training.report import build_report
 
-    assert main(["compare", *args, "--json"]) == 0
-    return json.loads(capsys.readouterr().out)
+    output = tmp_path / "nested" / "report.html"
+    report = build_report(["aijobs"], output, REAL)
+    assert report.path == output
+    document = output.read_text(encoding="utf-8")
+    check_self_contained(document)
+    assert report.answer.headline in Page(document).text_by_id["summary"]
+    assert [a.model for a in report.analyses] == ["aijobs"]
 
 
 @pytest.mark.data
-@pytest.mark.slow
-def test_real_report_is_self_contained_and_complete(real_report: Path) -> None:
-    from mlpay_model.model import load_model
-
-    page = check_self_contained(real_report.read_text(encoding="utf-8"))
-    footer = page.text_by_id["footer"]
-    for name in SHIPPED:
+def test_real_report_is_self_contained_and_complete(real_report, shipped_references) -> None:
+    _, document = real_report
+    page = check_self_contained(document)
+    footer = " ".join(page.text_by_id["footer"].split())
+    for name, (model, _) in shipped_references.items():
         assert f"peer-{name}-software_engineer" in page.text_by_id
-        model = load_model(name)
-        assert f"model {name} version {model.version}" in " ".join(footer.split())
+        assert f"model {name} version {model.version}" in footer
         for entry in model.manifest["data"]:  # the data read now is the data trained on
             assert entry["sha256"] in footer
     assert "differs from the file the model was trained on" not in footer
+    # Year bands are described for people: no float artefacts such as 1.79e308 or 5.999...
+    variation = page.text_by_id["variation"]
+    assert "21+ years" in variation
+    assert "179769313" not in variation and ".99999" not in variation
 
 
 @pytest.mark.data
-@pytest.mark.slow
 @pytest.mark.parametrize("model", SHIPPED)
-def test_real_report_numbers_match_mlpay_compare(real_report, capsys, model: str) -> None:
-    page = Page(real_report.read_text(encoding="utf-8"))
-    results = run_compare(
-        capsys, "--role", "Machine Learning Engineer", "--vs", "Software Engineer",
-        "--vs", "Data Scientist", "--model", model,
-    )  # fmt: skip
+def test_real_report_numbers_are_the_engines(real_report, shipped_references, model) -> None:
+    _, document = real_report
+    page = Page(document)
+    salary_model, reference = shipped_references[model]
+    results = compare_roles(
+        salary_model,
+        reference.profiles,
+        "Machine Learning Engineer",
+        ["Software Engineer", "Data Scientist"],
+        min_rows=REAL.min_rows,
+        max_people=REAL.max_people,
+        resamples=REAL.resamples,
+        seed=REAL.seed,
+    )
     for result in results:
-        row_id = f"peer-{model}-{result['vs']}"
+        row_id = f"peer-{model}-{result.vs}"
         text = page.text_by_id[row_id]
-        if result["premium"] is None:
+        if result.premium is None or result.ci is None:
             assert "not compared" in text
             continue
         attributes = page.attributes(row_id)
-        assert math.isclose(float(str(attributes["data-premium"])), result["premium"])
-        assert math.isclose(float(str(attributes["data-ci-high"])), result["ci"][1])
-        assert int(str(attributes["data-n"])) == result["n"]
-        assert percent(result["premium"]) in text
-        assert f"{result['n_role']:,}" in text and f"{result['n_vs']:,}" in text
+        assert float(str(attributes["data-premium"])) == result.premium
+        assert float(str(attributes["data-ci-high"])) == result.ci[1]
+        assert int(str(attributes["data-n"])) == result.n
+        assert percent(result.premium) in text
+        assert f"{result.n_role:,}" in text and f"{result.n_vs:,}" in text
+        assert "not run" in text  # REAL skips the refits, and the row says so
 
 
 @pytest.mark.data
-@pytest.mark.slow
-def test_real_report_country_slice_matches_mlpay_compare(real_report, capsys) -> None:
-    page = Page(real_report.read_text(encoding="utf-8"))
-    [result] = run_compare(
-        capsys, "--role", "ml_engineer", "--vs", "software_engineer", "--model", "aijobs",
-        "--country", "United States",
-    )  # fmt: skip
-    attributes = page.attributes("slice-aijobs-country-US-software_engineer")
-    assert math.isclose(float(str(attributes["data-premium"])), result["premium"])
-    assert result["filters"] == {"country": "US"}
+def test_real_report_country_slice_is_the_engines(real_report, shipped_references) -> None:
+    _, document = real_report
+    model, reference = shipped_references["aijobs"]
+    [result] = compare_roles(
+        model,
+        reference.profiles,
+        "ml_engineer",
+        ["software_engineer"],
+        parse_filters(country="United States"),
+        max_people=REAL.max_people,
+        resamples=REAL.resamples,
+    )
+    attributes = Page(document).attributes("slice-aijobs-country-US-software_engineer")
+    assert result.premium is not None
+    assert math.isclose(float(str(attributes["data-premium"])), result.premium)
+    assert result.filters == {"country": "US"}

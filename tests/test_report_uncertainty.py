@@ -93,6 +93,11 @@ def test_combined_interval_adds_the_refit_spread_to_the_people_interval() -> Non
     assert combined_interval(0.10, (0.10, 0.10), refits) == pytest.approx(
         (0.10 - refits.half_width, 0.10 + refits.half_width)
     )
+    # Refits that land away from the estimate: the middle 90% of them stays inside.
+    shifted = RefitPremiums("ml_engineer", "software_engineer", (0.030, 0.031, 0.032))
+    low, high = combined_interval(0.10, people_ci, shifted)
+    assert math.isclose(low, 0.0301)  # 5th percentile of 3.0%, 3.1%, 3.2%, interpolated
+    assert math.isclose(high, 0.10 + math.hypot(0.01, shifted.half_width))
     # One refit has no spread: nothing to add.
     assert combined_interval(0.10, people_ci, RefitPremiums("a", "b", (0.2,))) == people_ci
 
@@ -120,3 +125,26 @@ def test_analysis_says_why_it_did_not_refit(trained) -> None:
     assert not analysis.refits and "0 refits" in analysis.refit_note
     vs_software = analysis.headline("software_engineer")
     assert vs_software is not None and analysis.interval(vs_software) == vs_software.ci
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("name", ["aijobs", "kaggle", "stackoverflow"])
+def test_refits_start_from_each_shipped_models_own_training(data_dir, name: str) -> None:
+    # The shipped model's config, split and fit reproduce its median booster exactly, so its
+    # refits differ from it by the resampling alone.
+    from mlpay_model.model import load_model, models_dir, shipped_models
+    from training.config import TrainConfig
+
+    if name not in shipped_models():
+        pytest.skip(f"shipped model {name!r} is not in {models_dir()}")
+    model = load_model(name)
+    reference = compare.load_reference(model.manifest)
+    config = TrainConfig.model_validate(model.manifest["config"])
+    prepared = prepare_split(config, reference.profiles)
+    assert prepared.spec.to_dict() == model.spec.to_dict()
+    booster = fit_median_booster(
+        config, prepared.spec, prepared.matrices["train"], log_target(prepared.parts["train"])
+    )
+    people = prepared.parts["test"].head(500)
+    refit = np.exp(booster.predict(FeatureEncoder(prepared.spec).encode_frame(people)))
+    np.testing.assert_allclose(refit, model.predict(people)["median"], rtol=1e-12)

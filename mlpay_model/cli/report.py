@@ -20,9 +20,9 @@ the claims of the common "Are ML Engineers Paid More?" article checked against t
 Each model's training rows are rebuilt from its training config and the data in
 MLPAY_DATA_DIR. The headline premiums (against software engineers and data scientists) also
 get a model-refit interval: each model's median booster is retrained --refits times on
-bootstrap resamples of its training rows (a few seconds to ~20 s per refit and model; 0 skips
-it). The same models and data always give the same report (fixed seeds). Needs the `train`
-extra (matplotlib).
+bootstrap resamples of its training rows (0.2 to 1.5 s per refit and model with the shipped
+settings; 0 skips it). The same models and data always give the same report (fixed seeds).
+Needs the `train` extra (matplotlib).
 """
 
 

@@ -1,8 +1,9 @@
 """`mlpay report`: one self-contained HTML page answering "are ML engineers paid more?".
 
 `build_report(models, output)` loads each shipped model, rebuilds its training rows from the
-data in MLPAY_DATA_DIR, runs the comparisons (`analysis`), checks the article's claims
-(`claims`), draws the plots (`figures`, matplotlib Agg) and writes the page (`render`).
+data in MLPAY_DATA_DIR, runs the comparisons (`analysis`) with the model-refit check of the
+headline premiums (`uncertainty`), checks the article's claims (`claims`), draws the plots
+(`figures`, matplotlib Agg) and writes the page (`render`).
 Needs the `train` extra (matplotlib, pydantic).
 """
 
@@ -18,6 +19,7 @@ from typing import Final
 from training.report.analysis import Settings, SourceAnalysis, analyse
 from training.report.claims import Answer, Claim, answer, check_claims
 from training.report.render import render_report
+from training.report.uncertainty import RefitPremiums, combined_interval, refit_premiums
 
 DEFAULT_MODELS: Final[tuple[str, ...]] = ("aijobs", "kaggle", "stackoverflow")
 
@@ -25,6 +27,7 @@ __all__ = [
     "DEFAULT_MODELS",
     "Answer",
     "Claim",
+    "RefitPremiums",
     "Report",
     "Settings",
     "SourceAnalysis",
@@ -32,6 +35,8 @@ __all__ = [
     "answer",
     "build_report",
     "check_claims",
+    "combined_interval",
+    "refit_premiums",
     "render_report",
 ]
 
@@ -66,7 +71,8 @@ def analyse_models(
             if progress is not None:
                 progress(f"warning: {line}")
         if progress is not None:
-            progress(f"{model.name}: comparing ({len(reference.profiles):,} rows)")
+            refits = f", {settings.refits} model refits" if settings.refits >= 2 else ""
+            progress(f"{model.name}: comparing ({len(reference.profiles):,} rows{refits})")
         analyses.append(analyse(model, reference, settings))
     return analyses
 

@@ -67,9 +67,10 @@ JUNIOR_YEARS: Final = 2.0
 EDUCATION_BASELINE: Final = "bachelor"
 EDUCATION_COMPARED: Final[tuple[str, ...]] = ("master", "doctorate")
 US: Final = "US"
-# Median boosters refitted per model for the headline premiums' model-refit check: each refit
-# costs one training of the median booster (a few seconds to ~20 s on two cores).
-DEFAULT_REFITS: Final = 5
+# Median boosters refitted per model for the headline premiums' model-refit check. Each refit
+# is one training of the median booster: 0.2 to 1.5 s with the shipped models' settings on two
+# cores, so 20 refits of the three models add about 10-15 s to the report.
+DEFAULT_REFITS: Final = 20
 
 
 @dataclass(frozen=True)

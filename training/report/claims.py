@@ -138,19 +138,18 @@ def answer(analyses: Sequence[SourceAnalysis]) -> Answer:
     ahead, behind = findings.count("for"), findings.count("against")
     unclear = len(findings) - ahead - behind
     headline = _headline(ahead, behind, len(findings))
-    peers = " and ".join(role_label(peer) for peer in HEADLINE_PEERS)
+    peers = and_list([role_label(peer) for peer in HEADLINE_PEERS])
     premiums = [_premium(c) for (_, c, _), f in zip(pairs, findings, strict=True) if f == "for"]
     lead = (
-        "Holding fixed everything else each model sees (country, experience or seniority, and "
-        "education and skills where the source has them: each person's pay predicted in both "
-        f"roles), ML engineers earn more than {peers} in {ahead} of "
+        "For the same people, with everything else each model knows about them unchanged, ML "
+        f"engineers earn more than {peers} in {ahead} of "
         f"{len(pairs)} source-by-role comparisons"
         + (f", by {percent(min(premiums))} to {percent(max(premiums))}" if premiums else "")
         + (f"; less in {behind}" if behind else "")
         + (f"; {unclear} {'is' if unclear == 1 else 'are'} too close to call" if unclear else "")
         + "."
     )
-    sentences = [lead]
+    sentences = [lead, _by_source(pairs, findings)]
     for peer in HEADLINE_PEERS:
         parts = [
             f"{source_label(a)} {percent(_premium(c))} (90% interval {interval(*ci)})"
@@ -169,6 +168,23 @@ def _premium(comparison: RoleComparison) -> float:
     if comparison.premium is None:
         raise ValueError(f"{comparison.role} vs {comparison.vs} was not compared")
     return comparison.premium
+
+
+def _by_source(
+    pairs: Sequence[tuple[SourceAnalysis, RoleComparison, tuple[float, float]]],
+    findings: Sequence[Finding],
+) -> str:
+    """Per source, against which headline peers ML engineers clearly earn more (or less)."""
+    words = {"for": "more than", "against": "less than", "unclear": "no clear difference from"}
+    parts = []
+    by_source: dict[str, dict[Finding, list[str]]] = {}
+    for (analysis, comparison, _), finding in zip(pairs, findings, strict=True):
+        roles = by_source.setdefault(source_label(analysis), {}).setdefault(finding, [])
+        roles.append(role_label(comparison.vs))
+    for source, by_finding in by_source.items():
+        clauses = [f"{words[finding]} {and_list(roles)}" for finding, roles in by_finding.items()]
+        parts.append(f"{source}: {', '.join(clauses)}")
+    return "By source \u2014 " + "; ".join(parts) + "."
 
 
 def _headline(ahead: int, behind: int, total: int) -> str:
@@ -197,7 +213,7 @@ def _other_peers(analyses: Sequence[SourceAnalysis]) -> str:
     premiums = [_premium(c) for c in others]
     ahead = sum(1 for premium in premiums if premium > 0)
     return (
-        f"Against {_and_list([role_label(role) for role in roles])} the premium is positive in "
+        f"Against {and_list([role_label(role) for role in roles])} the premium is positive in "
         f"{ahead} of {len(others)} comparisons, from {percent(min(premiums))} to "
         f"{percent(max(premiums))} (section 1; these are not refitted)."
     )
@@ -212,7 +228,7 @@ def _interval_meaning(
         counts = sorted({len(r.premiums) for a in refitted for r in a.refits.values()})
         text = (
             "Each interval covers both which people are in the data and how much the premium "
-            f"moves when the model is retrained on resampled training rows ({_and_list(counts)} "
+            f"moves when the model is retrained on resampled training rows ({and_list(counts)} "
             "refits per source)."
         )
     else:
@@ -234,7 +250,8 @@ def _interval_meaning(
     return text
 
 
-def _and_list(items: Sequence[object]) -> str:
+def and_list(items: Sequence[object]) -> str:
+    """["a", "b", "c"] -> "a, b and c"."""
     words = [str(item) for item in items]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 

@@ -14,7 +14,8 @@ from typing import Final
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter
+from matplotlib.transforms import blended_transform_factory
 
 from mlpay_model.compare import RoleComparison
 from training.report.analysis import FOCUS_ROLE, HEADLINE_PEERS, PEERS, SourceAnalysis
@@ -37,9 +38,14 @@ def png_base64(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def percent_tick(value: float, _position: object = None) -> str:
+    """0.025 -> "2.5%", 0.1 -> "10%", -0.05 -> "\u22125%": as many decimals as the tick needs
+    (not "3%" for 2.5%), float noise rounded away, a true minus sign as in the report's text."""
+    return f"{round(value * 100, 6) + 0.0:.4g}%".replace("-", "\u2212")
+
+
 def _percent_axis(axes: Axes) -> None:
-    # decimals=None: as many as the ticks need (2.5% would otherwise read "3%")
-    axes.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
+    axes.xaxis.set_major_formatter(FuncFormatter(percent_tick))
     axes.axvline(0.0, color="black", linewidth=0.8)
     axes.grid(axis="x", alpha=0.3)
 
@@ -128,6 +134,18 @@ def slice_plot(analyses: Sequence[SourceAnalysis], dimensions: Sequence[str], ti
                 y = row + offset
                 axes.plot(list(comparison.ci), [y, y], color=PEER_COLOURS[peer], linewidth=2)
                 axes.plot(comparison.premium, y, "o", color=PEER_COLOURS[peer], markersize=6)
+        left_edge = blended_transform_factory(axes.transAxes, axes.transData)
+        for row, item in enumerate(slices):
+            if all(c.premium is None for c in item.comparisons):
+                axes.text(
+                    0.02,
+                    row,
+                    "not compared (see the table)",
+                    transform=left_edge,
+                    fontsize=8,
+                    color=OTHER_COLOUR,
+                    va="center",
+                )
         axes.set_yticks(range(len(slices)), [item.label for item in slices])
         axes.set_ylim(len(slices) - 0.5, -0.5)
         _percent_axis(axes)

@@ -26,6 +26,7 @@ from training.report.analysis import (
 from training.report.claims import (
     Answer,
     Claim,
+    and_list,
     interval,
     money,
     percent,
@@ -34,6 +35,7 @@ from training.report.claims import (
 )
 
 TITLE: Final = "Are ML engineers paid more?"
+ZERO_WIDTH: Final = 0.0005  # a people interval narrower than 0.05 points reads as no width
 
 STYLE: Final = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #222;
@@ -47,8 +49,8 @@ h3 { margin-top: 1.5em; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
-td { overflow-wrap: anywhere; }
-td.num { text-align: right; white-space: nowrap; overflow-wrap: normal; }
+td { overflow-wrap: break-word; }
+td.num { text-align: right; white-space: nowrap; }
 details > summary { cursor: pointer; color: #1f5f9b; margin: 0.5em 0; }
 img { max-width: 100%; height: auto; display: block; margin: 0.8em 0; }
 .flag { color: #8a5a00; }
@@ -187,7 +189,7 @@ def _peer_row(analysis: SourceAnalysis, c: RoleComparison) -> str:
         cells = f"<td colspan='2' class='note'>{e(reason)}</td>"
         attributes = ""
     else:
-        cells = _num(interval(*refit.range)) + _num(interval(*combined))
+        cells = _num(interval(*refit.middle)) + _num(interval(*combined))
         attributes = (
             f" data-refits='{len(refit.premiums)}' data-combined-low='{combined[0]!r}'"
             f" data-combined-high='{combined[1]!r}'"
@@ -209,9 +211,10 @@ def _peers_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> st
         f"<b>Model refits</b>: for the headline comparisons (against {e(_peer_words())}) the "
         f"model's median booster is retrained {e(' or '.join(map(str, refits)))} times with its "
         "own training settings on bootstrap resamples of its training rows, and the premium "
-        "recomputed for the same people; the table gives their range, and the last column a "
-        "90% interval combining both sources of uncertainty (normal approximation; with so "
-        "few refits it is a rough guide). The summary and the verdicts use it."
+        "recomputed for the same people; the table gives the middle 90% of those premiums. The "
+        "last column is a 90% interval combining both kinds of uncertainty (section 5 gives "
+        "the formula; with this few refits it is a guide, not an exact 90%). The summary uses "
+        "it."
         if refits
         else "<b>Model refits</b> were not run, so no interval here covers the model's own "
         "uncertainty."
@@ -228,7 +231,7 @@ def _peers_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> st
         "<p>Two kinds of uncertainty: <b>people</b>: a bootstrap over the people the premium "
         f"is averaged over ({settings.resamples:,} resamples). It keeps the fitted model fixed, "
         "so it is (almost) zero wide when the model gives nearly everyone the same ratio "
-        "between the two roles, as the aijobs.net model does; that does not mean the premium "
+        f"between the two roles{e(_zero_width_note(analyses))}; that does not mean the premium "
         f"is known exactly. {refit_text}</p>"
         + _image(figures.forest_plot(analyses), "forest plot of ML engineers' premiums")
         + _table(
@@ -236,7 +239,7 @@ def _peers_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> st
                 "source",
                 "comparison",
                 *COMPARISON_HEADERS,
-                "model refits: premium range",
+                "model refits: middle 90% of premiums",
                 "90% interval (people + model refits)",
             ),
             rows,
@@ -245,8 +248,18 @@ def _peers_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> st
     )
 
 
+def _zero_width_note(analyses: Sequence[SourceAnalysis]) -> str:
+    """ ", as in the aijobs.net model" for the sources whose people intervals have no width."""
+    narrow = [
+        source_label(a)
+        for a in analyses
+        if any(c.ci is not None and c.ci[1] - c.ci[0] < ZERO_WIDTH for c in a.peers)
+    ]
+    return f", as in the {and_list(narrow)} model{'s' if len(narrow) > 1 else ''}" if narrow else ""
+
+
 def _peer_words() -> str:
-    return " and ".join(role_label(peer) for peer in HEADLINE_PEERS)
+    return and_list([role_label(peer) for peer in HEADLINE_PEERS])
 
 
 def _variation_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> str:
@@ -267,16 +280,20 @@ def _variation_section(analyses: Sequence[SourceAnalysis], settings: Settings) -
         ("By experience", ("experience", "seniority")),
         ("By education", ("education",)),
     ):
+        comparisons = [
+            (a, item, c)
+            for a in analyses
+            for dimension in dimensions
+            for item in a.slices.get(dimension, ())
+            for c in item.comparisons
+        ]
         rows = [
             _comparison_row(
                 slug("slice", a.model, item.dimension, item.label, c.vs),
                 [source_label(a), DIMENSION_TITLES[item.dimension], item.label, role_label(c.vs)],
                 c,
             )
-            for a in analyses
-            for dimension in dimensions
-            for item in a.slices.get(dimension, ())
-            for c in item.comparisons
+            for a, item, c in comparisons
         ]
         section_id = slug("variation", title.split()[-1])
         parts.append(f"<h3 id='{e(section_id)}'>{e(title)}</h3>")
@@ -294,7 +311,14 @@ def _variation_section(analyses: Sequence[SourceAnalysis], settings: Settings) -
                 f"premium {title.lower()}",
             )
         )
-        parts.append(_table(("source", "factor", "slice", "vs", *COMPARISON_HEADERS), rows))
+        flagged = sum(1 for _, _, c in comparisons if c.premium is None)
+        parts.append(
+            f"<details><summary>Table: the {len(rows)} comparisons {e(title.lower())}"
+            + (f" ({flagged} not compared, with the reason)" if flagged else "")
+            + "</summary>"
+            + _table(("source", "factor", "slice", "vs", *COMPARISON_HEADERS), rows)
+            + "</details>"
+        )
     parts.append("</section>")
     return "".join(parts)
 
@@ -380,20 +404,31 @@ def _claims_section(
             f"<p><b>Claim:</b> {e(claim.claim)}</p>"
             f"<p><b>Verdict:</b> <span class='verdict {e(claim.verdict.replace(' ', '-'))}'>"
             f"{e(claim.verdict)}</span> &nbsp; <b>How sure:</b> {e(claim.confidence)}</p>"
-            f"<p>{e(claim.summary)}</p><ul>{evidence}</ul></div>"
+            f"<p>{e(claim.summary)}</p><ul>{evidence}</ul>"
+            f"{_claim_figures(claim.key, analyses, settings)}</div>"
         )
-    parts.append(_image(figures.us_pay_plot(analyses), "pay of US ML engineers"))
-    parts.append(_image(figures.role_pay_plot(analyses), "median pay by role family"))
-    parts.append(
-        "<details><summary>Table: median pay by role family</summary>"
-        + _role_table(analyses)
-        + "</details>"
-    )
-    parts.append(
-        _image(figures.band_pay_plot(analyses, settings.min_rows), "pay by experience, education")
-    )
     parts.append("</section>")
     return "".join(parts)
+
+
+def _claim_figures(key: str, analyses: Sequence[SourceAnalysis], settings: Settings) -> str:
+    """The plots (and long tables) that back a claim, shown inside its box."""
+    if key == "us_pay":
+        return _image(figures.us_pay_plot(analyses), "pay of US ML engineers")
+    if key == "top_role":
+        return (
+            _image(figures.role_pay_plot(analyses), "median pay by role family")
+            + "<details><summary>Table: median pay by role family</summary>"
+            + _role_table(analyses)
+            + "</details>"
+        )
+    if key == "experience":
+        return "<p class='note'>Raw medians by experience and by education:</p>" + _image(
+            figures.band_pay_plot(analyses, settings.min_rows), "pay by experience, education"
+        )
+    if key == "skills":
+        return "<p class='note'>Every skill's premium: section 3.</p>"
+    return ""
 
 
 def _role_table(analyses: Sequence[SourceAnalysis]) -> str:
@@ -428,10 +463,13 @@ def _method_section(settings: Settings) -> str:
         f"{settings.refits} times per model with the training pipeline's own functions and the "
         "model's training config, each on a bootstrap resample of the training split "
         "(identical rows drawn together); without resampling this reproduces the shipped "
-        "model exactly. The combined 90% interval is premium \u00b1 1.645 \u00d7 "
-        "\u221a(people sd\u00b2 + refit sd\u00b2), reading the people interval as \u00b11.645 "
-        "sd. Disagreement between the sources is a further guide: it also reflects who each "
-        "source surveys.</li>"
+        "model exactly. The combined 90% interval is premium \u00b1 \u221a(h\u2081\u00b2 + "
+        "h\u2082\u00b2), with h\u2081 half the width of the people interval and h\u2082 = t "
+        "\u00d7 the standard deviation of the refit premiums (t: Student's 95% quantile with "
+        "refits \u2212 1 degrees of freedom, wide for few refits), then widened where needed "
+        "to include the middle 90% of the refit premiums (they need not centre on the shipped "
+        "estimate). Disagreement between the sources is a further guide: it also reflects who "
+        "each source surveys.</li>"
         "<li>Observed pay is the exact pay, or the geometric midpoint of a pay band "
         "(Kaggle).</li>"
         f"<li>A comparison needs both roles in the model's vocabulary and at least "
@@ -521,6 +559,7 @@ def _footer(analyses: Sequence[SourceAnalysis], settings: Settings) -> str:
         f"<footer id='footer'><p>Generated by mlpay {e(__version__)} "
         f"(<code>mlpay report</code>); seed {settings.seed}, {settings.resamples:,} bootstrap "
         f"resamples, at most {settings.max_people:,} people per population, at least "
-        f"{settings.min_rows} rows per role. The same models and data give the same report.</p>"
+        f"{settings.min_rows} rows per role, {settings.refits} model refits. The same models "
+        "and data give the same report.</p>"
         f"<ul>{models}</ul><ul>{files}</ul></footer>"
     )

@@ -186,8 +186,9 @@ def fit_boosters(
     matrix: np.ndarray,
     log_pay: np.ndarray,
     step: Progress = _silent,
+    roles: tuple[str, ...] = ("median", "low", "high"),
 ) -> dict[str, lgb.Booster]:
-    """The median, low and high boosters, trained on the rows plus their missing-value copy."""
+    """The boosters named in `roles`, trained on the rows plus their missing-value copy."""
     matrix, log_pay = with_missing_copy(
         matrix, log_pay, spec, config.missing_augmentation, np.random.default_rng([config.seed, 1])
     )
@@ -201,7 +202,8 @@ def fit_boosters(
         "high": config.quantiles.high,
     }
     boosters: dict[str, lgb.Booster] = {}
-    for role, quantile in quantiles.items():
+    for role in roles:
+        quantile = quantiles[role]
         step(f"fit {role}")
         boosters[role] = fit_booster(
             matrix, log_pay, spec, params, config.lightgbm.num_boost_round, quantile=quantile

@@ -7,7 +7,7 @@ almost zero width, which says nothing about how well the data pins the premium d
 
 `refit_premiums` measures the model's part: it retrains the median booster `refits` times with
 the training pipeline's own functions and the model's own training config (`training.train`:
-`prepare_split`, `with_missing_copy`, `booster_params`, `fit_booster`), each time on a bootstrap
+`prepare_split`, `fit_boosters`), each time on a bootstrap
 resample of the training split, and recomputes the premium for the same people. Identical rows
 (the groups of the grouped split: aijobs' repeated submissions) are drawn together, as one
 submission. Without resampling the refit reproduces the shipped median model exactly, so the
@@ -41,7 +41,7 @@ from mlpay_model.features import FeatureEncoder, FeatureSpec
 from training.config import TrainConfig
 from training.data import log_target
 from training.split import group_keys
-from training.train import booster_params, fit_booster, prepare_split, with_missing_copy
+from training.train import fit_boosters, prepare_split
 
 CONFIDENCE: Final = compare.CONFIDENCE
 
@@ -134,18 +134,7 @@ def fit_median_booster(
     config: TrainConfig, spec: FeatureSpec, matrix: np.ndarray, log_pay: np.ndarray
 ) -> lgb.Booster:
     """The median booster exactly as `training.train.fit_boosters` fits it."""
-    matrix, log_pay = with_missing_copy(
-        matrix, log_pay, spec, config.missing_augmentation, np.random.default_rng([config.seed, 1])
-    )
-    quantile = config.quantiles.median if config.lightgbm.median_objective == "quantile" else None
-    return fit_booster(
-        matrix,
-        log_pay,
-        spec,
-        booster_params(config, spec),
-        config.lightgbm.num_boost_round,
-        quantile=quantile,
-    )
+    return fit_boosters(config, spec, matrix, log_pay, roles=("median",))["median"]
 
 
 def _predict(booster: lgb.Booster, matrix: np.ndarray) -> np.ndarray:

@@ -45,9 +45,8 @@ from mlpay_model.scoring._distinct import DistinctNormaliser
 from mlpay_model.scoring._readers import InputFiles
 from mlpay_model.scoring._summary import ScoreSummary
 from mlpay_model.scoring._writers import (
-    AtomicFile,
-    CsvTableWriter,
     TableWriter,
+    atomic_table_file,
     open_table_writer,
     usual_mode,
 )
@@ -204,9 +203,7 @@ def _write_rejects(
     folder: Path, part_files: list[Path], stats: list[PartStats], rejects: Path, by_file: bool
 ) -> None:
     """Concatenate the rejects parts into the CSV, with row numbers counted per input file."""
-    target = AtomicFile(rejects)
-    writer: CsvTableWriter | None = None
-    try:
+    with atomic_table_file(rejects, "csv") as write:
         rows_before = 0
         for index, (file, part) in enumerate(zip(part_files, stats, strict=True)):
             if index and part_files[index - 1] != file:
@@ -217,19 +214,8 @@ def _write_rejects(
             if by_file:
                 names = pa.array([file.name] * table.num_rows, pa.large_string())
                 table = table.add_column(0, FILE, names)
-            if writer is None:
-                writer = CsvTableWriter(target.temp, table.schema)
-            writer.write(table)
+            write(table)
             rows_before += part.rows_read
-        if writer is not None:
-            writer.close()
-            writer = None
-        target.commit()
-    except BaseException:
-        if writer is not None:
-            writer.close()
-        target.discard()
-        raise
 
 
 def _put_output_in_place(parts: Path, count: int, output: Path, staging: Path) -> None:
@@ -244,25 +230,13 @@ def _put_output_in_place(parts: Path, count: int, output: Path, staging: Path) -
 
 
 def _concatenate(parts: Path, count: int, output: Path) -> None:
-    target = AtomicFile(output)
-    writer: TableWriter | None = None
     fmt = "csv" if output.suffix.lower() == ".csv" else "parquet"
-    try:
+    with atomic_table_file(output, fmt) as write:
         for index in range(count):
             part = pq.ParquetFile(parts / PART_PATTERN.format(index))
-            if writer is None:
-                writer = open_table_writer(target.temp, fmt, part.schema_arrow)
+            write(part.schema_arrow.empty_table())  # the schema, even when no row was scored
             for batch in part.iter_batches():
-                writer.write(pa.Table.from_batches([batch]))
-        if writer is not None:
-            writer.close()
-            writer = None
-        target.commit()
-    except BaseException:
-        if writer is not None:
-            writer.close()
-        target.discard()
-        raise
+                write(pa.Table.from_batches([batch]))
 
 
 def check_replaceable_folder(output: Path) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, Protocol
 
@@ -90,6 +92,33 @@ class CsvTableWriter:
 
     def close(self) -> None:
         self._writer.close()
+
+
+@contextmanager
+def atomic_table_file(target: Path, fmt: str) -> Iterator[Callable[[pa.Table], None]]:
+    """Yield `write(table)`: tables go to a temporary file beside `target` (its writer opened
+    with the first table's schema); on success it replaces `target`, on failure it is removed.
+    """
+    file = AtomicFile(target)
+    writer: TableWriter | None = None
+
+    def write(table: pa.Table) -> None:
+        nonlocal writer
+        if writer is None:
+            writer = open_table_writer(file.temp, fmt, table.schema)
+        writer.write(table)
+
+    try:
+        yield write
+        if writer is not None:
+            writer.close()
+            writer = None
+        file.commit()
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        file.discard()
+        raise
 
 
 def open_table_writer(path: Path, fmt: str, schema: pa.Schema) -> TableWriter:

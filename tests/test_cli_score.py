@@ -93,3 +93,19 @@ def test_invalid_options_are_usage_errors(args: list[str], capsys):
         score(*args)
     assert exit_info.value.code == 2
     assert capsys.readouterr().err.startswith("mlpay score: error: ")
+
+
+def test_the_readme_example_scores_with_the_shipped_default_model(tmp_path: Path, capsys):
+    example = Path(__file__).parents[1] / "examples" / "profiles.csv"
+    if not (Path(__file__).parents[1] / "models" / "aijobs" / "manifest.json").is_file():
+        pytest.skip("the shipped models/aijobs is missing")
+    output = tmp_path / "scored.csv"
+    assert score(example, "-o", output) == 1  # one row is rejected on purpose
+    assert "rows read 5, scored 4, rejected 1" in capsys.readouterr().out
+    scored = pd.read_csv(output)
+    assert list(scored["name"]) == ["Ana", "Ben", "Chloe", "Dev"]
+    assert (scored["pred_low"] <= scored["pred_median"]).all()
+    assert (scored["pred_median"] <= scored["pred_high"]).all()
+    rejects = pd.read_csv(tmp_path / "scored.rejects.csv")
+    assert rejects[["row_number", "name"]].values.tolist() == [[5, "Eve"]]
+    assert "Atlantis" in rejects.loc[0, "reason"]

@@ -25,7 +25,7 @@ def register(subparsers: Any) -> None:
         "predict",
         help="predict the annual salary of one profile",
         description=(
-            "Predict annual pay (USD) with its calibrated 80%% range, the factors that moved "
+            "Predict annual pay (USD) with its calibrated 80% range, the factors that moved "
             "it and warnings about inputs the model ignores or does not know."
         ),
     )

@@ -66,6 +66,12 @@ def as_text(value: object) -> str | None:
     return text
 
 
+def as_words(value: object) -> str | None:
+    """`normalise_words` of the value's text, or None when it is missing."""
+    text = as_text(value)
+    return None if text is None else normalise_words(text)
+
+
 @cache
 def load_yaml(name: str) -> Any:
     """Parse a data file shipped beside this module; a ConfigError if it is broken."""

@@ -13,7 +13,7 @@ from typing import Final
 from mlpay_model.schema import EDUCATION_LEVELS
 from mlpay_model.taxonomy._common import (
     PatternRule,
-    as_text,
+    as_words,
     check_value,
     first_match,
     load_rules,
@@ -32,10 +32,8 @@ def education_level(text: object) -> str | None:
     >>> education_level("Master’s degree"), education_level("PhD"), education_level("Other")
     ('master', 'doctorate', None)
     """
-    answer = as_text(text)
-    if answer is None:
-        return None
-    return _level_of_normalised(normalise_words(answer))
+    words = as_words(text)
+    return None if words is None else _level_of_normalised(words)
 
 
 @lru_cache(maxsize=65536)

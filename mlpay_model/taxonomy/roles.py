@@ -18,6 +18,7 @@ from mlpay_model.schema import ROLE_FAMILIES
 from mlpay_model.taxonomy._common import (
     PatternRule,
     as_text,
+    as_words,
     check_value,
     first_match,
     load_rules,
@@ -46,10 +47,8 @@ def role_family(title: object) -> str:
     >>> role_family("Senior ML Engineer"), role_family("Developer, back-end")
     ('ml_engineer', 'backend_engineer')
     """
-    text = as_text(title)
-    if text is None:
-        return OTHER
-    return _family_of_normalised(normalise_words(text))
+    words = as_words(title)
+    return OTHER if words is None else _family_of_normalised(words)
 
 
 def role_family_of_list(titles: Iterable[object] | str | None) -> str:

@@ -13,7 +13,7 @@ from typing import Final
 from mlpay_model.schema import SENIORITY_LEVELS
 from mlpay_model.taxonomy._common import (
     PatternRule,
-    as_text,
+    as_words,
     check_value,
     first_match,
     load_rules,
@@ -32,10 +32,9 @@ def seniority_level(value: object) -> str | None:
     >>> seniority_level("SE"), seniority_level("Mid-level"), seniority_level("Principal")
     ('senior', 'mid', 'senior')
     """
-    text = as_text(value)
-    if text is None:
+    words = as_words(value)
+    if words is None:
         return None
-    words = normalise_words(text)
     exact = _exact()
     if words in exact:
         return exact[words]
@@ -48,10 +47,8 @@ def title_seniority(title: object) -> str | None:
     >>> title_seniority("Junior Analyst"), title_seniority("Head of AI"), title_seniority("SWE")
     ('entry', 'executive', None)
     """
-    text = as_text(title)
-    if text is None:
-        return None
-    return _title_level(normalise_words(text))
+    words = as_words(title)
+    return None if words is None else _title_level(words)
 
 
 @lru_cache(maxsize=65536)

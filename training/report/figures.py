@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -119,11 +119,9 @@ def slice_plot(analyses: Sequence[SourceAnalysis], dimensions: Sequence[str], ti
         for dim in dimensions
         if analysis.slices.get(dim)
     ]
-    rows = max((len(slices) for _, slices in panels), default=1)
-    figure = Figure(figsize=(WIDTH, 1.2 + 0.45 * rows), layout="constrained")
     if not panels:
         return ""
-    grid = figure.subplots(1, len(panels), squeeze=False)[0]
+    figure, grid = _panel_row(len(panels), max(len(slices) for _, slices in panels), 1.2, 0.45)
     for axes, (analysis, slices) in zip(grid, panels, strict=True):
         for index, peer in enumerate(HEADLINE_PEERS):
             offset = (index - 0.5) * 0.3
@@ -163,14 +161,18 @@ def slice_plot(analyses: Sequence[SourceAnalysis], dimensions: Sequence[str], ti
     return png_base64(figure)
 
 
+def _panel_row(panels: int, rows: int, base: float, per_row: float) -> tuple[Figure, Any]:
+    """A figure with `panels` side-by-side axes, tall enough for `rows` labelled rows."""
+    figure = Figure(figsize=(WIDTH, base + per_row * rows), layout="constrained")
+    return figure, figure.subplots(1, panels, squeeze=False)[0]
+
+
 def skills_plot(analyses: Sequence[SourceAnalysis]) -> str:
     """One panel per source with skills: the premium of each common skill, sorted."""
     panels = [analysis for analysis in analyses if analysis.skills]
     if not panels:
         return ""
-    rows = max(len(analysis.skills) for analysis in panels)
-    figure = Figure(figsize=(WIDTH, 1.0 + 0.28 * rows), layout="constrained")
-    grid = figure.subplots(1, len(panels), squeeze=False)[0]
+    figure, grid = _panel_row(len(panels), max(len(a.skills) for a in panels), 1.0, 0.28)
     for axes, analysis in zip(grid, panels, strict=True):
         effects = sorted(analysis.skills, key=lambda effect: effect.premium)
         values = [effect.premium for effect in effects]
@@ -193,9 +195,7 @@ def role_pay_plot(analyses: Sequence[SourceAnalysis]) -> str:
     panels = [analysis for analysis in analyses if analysis.role_pay]
     if not panels:
         return ""
-    rows = max(len(analysis.role_pay) for analysis in panels)
-    figure = Figure(figsize=(WIDTH, 1.2 + 0.3 * rows), layout="constrained")
-    grid = figure.subplots(1, len(panels), squeeze=False)[0]
+    figure, grid = _panel_row(len(panels), max(len(a.role_pay) for a in panels), 1.2, 0.3)
     for axes, analysis in zip(grid, panels, strict=True):
         ordered = sorted(analysis.role_pay, key=lambda item: item.raw_median)
         positions = range(len(ordered))

@@ -92,7 +92,7 @@ def cold_start(command: Sequence[str], runs: int) -> float:
 
 def _model_record(model: Any, arguments: dict[str, Any]) -> dict[str, Any]:
     """The canonical record `predict_salary` hands to the model for these arguments."""
-    from mlpay_model.inputs import normalise_profile
+    from mlpay_model.normalise import normalise_profile
 
     profile = normalise_profile(**arguments)
     if model.derives_seniority_from_years:

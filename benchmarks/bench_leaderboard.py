@@ -60,9 +60,9 @@ from sklearn.ensemble import HistGradientBoostingRegressor  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 from xgboost import XGBRegressor  # noqa: E402
 
-from mlpay_model.datadir import data_dir  # noqa: E402
+from mlpay_model.data.datadir import data_dir  # noqa: E402
 from mlpay_model.errors import MlpayError  # noqa: E402
-from mlpay_model.features import CATEGORICAL_FEATURES, FeatureSpec  # noqa: E402
+from mlpay_model.model.features import CATEGORICAL_FEATURES, FeatureSpec  # noqa: E402
 from training.baselines import GroupMedianBaseline, ridge_pipeline  # noqa: E402
 from training.config import TrainConfig, load_config  # noqa: E402
 from training.data import load_training_data, log_target, target_bounds  # noqa: E402

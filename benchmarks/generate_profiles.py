@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from mlpay_model.features import OTHER_CATEGORY
+from mlpay_model.model.features import OTHER_CATEGORY
 from mlpay_model.schema import (
     COMPANY_SIZES,
     EDUCATION_LEVELS,

@@ -9,8 +9,8 @@ from types import MappingProxyType
 from typing import Any
 
 from mlpay_model.errors import InvalidInputError
-from mlpay_model.inputs import SENIORITY_FROM_YEARS_RULE, ProfileInput, normalise_profile
 from mlpay_model.model import RecordPrediction, SalaryModel, load_model
+from mlpay_model.normalise import SENIORITY_FROM_YEARS_RULE, ProfileInput, normalise_profile
 from mlpay_model.taxonomy import country_name
 
 

@@ -1,7 +1,7 @@
 """The canonical profile: the one table every source is turned into and every model reads.
 
 A *canonical profile frame* is a pandas DataFrame with the columns below. Source adapters
-(`mlpay_model.sources`) produce it, quality rules (`mlpay_model.quality`) filter it, the
+(`mlpay_model.data.sources`) produce it, quality rules (`mlpay_model.data.quality`) filter it, the
 training pipeline learns from it and `load_model(...).predict` scores it.
 
 Factors (what a salary is predicted from):
@@ -107,6 +107,8 @@ BOOKKEEPING_COLUMNS: Final[tuple[str, ...]] = (
     "employment_status",
 )
 TARGET_COLUMNS: Final[tuple[str, ...]] = ("salary_usd", "salary_usd_low", "salary_usd_high")
+PREDICTION_COLUMNS: Final[tuple[str, ...]] = ("median", "low", "high")
+"""What every prediction holds, in this order: the median and the calibrated interval's ends."""
 
 PROFILE_COLUMNS: Final[tuple[str, ...]] = (
     FACTOR_COLUMNS + CONTEXT_COLUMNS + BOOKKEEPING_COLUMNS + TARGET_COLUMNS
@@ -131,11 +133,13 @@ ALLOWED_VALUES: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
-def empty_profiles() -> pd.DataFrame:
-    """A canonical profile frame with no rows and every column present."""
-    import pandas as pd  # here, not at the top: predicting one profile needs no pandas
-
-    return conform(pd.DataFrame({name: [] for name in PROFILE_COLUMNS}))
+def is_missing(value: object) -> bool:
+    """None, NaN (Python or numpy), pd.NA or pd.NaT; never raises (the one missing-value test)."""
+    if value is None:
+        return True
+    if isinstance(value, float | np.floating):
+        return bool(np.isnan(value))
+    return type(value).__name__ in ("NAType", "NaTType")
 
 
 def conform(frame: pd.DataFrame) -> pd.DataFrame:

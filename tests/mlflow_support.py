@@ -13,7 +13,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from mlpay_model.features import FeatureEncoder, FeatureSpec
+from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.schema import conform
 from training.config import TrainConfig
 from training.data import TrainingData, dataset_digest

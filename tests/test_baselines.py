@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlpay_model.features import FeatureEncoder, FeatureSpec
+from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.schema import conform
 from training.baselines import MIN_CELL_ROWS, GroupMedianBaseline, fit_predict_baselines
 

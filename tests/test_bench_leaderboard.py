@@ -25,7 +25,7 @@ sys.path.insert(0, str(BENCHMARKS))  # a script folder, not a package; spawned w
 
 import bench_leaderboard as bench  # noqa: E402
 
-from mlpay_model.features import FeatureSpec  # noqa: E402
+from mlpay_model.model.features import FeatureSpec  # noqa: E402
 from training.config import SourceConfig, TrainConfig, load_config  # noqa: E402
 from training.train import train  # noqa: E402
 

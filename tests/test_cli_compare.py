@@ -93,8 +93,8 @@ def test_each_shipped_model_compares_ml_engineers(capsys, shipped, model: str) -
 @pytest.mark.data
 def test_raw_medians_are_the_observed_pay_of_each_role(capsys, shipped) -> None:
     from mlpay_model.compare import load_reference
+    from mlpay_model.data.quality import pay_point
     from mlpay_model.model import load_model
-    from mlpay_model.quality import pay_point
 
     code, out, _ = compare(
         capsys, "--role", "ml_engineer", "--vs", "data_engineer", "--model", shipped("aijobs"),

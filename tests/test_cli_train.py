@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from training_factory import small_config_dict, write_aijobs_csv, write_config
 
-from mlpay_model.artifact import read_manifest
 from mlpay_model.cli import USER_ERROR_EXIT, main
+from mlpay_model.model.artifact import read_manifest
 from training.config import load_config
 
 

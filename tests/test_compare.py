@@ -21,7 +21,7 @@ from mlpay_model.compare import (
     with_skill,
 )
 from mlpay_model.errors import InvalidInputError
-from mlpay_model.features import OTHER_CATEGORY, FeatureSpec
+from mlpay_model.model.features import OTHER_CATEGORY, FeatureSpec
 from mlpay_model.schema import conform
 
 # Role effects per country: ML engineers earn 30% more than software engineers in the US and

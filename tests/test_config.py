@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from mlpay_model.data.sources import SOURCE_NAMES
 from mlpay_model.errors import ConfigError
-from mlpay_model.sources import SOURCE_NAMES
 from training.config import SourceConfig, TrainConfig, load_config
 
 REPO = Path(__file__).resolve().parents[1]

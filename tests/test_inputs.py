@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from mlpay_model.errors import InvalidInputError
-from mlpay_model.inputs import (
+from mlpay_model.normalise import (
     SENIORITY_FROM_YEARS_RULE,
     check_canonical,
     frame_with_seniority_from_years,

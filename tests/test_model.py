@@ -14,8 +14,7 @@ import pytest
 from artifact_factory import build_artifact, canonical_frame, shared_models_dir
 
 import mlpay_model
-from mlpay_model import model as model_module
-from mlpay_model.artifact import read_manifest
+from mlpay_model.model import _booster as booster_module
 from mlpay_model.errors import ArtifactError, InvalidInputError, ModelNotFoundError
 from mlpay_model.model import (
     DEFAULT_MODEL,
@@ -27,6 +26,7 @@ from mlpay_model.model import (
     resolve_model,
     shipped_models,
 )
+from mlpay_model.model.artifact import read_manifest
 
 
 @pytest.fixture(scope="module")
@@ -303,9 +303,9 @@ def test_predict_needs_a_role_column(tiny):
 
 def test_the_package_loader_fallback_predicts_the_same(tiny, profiles, monkeypatch):
     """Without a library file where expected, lightgbm's own loader provides the C API."""
-    monkeypatch.setattr(model_module.importlib.util, "find_spec", lambda name: None)
-    fallback = model_module._lightgbm_library.__wrapped__()
+    monkeypatch.setattr(booster_module.importlib.util, "find_spec", lambda name: None)
+    fallback = booster_module._lightgbm_library.__wrapped__()
     assert fallback is lgb.basic._LIB
-    monkeypatch.setattr(model_module, "_lightgbm_library", lambda: fallback)
+    monkeypatch.setattr(booster_module, "_lightgbm_library", lambda: fallback)
     again = SalaryModel(tiny.path, tiny.manifest)
     pd.testing.assert_frame_equal(again.predict(profiles), tiny.predict(profiles))

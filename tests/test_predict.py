@@ -12,8 +12,8 @@ import pytest
 from artifact_factory import shared_models_dir
 
 from mlpay_model.errors import InvalidInputError
-from mlpay_model.inputs import normalise_frame
 from mlpay_model.model import DEFAULT_MODEL, SalaryModel, load_model, models_dir
+from mlpay_model.normalise import normalise_frame
 from mlpay_model.predict import ModelRef, SalaryPrediction, predict_salary
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mlpay_model.data.quality import QualityRules, apply_quality_rules, pay_point
+from mlpay_model.data.sources import aijobs, kaggle
 from mlpay_model.errors import ConfigError
-from mlpay_model.quality import QualityRules, apply_quality_rules, pay_point
 from mlpay_model.schema import conform, has_pay
-from mlpay_model.sources import aijobs, kaggle
 
 NAN = math.nan
 

@@ -17,7 +17,7 @@ pytest.importorskip("matplotlib")
 from training_factory import TITLES, small_config, write_aijobs_csv
 
 from mlpay_model import compare
-from mlpay_model.features import FeatureEncoder
+from mlpay_model.model.features import FeatureEncoder
 from training.data import log_target
 from training.report.analysis import FOCUS_ROLE, HEADLINE_PEERS, Settings, analyse
 from training.report.uncertainty import (

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlpay_model.errors import ConfigError, DataError, ModelNotFoundError
-from mlpay_model.inputs import normalise_frame
 from mlpay_model.model import load_model
+from mlpay_model.normalise import normalise_frame
 from mlpay_model.scoring import _local as local_engine
 from mlpay_model.scoring import default_rejects_path, score_file
 from mlpay_model.scoring._distinct import DistinctNormaliser

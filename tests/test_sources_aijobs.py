@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from mlpay_model.data.sources import aijobs, load_profiles
 from mlpay_model.errors import DataError
 from mlpay_model.schema import PROFILE_COLUMNS
-from mlpay_model.sources import aijobs, load_profiles
 
 HEADER = (
     "work_year,experience_level,employment_type,job_title,salary,salary_currency,"

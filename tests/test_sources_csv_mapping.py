@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from mlpay_model import schema
+from mlpay_model.data.sources import load_profiles
+from mlpay_model.data.sources.csv_mapping import ColumnMapping, load, read_mapping
 from mlpay_model.errors import ConfigError, DataError
-from mlpay_model.sources import load_profiles
-from mlpay_model.sources.csv_mapping import ColumnMapping, load, read_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_MAPPING = ROOT / "configs" / "mappings" / "example_hr.yaml"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from mlpay_model.data.sources import _io, kaggle, load_profiles
 from mlpay_model.errors import DataError
 from mlpay_model.schema import has_pay
-from mlpay_model.sources import _io, kaggle, load_profiles
 
 # (code, question text): codes deliberately unlike any real year, so only the texts can match.
 QUESTIONS = [

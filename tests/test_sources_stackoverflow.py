@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 
 from mlpay_model import schema
-from mlpay_model.errors import DataError
-from mlpay_model.sources import load_profiles
-from mlpay_model.sources.stackoverflow import (
+from mlpay_model.data.sources import load_profiles
+from mlpay_model.data.sources.stackoverflow import (
     employment_of,
     load,
     split_answers,
     survey_year,
 )
+from mlpay_model.errors import DataError
 
 # Three 2017 respondents as the survey publishes them: "NA" for unanswered questions.
 SO_2017 = {

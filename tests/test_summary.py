@@ -4,9 +4,9 @@ import json
 
 import pandas as pd
 
-from mlpay_model.quality import QualityRules, apply_quality_rules
+from mlpay_model.data.quality import QualityRules, apply_quality_rules
+from mlpay_model.data.summary import TOP_UNKNOWN_TITLES, render_summary, summarize
 from mlpay_model.schema import conform
-from mlpay_model.summary import TOP_UNKNOWN_TITLES, render_summary, summarize
 
 RULES = QualityRules(drop_outliers=False)
 

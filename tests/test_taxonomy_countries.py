@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlpay_model.sources._io import read_header_rows, read_table
+from mlpay_model.data.sources._io import read_header_rows, read_table
 from mlpay_model.taxonomy import country_code, country_name, is_country_answer
 from mlpay_model.taxonomy._common import load_yaml
 

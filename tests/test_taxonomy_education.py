@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mlpay_model.data.sources._io import read_header_rows, read_table
 from mlpay_model.schema import EDUCATION_LEVELS
-from mlpay_model.sources._io import read_header_rows, read_table
 from mlpay_model.taxonomy import education_level
 
 EDUCATION_QUESTION = "What is the highest level of formal education"

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mlpay_model.data.sources._io import read_header_rows, read_table
 from mlpay_model.errors import ConfigError
 from mlpay_model.schema import ROLE_FAMILIES
-from mlpay_model.sources._io import read_header_rows, read_table
 from mlpay_model.taxonomy import role_family, role_family_of_list, unmapped_titles
 from mlpay_model.taxonomy._common import load_rules
 

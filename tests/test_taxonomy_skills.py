@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlpay_model.sources._io import read_header_rows, read_table
+from mlpay_model.data.sources._io import read_header_rows, read_table
 from mlpay_model.taxonomy import canonical_skill, canonical_skills
 
 KAGGLE = [

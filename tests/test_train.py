@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from training_factory import small_config, write_aijobs_csv
 
-from mlpay_model.artifact import read_manifest
+from mlpay_model.data.sources import SOURCE_NAMES
 from mlpay_model.errors import DataError
-from mlpay_model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.model import load_model
+from mlpay_model.model.artifact import read_manifest
+from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.schema import conform
-from mlpay_model.sources import SOURCE_NAMES
 from training.config import TrainConfig, load_config
 from training.model_card import LICENSES, render_model_card
 from training.train import (

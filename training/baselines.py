@@ -20,7 +20,7 @@ from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from mlpay_model.features import (
+from mlpay_model.model.features import (
     CATEGORICAL_FEATURES,
     NUMERIC_FEATURES,
     ORDINAL_FEATURES,

@@ -8,7 +8,7 @@ model stays portable; `SourceConfig.resolved_path()` expands them when the data 
 
 Sections (all but `sources`, `features` and `model` have defaults):
     sources         list of {adapter, path, mapping (csv adapter only)}
-    quality         overrides of `mlpay_model.quality.QualityRules` fields, for every source
+    quality         overrides of `mlpay_model.data.quality.QualityRules` fields, for every source
     features        canonical columns the model reads (a subset of features.KNOWN_FEATURES)
     min_category_count  categories/skills seen fewer times in training share "__other__"
     target          "log_salary_usd" (the only target: log of annual USD pay)
@@ -33,13 +33,13 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from mlpay_model.datadir import expand_data_path
+from mlpay_model._yaml import read_yaml
+from mlpay_model.data.datadir import expand_data_path
+from mlpay_model.data.quality import QualityRules
 from mlpay_model.errors import ConfigError, closest
-from mlpay_model.features import KNOWN_FEATURES, NUMERIC_FEATURES, ORDINAL_FEATURES
-from mlpay_model.quality import QualityRules
+from mlpay_model.model.features import KNOWN_FEATURES, NUMERIC_FEATURES, ORDINAL_FEATURES
 
 Fraction = Annotated[float, Field(gt=0.0, lt=1.0)]
 MONOTONE_FEATURES = (*NUMERIC_FEATURES, *ORDINAL_FEATURES)
@@ -222,7 +222,7 @@ class TrainConfig(StrictModel):
 def load_config(path: Path | str) -> TrainConfig:
     """Read and validate a training config; a one-line ConfigError on any problem."""
     path = Path(path)
-    document = _read_yaml(path)
+    document = read_yaml(path, "a training config")
     try:
         config = TrainConfig.model_validate(document)
         for source in config.sources:  # quality overrides are checked against real rules
@@ -306,48 +306,3 @@ def _unknown(what: str, name: str, allowed: tuple[str, ...]) -> str:
     hint = closest(name, allowed)
     suggestion = f"; did you mean {', '.join(hint)}?" if hint else ""
     return f"unknown {what} {name!r} (known: {', '.join(allowed)}{suggestion})"
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys (plain YAML keeps the last one silently)."""
-
-
-def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
-)
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        state = "is a folder" if path.is_dir() else "no such file"
-        raise ConfigError(f"{path}: {state}; expected a training config YAML file")
-    try:
-        text = path.read_text(encoding="utf-8")
-        document = yaml.load(text, Loader=_UniqueKeyLoader)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; expected a YAML file") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(f"{path}: invalid YAML{line}: {problem}") from None
-    if document is None:
-        raise ConfigError(f"{path}: the file is empty; expected a training config")
-    if not isinstance(document, dict):
-        raise ConfigError(
-            f"{path}: expected a mapping of config sections at the top level, "
-            f"got {type(document).__name__}"
-        )
-    return document

@@ -6,7 +6,7 @@ every configured feature has data, and concatenates the kept rows. Nothing is wr
 
 Target: models learn log(annual USD pay). Exact pay gives log(pay); a pay band (Kaggle) gives
 the log of its geometric midpoint, log(sqrt(low * high)), the middle of the band on the log
-scale (`mlpay_model.quality.pay_point`). Evaluation still scores band rows against the band.
+scale (`mlpay_model.data.quality.pay_point`). Evaluation still scores band rows against the band.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from mlpay_model.artifact import sha256_file
+from mlpay_model.data.quality import apply_quality_rules, pay_point
+from mlpay_model.data.sources import load_profiles
+from mlpay_model.data.summary import present
 from mlpay_model.errors import DataError
-from mlpay_model.quality import apply_quality_rules, pay_point
+from mlpay_model.model.artifact import sha256_file
 from mlpay_model.schema import TARGET_COLUMNS, target_interval
-from mlpay_model.sources import load_profiles
-from mlpay_model.summary import present
 from training.config import SourceConfig, TrainConfig
 
 MIN_KEPT_ROWS: Final = 200  # per source: fewer usable rows cannot train and test a model

@@ -1,4 +1,4 @@
-"""Write a model artifact folder atomically (see `mlpay_model.artifact` for the layout)."""
+"""Write a model artifact folder atomically (see `mlpay_model.model.artifact` for the layout)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from typing import Any
 import lightgbm as lgb
 
 from mlpay_model import __version__
-from mlpay_model.artifact import (
+from mlpay_model.model.artifact import (
     ARTIFACT_SCHEMA_VERSION,
     MANIFEST_NAME,
     MODEL_ROLES,
     file_hashes,
 )
-from mlpay_model.features import FeatureSpec
+from mlpay_model.model.features import FeatureSpec
 
 
 def write_artifact(

@@ -7,7 +7,7 @@ from any thread.
 Reads the test predictions frame of a training result: canonical test rows plus
 pred_median / pred_low / pred_high and target_low / target_high (annual USD; equal for exact
 pay, the band edges for pay reported as a band). Residuals compare the median with the row's
-pay point (a band's geometric midpoint, `mlpay_model.quality.pay_point`); coverage is
+pay point (a band's geometric midpoint, `mlpay_model.data.quality.pay_point`); coverage is
 `training.evaluate.interval_coverage`, so the plots agree with the logged metrics.
 """
 
@@ -22,7 +22,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from mlpay_model.quality import pay_point
+from mlpay_model.data.quality import pay_point
 from training.evaluate import interval_coverage
 
 FEATURE_IMPORTANCE_FILE: Final = "feature_importance.png"

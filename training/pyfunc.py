@@ -27,7 +27,7 @@ import pandas as pd
 from mlflow.models import ModelSignature, set_model
 from mlflow.pyfunc import PythonModel
 
-from mlpay_model.features import NUMERIC_FEATURES
+from mlpay_model.model.features import NUMERIC_FEATURES
 from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS
 
 ARTIFACT_KEY: Final = "salary_model"

@@ -48,8 +48,8 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 import mlpay_model
-from mlpay_model.artifact import read_manifest
 from mlpay_model.errors import MlpayError
+from mlpay_model.model.artifact import read_manifest
 from training.config import MlflowSettings
 from training.evaluate import point_metrics
 from training.plots import save_plots

@@ -24,7 +24,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from mlpay_model.features import FeatureEncoder, FeatureSpec
+from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from training.baselines import fit_predict_baselines
 from training.config import TrainConfig
 from training.data import (

@@ -29,9 +29,9 @@ def register(subparsers: Any) -> None:
 
 
 def run_summary(args: argparse.Namespace) -> int:
-    from mlpay_model.quality import QualityRules, apply_quality_rules
-    from mlpay_model.sources import load_profiles
-    from mlpay_model.summary import render_summary, summarize
+    from mlpay_model.data.quality import QualityRules, apply_quality_rules
+    from mlpay_model.data.sources import load_profiles
+    from mlpay_model.data.summary import render_summary, summarize
 
     profiles = load_profiles(args.source, args.path, args.mapping)
     result = apply_quality_rules(profiles, QualityRules.for_source(args.source))

@@ -51,9 +51,9 @@ def run_models(args: argparse.Namespace) -> int:
 
 def shipped_model_summaries() -> list[dict[str, Any]]:
     """One dict per shipped model: name, version, data, key metrics (or the load error)."""
-    from mlpay_model.artifact import read_manifest
     from mlpay_model.errors import ArtifactError
     from mlpay_model.model import models_dir, shipped_models
+    from mlpay_model.model.artifact import read_manifest
 
     summaries: list[dict[str, Any]] = []
     for name in shipped_models():

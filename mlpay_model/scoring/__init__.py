@@ -1,7 +1,7 @@
 """Batch scoring: predict pay for every row of a CSV or Parquet file (`mlpay score`).
 
 `score_file(input, output, ...)` reads the input in chunks, normalises each chunk's profile
-columns like `predict_salary` does (`mlpay_model.inputs.normalise_frame`), predicts, and writes
+columns like `predict_salary` does (`mlpay_model.normalise.normalise_frame`), predicts, and writes
 every input column plus pred_median, pred_low, pred_high (annual USD; `contrib_<factor>` on
 request). Each input row ends up in exactly one of two files: the output, or the rejects CSV
 with its 1-based data row number and the reason. Both are written atomically; the input is
@@ -142,7 +142,7 @@ def default_rejects_path(output: Path) -> Path:
 
 def _publisher_table(path: Path, source: str) -> pa.Table:
     """A publisher's file read whole by its source reader, as canonical profile columns."""
-    from mlpay_model.sources import load_profiles
+    from mlpay_model.data.sources import load_profiles
 
     if source not in PUBLISHER_SOURCES:
         raise ConfigError(
@@ -160,7 +160,7 @@ def _mapped_table(path: Path, mapping: Path, chunk_size: int) -> pa.Table:
     `sources.csv_mapping` reads a whole file (it has no per-chunk function yet), so this
     does too: mapped files are HR exports, small next to the memory a chunk may use.
     """
-    from mlpay_model.sources import load_profiles
+    from mlpay_model.data.sources import load_profiles
 
     files = describe_input(path)
     if files.is_folder:

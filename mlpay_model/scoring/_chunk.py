@@ -1,7 +1,7 @@
 """Scoring one chunk: the function both engines (local and dask) run on every piece of input.
 
 A chunk is an Arrow table of input rows. The scoring columns are read from it, normalised to
-canonical values (one call per distinct raw value, in `mlpay_model.inputs`), and predicted.
+canonical values (one call per distinct raw value, in `mlpay_model.normalise`), and predicted.
 Rows that normalise cleanly come out with the input columns untouched plus the predictions;
 the others come out as rejects with their 1-based row number and the reason.
 """
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from mlpay_model.inputs import NormalisedFrame
+from mlpay_model.normalise import NormalisedFrame
 from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS
 from mlpay_model.scoring._distinct import DistinctNormaliser
 
@@ -49,7 +49,7 @@ class ScoringPlan:
     `model` is what `load_model` takes (a shipped name or an absolute folder), never the
     loaded object: each process loads it once (`load_model` caches per folder).
     `canonical`: True when the scoring columns hold canonical values already (worked out by
-    a reader of `mlpay_model.sources`), False when they hold what a file holds.
+    a reader of `mlpay_model.data.sources`), False when they hold what a file holds.
     `hidden_prefix`: when set, the scoring columns are `<prefix><field>` (canonical values
     travelling beside the user's own columns) and are left out of the output and rejects.
     """

@@ -1,13 +1,13 @@
 """`normalise_frame`, computed once per distinct value instead of once per row.
 
 Batch files repeat the same titles, countries and education words millions of times. A
-`DistinctNormaliser` gives the same result as `mlpay_model.inputs.normalise_frame(frame)`
+`DistinctNormaliser` gives the same result as `mlpay_model.normalise.normalise_frame(frame)`
 (tests/test_scoring.py checks it on random frames) but runs `normalise_frame` only on values
 it has not seen before (it remembers them from chunk to chunk), then spreads the results over
 the rows with numpy indexing. Skills written as text ("python;sql") are normalised per
 distinct skill name, not per distinct combination, since combinations rarely repeat.
 
-All per-field rules stay in `mlpay_model.inputs`; what is here is only how a row is put
+All per-field rules stay in `mlpay_model.normalise`; what is here is only how a row is put
 together from its fields, mirroring `normalise_frame`: a row is rejected for the first field
 (in `inputs.FIELDS` order) that is invalid, or missing although required, and a seniority
 that is not given comes from the job title.
@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mlpay_model.inputs import (
+from mlpay_model.normalise import (
     FIELDS,
     REQUIRED_FIELDS,
     NormalisedFrame,

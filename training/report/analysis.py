@@ -37,8 +37,8 @@ from mlpay_model.compare import (
     Reference,
     RoleComparison,
 )
-from mlpay_model.features import OTHER_CATEGORY
-from mlpay_model.quality import pay_point
+from mlpay_model.data.quality import pay_point
+from mlpay_model.model.features import OTHER_CATEGORY
 from mlpay_model.schema import EDUCATION_LEVELS, SENIORITY_LEVELS
 from training.report.uncertainty import RefitPremiums, combined_interval, refit_premiums
 

@@ -37,7 +37,7 @@ import pandas as pd
 from scipy import stats
 
 from mlpay_model import compare
-from mlpay_model.features import FeatureEncoder, FeatureSpec
+from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from training.config import TrainConfig
 from training.data import log_target
 from training.split import group_keys

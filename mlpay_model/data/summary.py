@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from mlpay_model.quality import QualityResult
+from mlpay_model.data.quality import QualityResult
 from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS
 from mlpay_model.taxonomy import is_country_answer
 

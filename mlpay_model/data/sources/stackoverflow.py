@@ -34,8 +34,8 @@ from typing import Final
 import pandas as pd
 
 from mlpay_model import schema
+from mlpay_model.data.sources._io import map_distinct, read_table
 from mlpay_model.errors import DataError
-from mlpay_model.sources._io import map_distinct, read_table
 from mlpay_model.taxonomy import (
     canonical_skills,
     company_size,

@@ -32,9 +32,9 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from mlpay_model.data.sources._io import map_distinct, read_header_rows, read_table, zip_members
 from mlpay_model.errors import DataError
 from mlpay_model.schema import conform
-from mlpay_model.sources._io import map_distinct, read_header_rows, read_table, zip_members
 from mlpay_model.taxonomy import (
     canonical_skills,
     company_size,

@@ -45,8 +45,8 @@ import pandas as pd
 import yaml
 
 from mlpay_model import schema
+from mlpay_model.data.sources._io import map_distinct, read_table, to_numbers
 from mlpay_model.errors import ConfigError, DataError, closest
-from mlpay_model.sources._io import map_distinct, read_table, to_numbers
 from mlpay_model.taxonomy import (
     canonical_skills,
     company_size,

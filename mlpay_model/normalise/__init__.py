@@ -510,7 +510,7 @@ def check_canonical(profiles: object) -> None:
             list(profiles.columns)[:8],
             "needs a 'role' column; canonical profile columns are: " + ", ".join(FIELDS),
         )
-    hint = "normalise raw text first with mlpay_model.inputs.normalise_frame"
+    hint = "normalise raw text first with mlpay_model.normalise.normalise_frame"
     for name, allowed in ALLOWED_VALUES.items():
         if name not in profiles.columns:
             continue

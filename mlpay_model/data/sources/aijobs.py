@@ -4,7 +4,7 @@ One row per reported salary. The target `salary_in_usd` is exact annual gross pa
 converted to USD by the publisher. The country is `employee_residence` (where the person lives
 and is paid), not `company_location`. aijobs has no experience in years, no education and no
 skills: those factors stay missing. Exact duplicate rows are kept here (the publisher's way of
-recording repeated submissions); `mlpay_model.quality` decides what to do with them.
+recording repeated submissions); `mlpay_model.data.quality` decides what to do with them.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Final
 
 import pandas as pd
 
+from mlpay_model.data.sources._io import map_distinct, read_table, require_columns, to_numbers
 from mlpay_model.schema import conform
-from mlpay_model.sources._io import map_distinct, read_table, require_columns, to_numbers
 from mlpay_model.taxonomy import country_code, role_family, seniority_level
 
 SOURCE: Final = "aijobs"

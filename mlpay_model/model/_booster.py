@@ -1,0 +1,178 @@
+"""LightGBM text models behind LightGBM's C API, loaded with ctypes.
+
+Why not `import lightgbm`: the runtime only ever loads text models and predicts, and the
+Python package costs seconds to import (it imports scikit-learn and pandas eagerly), which
+`mlpay predict` would pay on every start. The shared library shipped inside the lightgbm
+package is loaded with ctypes (falling back to the package's own loader for unusual
+installs). One row goes through LightGBM's single-row "fast" predictor, created once per
+booster; LightGBM guards it with its own mutex, so a booster is safe to share between
+threads. Matrices go through LGBM_BoosterPredictForMat. Both run the same trees.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+
+from mlpay_model.errors import ArtifactError
+
+# LightGBM C API constants (LightGBM/c_api.h).
+_DTYPE_FLOAT64: Final = 1
+_PREDICT_NORMAL: Final = 0
+_PREDICT_CONTRIB: Final = 3
+_LIBRARY_NAMES: Final[dict[str, str]] = {
+    "linux": "lib_lightgbm.so",
+    "darwin": "lib_lightgbm.dylib",
+    "win32": "lib_lightgbm.dll",
+}
+
+
+class NativeBooster:
+    """A LightGBM text model behind LightGBM's C API: predict one row or a matrix."""
+
+    def __init__(self, path: Path, feature_names: list[str]):
+        self._lib = _lightgbm_library()
+        self._handle = ctypes.c_void_p()
+        self._row_predictors: dict[int, ctypes.c_void_p] = {}
+        iterations = ctypes.c_int(0)
+        self._call(
+            self._lib.LGBM_BoosterCreateFromModelfile(
+                str(path).encode(), ctypes.byref(iterations), ctypes.byref(self._handle)
+            ),
+            f"{path}: not a LightGBM model",
+        )
+        names = self._feature_names()
+        if names != feature_names:
+            raise ArtifactError(
+                f"{path}: the model's features {names[:5]}... do not match the manifest's "
+                f"{feature_names[:5]}... ({len(names)} vs {len(feature_names)} features)"
+            )
+        self.num_features = len(names)
+        for predict_type in (_PREDICT_NORMAL, _PREDICT_CONTRIB):
+            predictor = ctypes.c_void_p()
+            self._call(
+                self._lib.LGBM_BoosterPredictForMatSingleRowFastInit(
+                    self._handle,
+                    ctypes.c_int(predict_type),
+                    ctypes.c_int(0),
+                    ctypes.c_int(-1),
+                    ctypes.c_int(_DTYPE_FLOAT64),
+                    ctypes.c_int32(self.num_features),
+                    b"",
+                    ctypes.byref(predictor),
+                ),
+                f"{path}: cannot prepare the single-row predictor",
+            )
+            self._row_predictors[predict_type] = predictor
+
+    def predict_row(self, row: np.ndarray, *, contrib: bool = False) -> np.ndarray:
+        """One float64 row (shape (1, n) or (n,)): the prediction, or n + 1 SHAP values."""
+        predict_type = _PREDICT_CONTRIB if contrib else _PREDICT_NORMAL
+        out = np.empty(self.num_features + 1 if contrib else 1, dtype=np.float64)
+        out_len = ctypes.c_int64(0)
+        data = np.ascontiguousarray(row, dtype=np.float64)
+        self._call(
+            self._lib.LGBM_BoosterPredictForMatSingleRowFast(
+                self._row_predictors[predict_type],
+                ctypes.c_void_p(data.ctypes.data),
+                ctypes.byref(out_len),
+                ctypes.c_void_p(out.ctypes.data),
+            ),
+            "single-row prediction failed",
+        )
+        return out
+
+    def predict_matrix(self, matrix: np.ndarray, *, contrib: bool = False) -> np.ndarray:
+        """A float64 (rows, n) matrix: predictions (rows,) or SHAP values (rows, n + 1)."""
+        data = np.ascontiguousarray(matrix, dtype=np.float64)
+        rows = data.shape[0]
+        width = self.num_features + 1 if contrib else 1
+        out = np.empty(rows * width, dtype=np.float64)
+        if rows == 0:
+            return out.reshape(0, width) if contrib else out
+        out_len = ctypes.c_int64(0)
+        self._call(
+            self._lib.LGBM_BoosterPredictForMat(
+                self._handle,
+                ctypes.c_void_p(data.ctypes.data),
+                ctypes.c_int(_DTYPE_FLOAT64),
+                ctypes.c_int32(rows),
+                ctypes.c_int32(data.shape[1]),
+                ctypes.c_int(1),
+                ctypes.c_int(_PREDICT_CONTRIB if contrib else _PREDICT_NORMAL),
+                ctypes.c_int(0),
+                ctypes.c_int(-1),
+                b"",
+                ctypes.byref(out_len),
+                ctypes.c_void_p(out.ctypes.data),
+            ),
+            "prediction failed",
+        )
+        return out.reshape(rows, width) if contrib else out
+
+    def __del__(self) -> None:
+        lib = getattr(self, "_lib", None)
+        if lib is None:
+            return
+        for predictor in getattr(self, "_row_predictors", {}).values():
+            lib.LGBM_FastConfigFree(predictor)
+        if getattr(self, "_handle", None):
+            lib.LGBM_BoosterFree(self._handle)
+
+    def _feature_names(self) -> list[str]:
+        count = ctypes.c_int(0)
+        self._call(
+            self._lib.LGBM_BoosterGetNumFeature(self._handle, ctypes.byref(count)),
+            "cannot read the number of features",
+        )
+        buffer_size = 256
+        while True:
+            buffers = [ctypes.create_string_buffer(buffer_size) for _ in range(count.value)]
+            pointers = (ctypes.c_char_p * count.value)(
+                *(ctypes.cast(buffer, ctypes.c_char_p) for buffer in buffers)
+            )
+            written = ctypes.c_int(0)
+            needed = ctypes.c_size_t(0)
+            self._call(
+                self._lib.LGBM_BoosterGetFeatureNames(
+                    self._handle,
+                    ctypes.c_int(count.value),
+                    ctypes.byref(written),
+                    ctypes.c_size_t(buffer_size),
+                    ctypes.byref(needed),
+                    pointers,
+                ),
+                "cannot read the feature names",
+            )
+            if needed.value <= buffer_size:
+                return [buffer.value.decode("utf-8") for buffer in buffers[: written.value]]
+            buffer_size = needed.value
+
+    def _call(self, status: int, what: str) -> None:
+        if status != 0:
+            detail = self._lib.LGBM_GetLastError()
+            message = detail.decode("utf-8", "replace") if detail else "unknown error"
+            raise ArtifactError(f"{what}: LightGBM says {message}")
+
+
+@lru_cache(maxsize=1)
+def _lightgbm_library() -> ctypes.CDLL:
+    """LightGBM's shared library, found without importing the (slow) lightgbm package."""
+    spec = importlib.util.find_spec("lightgbm")
+    library = _LIBRARY_NAMES.get(sys.platform, _LIBRARY_NAMES["linux"])
+    if spec is not None and spec.submodule_search_locations:
+        package = Path(next(iter(spec.submodule_search_locations)))
+        for folder in (package / "lib", package / "bin", package.parent):
+            if (folder / library).is_file():
+                lib = ctypes.cdll.LoadLibrary(str((folder / library).resolve()))
+                lib.LGBM_GetLastError.restype = ctypes.c_char_p
+                return lib
+    from lightgbm.basic import _LIB  # an install layout we do not know: use lightgbm's loader
+
+    return _LIB

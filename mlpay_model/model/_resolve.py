@@ -1,0 +1,121 @@
+"""Which artifact folder a model name means, and loading it (cached).
+
+A name is resolved in this order:
+
+    "default"         DEFAULT_MODEL
+    a shipped name    `<models dir>/<name>/manifest.json`, where the models dir is
+                      $MLPAY_MODELS_DIR if set, else the `models/` folder beside the package
+    a path            any artifact folder (see `mlpay_model.model.artifact` for the layout)
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Final
+
+from mlpay_model.errors import ArtifactError, ModelNotFoundError, closest
+from mlpay_model.model._salary_model import SalaryModel
+from mlpay_model.model.artifact import MANIFEST_NAME, read_manifest
+
+DEFAULT_MODEL: Final = "aijobs"
+"""The model "default" means: aijobs, trained on the aijobs.net salary index.
+
+Chosen because its pay is exact (not a survey band), its titles are ML-focused, and it is the
+largest and most recent of the shipped data sets. It has no years of experience, education or
+skills features (seniority stands in for experience); predictions given those say so in
+their warnings.
+"""
+
+MODELS_DIR_VARIABLE: Final = "MLPAY_MODELS_DIR"
+
+
+def models_dir() -> Path:
+    """Where shipped models live: $MLPAY_MODELS_DIR, else `models/` beside the package."""
+    value = os.environ.get(MODELS_DIR_VARIABLE)
+    if value:
+        return Path(value).expanduser()
+    return Path(__file__).resolve().parent.parent.parent / "models"
+
+
+def shipped_models() -> list[str]:
+    """Names of the model folders (those with a manifest.json) in `models_dir()`, sorted."""
+    directory = models_dir()
+    if not directory.is_dir():
+        return []
+    return sorted(
+        child.name
+        for child in directory.iterdir()
+        if not child.name.startswith(".") and (child / MANIFEST_NAME).is_file()
+    )
+
+
+def resolve_model(name_or_path: str | os.PathLike[str] = "default") -> Path:
+    """The artifact folder a model name or path refers to (see the module docstring)."""
+    text = os.fspath(name_or_path)
+    name = DEFAULT_MODEL if text == "default" else text
+    if name and name not in (".", "..") and "/" not in name and "\\" not in name:
+        shipped = models_dir() / name
+        if (shipped / MANIFEST_NAME).is_file():
+            return shipped
+    path = Path(name).expanduser()
+    if name and path.is_dir():
+        return path
+    available = shipped_models()
+    alias = f" (= {DEFAULT_MODEL!r})" if text == "default" else ""
+    hint = (
+        f"shipped models in {models_dir()}: {', '.join(available)}"
+        if available
+        else f"no models in {models_dir()}; train one, e.g. "
+        f"`mlpay train --config configs/{DEFAULT_MODEL}.yaml`"
+    )
+    suggestions = closest(name, available)
+    did_you_mean = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+    raise ModelNotFoundError(
+        f"model {text!r}{alias}: neither a shipped model nor a folder ({hint}){did_you_mean}"
+    )
+
+
+def load_model(name_or_path: str | os.PathLike[str] = "default") -> SalaryModel:
+    """Load a model by name ("default", a shipped name) or artifact folder path.
+
+    Loading checks the manifest's schema version and every file's sha256. Models are cached
+    per resolved folder and reloaded when its manifest.json changes (a retrained model).
+    Raises ModelNotFoundError for an unknown name and ArtifactError for a broken artifact.
+    """
+    # Resolving a name costs a few stats and path operations; remember it per name, models
+    # dir and working directory, and re-resolve if the remembered folder has gone.
+    key = (os.fspath(name_or_path), os.environ.get(MODELS_DIR_VARIABLE), _working_directory())
+    manifest = _resolved.get(key)
+    status = _stat(manifest) if manifest is not None else None
+    if manifest is None or status is None:
+        manifest = resolve_model(name_or_path).resolve() / MANIFEST_NAME
+        status = _stat(manifest)
+        if status is None:
+            raise ArtifactError(f"{manifest.parent}: no {MANIFEST_NAME}; not a model folder")
+        _resolved[key] = manifest
+    return _load_cached(manifest.parent, (status.st_mtime_ns, status.st_ino, status.st_size))
+
+
+_resolved: dict[tuple[str, str | None, str], Path] = {}
+
+
+def _working_directory() -> str:
+    try:
+        return os.getcwd()
+    except OSError:  # removed while we run in it: relative paths cannot resolve anyway
+        return ""
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=16)
+def _load_cached(directory: Path, stamp: tuple[int, int, int]) -> SalaryModel:
+    return SalaryModel(directory, read_manifest(directory))
+

@@ -1,0 +1,218 @@
+"""`SalaryModel`: a loaded artifact that predicts annual pay, its interval and its reasons.
+
+A model predicts log(annual USD pay) with three LightGBM boosters, the median and the low
+and high quantiles (`artifact.QUANTILE_HEADS`), turned into a calibrated 80% interval by
+`interval.calibrated_interval`. The boosters run through `_booster.NativeBooster` (LightGBM's
+C API), so `predict_salary` (one row) and `SalaryModel.predict` (a frame) run the same trees
+and agree exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+
+from mlpay_model.errors import ArtifactError
+from mlpay_model.model._booster import NativeBooster
+from mlpay_model.model.artifact import MANIFEST_NAME, MODEL_ROLES
+from mlpay_model.model.features import FeatureEncoder, FeatureSpec
+from mlpay_model.model.interval import calibrated_interval
+from mlpay_model.schema import PREDICTION_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Rows per call when a frame's contributions are computed (bounds the (rows x features) buffer).
+_CONTRIBUTION_BLOCK_ROWS: Final = 8192
+
+
+class RecordPrediction:
+    """One profile's prediction: annual pay, and per-factor percentages vs the baseline.
+
+    `median`, `low`, `high` are computed up front. `contributions` (factor -> percent, the
+    largest effect first, read-only) costs about four plain predictions (SHAP values), so it
+    is worked out on first access and then kept. The cache needs no lock: two threads that
+    read it at once both compute the same value, and either assignment is the same result.
+    """
+
+    __slots__ = ("_contributions", "_model", "_row", "high", "low", "median")
+
+    def __init__(self, median: float, low: float, high: float, model: SalaryModel, row: np.ndarray):
+        self.median = median
+        self.low = low
+        self.high = high
+        self._model = model
+        self._row = row
+        self._contributions: Mapping[str, float] | None = None
+
+    @property
+    def contributions(self) -> Mapping[str, float]:
+        contributions = self._contributions
+        if contributions is None:
+            contributions = self._model._row_contributions(self._row)
+            self._contributions = contributions
+        return contributions
+
+    def __repr__(self) -> str:
+        return (
+            f"RecordPrediction(median={self.median!r}, low={self.low!r}, high={self.high!r}, "
+            f"model={self._model.name!r})"
+        )
+
+
+class SalaryModel:
+    """A loaded model artifact. Thread-safe: it holds no state that predictions change.
+
+    Attributes: `name`, `version`, `currency`, `path`, `manifest` (the parsed manifest.json),
+    `spec` (its FeatureSpec), `encoder`, `factors` (the canonical columns it reads, in order),
+    `adjustment` (the calibration q, log scale) and `baseline` (annual pay the model predicts
+    before any factor is known: exp of the median model's expected value; contributions are
+    percentages against it).
+
+    `derives_seniority_from_years` is True for a model that reads seniority but not years of
+    experience (aijobs): for it, a profile with years but no seniority gets the seniority
+    `mlpay_model.normalise.seniority_from_years` gives (<2 entry, <5 mid, else senior), on every
+    path (`predict`, `contributions`, `predict_record`), so one person is priced alike by
+    `predict_salary` and by batch scoring.
+    """
+
+    def __init__(self, path: Path, manifest: Mapping[str, Any]):
+        self.path = Path(path)
+        self.manifest = dict(manifest)
+        try:
+            self.name = str(manifest["name"])
+            self.version = str(manifest["version"])
+            self.currency = str(manifest.get("currency", "USD"))
+            self.spec = FeatureSpec.from_dict(manifest["features"])
+            self.adjustment = float(manifest["calibration"]["adjustment"])
+            model_files = {role: self.path / manifest["models"][role] for role in MODEL_ROLES}
+        except (KeyError, TypeError, ValueError) as error:
+            raise ArtifactError(f"{self.path / MANIFEST_NAME}: malformed ({error!r})") from None
+        if not math.isfinite(self.adjustment):
+            raise ArtifactError(f"{self.path / MANIFEST_NAME}: calibration adjustment not finite")
+        self.encoder = FeatureEncoder(self.spec)
+        self.factors: tuple[str, ...] = tuple(self.spec.features)
+        self.derives_seniority_from_years = self.uses("seniority") and not self.uses(
+            "years_experience"
+        )
+        self._boosters = {
+            role: NativeBooster(file, self.encoder.feature_names)
+            for role, file in model_files.items()
+        }
+        # Column j of the feature matrix belongs to factor i where _grouping[j, i] == 1.
+        self._grouping = np.array(
+            [
+                [1.0 if self.spec.factor_of(name) == factor else 0.0 for factor in self.factors]
+                for name in self.encoder.feature_names
+            ]
+        )
+        self.baseline = self._check_median_model()
+
+    def __repr__(self) -> str:
+        return f"SalaryModel(name={self.name!r}, version={self.version!r}, path='{self.path}')"
+
+    def uses(self, factor: str) -> bool:
+        """True when the model reads the canonical column `factor`."""
+        return factor in self.factors
+
+    def predict(self, profiles: pd.DataFrame) -> pd.DataFrame:
+        """Annual pay per row: columns median, low, high (the calibrated 80% interval).
+
+        `profiles` holds canonical values (see `mlpay_model.schema`; only `role` is required,
+        absent columns count as missing). Raw text such as job titles or country names is
+        refused: normalise it first with `mlpay_model.normalise.normalise_frame`.
+        """
+        import pandas as pd
+
+        matrix = self._matrix(profiles)
+        if len(profiles) == 0:
+            return pd.DataFrame({name: [] for name in PREDICTION_COLUMNS}, index=profiles.index)
+        raw = {role: booster.predict_matrix(matrix) for role, booster in self._boosters.items()}
+        median, low, high = calibrated_interval(
+            raw["median"], raw["low"], raw["high"], self.adjustment
+        )
+        return pd.DataFrame({"median": median, "low": low, "high": high}, index=profiles.index)
+
+    def contributions(self, profiles: pd.DataFrame) -> pd.DataFrame:
+        """Per row and factor, how much that factor moved the median, in percent vs baseline.
+
+        From LightGBM's SHAP values on the median model (log scale), summed per factor:
+        percent = 100 * (exp(sum) - 1). So median = baseline * prod(1 + percent / 100).
+        """
+        import pandas as pd
+
+        matrix = self._matrix(profiles)
+        median = self._boosters["median"]
+        blocks = [
+            median.predict_matrix(matrix[start : start + _CONTRIBUTION_BLOCK_ROWS], contrib=True)
+            for start in range(0, len(matrix), _CONTRIBUTION_BLOCK_ROWS)
+        ]
+        shap = np.vstack(blocks) if blocks else np.empty((0, len(self.encoder.feature_names) + 1))
+        percent = np.expm1(shap[:, :-1] @ self._grouping) * 100.0
+        return pd.DataFrame(percent, columns=list(self.factors), index=profiles.index)
+
+    def predict_record(self, record: Mapping[str, Any]) -> RecordPrediction:
+        """The fast path for one canonical profile (a mapping of canonical column -> value).
+
+        No pandas: the record is encoded into one numpy row and each booster predicts it
+        with LightGBM's single-row predictor (three plain predictions). The contributions
+        come later, from the same row, when they are read. Values are not checked here;
+        `predict_salary` checks and normalises what users type before calling it.
+        """
+        if self.derives_seniority_from_years:
+            from mlpay_model.normalise import record_with_seniority_from_years
+
+            record = record_with_seniority_from_years(record)
+        row = self.encoder.encode_record(record)
+        boosters = self._boosters
+        median, low, high = calibrated_interval(
+            boosters["median"].predict_row(row),
+            boosters["low"].predict_row(row),
+            boosters["high"].predict_row(row),
+            self.adjustment,
+        )
+        return RecordPrediction(float(median[0]), float(low[0]), float(high[0]), self, row)
+
+    def _row_contributions(self, row: np.ndarray) -> Mapping[str, float]:
+        """Percent per factor for one encoded row, the largest effect first (read-only)."""
+        shap = self._boosters["median"].predict_row(row, contrib=True)
+        percent = np.expm1(shap[:-1] @ self._grouping) * 100.0
+        ranked = sorted(zip(self.factors, percent.tolist(), strict=True), key=_size_first)
+        return MappingProxyType(dict(ranked))
+
+    def _matrix(self, profiles: pd.DataFrame) -> np.ndarray:
+        """The feature matrix of canonical profiles (checked; seniority derived if need be)."""
+        from mlpay_model.normalise import check_canonical, frame_with_seniority_from_years
+
+        check_canonical(profiles)
+        if self.derives_seniority_from_years:
+            profiles = frame_with_seniority_from_years(profiles)
+        return self.encoder.encode_frame(profiles)
+
+    def _check_median_model(self) -> float:
+        """The baseline pay; refuses a median model whose SHAP values do not add up to it.
+
+        Contributions rely on sum(SHAP) == prediction (so that baseline * prod(1 + p/100) is
+        the median the plain prediction gives), which holds for the identity link of the
+        regression/quantile objectives that mlpay trains.
+        """
+        probe = np.full((1, len(self.encoder.feature_names)), np.nan)
+        median = self._boosters["median"]
+        shap = median.predict_row(probe, contrib=True)
+        prediction = median.predict_matrix(probe)[0]
+        if not math.isclose(shap.sum(), prediction, rel_tol=1e-9, abs_tol=1e-9):
+            raise ArtifactError(
+                f"{self.path}: the median model's SHAP values do not sum to its prediction "
+                "(not an identity-link objective); mlpay models predict log pay directly"
+            )
+        return math.exp(shap[-1])
+
+
+def _size_first(item: tuple[str, float]) -> float:
+    return -abs(item[1])
+

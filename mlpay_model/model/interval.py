@@ -1,0 +1,21 @@
+"""The calibrated 80% interval: one formula, used by training (calibration) and prediction.
+
+A model predicts log(annual USD pay) with three boosters (the median and the low and high
+quantiles). Conformalized quantile regression widens (or narrows) the quantile interval by
+one adjustment q learned on the calibration split: low = exp(low(X) - q), high =
+exp(high(X) + q), then clipped so that low <= median <= high (quantiles never cross).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def calibrated_interval(
+    median_raw: np.ndarray, low_raw: np.ndarray, high_raw: np.ndarray, adjustment: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Log-scale model outputs to (median, low, high) annual pay, CQR-adjusted, never crossing."""
+    median = np.exp(median_raw)
+    low = np.minimum(np.exp(low_raw - adjustment), median)
+    high = np.maximum(np.exp(high_raw + adjustment), median)
+    return median, low, high

@@ -94,10 +94,7 @@ def _model_record(model: Any, arguments: dict[str, Any]) -> dict[str, Any]:
     """The canonical record `predict_salary` hands to the model for these arguments."""
     from mlpay_model.normalise import normalise_profile
 
-    profile = normalise_profile(**arguments)
-    if model.derives_seniority_from_years:
-        profile = profile.with_seniority_from_years()
-    return profile.record
+    return normalise_profile(**arguments).record  # the model derives a seniority itself
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import lightgbm as lgb
 
     from mlpay_model.model import load_model
+    from mlpay_model.model.artifact import QUANTILE_HEADS
     from mlpay_model.predict import predict_salary
 
     start = time.perf_counter()
@@ -119,8 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     count = len(PROFILES)
     rows = [model.encoder.encode_record(_model_record(model, p)) for p in PROFILES]
     median, low, high = (
-        lgb.Booster(model_file=str(model.path / model.manifest["models"][role]))
-        for role in ("median", "low", "high")
+        lgb.Booster(model_file=str(model.path / model.manifest["models"][head]))
+        for head in QUANTILE_HEADS
     )
 
     def profile(i: int) -> dict[str, Any]:
@@ -169,8 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
 
     trees = sum(
-        (model.path / model.manifest["models"][role]).read_text().count("\nTree=")
-        for role in ("median", "low", "high")
+        (model.path / model.manifest["models"][head]).read_text().count("\nTree=")
+        for head in QUANTILE_HEADS
     )
     print(
         f"Model {model.name} {model.version} ({len(model.encoder.feature_names)} features, "

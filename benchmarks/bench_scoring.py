@@ -87,16 +87,17 @@ def raw_predict_rows_per_second(source: Path, model_name: str) -> float:
     import lightgbm as lgb
 
     from mlpay_model.model import load_model
-    from mlpay_model.scoring._distinct import DistinctNormaliser
+    from mlpay_model.model.artifact import QUANTILE_HEADS
+    from mlpay_model.normalise import normalise_frame
     from mlpay_model.scoring._readers import describe_input, iter_chunks
 
     model = load_model(model_name)
     sample = next(iter_chunks(describe_input(source), RAW_SAMPLE_ROWS)).table
-    profiles = DistinctNormaliser()(sample.drop_columns(["id"]).to_pandas()).profiles
+    profiles = normalise_frame(sample.drop_columns(["id"]).to_pandas()).profiles
     matrix = model.encoder.encode_frame(profiles)
     boosters = [
-        lgb.Booster(model_file=str(model.path / model.manifest["models"][role]))
-        for role in ("median", "low", "high")
+        lgb.Booster(model_file=str(model.path / model.manifest["models"][head]))
+        for head in QUANTILE_HEADS
     ]
     start = time.perf_counter()
     for booster in boosters:

@@ -3,7 +3,12 @@
     from mlpay_model import predict_salary, load_model
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("mlpay")  # one source: the package metadata (pyproject.toml)
+except PackageNotFoundError:  # pragma: no cover - imported from a checkout never installed
+    __version__ = "0+unknown"
 
 from mlpay_model.errors import (
     ArtifactError,

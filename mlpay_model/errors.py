@@ -52,3 +52,10 @@ def closest(value: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     lowered = {c.lower(): c for c in pool}
     hits = get_close_matches(value.lower(), list(lowered), n=n, cutoff=0.6)
     return [lowered[h] for h in hits]
+
+
+def did_you_mean(value: str, candidates: Iterable[str]) -> str:
+    """" (did you mean a, b?)" naming the candidates closest to `value`, or "" when none is."""
+    hints = closest(value, candidates)
+    return f" (did you mean {', '.join(hints)}?)" if hints else ""
+

@@ -126,9 +126,9 @@ def predict_salary(
     """
     profile = normalise_profile(role, country, years_experience, education, skills, **context)
     salary_model = _model(model)
-    if salary_model.derives_seniority_from_years:
-        profile = profile.with_seniority_from_years()
     result = salary_model.predict_record(profile.record)
+    if result.record is not profile.record:  # the model derived the seniority from years
+        profile = profile.priced_as(result.record)
     return SalaryPrediction(
         median=result.median,
         low=result.low,

@@ -20,7 +20,7 @@ Context (when a source has it, otherwise missing):
     year              int, the year the pay refers to
 
 Bookkeeping:
-    source            adapter name ("aijobs", "kaggle", "stackoverflow", "csv")
+    source            adapter name (a source in mlpay_model.data.sources.registry)
     row_number        1-based row number in the source file (header rows not counted)
     country_raw       the country as the source wrote it
     employment_status one of EMPLOYMENT_STATUSES (drives quality rules, never a feature)
@@ -35,6 +35,7 @@ Never present, by design: gender, age, race or any other protected attribute.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -109,6 +110,9 @@ BOOKKEEPING_COLUMNS: Final[tuple[str, ...]] = (
 TARGET_COLUMNS: Final[tuple[str, ...]] = ("salary_usd", "salary_usd_low", "salary_usd_high")
 PREDICTION_COLUMNS: Final[tuple[str, ...]] = ("median", "low", "high")
 """What every prediction holds, in this order: the median and the calibrated interval's ends."""
+SCORE_COLUMNS: Final[dict[str, str]] = {name: f"pred_{name}" for name in PREDICTION_COLUMNS}
+"""Each prediction's column where it sits beside the input rows (batch scoring's output, the
+test rows of training): pred_median, pred_low, pred_high."""
 
 PROFILE_COLUMNS: Final[tuple[str, ...]] = (
     FACTOR_COLUMNS + CONTEXT_COLUMNS + BOOKKEEPING_COLUMNS + TARGET_COLUMNS
@@ -138,7 +142,7 @@ def is_missing(value: object) -> bool:
     if value is None:
         return True
     if isinstance(value, float | np.floating):
-        return bool(np.isnan(value))
+        return math.isnan(value)  # math's test: a tenth of np.isnan's time on one value
     return type(value).__name__ in ("NAType", "NaTType")
 
 
@@ -186,3 +190,13 @@ def has_pay(frame: pd.DataFrame) -> pd.Series:
     return frame["salary_usd"].notna() | (
         frame["salary_usd_low"].notna() & frame["salary_usd_high"].notna()
     )
+
+
+def present(frame: pd.DataFrame, column: str) -> pd.Series:
+    """True where `column` carries information: role other than 'other', skills non-empty."""
+    values = frame[column]
+    if column == "role":
+        return values.notna() & (values != "other")
+    if column == "skills":
+        return values.map(lambda skills: isinstance(skills, tuple) and len(skills) > 0).astype(bool)
+    return values.notna()

@@ -170,8 +170,8 @@ def build_artifact(
     target = np.log(train["salary_usd"].to_numpy())
     quantiles = {"median": 0.5, "low": 0.1, "high": 0.9}
     boosters = {
-        role: _fit(train_matrix, target, spec, quantile, rounds, seed)
-        for role, quantile in quantiles.items()
+        head: _fit(train_matrix, target, spec, quantile, rounds, seed)
+        for head, quantile in quantiles.items()
     }
     calibration_matrix = encoder.encode_frame(calibration)
     calibration_target = np.log(calibration["salary_usd"].to_numpy())

@@ -66,7 +66,7 @@ def write_tiny_artifact(directory: Path, profiles: pd.DataFrame, *, version: str
     matrix = FeatureEncoder(spec).encode_frame(profiles)
     target = np.log(profiles["salary_usd"].to_numpy())
     boosters = {}
-    for role, alpha in QUANTILES.items():
+    for head, alpha in QUANTILES.items():
         data = lgb.Dataset(
             matrix,
             target,
@@ -86,7 +86,7 @@ def write_tiny_artifact(directory: Path, profiles: pd.DataFrame, *, version: str
             "seed": 0,
             "num_threads": 1,
         }
-        boosters[role] = lgb.train(params, data, num_boost_round=20)
+        boosters[head] = lgb.train(params, data, num_boost_round=20)
     return write_artifact(
         directory,
         name="tiny",

@@ -38,7 +38,8 @@ MASTER_FACTOR = 1.08
 
 
 class KnownModel:
-    """A stand-in for SalaryModel whose predictions follow the factors above exactly."""
+    """A `mlpay_model.model.PayModel` (what the engine needs of a `SalaryModel`) whose
+    predictions follow the factors above exactly."""
 
     name = "known"
     version = "1"

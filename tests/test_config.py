@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import json
-import typing
 from pathlib import Path
 
 import pytest
 
-from mlpay_model.data.sources import SOURCE_NAMES
+from mlpay_model.data.sources import get_source, source_names
 from mlpay_model.errors import ConfigError
-from training.config import SourceConfig, TrainConfig, load_config
+from training.config import TrainConfig, load_config
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = ("aijobs", "kaggle", "stackoverflow")
@@ -176,9 +175,13 @@ def test_data_paths_expand_at_load_time_only(tmp_path, monkeypatch):
     assert config.sources[0].resolved_path() == tmp_path / "aijobs" / "salaries.csv"
 
 
-def test_adapters_are_the_source_registry():
-    adapters = typing.get_args(SourceConfig.model_fields["adapter"].annotation)
-    assert adapters == SOURCE_NAMES
+def test_adapters_are_the_source_registry(tmp_path):
+    for name in source_names():
+        mapping = "mapping: m.yaml\n    " if get_source(name).needs_mapping else ""
+        text = MINIMAL.replace("adapter: aijobs", f"adapter: {name}\n    {mapping}".rstrip())
+        assert load_config(write(tmp_path, text)).sources[0].adapter == name
+    message = error_of(write(tmp_path, MINIMAL.replace("adapter: aijobs", "adapter: aijob")))
+    assert all(name in message for name in source_names())
 
 
 def test_model_dump_round_trips(tmp_path):

@@ -14,7 +14,6 @@ import pytest
 from artifact_factory import build_artifact, canonical_frame, shared_models_dir
 
 import mlpay_model
-from mlpay_model.model import _booster as booster_module
 from mlpay_model.errors import ArtifactError, InvalidInputError, ModelNotFoundError
 from mlpay_model.model import (
     DEFAULT_MODEL,
@@ -26,7 +25,8 @@ from mlpay_model.model import (
     resolve_model,
     shipped_models,
 )
-from mlpay_model.model.artifact import read_manifest
+from mlpay_model.model import _booster as booster_module
+from mlpay_model.model.artifact import QUANTILE_HEADS, read_manifest
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +50,8 @@ def _lightgbm_predictions(model: SalaryModel, profiles: pd.DataFrame) -> dict[st
     """The three boosters' raw outputs computed independently, with lightgbm's Python API."""
     matrix = model.encoder.encode_frame(profiles)
     return {
-        role: lgb.Booster(model_file=str(model.path / f"{role}.txt")).predict(matrix)
-        for role in ("median", "low", "high")
+        head: lgb.Booster(model_file=str(model.path / f"{head}.txt")).predict(matrix)
+        for head in QUANTILE_HEADS
     }
 
 

@@ -20,7 +20,6 @@ from mlpay_model.model import load_model
 from mlpay_model.normalise import normalise_frame
 from mlpay_model.scoring import _local as local_engine
 from mlpay_model.scoring import default_rejects_path, score_file
-from mlpay_model.scoring._distinct import DistinctNormaliser
 
 PREDICTIONS = ["pred_median", "pred_low", "pred_high"]
 HEADER = ["id", "role", "country", "years_experience", "education", "skills", "note"]
@@ -229,7 +228,7 @@ def test_mapping_keeps_the_users_columns(tmp_path: Path, model_dir: Path):
     out = pd.read_csv(tmp_path / "out.csv", dtype={"Employee ID": str})
     assert list(out.columns) == ["Employee ID", "Job Title", "Work Country", "Years", *PREDICTIONS]
     rejects = pd.read_csv(tmp_path / "out.rejects.csv")
-    assert rejects["reason"].tolist() == ["country='Atlantis': not recognised"]
+    assert rejects["reason"].tolist()[0].startswith("country='Atlantis': unknown country")
     assert (summary.rows_scored, summary.rows_rejected) == (1, 1)
 
 
@@ -282,56 +281,6 @@ def test_input_that_already_has_predictions_is_refused(tmp_path: Path, model_dir
     )
     with pytest.raises(DataError, match="already has column"):
         score_file(source, tmp_path / "out.csv", model=str(model_dir))
-
-
-RAW_VALUES = {
-    "role": ["ML Engineer", "Senior Data Scientist", "data_analyst", "", "Lead Developer", None],
-    "country": ["DE", "Germany", "Atlantis", "us", None, ""],
-    "years_experience": ["3", "5-10 years", "-1", "many", None, "0"],
-    "education": ["MSc", "phd", "kindergarten", None, "bachelor"],
-    "skills": ["Python;SQL", "aws, docker", "", None, "none;cobol", "python"],
-    "seniority": ["senior", None, "boss", "EN"],
-    "remote_ratio": ["50", "remote", "150", None],
-    "year": ["2024", "1800", None, "2023.5"],
-}
-
-
-@settings(max_examples=12, deadline=None)
-@given(data=st.data(), chunks=st.integers(1, 3))
-def test_distinct_normaliser_matches_normalise_frame(data, chunks: int):
-    columns = data.draw(st.sets(st.sampled_from(sorted(RAW_VALUES)), min_size=1))
-    columns |= {"role", "country"}
-    normaliser = DistinctNormaliser()  # reused across chunks, as the engines do
-    for _ in range(chunks):
-        rows = data.draw(st.integers(0, 12))
-        frame = pd.DataFrame(
-            {
-                name: pd.Series(
-                    [data.draw(st.sampled_from(RAW_VALUES[name])) for _ in range(rows)],
-                    dtype="str",
-                )
-                for name in sorted(columns)
-            }
-        )
-        fast, reference = normaliser(frame), normalise_frame(frame)
-        pd.testing.assert_frame_equal(fast.profiles, reference.profiles)
-        pd.testing.assert_frame_equal(
-            fast.rejected.reset_index(drop=True),
-            reference.rejected.reset_index(drop=True),
-            check_dtype=False,
-        )
-
-
-def test_distinct_normaliser_matches_on_lists_of_skills():
-    frame = pd.DataFrame(
-        {
-            "role": ["ML Engineer", "Data Scientist", "Analyst"],
-            "country": ["DE", "US", "FR"],
-            "skills": [np.array(["Python", "SQL"], dtype=object), None, ["AWS", "aws"]],
-        }
-    )
-    fast, reference = DistinctNormaliser()(frame), normalise_frame(frame)
-    pd.testing.assert_frame_equal(fast.profiles, reference.profiles)
 
 
 def test_malformed_csv_is_a_user_error_and_writes_nothing(tmp_path: Path, model_dir: Path):

@@ -10,7 +10,13 @@ import pytest
 
 from mlpay_model import schema
 from mlpay_model.data.sources import load_profiles
-from mlpay_model.data.sources.csv_mapping import ColumnMapping, load, read_mapping
+from mlpay_model.data.sources.csv_mapping import (
+    ColumnMapping,
+    RejectedRowsWarning,
+    load,
+    load_mapped,
+    read_mapping,
+)
 from mlpay_model.errors import ConfigError, DataError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,7 +25,7 @@ EXAMPLE_DATA = ROOT / "tests" / "fixtures" / "example_hr.csv"
 
 PEOPLE = {
     "Title": ["Machine Learning Engineer", "Data Analyst", "Backend Developer"],
-    "Location": ["Germany", "US", "Nowhere Land"],
+    "Location": ["Germany", "US", "FR"],
     "Monthly Pay": ["8000", "", "5000"],
 }
 
@@ -102,8 +108,8 @@ def test_role_and_country_alone_are_enough(tmp_path: Path) -> None:
     frame = load(people_csv(tmp_path), mapping_file(tmp_path, MINIMAL))
 
     assert frame["role"].tolist() == ["ml_engineer", "data_analyst", "backend_engineer"]
-    assert frame["country"].tolist() == ["DE", "US", None]
-    assert frame["country_raw"][2] == "Nowhere Land"
+    assert frame["country"].tolist() == ["DE", "US", "FR"]
+    assert frame["country_raw"][0] == "Germany"
     assert frame["skills"].tolist() == [(), (), ()]
     assert not schema.has_pay(frame).any()
 
@@ -193,9 +199,10 @@ def test_read_mapping_defaults(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("", ["expected a YAML column mapping", "an empty file"]),
+        ("", ["expected a YAML column mapping", "the file is empty"]),
         ("- role\n- country\n", ["expected a YAML column mapping", "list"]),
-        ("columns: [role: Title\n", ["not valid YAML", "line"]),
+        ("columns: [role: Title\n", ["invalid YAML", "line"]),
+        (MINIMAL + "columns:\n  role: Job\n", ["duplicate key 'columns'", "line 4"]),
         (MINIMAL + "skill_separator: ','\n", ["unknown key 'skill_separator'", "skills_separator"]),
         ("columns:\n  title: Title\n  country: Location\n", ["unknown field", "'title'", "role"]),
         ("columns:\n  country: Location\n", ["must map role", "required"]),
@@ -257,25 +264,53 @@ def test_a_missing_data_file_is_a_data_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "values", "expected"),
+    ("field", "values", "bad_row", "reason"),
     [
-        ("salary_usd", ["90000", "$85,000", ""], ["row 2", "'$85,000'", "not a number"]),
-        ("year", ["2024", "2023.5", ""], ["row 2", "'2023.5'", "whole year"]),
-        ("remote_ratio", ["0", "", "150"], ["row 3", "'150'", "0 to 100"]),
-        ("employment_type", ["FT", "Intern", "Intern"], ["row 2", "'Intern'", "2 such row"]),
-        ("employment_status", ["employed", "", "on leave"], ["row 3", "'on leave'", "retired"]),
-        ("company_size", ["huge", "S", ""], ["row 1", "'huge'", "headcount"]),
+        ("salary_usd", ["90000", "$85,000", ""], 2, "not a number"),
+        ("year", ["2024", "2023.5", ""], 2, "whole year"),
+        ("remote_ratio", ["0", "", "150"], 3, "0 to 100"),
+        ("employment_type", ["FT", "weekly", ""], 2, "full_time, part_time"),
+        ("employment_status", ["employed", "", "on leave"], 3, "retired"),
+        ("company_size", ["huge", "S", ""], 1, "headcount"),
+        ("years_experience", ["3", "many", ""], 2, "not a number of years"),
     ],
 )
-def test_bad_values_name_the_row_column_and_accepted_values(
-    tmp_path: Path, field: str, values: list[str], expected: list[str]
+def test_a_bad_cell_is_a_reject_with_row_field_column_value_and_reason(
+    tmp_path: Path, field: str, values: list[str], bad_row: int, reason: str
 ) -> None:
     data = people_csv(tmp_path, {**PEOPLE, "Value": values})
     mapping = mapping_file(tmp_path, MINIMAL + f"  {field}: Value\n")
-    with pytest.raises(DataError) as error:
-        load(data, mapping)
-    message = str(error.value)
-    assert str(data) in message
-    assert "Value" in message
-    for part in expected:
-        assert part in message
+    mapped = load_mapped(data, mapping)
+
+    assert mapped.rows_read == 3
+    assert mapped.profiles["row_number"].tolist() == [n for n in (1, 2, 3) if n != bad_row]
+    [reject] = mapped.rejected.to_dict("records")
+    assert (reject["row_number"], reject["field"], reject["column"]) == (bad_row, field, "Value")
+    assert reject["value"] == values[bad_row - 1]
+    assert reason in reject["reason"]
+
+
+def test_load_keeps_rejected_rows_out_and_warns_with_their_row_numbers(tmp_path: Path) -> None:
+    data = people_csv(tmp_path, {**PEOPLE, "Location": ["Germany", "Germny", "Narnia"]})
+    with pytest.warns(RejectedRowsWarning) as caught:
+        frame = load_profiles("csv", data, mapping_file(tmp_path, MINIMAL))
+
+    assert frame["row_number"].tolist() == [1]
+    message = str(caught[0].message)
+    assert "2 of 3 row(s) kept out" in message
+    assert "row 2: Location='Germny' (country) unknown country" in message
+    assert "row 3: Location='Narnia'" in message
+
+
+def test_self_employed_and_a_spaced_percentage_agree_with_predict_salary(tmp_path: Path) -> None:
+    from mlpay_model.normalise import normalise_profile
+
+    data = people_csv(tmp_path, {**PEOPLE, "Type": ["self employed"] * 3, "Remote": [" 40 % "] * 3})
+    mapping = mapping_file(tmp_path, MINIMAL + "  employment_type: Type\n  remote_ratio: Remote\n")
+    frame = load(data, mapping)
+    typed = normalise_profile(
+        "ML Engineer", "DE", employment_type="self employed", remote_ratio=" 40 % "
+    ).record
+
+    assert frame["employment_type"].tolist() == [typed["employment_type"]] * 3 == ["freelance"] * 3
+    assert frame["remote_ratio"].tolist() == [typed["remote_ratio"]] * 3 == [40.0] * 3

@@ -31,7 +31,6 @@ from mlpay_model.model.features import (
 
 MIN_CELL_ROWS: Final = 5
 RIDGE_ALPHAS: Final = tuple(float(a) for a in np.logspace(-3, 3, 13))
-BASELINE_NAMES: Final = ("group_median", "ridge")
 
 
 class GroupMedianBaseline:

@@ -7,8 +7,11 @@ the model manifest with data paths left unexpanded ("${MLPAY_DATA_DIR}/...") so 
 model stays portable; `SourceConfig.resolved_path()` expands them when the data is read.
 
 Sections (all but `sources`, `features` and `model` have defaults):
-    sources         list of {adapter, path, mapping (csv adapter only)}
+    sources         list of {adapter, path, mapping (csv adapter only)}; adapters are the
+                    sources registered in `mlpay_model.data.sources.registry`
     quality         overrides of `mlpay_model.data.quality.QualityRules` fields, for every source
+                    (sources and quality are the runtime's `mlpay_model.data.recipe`, which
+                    checks them here too and reads them back from a model's manifest)
     features        canonical columns the model reads (a subset of features.KNOWN_FEATURES)
     min_category_count  categories/skills seen fewer times in training share "__other__"
     target          "log_salary_usd" (the only target: log of annual USD pay)
@@ -27,23 +30,37 @@ Sections (all but `sources`, `features` and `model` have defaults):
 
 from __future__ import annotations
 
-import dataclasses
 import types
 import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from mlpay_model._yaml import read_yaml
 from mlpay_model.data.datadir import expand_data_path
 from mlpay_model.data.quality import QualityRules
-from mlpay_model.errors import ConfigError, closest
+from mlpay_model.data.recipe import (
+    DataRecipe,
+    SourceSpec,
+    quality_problem,
+    quality_rules,
+    source_problem,
+    unknown_message,
+)
+from mlpay_model.data.sources.registry import find_source, unknown_source_message
+from mlpay_model.errors import ConfigError, did_you_mean
 from mlpay_model.model.features import KNOWN_FEATURES, NUMERIC_FEATURES, ORDINAL_FEATURES
 
 Fraction = Annotated[float, Field(gt=0.0, lt=1.0)]
 MONOTONE_FEATURES = (*NUMERIC_FEATURES, *ORDINAL_FEATURES)
-QUALITY_FIELDS = tuple(field.name for field in dataclasses.fields(QualityRules))
 Direction = Literal[-1, 0, 1]
 
 
@@ -58,19 +75,29 @@ class StrictModel(BaseModel):
 
 
 class SourceConfig(StrictModel):
-    """One data file and the adapter that reads it."""
+    """One data file and the adapter that reads it (a source in the runtime's registry)."""
 
-    adapter: Literal["aijobs", "kaggle", "stackoverflow", "csv"]
+    adapter: str
     path: str = Field(min_length=1)
     mapping: str | None = None
 
+    @field_validator("adapter")
+    @classmethod
+    def _registered(cls, adapter: str) -> str:
+        if find_source(adapter) is None:
+            raise ValueError(unknown_source_message(adapter))
+        return adapter
+
     @model_validator(mode="after")
-    def _mapping_only_for_csv(self) -> SourceConfig:
-        if self.adapter == "csv" and self.mapping is None:
-            raise ValueError("the csv adapter needs a 'mapping' (a YAML column mapping file)")
-        if self.adapter != "csv" and self.mapping is not None:
-            raise ValueError(f"'mapping' applies to the csv adapter only, not {self.adapter!r}")
+    def _mapping_as_the_source_needs(self) -> SourceConfig:
+        problem = source_problem(self.adapter, self.mapping)
+        if problem is not None:
+            raise ValueError(problem)
         return self
+
+    def spec(self) -> SourceSpec:
+        """This entry as the runtime's data recipe holds it."""
+        return SourceSpec(adapter=self.adapter, path=self.path, mapping=self.mapping)
 
     def resolved_path(self) -> Path:
         """The data file, with ${MLPAY_DATA_DIR} (and other variables, and ~) expanded."""
@@ -190,25 +217,33 @@ class TrainConfig(StrictModel):
     def _check(self) -> TrainConfig:
         for name in self.features:
             if name not in KNOWN_FEATURES:
-                raise ValueError(_unknown("feature", name, KNOWN_FEATURES))
+                raise ValueError(unknown_message("feature", name, KNOWN_FEATURES))
         if len(set(self.features)) != len(self.features):
             raise ValueError(f"features lists a feature twice: {self.features}")
         for name in self.monotone_constraints:
             if name not in MONOTONE_FEATURES:
                 raise ValueError(
-                    _unknown("monotone_constraints feature", name, MONOTONE_FEATURES)
+                    unknown_message("monotone_constraints feature", name, MONOTONE_FEATURES)
                     + " (numeric or ordinal features only)"
                 )
-        for name in self.quality:
-            if name not in QUALITY_FIELDS:
-                raise ValueError(_unknown("quality rule setting", name, QUALITY_FIELDS))
+        problem = quality_problem(self.quality)
+        if problem is not None:
+            raise ValueError(problem)
         if self.mlflow.registered_model_name is None:
             self.mlflow.registered_model_name = f"mlpay-{self.model.name}"
         return self
 
     def quality_rules(self, adapter: str) -> QualityRules:
         """The adapter's default quality rules with this config's overrides applied."""
-        return dataclasses.replace(QualityRules.for_source(adapter), **self.quality)
+        return quality_rules(adapter, self.quality)
+
+    def data_recipe(self) -> DataRecipe:
+        """The sources, quality overrides and features: what `load_training_data` reads."""
+        return DataRecipe(
+            sources=tuple(source.spec() for source in self.sources),
+            quality=self.quality,
+            features=tuple(self.features),
+        )
 
     def monotone_directions(self) -> dict[str, int]:
         """{feature: direction} for the constrained features this config uses."""
@@ -247,10 +282,9 @@ def _describe(item: Any) -> str:
         allowed = _allowed_keys(location[:-1])
         parent = _dotted(location[:-1])
         inside = f" in {parent}" if parent else ""
-        hint = closest(str(location[-1]), allowed)
-        suggestion = f"; did you mean {', '.join(hint)}?" if hint else ""
         return (
-            f"unknown key {str(location[-1])!r}{inside} (allowed: {', '.join(allowed)}{suggestion})"
+            f"unknown key {str(location[-1])!r}{inside}{did_you_mean(str(location[-1]), allowed)}"
+            f"; allowed: {', '.join(allowed)}"
         )
     if kind == "missing":
         return f"missing required key {where!r}"
@@ -302,7 +336,4 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _unknown(what: str, name: str, allowed: tuple[str, ...]) -> str:
-    hint = closest(name, allowed)
-    suggestion = f"; did you mean {', '.join(hint)}?" if hint else ""
-    return f"unknown {what} {name!r} (known: {', '.join(allowed)}{suggestion})"
+

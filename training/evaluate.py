@@ -22,9 +22,12 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from mlpay_model.schema import SCORE_COLUMNS
+
 MIN_GROUP_ROWS: Final = 10  # groups with fewer test rows are too noisy to report
 TOP_COUNTRIES: Final = 10
-PREDICTION_COLUMNS: Final = ("pred_median", "pred_low", "pred_high", "target_low", "target_high")
+EVALUATED_COLUMNS: Final[tuple[str, ...]] = (*SCORE_COLUMNS.values(), "target_low", "target_high")
+"""What a frame of evaluated rows holds: the predictions (USD) and the true pay interval."""
 GROUP_METRICS: Final = ("rows", "mae_usd", "mdape", "mae_log", "coverage", "width_usd")
 
 
@@ -73,7 +76,7 @@ def interval_metrics(
 
 
 def score(predictions: pd.DataFrame) -> dict[str, float]:
-    """Point and interval metrics of a frame holding PREDICTION_COLUMNS."""
+    """Point and interval metrics of a frame holding EVALUATED_COLUMNS."""
     low, high = predictions["target_low"].to_numpy(), predictions["target_high"].to_numpy()
     return {
         **point_metrics(predictions["pred_median"].to_numpy(), low, high),

@@ -1,4 +1,8 @@
-"""Write a model artifact folder atomically (see `mlpay_model.model.artifact` for the layout)."""
+"""Write a model artifact folder atomically (see `mlpay_model.model.artifact` for the layout).
+
+The folder is built in a temporary folder beside the target (`mlpay_model._atomic`'s naming
+and clean-up rules) and renamed into place whole.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,11 @@ from typing import Any
 import lightgbm as lgb
 
 from mlpay_model import __version__
+from mlpay_model._atomic import staging_folder, temporary_prefix
 from mlpay_model.model.artifact import (
     ARTIFACT_SCHEMA_VERSION,
     MANIFEST_NAME,
-    MODEL_ROLES,
+    QUANTILE_HEADS,
     file_hashes,
 )
 from mlpay_model.model.features import FeatureSpec
@@ -44,14 +49,13 @@ def write_artifact(
     """
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
+    with staging_folder(directory) as staging:
         models = {}
-        for role in MODEL_ROLES:
-            file_name = f"{role}.txt"
+        for head in QUANTILE_HEADS:
+            file_name = f"{head}.txt"
             # num_iteration=-1 with best_iteration unset writes every tree; deterministic text.
-            boosters[role].save_model(str(staging / file_name), num_iteration=-1)
-            models[role] = file_name
+            boosters[head].save_model(str(staging / file_name), num_iteration=-1)
+            models[head] = file_name
         for relative, text in (extra_files or {}).items():
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             (staging / relative).write_text(text, encoding="utf-8")
@@ -75,9 +79,6 @@ def write_artifact(
             json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
         _replace_directory(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return directory
 
 
@@ -89,22 +90,26 @@ def install_artifact(source: Path, target: Path) -> Path:
     """
     source, target = Path(source), Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with staging_folder(target) as staging:
         shutil.copytree(source, staging, dirs_exist_ok=True)
         _replace_directory(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     shutil.rmtree(source, ignore_errors=True)
     return target
 
 
 def _replace_directory(staging: Path, target: Path) -> None:
+    """Rename `staging` to `target`. A previous `target` is first moved aside (into a
+    temporary `.<name>.old.` folder beside it), put back if the rename fails, and removed
+    once the new one is in place."""
     if target.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        retired = Path(tempfile.mkdtemp(prefix=temporary_prefix(target, "old."), dir=target.parent))
         os.replace(target, retired / target.name)
-        os.replace(staging, target)
+        try:
+            os.replace(staging, target)
+        except BaseException:
+            os.replace(retired / target.name, target)
+            retired.rmdir()
+            raise
         shutil.rmtree(retired, ignore_errors=True)
     else:
         os.replace(staging, target)

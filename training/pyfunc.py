@@ -28,12 +28,10 @@ from mlflow.models import ModelSignature, set_model
 from mlflow.pyfunc import PythonModel
 
 from mlpay_model.model.features import NUMERIC_FEATURES
-from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS
+from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS, PREDICTION_COLUMNS
 
 ARTIFACT_KEY: Final = "salary_model"
 """Name of the artifact folder in the pyfunc's `artifacts` (and so in `context.artifacts`)."""
-
-OUTPUT_COLUMNS: Final[tuple[str, ...]] = ("median", "low", "high")
 
 # The model's inputs are the canonical columns features can be built from (see schema.py).
 PYFUNC_INPUT_COLUMNS: Final[tuple[str, ...]] = (*FACTOR_COLUMNS, *CONTEXT_COLUMNS, "source")
@@ -56,7 +54,7 @@ class SalaryPyfunc(PythonModel):
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         profiles = canonical_input(pd.DataFrame(model_input))
         predictions = self._model.predict(profiles)
-        return predictions.loc[:, list(OUTPUT_COLUMNS)].reset_index(drop=True)
+        return predictions.loc[:, list(PREDICTION_COLUMNS)].reset_index(drop=True)
 
 
 def canonical_input(frame: pd.DataFrame) -> pd.DataFrame:
@@ -97,7 +95,7 @@ def pyfunc_signature() -> ModelSignature:
 
     return ModelSignature(
         inputs=Schema([column(name) for name in PYFUNC_INPUT_COLUMNS]),
-        outputs=Schema([ColSpec(DataType.double, name) for name in OUTPUT_COLUMNS]),
+        outputs=Schema([ColSpec(DataType.double, name) for name in PREDICTION_COLUMNS]),
     )
 
 

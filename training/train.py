@@ -1,10 +1,11 @@
 """The training pipeline: config in, evaluated and calibrated model artifact out.
 
 `train(config)` reads the data (`training.data`), splits it (`training.split`), fits three
-LightGBM boosters on log(annual USD pay) — the median model and the low/high quantile models —
-calibrates the interval on the calibration split (conformalized quantile regression), scores
-the model and the baselines on the test split (`training.evaluate`, `training.baselines`) and
-writes the artifact folder with its model card into a staging folder.
+LightGBM boosters on log(annual USD pay), one per head of `artifact.QUANTILE_HEADS` (the median
+and the low/high quantiles), calibrates the interval on the calibration split (conformalized
+quantile regression, through the runtime's own `mlpay_model.model.interval.calibrated_interval`),
+scores the model and the baselines on the test split (`training.evaluate`,
+`training.baselines`) and writes the artifact folder with its model card into a staging folder.
 
 Determinism: the same config and data give byte-identical model files. Rows keep file order,
 the split is seeded, vocabularies are sorted, and LightGBM runs with deterministic=True,
@@ -24,7 +25,10 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from mlpay_model.model.artifact import QUANTILE_HEADS
 from mlpay_model.model.features import FeatureEncoder, FeatureSpec
+from mlpay_model.model.interval import calibrated_interval
+from mlpay_model.schema import PREDICTION_COLUMNS, SCORE_COLUMNS
 from training.baselines import fit_predict_baselines
 from training.config import TrainConfig
 from training.data import (
@@ -63,7 +67,9 @@ def _silent(_stage: str) -> None:
 
 @dataclass
 class TrainResult:
-    """Everything a training run produced (see the interfaces doc)."""
+    """Everything a training run produced: the metrics and breakdowns of the test split, the
+    baselines' scores, the test rows with their predictions (`training.evaluate`'s columns),
+    the data read, the calibration and the artifact folder written."""
 
     config: TrainConfig
     artifact_dir: Path
@@ -186,9 +192,10 @@ def fit_boosters(
     matrix: np.ndarray,
     log_pay: np.ndarray,
     step: Progress = _silent,
-    roles: tuple[str, ...] = ("median", "low", "high"),
+    heads: tuple[str, ...] = QUANTILE_HEADS,
 ) -> dict[str, lgb.Booster]:
-    """The boosters named in `roles`, trained on the rows plus their missing-value copy."""
+    """The boosters of `heads` (by default all three), trained on the rows plus their
+    missing-value copy."""
     matrix, log_pay = with_missing_copy(
         matrix, log_pay, spec, config.missing_augmentation, np.random.default_rng([config.seed, 1])
     )
@@ -202,10 +209,10 @@ def fit_boosters(
         "high": config.quantiles.high,
     }
     boosters: dict[str, lgb.Booster] = {}
-    for role in roles:
-        quantile = quantiles[role]
-        step(f"fit {role}")
-        boosters[role] = fit_booster(
+    for head in heads:
+        quantile = quantiles[head]
+        step(f"fit {head}")
+        boosters[head] = fit_booster(
             matrix, log_pay, spec, params, config.lightgbm.num_boost_round, quantile=quantile
         )
     return boosters
@@ -334,7 +341,8 @@ def conformal_adjustment(
     coverage: float,
 ) -> float:
     """The CQR adjustment q (log scale) for calibration rows: the smallest q whose interval
-    [min(low - q, median), max(high + q, median)] covers at least ceil((n + 1) * coverage) / n
+    (`mlpay_model.model.interval.calibrated_interval`, the one prediction uses: exp of
+    [min(low - q, median), max(high + q, median)]) covers at least ceil((n + 1) * coverage) / n
     of the rows (`evaluate.interval_coverage`, so a band counts by the share it has inside).
 
     For exact pay this is split-conformal CQR's finite-sample quantile of the scores
@@ -345,8 +353,8 @@ def conformal_adjustment(
     log_low, log_high = np.log(target_low), np.log(target_high)
 
     def covered(q: float) -> float:
-        bound_low, bound_high = calibrated_bounds(median, low, high, q)
-        shares = interval_coverage(np.exp(bound_low), np.exp(bound_high), target_low, target_high)
+        _, bound_low, bound_high = calibrated_interval(median, low, high, q)
+        shares = interval_coverage(bound_low, bound_high, target_low, target_high)
         return float(shares.mean())
 
     # Past these, the interval holds every band whole / shrinks to the median line.
@@ -365,13 +373,6 @@ def conformal_adjustment(
     return upper
 
 
-def calibrated_bounds(
-    median: np.ndarray, low: np.ndarray, high: np.ndarray, adjustment: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """The calibrated interval on the log scale, never crossing the median."""
-    return np.minimum(low - adjustment, median), np.maximum(high + adjustment, median)
-
-
 def predict_frame(
     boosters: dict[str, lgb.Booster],
     matrix: np.ndarray,
@@ -379,13 +380,11 @@ def predict_frame(
     rows: pd.DataFrame,
 ) -> pd.DataFrame:
     """`rows` plus pred_median/pred_low/pred_high and target_low/target_high, all in USD."""
-    median, low, high = _raw_predictions(boosters, matrix)
-    bound_low, bound_high = calibrated_bounds(median, low, high, adjustment)
+    interval = calibrated_interval(*_raw_predictions(boosters, matrix), adjustment)
+    predicted = dict(zip(PREDICTION_COLUMNS, interval, strict=True))
     target_low, target_high = target_bounds(rows)
     return rows.assign(
-        pred_median=np.exp(median),
-        pred_low=np.exp(bound_low),
-        pred_high=np.exp(bound_high),
+        **{SCORE_COLUMNS[name]: values for name, values in predicted.items()},
         target_low=target_low,
         target_high=target_high,
     )
@@ -406,8 +405,8 @@ def _raw_predictions(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Uncalibrated (median, low, high) predictions of log pay."""
 
-    def predict(role: str) -> np.ndarray:
-        return np.asarray(boosters[role].predict(matrix), dtype="float64")
+    def predict(head: str) -> np.ndarray:
+        return np.asarray(boosters[head].predict(matrix), dtype="float64")
 
     return predict("median"), predict("low"), predict("high")
 

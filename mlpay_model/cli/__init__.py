@@ -20,6 +20,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from mlpay_model import __version__
 from mlpay_model.errors import MlpayError
 
 USER_ERROR_EXIT = 2
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mlpay",
         description="Predict tech and ML salaries, and answer: are ML engineers paid more?",
     )
+    parser.add_argument("--version", action="version", version=f"mlpay {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{module_info.name}")

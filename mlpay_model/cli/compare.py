@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from mlpay_model._format import money, percent
+
 if TYPE_CHECKING:
     from mlpay_model.compare import RoleComparison
 
@@ -115,23 +117,15 @@ def render(results: Sequence[RoleComparison], filters: str) -> str:
         if result.premium is not None and result.ci is not None:
             low, high = result.ci
             heading += (
-                f"{_percent(result.premium)} "
-                f"(90% interval over people {_percent(low)} to {_percent(high)})"
+                f"{percent(result.premium)} "
+                f"(90% interval over people {percent(low)} to {percent(high)})"
             )
         else:
             heading += f"not compared: {result.note}"
         lines.append(heading)
         lines.append(
-            f"  raw median pay: {result.role} {_money(result.raw_median_role)} "
-            f"({result.n_role:,} rows), {result.vs} {_money(result.raw_median_vs)} "
+            f"  raw median pay: {result.role} {money(result.raw_median_role)} "
+            f"({result.n_role:,} rows), {result.vs} {money(result.raw_median_vs)} "
             f"({result.n_vs:,} rows)"
         )
     return "\n".join(lines)
-
-
-def _percent(value: float) -> str:
-    return f"{value * 100:+.1f}%"
-
-
-def _money(value: float | None) -> str:
-    return "n/a" if value is None else f"${value:,.0f}"

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-SOURCES_HELP = "aijobs, kaggle, stackoverflow or csv"
+from mlpay_model.data.sources.registry import names_text, source_names
 
 
 def register(subparsers: Any) -> None:
@@ -21,7 +21,9 @@ def register(subparsers: Any) -> None:
         ),
     )
     # Validated by load_profiles (a one-line error) rather than argparse choices.
-    summary.add_argument("--source", required=True, metavar="SOURCE", help=SOURCES_HELP)
+    summary.add_argument(
+        "--source", required=True, metavar="SOURCE", help=names_text(source_names())
+    )
     summary.add_argument("--path", required=True, help="the data file (CSV, zip or Parquet)")
     summary.add_argument("--mapping", help="YAML column mapping (csv source only)")
     summary.add_argument("--json", action="store_true", help="print one JSON object")

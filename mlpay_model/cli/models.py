@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
+from mlpay_model._format import money, percent
+
 KEY_METRICS: Final[tuple[str, ...]] = ("test_mae_usd", "test_mdape", "test_coverage")
 DEFAULT_DATABASE: Final = "mlflow.db"
 
@@ -181,7 +183,7 @@ def _count(value: Any) -> str:
 def _metric(name: str, value: float) -> str:
     label = name.removeprefix("test_")
     if name.endswith("_usd"):
-        return f"{label.removesuffix('_usd')} ${value:,.0f}"
+        return f"{label.removesuffix('_usd')} {money(value)}"
     if name.endswith(("coverage", "mdape")):
-        return f"{label} {100 * value:.1f}%"
+        return f"{label} {percent(value, signed=False)}"
     return f"{label} {value:.3g}"

@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any, Final
 
+from mlpay_model._format import money, percent_points
+
 if TYPE_CHECKING:
     from mlpay_model.predict import SalaryPrediction
 
@@ -85,8 +87,8 @@ def run_whatif(args: argparse.Namespace) -> int:
     print()
     sign = "+" if difference >= 0 else "-"
     print(
-        f"Difference: {sign}{_money(abs(difference), before.currency)} a year "
-        f"({percent:+.1f}%) in the median"
+        f"Difference: {sign}{money(abs(difference), before.currency)} a year "
+        f"({percent_points(percent)}) in the median"
     )
     return 0
 
@@ -100,16 +102,16 @@ def render_prediction(prediction: SalaryPrediction, title: str, heading: str = "
     lead = f"{heading}: " if heading else ""
     lines = [
         f"{lead}{title} in {country_name(profile['country'])}: "
-        f"{_money(prediction.median, currency)} a year (median)",
-        f"  80% range: {_money(prediction.low, currency)} to {_money(prediction.high, currency)}",
+        f"{money(prediction.median, currency)} a year (median)",
+        f"  80% range: {money(prediction.low, currency)} to {money(prediction.high, currency)}",
         f"  model: {prediction.model}; read as: {_described_profile(profile)}",
     ]
     shown = [(name, pct) for name, pct in prediction.contributions.items() if abs(pct) >= 0.05]
     factors = shown[:TOP_FACTORS]
     if factors:
-        lines.append(f"  top factors vs the baseline of {_money(prediction.baseline, currency)}:")
+        lines.append(f"  top factors vs the baseline of {money(prediction.baseline, currency)}:")
         width = max(len(name) for name, _ in factors)
-        lines.extend(f"    {name:<{width}}  {percent:+.1f}%" for name, percent in factors)
+        lines.extend(f"    {name:<{width}}  {percent_points(points)}" for name, points in factors)
     if prediction.warnings:
         lines.append("  warnings:")
         lines.extend(f"    - {warning}" for warning in prediction.warnings)
@@ -174,8 +176,3 @@ def _described_profile(profile: Any) -> str:
     if profile.get("skills"):
         parts.append("skills " + "+".join(profile["skills"]))
     return ", ".join(parts)
-
-
-def _money(value: float, currency: str) -> str:
-    amount = f"{value:,.0f}"
-    return f"${amount}" if currency == "USD" else f"{amount} {currency}"

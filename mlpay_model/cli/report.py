@@ -6,9 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from mlpay_model.data.sources.registry import default_model_names
 from mlpay_model.errors import InvalidInputError, MlpayError
-
-DEFAULT_MODELS = "aijobs,kaggle,stackoverflow"
 
 DESCRIPTION = """\
 Write one HTML file (plots embedded, no network needed to view it) that compares ML engineers
@@ -27,6 +26,7 @@ Needs the `train` extra (matplotlib).
 
 
 def register(subparsers: Any) -> None:
+    default_models = ",".join(default_model_names())  # one shipped model per source
     parser = subparsers.add_parser(
         "report",
         help="write the HTML report: are ML engineers paid more?",
@@ -36,8 +36,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("-o", "--output", required=True, help="the HTML file to write")
     parser.add_argument(
         "--models",
-        default=DEFAULT_MODELS,
-        help=f"comma-separated shipped model names or folders (default: {DEFAULT_MODELS})",
+        default=default_models,
+        help=f"comma-separated shipped model names or folders (default: {default_models})",
     )
     parser.add_argument(
         "--refits",

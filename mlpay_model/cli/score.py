@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from typing import Any
+
+from mlpay_model.data.sources.registry import publisher_source_names, sources
 
 DESCRIPTION = """\
 Predict the median pay and its 80% interval for every row of INPUT and write OUTPUT (CSV or
@@ -17,9 +20,7 @@ INPUT holds canonical columns by default: role, country, years_experience, educa
 remote_ratio, company_size, year. Raw values are normalised as in `mlpay predict` (job titles,
 country names, education words). Other columns are carried through untouched.
 
---source reads a publisher's own file (aijobs salaries.csv, a Kaggle survey zip, a Stack
-Overflow survey file) through the data layer; those readers load the whole file (publisher
-files are small) and the output columns are the canonical profile columns they produce.
+{source_paragraph}
 --mapping FILE scores your own columns through a YAML column mapping (see
 configs/mappings/example_hr.yaml); your columns are kept in the output. The mapping reader
 also loads the whole file, so --source and --mapping run with the local engine only.
@@ -36,7 +37,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "score",
         help="score a CSV or Parquet file of profiles in batch",
-        description=DESCRIPTION,
+        description=DESCRIPTION.format(source_paragraph=_source_paragraph()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("input", metavar="INPUT", help="CSV or Parquet file (or folder of parts)")
@@ -50,7 +51,7 @@ def register(subparsers: Any) -> None:
     reading = parser.add_mutually_exclusive_group()
     reading.add_argument(
         "--source",
-        choices=("aijobs", "kaggle", "stackoverflow"),
+        choices=publisher_source_names(),
         help="INPUT is a publisher's raw file, read whole by that source's reader",
     )
     reading.add_argument("--mapping", metavar="FILE", help="YAML mapping of your column names")
@@ -105,6 +106,17 @@ def run_score(args: argparse.Namespace) -> int:
     )
     print(summary.render())
     return 1 if summary.rows_rejected else 0
+
+
+def _source_paragraph() -> str:
+    """What --source reads, one entry per registered publisher source."""
+    readers = ", ".join(s.reader_help or s.name for s in sources() if not s.needs_mapping)
+    return textwrap.fill(
+        f"--source reads a publisher's own file ({readers}) through the data layer; those "
+        "readers load the whole file (publisher files are small) and the output columns are "
+        "the canonical profile columns they produce.",
+        width=92,
+    )
 
 
 def _positive_int(text: str) -> int:

@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlpay_model._format import money, percent
+
 if TYPE_CHECKING:
     from tqdm import tqdm
 
@@ -100,8 +102,8 @@ def render_summary(result: TrainResult, artifact: Path, info: TrackingInfo) -> s
     coverage = result.config.calibration.target_coverage
     lines += [
         "",
-        f"  {coverage:.0%} interval: covers {metrics['test_coverage']:.1%} of test rows, "
-        f"mean width ${metrics['test_width_usd']:,.0f}",
+        f"  {coverage:.0%} interval: covers {percent(metrics['test_coverage'], signed=False)} "
+        f"of test rows, mean width {money(metrics['test_width_usd'])}",
         "",
         f"Model:  {artifact}  (manifest.json, MODEL_CARD.md)",
         f"MLflow: run {info.run_id} at {info.tracking_uri}",

@@ -51,7 +51,6 @@ from mlpay_model.compare._filters import (
 from mlpay_model.compare._premiums import (
     DEFAULT_MIN_ROWS,
     FactorEffect,
-    PayModel,
     RoleComparison,
     compare_roles,
     factor_premium,
@@ -80,7 +79,6 @@ __all__ = [
     "DataFile",
     "FactorEffect",
     "Filters",
-    "PayModel",
     "Premium",
     "Reference",
     "RoleComparison",

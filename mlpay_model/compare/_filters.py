@@ -8,8 +8,13 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 from mlpay_model.errors import InvalidInputError, closest
-from mlpay_model.schema import EDUCATION_LEVELS, ROLE_FAMILIES, SENIORITY_LEVELS
-from mlpay_model.taxonomy import country_code, education_level, role_family, seniority_level
+from mlpay_model.normalise import (
+    normalise_country,
+    normalise_education,
+    normalise_role,
+    normalise_seniority,
+)
+from mlpay_model.schema import ROLE_FAMILIES
 
 YEARS_WINDOW: Final = 2.0
 
@@ -43,22 +48,21 @@ class Filters:
         return ", ".join(parts) or "all rows"
 
 
-
-
-
 def resolve_role(text: str) -> str:
-    """A role as users type it ("Machine Learning Engineer", "ml_engineer") -> its family."""
+    """A role as users type it ("Machine Learning Engineer", "ml_engineer") -> its family.
+
+    Read by the normaliser (`normalise_role`, as `predict_salary` reads it); compare's own
+    rule on top: "other" (titles mlpay does not recognise) is not a role one can compare.
+    """
     cleaned = str(text).strip()
-    if cleaned in ROLE_FAMILIES and cleaned != "other":
-        return cleaned
-    family = role_family(cleaned)
-    if family == "other" or family not in ROLE_FAMILIES:
+    family = normalise_role(cleaned)[0] if cleaned else "other"
+    if family == "other":
         raise InvalidInputError(
             "role",
             text,
             "not a role family mlpay can compare; give a job title or one of "
             + ", ".join(r for r in ROLE_FAMILIES if r != "other"),
-            closest(cleaned.replace(" ", "_"), ROLE_FAMILIES),
+            closest(cleaned.replace(" ", "_"), [r for r in ROLE_FAMILIES if r != "other"]),
         )
     return family
 
@@ -89,36 +93,21 @@ def parse_filters(
             raise InvalidInputError("years", years, "must be a number of years >= 0")
         years_range = (max(0.0, years - years_window), years + years_window)
     return Filters(
-        country=_resolve_country(country) if country is not None else None,
+        country=normalise_country(country) if country is not None else None,
         years=years_range,
-        education=_resolve_level("education", education, EDUCATION_LEVELS, education_level),
-        seniority=_resolve_level("seniority", seniority, SENIORITY_LEVELS, seniority_level),
+        education=_level(normalise_education, "education", education),
+        seniority=_level(normalise_seniority, "seniority", seniority),
     )
 
 
-def _resolve_country(text: str) -> str:
-    code = country_code(text)
-    if code is None:
-        raise InvalidInputError(
-            "country", text, "unknown country; give a name or an ISO code such as US, DE, IN"
-        )
-    return code
-
-
-def _resolve_level(
-    field_name: str, text: str | None, levels: Sequence[str], lookup: Any
-) -> str | None:
+def _level(normalise: Any, field_name: str, text: str | None) -> str | None:
+    """The canonical level for `text` (None when not given); blank text is refused."""
     if text is None:
         return None
-    cleaned = str(text).strip()
-    level = cleaned if cleaned in levels else lookup(cleaned)
-    if level not in levels:
-        raise InvalidInputError(
-            field_name, text, f"unknown {field_name}; expected one of {', '.join(levels)}"
-        )
+    level = normalise(text)  # InvalidInputError with "did you mean" when unknown
+    if level is None:
+        raise InvalidInputError(field_name, text, f"must not be empty; leave {field_name} out")
     return str(level)
-
-
 
 
 def _years_text(low: float, high: float) -> str:

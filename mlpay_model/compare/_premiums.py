@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Final, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -18,28 +18,13 @@ from mlpay_model.compare._reference import (
     select_people,
 )
 from mlpay_model.errors import DataError, InvalidInputError, MlpayError, closest
-from mlpay_model.model.features import OTHER_CATEGORY, FeatureSpec
+from mlpay_model.model.features import OTHER_CATEGORY
+
+if TYPE_CHECKING:
+    from mlpay_model.model.protocol import PayModel
 
 DEFAULT_MIN_ROWS: Final = 30
 Status = Literal["ok", "too_rare", "not_in_model"]
-
-
-
-class PayModel(Protocol):
-    """What the engine needs from a model (`mlpay_model.model.SalaryModel` is one)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def version(self) -> str: ...
-
-    @property
-    def spec(self) -> FeatureSpec: ...
-
-    def predict(self, profiles: pd.DataFrame) -> pd.DataFrame: ...
-
-
 
 
 @dataclass(frozen=True)
@@ -133,8 +118,8 @@ def compare_roles(
 ) -> list[RoleComparison]:
     """The premium of `role` over each role in `versus`, for the people in `profiles`.
 
-    `profiles` is the reference population before filtering (the model's training rows, see
-    `load_reference_profiles`); roles may be typed as users type them.
+    `profiles` is the reference population before filtering (the model's training rows,
+    `load_reference(model.manifest).profiles`); roles may be typed as users type them.
     """
     filters = filters or Filters()
     if "role" not in model.spec.features:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import numpy as np
@@ -12,28 +12,16 @@ import pandas as pd
 from mlpay_model.compare._bootstrap import DEFAULT_SEED
 from mlpay_model.compare._filters import Filters
 from mlpay_model.data.quality import pay_point
-from mlpay_model.errors import ConfigError, InvalidInputError, MlpayError
+from mlpay_model.data.recipe import DataRecipe, SourceReport, load_training_data
+from mlpay_model.errors import ConfigError, InvalidInputError
 
 DEFAULT_MAX_PEOPLE: Final = 5_000
 
 
 
-@dataclass(frozen=True)
-class DataFile:
-    """A data file the reference population was rebuilt from, and whether it is the model's."""
-
-    source: str
-    file: str  # as the training config writes it (e.g. "${MLPAY_DATA_DIR}/aijobs/salaries.csv")
-    sha256: str  # of the file read now
-    model_sha256: str | None  # of the file the model was trained on (from its manifest)
-    rows_read: int
-    rows_kept: int
-    dropped: Mapping[str, int] = field(default_factory=dict)  # quality rule -> rows
-    flagged: Mapping[str, int] = field(default_factory=dict)  # e.g. exact_duplicate -> rows
-
-    @property
-    def matches_model(self) -> bool:
-        return self.sha256 == self.model_sha256
+# A data file the reference population was rebuilt from, and whether it is the model's:
+# the recipe's SourceReport with `model_sha256` set from the model's manifest.
+DataFile = SourceReport
 
 
 @dataclass(frozen=True)
@@ -55,41 +43,26 @@ class Reference:
 
 
 def load_reference(manifest: Mapping[str, Any]) -> Reference:
-    """Rebuild a model's training rows (`training.data.load_training_data` on its config)."""
-    try:
-        from pydantic import ValidationError
+    """Rebuild a model's training rows (`load_training_data` on its config's data recipe).
 
-        from training.config import TrainConfig, describe_validation_error
-        from training.data import load_training_data
-    except ImportError as error:
-        raise MlpayError(
-            "rebuilding a model's training rows needs the training extra "
-            f"(pip install 'mlpay[train]'): {error}"
-        ) from None
+    Needs only the runtime: the recipe (sources, quality, features) is read from the
+    manifest's `config` with plain Python, not the training extra's pydantic config.
+    """
     name = manifest.get("name")
     try:
-        config = TrainConfig.model_validate(manifest.get("config"))
-    except ValidationError as error:
+        recipe = DataRecipe.from_config(manifest.get("config"))
+    except ConfigError as error:
         raise ConfigError(
             f"model {name!r}: the training config in its manifest cannot be used to rebuild "
-            f"its training rows ({describe_validation_error(error)})"
+            f"its training rows ({error})"
         ) from None
-    data = load_training_data(config)
+    data = load_training_data(recipe)
     trained_on = {
         (entry.get("source"), entry.get("file")): entry.get("sha256")
         for entry in manifest.get("data", [])
     }
     files = tuple(
-        DataFile(
-            source=report.source,
-            file=report.file,
-            sha256=report.sha256,
-            model_sha256=trained_on.get((report.source, report.file)),
-            rows_read=report.rows_read,
-            rows_kept=report.rows_kept,
-            dropped=dict(report.dropped),
-            flagged=dict(report.flagged),
-        )
+        replace(report, model_sha256=trained_on.get((report.source, report.file)))
         for report in data.reports
     )
     return Reference(profiles=data.profiles, files=files)

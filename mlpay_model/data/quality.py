@@ -13,7 +13,8 @@ nothing is dropped silently.
                     Rows whose source does not say (Kaggle, most Stack Overflow years) are kept.
 4. implausible_pay  pay outside [min_pay_usd, max_pay_usd): a band counts as implausible when its
                     upper edge is below the minimum or its lower edge is at or above the maximum.
-                    Per-source minimums (`QualityRules.for_source`): aijobs 10,000 USD (a job-board
+                    Per-source minimums (`QualityRules.for_source`, from each source's
+                    `min_pay_usd` in `data.sources.registry`): aijobs 10,000 USD (a job-board
                     index of professional roles; its lowest row is 15,000); surveys 1,000 USD
                     (under about 85 USD a month is not a full-time salary in any surveyed country:
                     such answers are interns, monthly amounts typed as yearly, or jokes; for
@@ -48,18 +49,12 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from mlpay_model.errors import ConfigError, closest
+from mlpay_model.data.sources.registry import get_source
+from mlpay_model.errors import ConfigError, did_you_mean
 from mlpay_model.schema import EMPLOYMENT_STATUSES, EMPLOYMENT_TYPES, has_pay, target_interval
 
 ROBUST_SD_PER_MAD: Final = 1.4826  # MAD x this = SD for normally distributed data
 ONE_MILLION: Final = 1_000_000.0
-
-_SOURCE_MIN_PAY_USD: Final[dict[str, float]] = {
-    "aijobs": 10_000.0,
-    "kaggle": 1_000.0,
-    "stackoverflow": 1_000.0,
-    "csv": 1_000.0,
-}
 
 
 @dataclass(frozen=True)
@@ -99,13 +94,12 @@ class QualityRules:
 
     @classmethod
     def for_source(cls, source: str) -> QualityRules:
-        """The default rules for a source adapter's output ("aijobs", "kaggle", ...)."""
-        if source not in _SOURCE_MIN_PAY_USD:
-            raise ConfigError(
-                f"quality rules: unknown source {source!r}; expected one of "
-                f"{', '.join(_SOURCE_MIN_PAY_USD)}"
-            )
-        return cls(min_pay_usd=_SOURCE_MIN_PAY_USD[source])
+        """The default rules for a registered source's output (its `min_pay_usd`)."""
+        try:
+            entry = get_source(source)
+        except ConfigError as error:
+            raise ConfigError(f"quality rules: {error}") from None
+        return cls(min_pay_usd=entry.min_pay_usd)
 
     def rule_names(self) -> tuple[str, ...]:
         """The enabled rules, in the order they run (the keys of `QualityResult.dropped`)."""
@@ -234,9 +228,7 @@ def _repeats(frame: pd.DataFrame, candidates: pd.Series) -> pd.Series:
 def _check_values(name: str, values: tuple[str, ...], allowed: tuple[str, ...]) -> None:
     for value in values:
         if value not in allowed:
-            hint = closest(str(value), allowed)
-            suggestion = f" (did you mean {', '.join(hint)}?)" if hint else ""
             raise ConfigError(
-                f"quality rules: {name} has {value!r}; expected values from "
-                f"{', '.join(allowed)}{suggestion}"
+                f"quality rules: {name} has {value!r}{did_you_mean(str(value), allowed)}; "
+                f"expected values from {', '.join(allowed)}"
             )

@@ -13,8 +13,10 @@ from typing import Any, Final
 import pandas as pd
 
 from mlpay_model.data.quality import QualityResult
-from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS
+from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS, present
 from mlpay_model.taxonomy import is_country_answer
+
+__all__ = ["present", "render_summary", "summarize"]
 
 TOP_UNKNOWN_TITLES: Final = 20
 TOP_UNKNOWN_COUNTRIES_SHOWN: Final = 20  # in the text report; the dict has all
@@ -47,16 +49,6 @@ def summarize(profiles: pd.DataFrame, result: QualityResult) -> dict[str, Any]:
         ),
         "unknown_countries": _counts(unmapped_countries["country_raw"]),
     }
-
-
-def present(frame: pd.DataFrame, column: str) -> pd.Series:
-    """True where `column` carries information: role other than 'other', skills non-empty."""
-    values = frame[column]
-    if column == "role":
-        return values.notna() & (values != "other")
-    if column == "skills":
-        return values.map(lambda skills: isinstance(skills, tuple) and len(skills) > 0).astype(bool)
-    return values.notna()
 
 
 def render_summary(summary: dict[str, Any]) -> str:

@@ -5,8 +5,11 @@
     interval        the calibrated interval formula (training and prediction share it)
     _booster        LightGBM's C API through ctypes (no `import lightgbm` at run time)
     _salary_model   `SalaryModel`: predict a frame or one record, with contributions
+    protocol        `PayModel`: the part of a model that pricing needs (stand-ins in tests)
     _resolve        model names -> folders; `load_model` (cached)
 """
+
+from typing import TYPE_CHECKING
 
 from mlpay_model.model._resolve import (
     DEFAULT_MODEL,
@@ -18,10 +21,12 @@ from mlpay_model.model._resolve import (
 )
 from mlpay_model.model._salary_model import RecordPrediction, SalaryModel
 from mlpay_model.model.interval import calibrated_interval
+from mlpay_model.model.protocol import PayModel
 
 __all__ = [
     "DEFAULT_MODEL",
     "MODELS_DIR_VARIABLE",
+    "PayModel",
     "RecordPrediction",
     "SalaryModel",
     "calibrated_interval",
@@ -30,3 +35,8 @@ __all__ = [
     "resolve_model",
     "shipped_models",
 ]
+
+if TYPE_CHECKING:
+
+    def _salary_model_is_a_pay_model(model: SalaryModel) -> PayModel:
+        return model  # mypy checks that SalaryModel keeps the protocol

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
-from mlpay_model.errors import ArtifactError, ModelNotFoundError, closest
+from mlpay_model.errors import ArtifactError, ModelNotFoundError, did_you_mean
 from mlpay_model.model._salary_model import SalaryModel
 from mlpay_model.model.artifact import MANIFEST_NAME, read_manifest
 
@@ -32,11 +32,17 @@ MODELS_DIR_VARIABLE: Final = "MLPAY_MODELS_DIR"
 
 
 def models_dir() -> Path:
-    """Where shipped models live: $MLPAY_MODELS_DIR, else `models/` beside the package."""
+    """Where shipped models live: $MLPAY_MODELS_DIR if set, else the models the package carries.
+
+    An installed wheel carries them as `mlpay_model/shipped_models/`; a checkout (an editable
+    install) has them in the top-level `models/` folder beside the package.
+    """
     value = os.environ.get(MODELS_DIR_VARIABLE)
     if value:
         return Path(value).expanduser()
-    return Path(__file__).resolve().parent.parent.parent / "models"
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "shipped_models"
+    return installed if installed.is_dir() else package.parent / "models"
 
 
 def shipped_models() -> list[str]:
@@ -70,10 +76,9 @@ def resolve_model(name_or_path: str | os.PathLike[str] = "default") -> Path:
         else f"no models in {models_dir()}; train one, e.g. "
         f"`mlpay train --config configs/{DEFAULT_MODEL}.yaml`"
     )
-    suggestions = closest(name, available)
-    did_you_mean = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
     raise ModelNotFoundError(
-        f"model {text!r}{alias}: neither a shipped model nor a folder ({hint}){did_you_mean}"
+        f"model {text!r}{alias}: neither a shipped model nor a folder ({hint})"
+        + did_you_mean(name, available)
     )
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from mlpay_model.errors import ArtifactError
 from mlpay_model.model._booster import NativeBooster
-from mlpay_model.model.artifact import MANIFEST_NAME, MODEL_ROLES
+from mlpay_model.model.artifact import MANIFEST_NAME, QUANTILE_HEADS
 from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.model.interval import calibrated_interval
 from mlpay_model.schema import PREDICTION_COLUMNS
@@ -34,18 +34,29 @@ _CONTRIBUTION_BLOCK_ROWS: Final = 8192
 class RecordPrediction:
     """One profile's prediction: annual pay, and per-factor percentages vs the baseline.
 
-    `median`, `low`, `high` are computed up front. `contributions` (factor -> percent, the
+    `median`, `low`, `high` are computed up front. `record` is the canonical record the model
+    priced: the one given, or a copy with the seniority derived from years
+    (`SalaryModel.derives_seniority_from_years`). `contributions` (factor -> percent, the
     largest effect first, read-only) costs about four plain predictions (SHAP values), so it
     is worked out on first access and then kept. The cache needs no lock: two threads that
     read it at once both compute the same value, and either assignment is the same result.
     """
 
-    __slots__ = ("_contributions", "_model", "_row", "high", "low", "median")
+    __slots__ = ("_contributions", "_model", "_row", "high", "low", "median", "record")
 
-    def __init__(self, median: float, low: float, high: float, model: SalaryModel, row: np.ndarray):
+    def __init__(
+        self,
+        median: float,
+        low: float,
+        high: float,
+        record: Mapping[str, Any],
+        model: SalaryModel,
+        row: np.ndarray,
+    ):
         self.median = median
         self.low = low
         self.high = high
+        self.record = record
         self._model = model
         self._row = row
         self._contributions: Mapping[str, float] | None = None
@@ -90,7 +101,7 @@ class SalaryModel:
             self.currency = str(manifest.get("currency", "USD"))
             self.spec = FeatureSpec.from_dict(manifest["features"])
             self.adjustment = float(manifest["calibration"]["adjustment"])
-            model_files = {role: self.path / manifest["models"][role] for role in MODEL_ROLES}
+            model_files = {head: self.path / manifest["models"][head] for head in QUANTILE_HEADS}
         except (KeyError, TypeError, ValueError) as error:
             raise ArtifactError(f"{self.path / MANIFEST_NAME}: malformed ({error!r})") from None
         if not math.isfinite(self.adjustment):
@@ -101,8 +112,8 @@ class SalaryModel:
             "years_experience"
         )
         self._boosters = {
-            role: NativeBooster(file, self.encoder.feature_names)
-            for role, file in model_files.items()
+            head: NativeBooster(file, self.encoder.feature_names)
+            for head, file in model_files.items()
         }
         # Column j of the feature matrix belongs to factor i where _grouping[j, i] == 1.
         self._grouping = np.array(
@@ -132,11 +143,10 @@ class SalaryModel:
         matrix = self._matrix(profiles)
         if len(profiles) == 0:
             return pd.DataFrame({name: [] for name in PREDICTION_COLUMNS}, index=profiles.index)
-        raw = {role: booster.predict_matrix(matrix) for role, booster in self._boosters.items()}
-        median, low, high = calibrated_interval(
-            raw["median"], raw["low"], raw["high"], self.adjustment
-        )
-        return pd.DataFrame({"median": median, "low": low, "high": high}, index=profiles.index)
+        raw = {head: booster.predict_matrix(matrix) for head, booster in self._boosters.items()}
+        interval = calibrated_interval(raw["median"], raw["low"], raw["high"], self.adjustment)
+        columns = dict(zip(PREDICTION_COLUMNS, interval, strict=True))
+        return pd.DataFrame(columns, index=profiles.index)
 
     def contributions(self, profiles: pd.DataFrame) -> pd.DataFrame:
         """Per row and factor, how much that factor moved the median, in percent vs baseline.
@@ -176,7 +186,7 @@ class SalaryModel:
             boosters["high"].predict_row(row),
             self.adjustment,
         )
-        return RecordPrediction(float(median[0]), float(low[0]), float(high[0]), self, row)
+        return RecordPrediction(float(median[0]), float(low[0]), float(high[0]), record, self, row)
 
     def _row_contributions(self, row: np.ndarray) -> Mapping[str, float]:
         """Percent per factor for one encoded row, the largest effect first (read-only)."""

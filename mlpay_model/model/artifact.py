@@ -15,7 +15,8 @@ manifest.json keys:
     currency        "USD"
     features        FeatureSpec.to_dict()
     quantiles       {"low": 0.1, "median": 0.5, "high": 0.9}
-    models          {"median": "median.txt", "low": "low.txt", "high": "high.txt"}
+    models          {head: file} for each of QUANTILE_HEADS:
+                    {"median": "median.txt", "low": "low.txt", "high": "high.txt"}
     calibration     {"method": "conformal_quantile", "target_coverage": 0.8,
                      "adjustment": <float added to high and subtracted from low, log scale>}
     metrics         {metric name: value} on the held-out test split
@@ -28,24 +29,19 @@ Loading never unpickles: the manifest is JSON and the models are LightGBM text.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any, Final
 
+from mlpay_model._digest import sha256_file
 from mlpay_model.errors import ArtifactError
+from mlpay_model.schema import PREDICTION_COLUMNS
 
 ARTIFACT_SCHEMA_VERSION: Final = 1
 MANIFEST_NAME: Final = "manifest.json"
-MODEL_ROLES: Final[tuple[str, ...]] = ("median", "low", "high")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+QUANTILE_HEADS: Final[tuple[str, ...]] = PREDICTION_COLUMNS
+"""The three boosters of a model, by head: its median and the interval's low and high ends
+(the manifest's `models` maps each head to its file, `<head>.txt`)."""
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
@@ -70,10 +66,10 @@ def verify_files(directory: Path, manifest: dict[str, Any]) -> None:
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
         raise ArtifactError(f"{directory / MANIFEST_NAME}: no 'files' with sha256 hashes")
-    for role in MODEL_ROLES:
-        name = manifest.get("models", {}).get(role)
+    for head in QUANTILE_HEADS:
+        name = manifest.get("models", {}).get(head)
         if name not in files:
-            raise ArtifactError(f"{directory / MANIFEST_NAME}: the {role} model is not listed")
+            raise ArtifactError(f"{directory / MANIFEST_NAME}: the {head} model is not listed")
     for name, expected in files.items():
         file = directory / name
         if not file.is_file():

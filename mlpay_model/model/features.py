@@ -18,7 +18,6 @@ Kinds of feature:
 from __future__ import annotations
 
 import math
-import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
-from mlpay_model.schema import COMPANY_SIZES, EDUCATION_LEVELS, SENIORITY_LEVELS
+from mlpay_model.schema import COMPANY_SIZES, EDUCATION_LEVELS, SENIORITY_LEVELS, is_missing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -202,7 +201,7 @@ class FeatureEncoder:
         return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
 
     def _encode_value(self, name: str, value: Any) -> float:
-        if _missing(value):
+        if is_missing(value):
             return math.nan
         if name in self._codes:
             codes = self._codes[name]
@@ -214,7 +213,7 @@ class FeatureEncoder:
     def is_known(self, name: str, value: Any) -> bool:
         """False when a categorical value is folded into OTHER_CATEGORY (rare or unseen)."""
         codes = self._codes.get(name)
-        return codes is None or _missing(value) or value in codes
+        return codes is None or is_missing(value) or value in codes
 
 
 def _frequent(values: Iterable[Any], min_count: int) -> tuple[str, ...]:
@@ -223,15 +222,8 @@ def _frequent(values: Iterable[Any], min_count: int) -> tuple[str, ...]:
 
 
 def _as_skills(value: Any) -> tuple[str, ...]:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return ()
     if isinstance(value, str):
         return (value,) if value else ()
     return tuple(value)
-
-
-def _missing(value: Any) -> bool:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return True
-    pandas = sys.modules.get("pandas")  # without pandas loaded, nothing can be pd.NA
-    return pandas is not None and value is pandas.NA

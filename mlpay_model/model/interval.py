@@ -4,6 +4,10 @@ A model predicts log(annual USD pay) with three boosters (the median and the low
 quantiles). Conformalized quantile regression widens (or narrows) the quantile interval by
 one adjustment q learned on the calibration split: low = exp(low(X) - q), high =
 exp(high(X) + q), then clipped so that low <= median <= high (quantiles never cross).
+
+Training fits q with this very function (`training.train.conformal_adjustment`, which lives
+with the training metrics because it scores pay bands by `training.evaluate`'s coverage), so
+the interval it calibrates is the interval every prediction returns.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ the partitions on a Dask cluster with the same per-chunk function (see `_dask`).
 Input kinds:
     canonical columns (default)  role, country, years_experience, education, skills and
                                  the context columns, raw or canonical values; others kept
-    source="aijobs"/...          a publisher's own file, read whole by `load_profiles` (those
+    source=<registered source>   a publisher's own file, read whole by `load_profiles` (those
                                  files are small); the output columns are the canonical
                                  profile columns the reader produces
     mapping=FILE                 your own columns, kept untouched in the output, scored
@@ -30,9 +30,9 @@ from typing import Final
 import pyarrow as pa
 
 from mlpay_model.errors import ConfigError, DataError
+from mlpay_model.schema import SCORE_COLUMNS
 from mlpay_model.scoring._chunk import (
     CONTRIBUTION_PREFIX,
-    PREDICTION_COLUMNS,
     SCORING_COLUMNS,
     ScoringPlan,
 )
@@ -49,13 +49,12 @@ from mlpay_model.scoring._writers import TABLE_FORMATS, table_format
 
 DEFAULT_CHUNK_SIZE: Final = 200_000
 ENGINES: Final[tuple[str, ...]] = ("local", "dask")
-PUBLISHER_SOURCES: Final[tuple[str, ...]] = ("aijobs", "kaggle", "stackoverflow")
 REQUIRED_COLUMNS: Final[tuple[str, ...]] = ("role", "country")
 HIDDEN_PREFIX: Final = "__mlpay_canonical__"
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
-    "PREDICTION_COLUMNS",
+    "SCORE_COLUMNS",
     "ScoreSummary",
     "default_rejects_path",
     "score_file",
@@ -97,7 +96,7 @@ def score_file(
         plan = replace(plan, canonical=True)
     elif mapping is not None:
         table = _mapped_table(input_path, Path(mapping), chunk_size)
-        plan = replace(plan, canonical=True, hidden_prefix=HIDDEN_PREFIX)
+        plan = replace(plan, hidden_prefix=HIDDEN_PREFIX)  # raw values: normalised per chunk
     else:
         files = describe_input(input_path)
         _check_columns(files)
@@ -143,10 +142,12 @@ def default_rejects_path(output: Path) -> Path:
 def _publisher_table(path: Path, source: str) -> pa.Table:
     """A publisher's file read whole by its source reader, as canonical profile columns."""
     from mlpay_model.data.sources import load_profiles
+    from mlpay_model.data.sources.registry import publisher_source_names, unknown_source_message
 
-    if source not in PUBLISHER_SOURCES:
+    publishers = publisher_source_names()  # the registered sources that need no mapping
+    if source not in publishers:
         raise ConfigError(
-            f"unknown source {source!r}; expected one of {', '.join(PUBLISHER_SOURCES)} "
+            f"{unknown_source_message(source, publishers)} "
             "(for your own columns use --mapping FILE)"
         )
     table = _profiles_table(load_profiles(source, path))
@@ -155,23 +156,27 @@ def _publisher_table(path: Path, source: str) -> pa.Table:
 
 
 def _mapped_table(path: Path, mapping: Path, chunk_size: int) -> pa.Table:
-    """The user's columns, untouched, beside the canonical values the mapping gives them.
+    """The user's columns, untouched, beside the mapped profile columns as the file holds them.
 
-    `sources.csv_mapping` reads a whole file (it has no per-chunk function yet), so this
-    does too: mapped files are HR exports, small next to the memory a chunk may use.
+    `sources.csv_mapping` only renames and converts (column names, skills separator); the
+    chunks then normalise those columns like any other input, so a bad cell is one reject
+    (with its row number) in the rejects file, not an aborted run. `csv_mapping` reads a
+    whole file, so this does too: mapped files are HR exports, small next to a chunk.
     """
-    from mlpay_model.data.sources import load_profiles
+    from mlpay_model.data.sources.csv_mapping import read_mapped_columns
 
     files = describe_input(path)
     if files.is_folder:
         raise ConfigError(f"{path}: --mapping reads one file, not a folder of parts")
     _check_no_clash(files.schema, path)
     user = pa.concat_tables(chunk.table for chunk in iter_chunks(files, chunk_size))
-    canonical = _profiles_table(load_profiles("csv", path, mapping))
-    if canonical.num_rows != user.num_rows:  # both read every data row; a bug otherwise
-        raise AssertionError(f"{path}: {user.num_rows} rows but {canonical.num_rows} mapped")
-    for name, column in zip(canonical.column_names, canonical.columns, strict=True):
-        user = user.append_column(HIDDEN_PREFIX + name, column)
+    mapped = read_mapped_columns(path, mapping)
+    if len(mapped) != user.num_rows:  # both read every data row; a bug otherwise
+        raise AssertionError(f"{path}: {user.num_rows} rows but {len(mapped)} mapped")
+    for name in mapped.columns:
+        kind = pa.list_(pa.large_string()) if name == "skills" else pa.large_string()
+        values = pa.array(mapped[name].tolist(), kind)
+        user = user.append_column(HIDDEN_PREFIX + name, values)
     return user
 
 
@@ -258,7 +263,7 @@ def _check_columns(files: InputFiles) -> None:
 
 
 def _check_no_clash(schema: pa.Schema, path: Path) -> None:
-    added = [*PREDICTION_COLUMNS.values()]
+    added = [*SCORE_COLUMNS.values()]
     clashes = [
         name for name in schema.names if name in added or name.startswith(CONTRIBUTION_PREFIX)
     ]

@@ -10,36 +10,23 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from mlpay_model.normalise import NormalisedFrame
-from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS
-from mlpay_model.scoring._distinct import DistinctNormaliser
+from mlpay_model.normalise import FrameCache, NormalisedFrame, normalise_frame
+from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS, SCORE_COLUMNS, is_missing
 
-PREDICTION_COLUMNS: Final[dict[str, str]] = {
-    "median": "pred_median",
-    "low": "pred_low",
-    "high": "pred_high",
-}
+if TYPE_CHECKING:
+    from mlpay_model.model import SalaryModel
+
 CONTRIBUTION_PREFIX: Final = "contrib_"
 ROW_NUMBER: Final = "row_number"
 REASON: Final = "reason"
 FILE: Final = "file"
 SCORING_COLUMNS: Final[tuple[str, ...]] = FACTOR_COLUMNS + CONTEXT_COLUMNS
-
-
-class Model(Protocol):
-    """What scoring needs from a model (`mlpay_model.model.SalaryModel` is one)."""
-
-    def uses(self, factor: str) -> bool: ...
-
-    def predict(self, profiles: pd.DataFrame) -> pd.DataFrame: ...
-
-    def contributions(self, profiles: pd.DataFrame) -> pd.DataFrame: ...
 
 
 @dataclass(frozen=True)
@@ -70,15 +57,15 @@ class ChunkResult:
 def score_chunk(
     table: pa.Table,
     first_row: int,
-    model: Model,
+    model: SalaryModel,
     plan: ScoringPlan,
-    normaliser: DistinctNormaliser | None = None,
+    cache: FrameCache | None = None,
 ) -> ChunkResult:
     """Score the rows of `table`; `first_row` is the 1-based data row number of its first row.
 
-    Pass the same `normaliser` for every chunk of a run: it remembers distinct values.
+    Pass the same `cache` for every chunk of a run: it remembers distinct values.
     """
-    normalised = _normalise(table, plan, normaliser or DistinctNormaliser(), model)
+    normalised = _normalise(table, plan, cache if cache is not None else FrameCache(), model)
     if plan.hidden_prefix:
         hidden = [name for name in table.column_names if name.startswith(plan.hidden_prefix)]
         table = table.drop_columns(hidden)
@@ -111,17 +98,17 @@ def _rejects_table(rows: pa.Table, *, row_numbers: np.ndarray, reasons: list[str
 
 
 def _normalise(
-    table: pa.Table, plan: ScoringPlan, normaliser: DistinctNormaliser, model: Model
+    table: pa.Table, plan: ScoringPlan, cache: FrameCache, model: SalaryModel
 ) -> NormalisedFrame:
     """The scoring columns of `table` as canonical profiles (index = row position)."""
     frame = _scoring_frame(table, plan, model)
-    normalised = normaliser(frame)
+    normalised = normalise_frame(frame, cache=cache)
     if plan.canonical:
         normalised = _with_raw_values(normalised, table, plan.hidden_prefix)
     return normalised
 
 
-def _scoring_frame(table: pa.Table, plan: ScoringPlan, model: Model) -> pd.DataFrame:
+def _scoring_frame(table: pa.Table, plan: ScoringPlan, model: SalaryModel) -> pd.DataFrame:
     prefix = plan.hidden_prefix
     sources = {
         prefix + name: name
@@ -134,7 +121,7 @@ def _scoring_frame(table: pa.Table, plan: ScoringPlan, model: Model) -> pd.DataF
     return frame
 
 
-def _unused_skills_text(table: pa.Table, column: str, name: str, model: Model) -> bool:
+def _unused_skills_text(table: pa.Table, column: str, name: str, model: SalaryModel) -> bool:
     """True for a skills column of text that the model does not read. A text always makes a
     valid skills list (never a reject), so normalising it (a third of the scoring time on a
     CSV) would change nothing in the output; lists (Parquet) can be rejected and are kept."""
@@ -165,12 +152,12 @@ def _with_raw_values(normalised: NormalisedFrame, table: pa.Table, prefix: str) 
 
 
 def _predictions(
-    model: Model, profiles: pd.DataFrame, contributions: bool
+    model: SalaryModel, profiles: pd.DataFrame, contributions: bool
 ) -> dict[str, np.ndarray]:
     predicted = model.predict(profiles)
     columns = {
         column: predicted[name].to_numpy(dtype=np.float64)
-        for name, column in PREDICTION_COLUMNS.items()
+        for name, column in SCORE_COLUMNS.items()
     }
     if contributions:
         effects = model.contributions(profiles)
@@ -184,10 +171,6 @@ def _reason_text(row: Any) -> str:
     value = row.value
     if isinstance(value, np.ndarray):
         value = value.tolist()
-    if _is_missing(value):
+    if is_missing(value):
         return f"{row.field}: {row.reason}"
     return f"{row.field}={value!r}: {row.reason}"
-
-
-def _is_missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))

@@ -38,18 +38,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from mlpay_model._atomic import usual_mode
 from mlpay_model.errors import ConfigError, DataError
 from mlpay_model.model import load_model
+from mlpay_model.normalise import FrameCache
 from mlpay_model.scoring._chunk import FILE, ROW_NUMBER, ScoringPlan, score_chunk
-from mlpay_model.scoring._distinct import DistinctNormaliser
 from mlpay_model.scoring._readers import InputFiles
 from mlpay_model.scoring._summary import ScoreSummary
-from mlpay_model.scoring._writers import (
-    TableWriter,
-    atomic_table_file,
-    open_table_writer,
-    usual_mode,
-)
+from mlpay_model.scoring._writers import TableWriter, atomic_table_file, open_table_writer
 
 PART_PATTERN: Final = "part-{:05d}.parquet"
 CSV_BLOCK_SIZE: Final = "64MB"
@@ -138,10 +134,10 @@ def score_partition(
     writers: list[TableWriter] = []
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
-    normaliser = DistinctNormaliser()
+    cache = FrameCache()
     try:
         for start in range(0, max(table.num_rows, 1), chunk_size):
-            result = score_chunk(table.slice(start, chunk_size), start + 1, model, plan, normaliser)
+            result = score_chunk(table.slice(start, chunk_size), start + 1, model, plan, cache)
             if not writers:
                 writers.append(
                     open_table_writer(Path(scored_path), "parquet", result.scored.schema)

@@ -12,27 +12,31 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 from tqdm import tqdm
 
-from mlpay_model.scoring._chunk import FILE, Model, ScoringPlan, score_chunk
-from mlpay_model.scoring._distinct import DistinctNormaliser
+from mlpay_model._atomic import AtomicFile
+from mlpay_model.normalise import FrameCache
+from mlpay_model.scoring._chunk import FILE, ScoringPlan, score_chunk
 from mlpay_model.scoring._readers import Chunk
 from mlpay_model.scoring._summary import ScoreSummary
 from mlpay_model.scoring._writers import (
-    AtomicFile,
     CsvTableWriter,
     TableWriter,
     open_table_writer,
     table_format,
 )
 
+if TYPE_CHECKING:
+    from mlpay_model.model import SalaryModel
+
 
 def score_local(
     chunks: Iterable[Chunk],
     *,
-    model: Model,
+    model: SalaryModel,
     plan: ScoringPlan,
     output: Path,
     rejects: Path,
@@ -51,13 +55,13 @@ def score_local(
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     show = sys.stderr.isatty() if progress is None else progress
-    normaliser = DistinctNormaliser()
+    cache = FrameCache()
     try:
         with tqdm(
             total=total_rows, unit=" rows", unit_scale=True, disable=not show, file=sys.stderr
         ) as bar:
             for chunk in chunks:
-                result = score_chunk(chunk.table, chunk.first_row, model, plan, normaliser)
+                result = score_chunk(chunk.table, chunk.first_row, model, plan, cache)
                 rejected = result.rejects
                 if with_file_column:
                     rejected = _with_file(rejected, chunk.file)

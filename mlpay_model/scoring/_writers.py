@@ -1,14 +1,12 @@
 """Writing scoring results: atomically, chunk by chunk, as CSV or Parquet.
 
 Every file is written under a temporary name in the target's folder and renamed over the
-target only when the run succeeds (`AtomicFile.commit`), so a failed or interrupted run
-leaves the previous file, or none, never half of one.
+target only when the run succeeds (`mlpay_model._atomic.AtomicFile`), so a failed or
+interrupted run leaves the previous file, or none, never half of one.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from mlpay_model._atomic import AtomicFile
 from mlpay_model.errors import DataError
 
 TABLE_FORMATS: Final[dict[str, str]] = {".csv": "csv", ".parquet": "parquet"}
@@ -34,30 +33,6 @@ def table_format(path: Path, role: str) -> str:
             f"expected .csv or .parquet"
         )
     return fmt
-
-
-class AtomicFile:
-    """A temporary file beside `target`, renamed over it by `commit` or removed by `discard`."""
-
-    def __init__(self, target: Path):
-        self.target = Path(target)
-        if not self.target.parent.is_dir():
-            raise DataError(f"{self.target}: the folder {self.target.parent} does not exist")
-        handle, name = tempfile.mkstemp(
-            prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent
-        )
-        os.close(handle)
-        self.temp = Path(name)
-
-    def commit(self) -> None:
-        with open(self.temp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(self.temp, usual_mode(folder=False))
-        os.replace(self.temp, self.target)
-        _fsync_folder(self.target.parent)
-
-    def discard(self) -> None:
-        self.temp.unlink(missing_ok=True)
 
 
 class TableWriter(Protocol):
@@ -160,24 +135,3 @@ def _csv_writable(kind: pa.DataType) -> bool:
 
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        handle = os.open(folder, os.O_RDONLY)
-    except OSError:  # some systems cannot open a folder; the rename is still done
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
-
-
-def usual_mode(*, folder: bool) -> int:
-    """The permissions a new file or folder gets under the current umask (temporary files
-    and folders are created private)."""
-    current = os.umask(0)
-    os.umask(current)
-    return (0o777 if folder else 0o666) & ~current

@@ -8,6 +8,7 @@ they are called once per distinct raw value.
 
 from mlpay_model.taxonomy.countries import country_code, country_name, is_country_answer
 from mlpay_model.taxonomy.education import education_level
+from mlpay_model.taxonomy.employment import employment_status, employment_type
 from mlpay_model.taxonomy.experience import experience_years
 from mlpay_model.taxonomy.roles import role_family, role_family_of_list, unmapped_titles
 from mlpay_model.taxonomy.seniority import seniority_level, title_seniority
@@ -21,6 +22,8 @@ __all__ = [
     "country_code",
     "country_name",
     "education_level",
+    "employment_status",
+    "employment_type",
     "experience_years",
     "is_country_answer",
     "remote_ratio",

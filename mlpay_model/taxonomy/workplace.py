@@ -3,9 +3,11 @@
 One rule for every source, so that sizes and remote ratios mean the same thing everywhere:
     company_size   aijobs' limits on a headcount or a band's lower edge: small < 50 <= medium
                    < 250 <= large; also S/M/L codes and the words small/medium/large.
-    remote_ratio   percent of time remote, 0 / 50 / 100 as aijobs defines them (0 means under
-                   20% remote): survey answers (Stack Overflow 2017 HomeRemote, 2022+
-                   RemoteWork) and the words HR exports use.
+    remote_ratio   percent of time remote: a percentage written as text ("40", " 40 % ",
+                   "12.5%") from 0 to 100 as it is; words as 0 / 50 / 100 as aijobs defines
+                   them (0 means under 20% remote): survey answers (Stack Overflow 2017
+                   HomeRemote, 2022+ RemoteWork) and the words HR exports use. The one rule
+                   for every door (predict_salary, batch scoring, the CSV mapping).
 """
 
 from __future__ import annotations
@@ -39,13 +41,22 @@ REMOTE_PREFIXES: Final[tuple[tuple[str, float], ...]] = (
 SIZE_LETTERS: Final[dict[str, str]] = {"s": "small", "m": "medium", "l": "large"}  # aijobs codes
 
 _FIRST_NUMBER = re.compile(r"\d[\d,]*")
+_PERCENT = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*%?")
 
 
 def remote_ratio(answer: object) -> float | None:
-    """Percent of time remote (0, 50 or 100) for a survey or HR answer; None when unclear."""
+    """Percent of time remote for a percentage text or a survey or HR answer; else None.
+
+    >>> remote_ratio(" 40 % "), remote_ratio("Hybrid"), remote_ratio("150"), remote_ratio("often")
+    (40.0, 50.0, None, None)
+    """
     if not isinstance(answer, str):
         return None
     text = answer.strip().lower().replace("’", "'")
+    percent = _PERCENT.fullmatch(text)
+    if percent is not None:
+        ratio = float(percent.group(1))
+        return ratio if ratio <= 100.0 else None
     if text in HOME_REMOTE_2017:
         return HOME_REMOTE_2017[text]
     for prefix, ratio in sorted(REMOTE_PREFIXES, key=lambda item: -len(item[0])):

@@ -9,19 +9,19 @@ Needs the `train` extra (matplotlib, pydantic).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from mlpay_model._atomic import write_text
+from mlpay_model.data.sources.registry import default_model_names
 from training.report.analysis import Settings, SourceAnalysis, analyse
 from training.report.claims import Answer, Claim, answer, check_claims
 from training.report.render import render_report
 from training.report.uncertainty import RefitPremiums, combined_interval, refit_premiums
 
-DEFAULT_MODELS: Final[tuple[str, ...]] = ("aijobs", "kaggle", "stackoverflow")
+DEFAULT_MODELS: Final[tuple[str, ...]] = default_model_names()  # one per registered source
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -92,20 +92,6 @@ def build_report(
         progress("drawing and writing the report")
     document = render_report(analyses, summary, claims, settings)
     path = Path(output)
-    _write_atomically(path, document)
-    return Report(path, tuple(analyses), summary, tuple(claims))
-
-
-def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; a report is for sharing
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text(path, document)
+    return Report(path, tuple(analyses), summary, tuple(claims))

@@ -21,9 +21,9 @@ comparisons to run:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,6 @@ from mlpay_model.compare import (
     DataFile,
     FactorEffect,
     Filters,
-    PayModel,
     Reference,
     RoleComparison,
 )
@@ -41,6 +40,9 @@ from mlpay_model.data.quality import pay_point
 from mlpay_model.model.features import OTHER_CATEGORY
 from mlpay_model.schema import EDUCATION_LEVELS, SENIORITY_LEVELS
 from training.report.uncertainty import RefitPremiums, combined_interval, refit_premiums
+
+if TYPE_CHECKING:
+    from mlpay_model.model import PayModel, SalaryModel
 
 FOCUS_ROLE: Final = "ml_engineer"
 PEERS: Final[tuple[str, ...]] = (
@@ -82,13 +84,6 @@ class Settings:
     resamples: int = compare.DEFAULT_RESAMPLES
     seed: int = compare.DEFAULT_SEED
     refits: int = DEFAULT_REFITS
-
-
-class TrainedModel(PayModel, Protocol):
-    """A model whose manifest holds its training config (`SalaryModel` is one)."""
-
-    @property
-    def manifest(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -181,7 +176,7 @@ class SourceAnalysis:
         return roles.index(FOCUS_ROLE) + 1, len(roles)
 
 
-def analyse(model: TrainedModel, reference: Reference, settings: Settings) -> SourceAnalysis:
+def analyse(model: SalaryModel, reference: Reference, settings: Settings) -> SourceAnalysis:
     """Run every comparison of the report for `model` on its rebuilt training rows."""
     profiles = reference.profiles
     people = compare.sample_people(profiles, settings.max_people, settings.seed)
@@ -214,7 +209,7 @@ def analyse(model: TrainedModel, reference: Reference, settings: Settings) -> So
 
 
 def _refits(
-    model: TrainedModel,
+    model: SalaryModel,
     profiles: pd.DataFrame,
     people: pd.DataFrame,
     peers: Sequence[RoleComparison],

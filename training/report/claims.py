@@ -23,7 +23,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from mlpay_model._format import money
+from mlpay_model._format import percent as format_percent
 from mlpay_model.compare import FactorEffect, RoleComparison
+from mlpay_model.data.sources.registry import sources as registered_sources
 from training.report.analysis import (
     EDUCATION_BASELINE,
     HEADLINE_PEERS,
@@ -37,15 +40,12 @@ US_PAY_CLAIM_USD: Final = 112_000.0
 TOP_RANKS: Final = 3
 SKILL_MIN_PREMIUM: Final = 0.02  # a skill "goes with higher pay" from +2% up
 
-SOURCE_LABELS: Final[dict[str, str]] = {
-    "aijobs": "aijobs.net",
-    "kaggle": "Kaggle survey",
-    "stackoverflow": "Stack Overflow survey",
-}
-
-
 def source_label(analysis: SourceAnalysis) -> str:
-    return SOURCE_LABELS.get(analysis.model, analysis.model)
+    """The label of the source whose shipped model this is ("aijobs.net"), else the model."""
+    for entry in registered_sources():
+        if entry.default_model == analysis.model:
+            return entry.label
+    return analysis.model
 
 
 def role_label(role: str) -> str:
@@ -55,11 +55,8 @@ def role_label(role: str) -> str:
 
 
 def percent(value: float) -> str:
-    return f"{value * 100:+.1f}%".replace("-", "\u2212")
-
-
-def money(value: float | None) -> str:
-    return "n/a" if value is None else f"${value:,.0f}"
+    """A signed change as the report writes it: "+12.3%", "\u22124.0%" (a true minus sign)."""
+    return format_percent(value, true_minus=True)
 
 
 def interval(low: float, high: float, as_money: bool = False) -> str:

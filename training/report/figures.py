@@ -17,9 +17,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import blended_transform_factory
 
+from mlpay_model._format import money, money_thousands, percent_tick
 from mlpay_model.compare import RoleComparison
 from training.report.analysis import FOCUS_ROLE, HEADLINE_PEERS, PEERS, SourceAnalysis
-from training.report.claims import US_PAY_CLAIM_USD, money, role_label, source_label
+from training.report.claims import US_PAY_CLAIM_USD, role_label, source_label
 
 # Sources and peers get colours of their own; red always marks ML engineers.
 SOURCE_COLOURS: Final[tuple[str, ...]] = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b")
@@ -38,12 +39,6 @@ def png_base64(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def percent_tick(value: float, _position: object = None) -> str:
-    """0.025 -> "2.5%", 0.1 -> "10%", -0.05 -> "\u22125%": as many decimals as the tick needs
-    (not "3%" for 2.5%), float noise rounded away, a true minus sign as in the report's text."""
-    return f"{round(value * 100, 6) + 0.0:.4g}%".replace("-", "\u2212")
-
-
 def _percent_axis(axes: Axes) -> None:
     axes.xaxis.set_major_formatter(FuncFormatter(percent_tick))
     axes.axvline(0.0, color="black", linewidth=0.8)
@@ -51,7 +46,7 @@ def _percent_axis(axes: Axes) -> None:
 
 
 def _money_axis(axes: Axes) -> None:
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"${value / 1000:,.0f}k"))
+    axes.xaxis.set_major_formatter(FuncFormatter(money_thousands))
     axes.grid(axis="x", alpha=0.3)
 
 
@@ -285,7 +280,7 @@ def band_pay_plot(analyses: Sequence[SourceAnalysis], min_rows: int) -> str:
             color=FOCUS_COLOUR,
         )
         axes.set_xticks(positions, labels, rotation=30, ha="right", fontsize=8)
-        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"${value / 1000:,.0f}k"))
+        axes.yaxis.set_major_formatter(FuncFormatter(money_thousands))
         axes.grid(axis="y", alpha=0.3)
         axes.set_title(f"{source_label(analysis)}: by {kind}", fontsize=10)
     for axes in grid[len(panels) :]:

@@ -13,6 +13,8 @@ from typing import Final
 
 from mlpay_model import __version__
 from mlpay_model.compare import FactorEffect, RoleComparison
+from mlpay_model.data.sources.registry import find_source
+from mlpay_model.data.sources.registry import sources as registered_sources
 from training.report import figures
 from training.report.analysis import (
     EXPERIENCE_BANDS,
@@ -497,40 +499,42 @@ def _caveats_section(analyses: Sequence[SourceAnalysis]) -> str:
         text = (
             f"{label}: {a.rows:,} rows used (pay years {years}); {a.us_share:.0%} live in the US."
         )
-        if a.adapters == ("aijobs",):
-            text += (
-                " A job-board salary index of AI, ML and data roles, not a random sample. "
-                f"{duplicates:,} rows are exact duplicates of another row (repeated submissions, "
-                "kept as reported)."
-            )
-        if a.adapters == ("kaggle",):
+        entry = find_source(a.adapters[0]) if len(a.adapters) == 1 else None
+        if entry is not None and entry.report_caveat:
             ml_years = ", ".join(f"{y}: {n:,}" for y, n in a.focus_rows_by_year.items())
-            read = sum(item.rows_read for item in a.files)
-            text += (
-                f" A survey of Kaggle users: of {read:,} respondents {a.rows:,} are used; many "
-                "of the others are students or not employed and report no pay or the $0-999 "
-                "band (the table below counts every drop by rule). Pay is a band, counted at "
-                "its geometric midpoint. 'Machine Learning Engineer' was offered as a title "
-                f"only in some years (ML engineer rows by year: {ml_years or 'none'}). "
-                "Experience is years writing code, not professional experience."
-            )
-        if a.adapters == ("stackoverflow",):
-            text += (
-                " A survey of software developers (most are full-stack or back-end); ML "
-                "engineers are a small group; the files here are partial samples of each year."
+            text += " " + entry.text(
+                entry.report_caveat,
+                years=_years_of(a),
+                rows=f"{a.rows:,}",
+                respondents=f"{sum(item.rows_read for item in a.files):,}",
+                duplicates=f"{duplicates:,}",
+                ml_engineer_rows_by_year=ml_years or "none",
             )
         items.append(text)
-    items.append(
-        "Licences and attribution: aijobs.net salary data is CC0 1.0 (attribution appreciated: "
-        "aijobs.net/salaries); Kaggle ML & DS Survey 2019 and 2021, released by Kaggle for "
-        "public analysis; Stack Overflow Developer Survey data is licensed under the Open "
-        "Database License (ODbL) 1.0, credit Stack Overflow, and a database built from it stays "
-        "ODbL."
-    )
+    attributions = []
+    for entry in registered_sources():  # each source's licence, from the source registry
+        if any(entry.name in a.adapters for a in analyses):
+            years = " and ".join(_years_of_source(analyses, entry.name).split("/"))
+            attributions.append(entry.text(entry.attribution, years=years or "(unknown years)"))
+    if attributions:
+        items.append(f"Licences and attribution: {'; '.join(attributions)}.")
     body = "".join(f"<li>{e(item)}</li>" for item in items)
     return (
         f"<section id='caveats'><h2>6. Caveats</h2><ul>{body}</ul>{_data_table(analyses)}</section>"
     )
+
+
+def _years_of(analysis: SourceAnalysis) -> str:
+    """The pay years of an analysis's files: "2019/2021"."""
+    years = sorted({year for item in analysis.files for year in item.years})
+    return "/".join(str(year) for year in years)
+
+
+def _years_of_source(analyses: Sequence[SourceAnalysis], source: str) -> str:
+    years = sorted(
+        {year for a in analyses for item in a.files if item.source == source for year in item.years}
+    )
+    return "/".join(str(year) for year in years)
 
 
 def _data_table(analyses: Sequence[SourceAnalysis]) -> str:

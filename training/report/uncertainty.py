@@ -134,7 +134,7 @@ def fit_median_booster(
     config: TrainConfig, spec: FeatureSpec, matrix: np.ndarray, log_pay: np.ndarray
 ) -> lgb.Booster:
     """The median booster exactly as `training.train.fit_boosters` fits it."""
-    return fit_boosters(config, spec, matrix, log_pay, roles=("median",))["median"]
+    return fit_boosters(config, spec, matrix, log_pay, heads=("median",))["median"]
 
 
 def _predict(booster: lgb.Booster, matrix: np.ndarray) -> np.ndarray:

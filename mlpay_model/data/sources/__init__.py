@@ -1,45 +1,55 @@
 """Source adapters: each publisher's own file format in, a canonical profile frame out.
 
-`load_profiles(source, path, mapping=None)` is the one entry point. Adapters keep every row
-of the file (quality rules decide later what to drop, and count it), so `len(result)` is the
-file's row/respondent count.
+`load_profiles(source, path, mapping=None)` is the one entry point; the sources are the ones
+in `registry` (`register_source` adds one). Adapters keep every row of the file (quality
+rules decide later what to drop, and count it), so `len(result)` is the file's
+row/respondent count.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from mlpay_model.data.sources.registry import (
+    DataSource,
+    get_source,
+    register_source,
+    source_names,
+    sources,
+)
 from mlpay_model.errors import DataError
 
-Loader = Callable[..., pd.DataFrame]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "DataSource",
+    "get_source",
+    "load_profiles",
+    "register_source",
+    "source_names",
+    "sources",
+]
 
 
-def _loaders() -> dict[str, Loader]:
-    from . import aijobs, csv_mapping, kaggle, stackoverflow
-
-    return {
-        "aijobs": aijobs.load,
-        "kaggle": kaggle.load,
-        "stackoverflow": stackoverflow.load,
-        "csv": csv_mapping.load,
-    }
-
-
-SOURCE_NAMES: tuple[str, ...] = ("aijobs", "kaggle", "stackoverflow", "csv")
+def __getattr__(name: str) -> object:
+    if name == "SOURCE_NAMES":  # the registered names now (a source may be added at run time)
+        return source_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_profiles(source: str, path: Path | str, mapping: Path | str | None = None) -> pd.DataFrame:
     """Read `path` with the adapter named `source`; a canonical profile frame, every row kept."""
-    if source not in SOURCE_NAMES:
-        raise DataError(f"unknown source {source!r}; expected one of {', '.join(SOURCE_NAMES)}")
-    loader = _loaders()[source]
-    if source == "csv":
+    entry = get_source(source)
+    loader = entry.loader()
+    if entry.needs_mapping:
         if mapping is None:
-            raise DataError("the csv source needs --mapping FILE (a YAML column mapping)")
-        return loader(Path(path), Path(mapping))
+            raise DataError(f"the {source} source needs --mapping FILE (a YAML column mapping)")
+        frame: pd.DataFrame = loader(Path(path), Path(mapping))
+        return frame
     if mapping is not None:
-        raise DataError(f"--mapping applies to the csv source only, not {source!r}")
-    return loader(Path(path))
+        mapped = ", ".join(s.name for s in sources() if s.needs_mapping) or "mapping"
+        raise DataError(f"--mapping applies to the {mapped} source only, not {source!r}")
+    frame = loader(Path(path))
+    return frame

@@ -17,8 +17,6 @@ import pandas as pd
 
 from mlpay_model.errors import DataError
 
-TABLE_SUFFIXES = (".csv", ".zip", ".parquet")
-
 
 def read_table(
     path: Path,

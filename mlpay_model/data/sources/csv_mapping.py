@@ -28,36 +28,37 @@ Mapping format (YAML)::
     skills_separator: ";"     # optional, default ";"
     salary_multiplier: 1.0    # optional, default 1; e.g. 12 for monthly pay, or an FX rate
 
-Only `role` and `country` must be mapped; a file to score needs no pay columns. Every row is
-kept, `row_number` is the 1-based data row. Mapping mistakes raise `ConfigError`, data
-mistakes `DataError`; both name the key, column, value, row and files involved.
+Only `role` and `country` must be mapped; a file to score needs no pay columns. This module
+only renames and converts columns (the mapping, the skills separator, the salary multiplier,
+pay as numbers); the values then go through the one normaliser, `mlpay_model.normalise`
+(`normalise_frame`), exactly as `predict_salary` and `mlpay score` read them.
+
+A bad cell (an unknown country, employment_type "weekly", remote_ratio "150", pay "$85,000")
+does not stop the run: its row is a reject with the 1-based data row number, field, column,
+value and reason (`load_mapped(...).rejected`). `load` (what `load_profiles("csv", ...)`,
+training and `mlpay data summary` read) keeps such rows out, and warns once with their count
+and the first row numbers; `mlpay score --mapping` writes them to the rejects file. The
+kept rows have `row_number`, the 1-based data row. Mapping mistakes raise `ConfigError`
+(duplicate keys included), file mistakes (missing file or column) `DataError`; both name the
+key, column and files involved.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import pandas as pd
-import yaml
 
 from mlpay_model import schema
-from mlpay_model.data.sources._io import map_distinct, read_table, to_numbers
-from mlpay_model.errors import ConfigError, DataError, closest
-from mlpay_model.taxonomy import (
-    canonical_skills,
-    company_size,
-    country_code,
-    education_level,
-    experience_years,
-    remote_ratio,
-    role_family,
-    seniority_level,
-    title_seniority,
-)
+from mlpay_model._yaml import read_yaml
+from mlpay_model.data.sources._io import read_table
+from mlpay_model.errors import ConfigError, DataError, did_you_mean
+from mlpay_model.normalise import normalise_frame
 
 SOURCE: Final = "csv"
 REQUIRED_FIELDS: Final = ("role", "country")
@@ -76,100 +77,123 @@ MAPPABLE_FIELDS: Final = (
     "year",
     *SALARY_FIELDS,
 )
+PROFILE_FIELDS: Final = tuple(name for name in MAPPABLE_FIELDS if name not in SALARY_FIELDS)
 MAPPING_KEYS: Final = ("source_name", "columns", "skills_separator", "salary_multiplier")
 WHAT: Final = "a CSV or Parquet file"
+WHAT_MAPPING: Final = "a YAML column mapping"
+REJECT_COLUMNS: Final = ("row_number", "field", "column", "value", "reason")
+WARNED_ROWS: Final = 5  # row numbers a warning about rejected rows names
 
-# Spellings HR exports use, normalised by `_word_key`.
-EMPLOYMENT_TYPE_WORDS: Final[dict[str, str]] = {
-    "full time": "full_time",
-    "fulltime": "full_time",
-    "ft": "full_time",
-    "part time": "part_time",
-    "parttime": "part_time",
-    "pt": "part_time",
-    "contract": "contract",
-    "contractor": "contract",
-    "ct": "contract",
-    "freelance": "freelance",
-    "freelancer": "freelance",
-    "fl": "freelance",
-    "self employed": "freelance",
-}
-EMPLOYMENT_STATUS_WORDS: Final[dict[str, str]] = {
-    **{_status.replace("_", " "): _status for _status in schema.EMPLOYMENT_STATUSES},
-    "unemployed": "not_employed",
-}
+
+class RejectedRowsWarning(UserWarning):
+    """Rows of a mapped file were kept out because a cell is not a valid value."""
 
 
 @dataclass(frozen=True)
 class ColumnMapping:
     """A validated mapping: canonical field -> the user's column, plus reading options."""
 
-    columns: Mapping[str, str]
+    columns: dict[str, str]
     source_name: str
     skills_separator: str = ";"
     salary_multiplier: float = 1.0
     path: Path = field(default=Path("<mapping>"), compare=False)
 
 
+@dataclass(frozen=True)
+class MappedFile:
+    """A mapped file read through the normaliser.
+
+    `profiles`: a canonical profile frame of the accepted rows (`row_number` is the 1-based
+    data row). `rejected`: one row per refused data row, columns REJECT_COLUMNS (the field,
+    the user's column, the value as the file holds it and why), by row number.
+    """
+
+    profiles: pd.DataFrame
+    rejected: pd.DataFrame
+    rows_read: int
+
+
 def load(path: Path, mapping: Path) -> pd.DataFrame:
-    """A canonical profile frame with one row per row of the user's file `path`."""
+    """The canonical profiles of the rows of the user's file `path` that hold valid values.
+
+    Rows with a bad cell are kept out; a RejectedRowsWarning says how many and names the
+    first row numbers, field, value and reason (`load_mapped` gives all of them).
+    """
+    mapped = load_mapped(path, mapping)
+    if len(mapped.rejected):
+        warnings.warn(rejects_message(Path(path), mapped), RejectedRowsWarning, stacklevel=2)
+    return mapped.profiles
+
+
+def load_mapped(path: Path, mapping: Path) -> MappedFile:
+    """Every row of `path`, as a canonical profile or as a reject with its reason."""
     path, mapping = Path(path), Path(mapping)
     spec = read_mapping(mapping)
     raw = read_table(path, what=WHAT)
-    _require_mapped_columns(raw, spec, path)
-    values = pd.DataFrame({name: _cleaned(raw[name]) for name in set(spec.columns.values())})
-
-    def column(name: str) -> pd.Series:
-        if name in spec.columns:
-            return values[spec.columns[name]]
-        return pd.Series(None, index=values.index, dtype=object)
-
-    def categorical(name: str, convert: Callable[[object], str | None], accepted: str) -> pd.Series:
-        return _categorical(column(name), convert, accepted, name, spec, path)
-
-    profiles = pd.DataFrame(
-        {
-            "role": map_distinct(column("role"), role_family),
-            "role_raw": column("role"),
-            "country": map_distinct(column("country"), country_code),
-            "country_raw": column("country"),
-            "years_experience": pd.to_numeric(
-                map_distinct(column("years_experience"), experience_years), errors="coerce"
-            ),
-            "education": map_distinct(column("education"), education_level),
-            "skills": map_distinct(
-                column("skills"), lambda cell: _skills_of_cell(cell, spec.skills_separator)
-            ),
-            "seniority": map_distinct(column("seniority"), seniority_level).fillna(
-                map_distinct(column("role"), title_seniority)
-            ),
-            "employment_type": categorical(
-                "employment_type", _employment_type, "full_time, part_time, contract, freelance"
-            ),
-            "employment_status": categorical(
-                "employment_status", _employment_status, ", ".join(schema.EMPLOYMENT_STATUSES)
-            ).fillna("unknown"),
-            "remote_ratio": _remote_ratios(column("remote_ratio"), spec, path),
-            "company_size": categorical(
-                "company_size",
-                company_size,
-                "small, medium, large, S/M/L, a headcount or a band such as '100 to 499'",
-            ),
-            "year": _years(values, spec, path),
-            "source": SOURCE,
-            "row_number": range(1, len(values) + 1),
-            **_salaries(values, spec, path),
-        },
-        index=values.index,
+    renamed = mapped_columns(raw, spec, path)
+    normalised = normalise_frame(renamed)
+    salaries, salary_rejects = _salaries(raw, spec)
+    rejected = _rejects(normalised.rejected, salary_rejects, spec)
+    keep = normalised.profiles.index.difference(pd.Index(rejected["row_number"] - 1))
+    profiles = normalised.profiles.loc[keep].assign(
+        source=SOURCE,
+        row_number=keep.to_numpy() + 1,
+        **{name: column.loc[keep] for name, column in salaries.items()},
     )
-    return schema.conform(profiles.reset_index(drop=True))
+    return MappedFile(
+        profiles=schema.conform(profiles.reset_index(drop=True)),
+        rejected=rejected,
+        rows_read=len(raw),
+    )
+
+
+def mapped_columns(raw: pd.DataFrame, spec: ColumnMapping, path: Path) -> pd.DataFrame:
+    """The mapped profile columns of `raw` under their canonical names, values as written.
+
+    Only renaming and converting: text stripped (blank cells missing) and skills split on
+    the mapping's separator into lists of names. The index is the 0-based data row.
+    """
+    _require_mapped_columns(raw, spec, path)
+    columns: dict[str, pd.Series] = {}
+    for name in PROFILE_FIELDS:
+        if name not in spec.columns:
+            continue
+        values = _cleaned(raw[spec.columns[name]])
+        if name == "skills":
+            values = _split(values, spec.skills_separator)
+        columns[name] = values
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(raw)))
+
+
+def read_mapped_columns(path: Path, mapping: Path) -> pd.DataFrame:
+    """`mapped_columns` of the file `path` read through the mapping file `mapping`."""
+    path = Path(path)
+    spec = read_mapping(Path(mapping))
+    return mapped_columns(read_table(path, what=WHAT), spec, path)
+
+
+def rejects_message(path: Path, mapped: MappedFile) -> str:
+    """One line on the rejected rows of a mapped file, naming the first few."""
+    rejected = mapped.rejected
+    first = "; ".join(
+        f"row {row.row_number}: {row.column}={row.value!r} ({row.field}) {row.reason}"
+        for row in rejected.head(WARNED_ROWS).itertuples(index=False)
+    )
+    more = ", ..." if len(rejected) > WARNED_ROWS else ""
+    return (
+        f"{path}: {len(rejected)} of {mapped.rows_read} row(s) kept out for invalid values "
+        f"({first}{more})"
+    )
 
 
 def read_mapping(path: Path) -> ColumnMapping:
-    """The mapping in the YAML file `path`, validated; a ConfigError naming what is wrong."""
+    """The mapping in the YAML file `path`, validated; a ConfigError naming what is wrong.
+
+    Read with `mlpay_model._yaml.read_yaml`, so a key given twice is refused.
+    """
     path = Path(path)
-    document = _read_yaml(path)
+    document = read_yaml(path, WHAT_MAPPING)
     unknown = [key for key in document if key not in MAPPING_KEYS]
     if unknown:
         raise ConfigError(_unknown_message(path, "key", unknown[0], MAPPING_KEYS))
@@ -181,27 +205,6 @@ def read_mapping(path: Path) -> ColumnMapping:
         salary_multiplier=_validated_multiplier(document.get("salary_multiplier"), path),
         path=path,
     )
-
-
-def _read_yaml(path: Path) -> dict[str, object]:
-    what = "a YAML column mapping"
-    if not path.is_file():
-        reason = "is a folder" if path.is_dir() else "no such file"
-        raise ConfigError(f"{path}: {reason}; expected {what}")
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        line = f" at line {where.line + 1}" if where is not None else ""
-        raise ConfigError(f"{path}: not valid YAML{line}; expected {what}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; expected {what}") from None
-    if not isinstance(document, dict):
-        raise ConfigError(
-            f"{path}: expected {what} with the keys {', '.join(MAPPING_KEYS)}, "
-            f"found {type(document).__name__ if document is not None else 'an empty file'}"
-        )
-    return {str(key): value for key, value in document.items()}
 
 
 def _validated_columns(columns: object, path: Path) -> dict[str, str]:
@@ -270,16 +273,14 @@ def _validated_multiplier(value: object, path: Path) -> float:
 
 
 def _unknown_message(path: Path, kind: str, name: object, accepted: tuple[str, ...]) -> str:
-    hints = closest(str(name), accepted)
-    hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+    hint = did_you_mean(str(name), accepted)
     return f"{path}: unknown {kind} {name!r}{hint}; accepted: {', '.join(accepted)}"
 
 
 def _require_mapped_columns(raw: pd.DataFrame, spec: ColumnMapping, path: Path) -> None:
     for name, column in spec.columns.items():
         if column not in raw.columns:
-            hints = closest(column, [str(c) for c in raw.columns])
-            hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+            hint = did_you_mean(column, [str(c) for c in raw.columns])
             raise DataError(
                 f"{path}: no column {column!r}{hint}, which {spec.path} maps to {name}; "
                 f"the file has: {', '.join(str(c) for c in raw.columns)}"
@@ -292,82 +293,59 @@ def _cleaned(values: pd.Series) -> pd.Series:
     return pd.Series(cleaned, index=values.index, dtype=object)
 
 
-def _categorical(
-    values: pd.Series,
-    convert: Callable[[object], str | None],
-    accepted: str,
-    name: str,
-    spec: ColumnMapping,
-    path: Path,
-) -> pd.Series:
-    """`convert` per distinct value; a DataError when a given value converts to nothing."""
-    converted = map_distinct(values, convert)
-    _reject(values.notna() & converted.isna(), values, accepted, name, spec, path)
-    return converted
+def _split(values: pd.Series, separator: str) -> pd.Series:
+    """Skills cells as lists of names, split on `separator` (missing cells stay missing)."""
+    split = [
+        None if cell is None else [part.strip() for part in cell.split(separator) if part.strip()]
+        for cell in values
+    ]
+    return pd.Series(split, index=values.index, dtype=object)
 
 
-def _reject(
-    bad: pd.Series, values: pd.Series, accepted: str, name: str, spec: ColumnMapping, path: Path
-) -> None:
-    if not bad.any():
-        return
-    position = int(bad.to_numpy().argmax())
-    examples = ", ".join(repr(value) for value in pd.unique(values[bad])[:5])
-    raise DataError(
-        f"{path}: row {position + 1}: {spec.columns[name]}={values.iloc[position]!r} is not a "
-        f"valid {name} (mapped in {spec.path}; {int(bad.sum())} such row(s): {examples}); "
-        f"accepted: {accepted}"
+def _salaries(raw: pd.DataFrame, spec: ColumnMapping) -> tuple[dict[str, pd.Series], pd.DataFrame]:
+    """Pay columns as annual USD numbers (times the multiplier), and the cells that are not
+    numbers as rejects (0-based position, field, value, reason)."""
+    salaries: dict[str, pd.Series] = {}
+    rejects = []
+    for name in SALARY_FIELDS:
+        if name not in spec.columns:
+            continue
+        text = _cleaned(raw[spec.columns[name]]).reset_index(drop=True)
+        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+        numbers[~np.isfinite(numbers.to_numpy())] = math.nan
+        bad = numbers.isna() & text.notna()
+        rejects.append(
+            pd.DataFrame(
+                {
+                    "row": np.flatnonzero(bad.to_numpy()),
+                    "field": name,
+                    "value": text[bad].to_numpy(dtype=object),
+                    "reason": "not a number; expected a plain number such as 120000",
+                }
+            )
+        )
+        salaries[name] = numbers * spec.salary_multiplier
+    frame = (
+        pd.concat(rejects, ignore_index=True)
+        if rejects
+        else pd.DataFrame(columns=["row", "field", "value", "reason"])
     )
+    return salaries, frame
 
 
-def _remote_ratios(values: pd.Series, spec: ColumnMapping, path: Path) -> pd.Series:
-    ratios = pd.to_numeric(map_distinct(values, _remote_ratio), errors="coerce")
-    accepted = "a percentage from 0 to 100, or remote, hybrid, in-person"
-    _reject(values.notna() & ratios.isna(), values, accepted, "remote_ratio", spec, path)
-    return ratios
-
-
-def _remote_ratio(value: object) -> float | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        number = float(value.rstrip("%").strip())
-    except ValueError:
-        return remote_ratio(value)
-    return number if 0 <= number <= 100 else None
-
-
-def _years(values: pd.DataFrame, spec: ColumnMapping, path: Path) -> pd.Series:
-    if "year" not in spec.columns:
-        return pd.Series(None, index=values.index, dtype=object)
-    column = spec.columns["year"]
-    years = to_numbers(values, column, path)
-    not_whole = years.notna() & (years % 1 != 0)
-    _reject(not_whole, values[column], "a whole year such as 2024", "year", spec, path)
-    return years
-
-
-def _salaries(values: pd.DataFrame, spec: ColumnMapping, path: Path) -> dict[str, pd.Series]:
-    return {
-        name: to_numbers(values, spec.columns[name], path) * spec.salary_multiplier
-        for name in SALARY_FIELDS
-        if name in spec.columns
-    }
-
-
-def _skills_of_cell(cell: object, separator: str) -> tuple[str, ...]:
-    if not isinstance(cell, str):
-        return ()
-    return canonical_skills(part.strip() for part in cell.split(separator) if part.strip())
-
-
-def _employment_type(value: object) -> str | None:
-    return EMPLOYMENT_TYPE_WORDS.get(_word_key(value)) if isinstance(value, str) else None
-
-
-def _employment_status(value: object) -> str | None:
-    return EMPLOYMENT_STATUS_WORDS.get(_word_key(value)) if isinstance(value, str) else None
-
-
-def _word_key(text: str) -> str:
-    return " ".join(text.lower().replace("_", " ").replace("-", " ").split())
+def _rejects(normalised: pd.DataFrame, salaries: pd.DataFrame, spec: ColumnMapping) -> pd.DataFrame:
+    """One reject per data row (its first problem: profile fields, then pay), by row."""
+    both = [frame for frame in (normalised, salaries) if len(frame)]
+    if not both:
+        return pd.DataFrame(columns=list(REJECT_COLUMNS))
+    rejected = pd.concat(both, ignore_index=True).drop_duplicates("row", keep="first")
+    rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "row_number": rejected["row"].to_numpy(dtype=np.int64) + 1,
+            "field": rejected["field"].to_numpy(dtype=object),
+            "column": [spec.columns[name] for name in rejected["field"]],
+            "value": rejected["value"].to_numpy(dtype=object),
+            "reason": rejected["reason"].to_numpy(dtype=object),
+        }
+    )

@@ -1,0 +1,293 @@
+"""A whole table at once: `normalise_frame`, worked out once per distinct value.
+
+Tables repeat the same titles, countries and education words millions of times, so each
+field's distinct values are normalised once (by the per-field normalisers of `_fields`, the
+same ones `normalise_profile` uses) and the results are spread over the rows with numpy
+indexing. A `FrameCache` passed from call to call (batch scoring passes one per run)
+remembers the distinct values already seen. Skills written as text ("python;sql") are
+normalised per distinct skill name, not per distinct combination, since combinations rarely
+repeat.
+
+A row is rejected for the first field (in FRAME_FIELDS order) that is invalid, or missing
+although required; a seniority that is not given comes from the job title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mlpay_model.errors import InvalidInputError
+from mlpay_model.normalise._fields import (
+    FIELD_NORMALISERS,
+    FIELDS,
+    REQUIRED_FIELDS,
+    SKILL_SEPARATORS,
+    normalise_role,
+    normalise_skills,
+)
+from mlpay_model.schema import conform
+
+FRAME_FIELDS: Final[tuple[str, ...]] = (*FIELDS, "employment_status")
+"""The columns `normalise_frame` reads: the profile fields, then the bookkeeping status."""
+MISSING_REASON: Final = "is required but missing"
+REJECTED_COLUMNS: Final = ["row", "field", "value", "reason"]
+NUMERIC_FIELDS: Final = ("years_experience", "remote_ratio", "year")
+MAX_REMEMBERED: Final = 1_000_000  # distinct values per field before the memory is reset
+_JOIN: Final = "\x1f"  # joins canonical skill names; never part of one
+
+
+@dataclass(frozen=True)
+class NormalisedFrame:
+    """`profiles`: the accepted rows as a canonical frame (original index kept).
+
+    `rejected`: one row per refused input row, columns row (the input's index label),
+    field, value and reason; ordered field by field (in FRAME_FIELDS order), then by row.
+    """
+
+    profiles: pd.DataFrame
+    rejected: pd.DataFrame
+
+
+class _Normalised:
+    """What one distinct raw value of a field becomes."""
+
+    __slots__ = ("hint", "reason", "value")
+
+    def __init__(self, value: Any, reason: str | None, hint: str | None = None):
+        self.value = value
+        self.reason = reason
+        self.hint = hint  # for role: the seniority the title states
+
+
+class FrameCache:
+    """What each field's distinct values normalise to, remembered from call to call.
+
+    Pass one to every `normalise_frame` call of a run (chunk after chunk). Not shared
+    between threads: make one per run (local engine) or per partition (dask).
+    """
+
+    def __init__(self) -> None:
+        self._memory: dict[str, dict[Hashable, _Normalised]] = {}
+
+    def field(self, name: str) -> dict[Hashable, _Normalised]:
+        return self._memory.setdefault(name, {})
+
+
+def normalise_frame(
+    frame: pd.DataFrame,
+    *,
+    required: Iterable[str] = REQUIRED_FIELDS,
+    cache: FrameCache | None = None,
+) -> NormalisedFrame:
+    """Normalise every row of a table of raw profile columns; set bad rows aside.
+
+    Columns read: FRAME_FIELDS (role, country, years_experience, education, skills, the
+    context columns and employment_status); others are ignored, and the output keeps the
+    input's index so they can be joined back. A row is rejected for the first field that is
+    invalid, or missing although `required`. `cache`: a FrameCache kept across calls.
+    """
+    required = tuple(required)
+    missing_columns = [name for name in required if name not in frame.columns]
+    if missing_columns:
+        raise InvalidInputError(
+            "columns",
+            list(frame.columns),
+            f"missing required column(s) {', '.join(missing_columns)}; profile columns are: "
+            + ", ".join(FIELDS),
+        )
+    memory = cache if cache is not None else FrameCache()
+    rows = len(frame)
+    first_problem = np.full(rows, -1, dtype=np.int64)
+    problems: list[tuple[str, np.ndarray, np.ndarray]] = []  # field, positions, reasons
+    out: dict[str, pd.Series] = {}
+    for name in FRAME_FIELDS:
+        if name not in frame.columns:
+            continue
+        if name == "skills" and _is_text(frame[name]):
+            out[name] = _skills_of_text(frame[name], memory.field("skills:token"))
+            reasons = np.full(rows, None, dtype=object)  # a text is always a skills list
+            missing = frame[name].isna().to_numpy()
+        else:
+            codes, normalised = _normalised(name, frame[name], memory.field(name))
+            out[name] = _spread([n.value for n in normalised], codes, name)
+            reasons = _take([n.reason for n in normalised], codes)
+            missing = codes < 0
+            if name == "role":
+                out["seniority_hint"] = _spread([n.hint for n in normalised], codes, name)
+        bad = reasons != None  # noqa: E711 - elementwise on an object array
+        if name in required:
+            reasons[missing] = MISSING_REASON
+            bad |= missing
+        new = bad & (first_problem < 0)
+        if new.any():
+            positions = np.flatnonzero(new)
+            first_problem[positions] = len(problems)
+            problems.append((name, positions, reasons[positions]))
+    profiles = _assemble(frame, out)
+    keep = first_problem < 0
+    return NormalisedFrame(
+        profiles=conform(profiles.loc[keep]),
+        rejected=_rejected_frame(frame, problems),
+    )
+
+
+def _normalised(
+    name: str, column: pd.Series, memory: dict[Hashable, _Normalised]
+) -> tuple[np.ndarray, list[_Normalised]]:
+    """Codes per row (-1 = missing) and what each distinct value normalises to."""
+    codes, uniques = pd.factorize(_hashable(column), use_na_sentinel=True)
+    values = list(uniques)
+    unseen = [value for value in values if value not in memory]
+    if unseen:
+        if len(memory) + len(unseen) > MAX_REMEMBERED:
+            memory.clear()
+        normalise = _FIELD_VALUE[name]
+        memory.update((value, normalise(value)) for value in unseen)
+    return np.asarray(codes), [memory[value] for value in values]
+
+
+def _role_value(value: object) -> _Normalised:
+    try:
+        family, hint = normalise_role(value)
+    except InvalidInputError as error:
+        return _Normalised(None, _reason(error))
+    return _Normalised(family, None, hint)
+
+
+def _field_value(normalise: Callable[[Any], Any]) -> Callable[[object], _Normalised]:
+    def normalised(value: object) -> _Normalised:
+        try:
+            return _Normalised(normalise(value), None)
+        except InvalidInputError as error:
+            return _Normalised(None, _reason(error))
+
+    return normalised
+
+
+_FIELD_VALUE: Final[dict[str, Callable[[object], _Normalised]]] = {
+    "role": _role_value,
+    **{name: _field_value(normalise) for name, normalise in FIELD_NORMALISERS.items()},
+}
+
+
+def _reason(error: InvalidInputError) -> str:
+    """The reason alone, as the rejects file has always written it (README): the value and
+    field are written beside it; `InvalidInputError.suggestions` are for one profile."""
+    return error.reason
+
+
+def _skills_of_text(column: pd.Series, memory: dict[Hashable, _Normalised]) -> pd.Series:
+    """Skills per row from texts such as "Python;SQL": each skill name normalised once."""
+    lists = pc.split_pattern_regex(pa.array(column, pa.large_string()), SKILL_SEPARATORS)
+    rows = pc.list_parent_indices(lists).to_numpy()
+    codes, tokens = pd.factorize(pc.list_flatten(lists).to_numpy(zero_copy_only=False))
+    for token in tokens:
+        if token not in memory:
+            memory[token] = _Normalised(normalise_skills((token,)), None)
+    canonical = [memory[token].value for token in tokens]  # () or a one-skill tuple
+    names = sorted({skill for found in canonical for skill in found})
+    rank = {skill: position for position, skill in enumerate(names)}
+    token_rank = np.array([rank[found[0]] if found else -1 for found in canonical] or [-1])
+    ranks = token_rank[codes] if len(codes) else np.empty(0, dtype=np.int64)
+    known = ranks >= 0
+    # One key per (row, skill), sorted: rows in order, each row's skills sorted, no repeats.
+    width = max(len(names), 1)
+    keys = np.sort(rows[known].astype(np.int64) * width + ranks[known])
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+    key_rows, key_ranks = np.divmod(keys, width)
+    offsets = np.searchsorted(key_rows, np.arange(len(column) + 1))
+    skill_lists = pa.ListArray.from_arrays(
+        pa.array(offsets, pa.int64()),
+        pa.array(np.array(names, dtype=object)[key_ranks], pa.string()),
+    )
+    # Identical skill sets share one tuple: build a tuple per distinct set, not per row.
+    joined = pc.binary_join(skill_lists, _JOIN).to_numpy(zero_copy_only=False)
+    set_codes, sets = pd.factorize(joined)
+    tuples = [tuple(text.split(_JOIN)) if text else () for text in sets]
+    values = _take(tuples, np.where(column.isna().to_numpy(), -1, set_codes), missing=())
+    return pd.Series(values, dtype=object, copy=False)
+
+
+def _assemble(frame: pd.DataFrame, out: dict[str, pd.Series]) -> pd.DataFrame:
+    profiles = pd.DataFrame(out)
+    profiles.index = frame.index
+    if "role" in frame.columns:
+        profiles["role_raw"] = _raw(frame["role"])
+        hint = profiles.pop("seniority_hint")
+        if "seniority" in profiles:
+            given = profiles["seniority"]
+            profiles["seniority"] = given.where(given.notna(), hint)
+        else:
+            profiles["seniority"] = hint
+    if "country" in frame.columns:
+        profiles["country_raw"] = _raw(frame["country"])
+    if "employment_status" in profiles:
+        profiles["employment_status"] = profiles["employment_status"].fillna("unknown")
+    return profiles
+
+
+def _spread(per_value: list[Any], codes: np.ndarray, name: str) -> pd.Series:
+    """Values per row from values per distinct value; missing cells (code -1) give missing.
+
+    Numeric fields come out as float64 and the others as object, so that `conform` finds
+    the dtypes it wants (converting millions of cells costs more than normalising them).
+    """
+    if name in NUMERIC_FIELDS:
+        numbers = pd.to_numeric(pd.Series(per_value, dtype=object), errors="coerce")
+        table = np.append(numbers.to_numpy(dtype=np.float64), np.nan)
+        return pd.Series(table[codes], copy=False)
+    missing = () if name == "skills" else None  # a missing skills cell: no skills
+    return pd.Series(_take(per_value, codes, missing=missing), dtype=object, copy=False)
+
+
+def _take(per_value: list[Any], codes: np.ndarray, missing: object = None) -> np.ndarray:
+    table = np.empty(len(per_value) + 1, dtype=object)
+    for position, value in enumerate(per_value):
+        table[position] = value  # one by one: tuples stay whole
+    table[-1] = missing  # code -1 (missing) picks it
+    return table[codes]
+
+
+def _is_text(column: pd.Series) -> bool:
+    """True when every present cell is a string (a CSV column; not Parquet lists)."""
+    return pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
+
+
+def _hashable(column: pd.Series) -> pd.Series:
+    """Lists (Parquet skills arrive as numpy arrays) as tuples, so they can be factorized."""
+    if column.dtype != object:
+        return column
+    values = [tuple(v) if isinstance(v, list | np.ndarray) else v for v in column.tolist()]
+    return pd.Series(values, index=column.index, dtype=object)
+
+
+def _raw(column: pd.Series) -> pd.Series:
+    return column.astype(object).where(column.notna(), None)
+
+
+def _rejected_frame(
+    frame: pd.DataFrame, problems: list[tuple[str, np.ndarray, np.ndarray]]
+) -> pd.DataFrame:
+    if not problems:
+        return pd.DataFrame(columns=REJECTED_COLUMNS)
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "row": frame.index[positions],
+                    "field": name,
+                    "value": frame[name].iloc[positions].to_numpy(dtype=object),
+                    "reason": reasons,
+                }
+            )
+            for name, positions, reasons in problems
+        ],
+        ignore_index=True,
+    )

@@ -1,0 +1,368 @@
+"""The source registry: every source declared once, and a new one added the README's way.
+
+The toy source below follows README.md "Add a data source" step by step: an adapter module
+(written to tmp_path, returning canonical profiles via `conform`) that calls `register_source`
+when imported, and a training config naming it. The toy file is a few hundred synthetic rows: a
+test fixture, not a result. It is then loaded, summarised, trained on and scored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from mlpay_model.cli import build_parser, main
+from mlpay_model.data.quality import QualityRules
+from mlpay_model.data.recipe import DataRecipe
+from mlpay_model.data.sources import DataSource, load_profiles, register_source
+from mlpay_model.data.sources.registry import (
+    PAY_CONCEPTS,
+    default_model_names,
+    get_source,
+    publisher_source_names,
+    source_names,
+    sources,
+    unregister_source,
+)
+from mlpay_model.errors import ConfigError, DataError, MlpayError
+
+REPO = Path(__file__).resolve().parents[1]
+TOY = "toypay"
+TOY_MODULE = "mlpay_toy_source_plugin"
+TOY_LICENCE = "Toy pay export: synthetic test rows, no licence needed."
+TOY_MIN_PAY = 5_000.0
+
+ADAPTER = f'''\
+"""A toy source: title, country, years and yearly pay in USD (README: Add a data source)."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from mlpay_model.data.sources import DataSource, register_source
+from mlpay_model.schema import conform
+from mlpay_model.taxonomy import country_code, role_family
+
+
+def load(path: Path) -> pd.DataFrame:
+    raw = pd.read_csv(path)
+    profiles = pd.DataFrame(
+        {{
+            "role": raw["title"].map(role_family),
+            "role_raw": raw["title"],
+            "country": raw["country"].map(country_code),
+            "country_raw": raw["country"],
+            "years_experience": raw["years"],
+            "source": "{TOY}",
+            "row_number": range(1, len(raw) + 1),
+            "employment_status": "employed",
+            "salary_usd": raw["pay_usd"],
+        }}
+    )
+    return conform(profiles)
+
+
+register_source(
+    DataSource(
+        name="{TOY}",
+        adapter="{TOY_MODULE}:load",
+        label="Toy pay export",
+        pay_concept="base_salary",
+        licence="{TOY_LICENCE}",
+        attribution="toy pay export, synthetic",
+        min_pay_usd={TOY_MIN_PAY},
+        model_card_caveat="Toy: synthetic rows made for a test.",
+    )
+)
+'''
+
+
+def write_toy_csv(path: Path, rows: int = 600, seed: int = 3) -> Path:
+    rng = np.random.default_rng(seed)
+    titles = {"Machine Learning Engineer": 1.3, "Data Scientist": 1.1, "Data Analyst": 0.8}
+    countries = {"United States": 1.0, "Germany": 0.6, "India": 0.25}
+    title = rng.choice(list(titles), rows)
+    country = rng.choice(list(countries), rows)
+    years = rng.integers(0, 20, rows)
+    pay = (
+        90_000
+        * np.array([titles[t] for t in title])
+        * np.array([countries[c] for c in country])
+        * (1 + 0.04 * years)
+        * np.exp(rng.normal(0, 0.15, rows))
+    ).round(-2)
+    frame = pd.DataFrame({"title": title, "country": country, "years": years, "pay_usd": pay})
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    """Step 1 and 2 of the README: the adapter module, imported, registers the source."""
+    folder = tmp_path_factory.mktemp("plugin")
+    (folder / f"{TOY_MODULE}.py").write_text(ADAPTER, encoding="utf-8")
+    sys.path.insert(0, str(folder))
+    try:
+        importlib.import_module(TOY_MODULE)
+        yield {"folder": folder, "csv": write_toy_csv(folder / "toy.csv")}
+    finally:
+        unregister_source(TOY)
+        sys.modules.pop(TOY_MODULE, None)
+        sys.path.remove(str(folder))
+
+
+def toy_config(csv: Path) -> dict:
+    """Step 3 of the README: a config naming the new adapter."""
+    return {
+        "sources": [{"adapter": TOY, "path": str(csv)}],
+        "features": ["role", "country", "years_experience"],
+        "lightgbm": {
+            "num_boost_round": 20,
+            "num_leaves": 5,
+            "learning_rate": 0.3,
+            "min_data_in_leaf": 10,
+            "min_data_per_group": 10,
+            "num_threads": 1,
+        },
+        "seed": 1,
+        "model": {"name": "toy", "version": "0.1"},
+    }
+
+
+@pytest.fixture(scope="module")
+def trained_toy(toy, tmp_path_factory):
+    from training.config import TrainConfig
+    from training.train import train
+
+    config = TrainConfig.model_validate(toy_config(toy["csv"]))
+    return train(config, staging_dir=tmp_path_factory.mktemp("staging"))
+
+
+# --- the toy source, end to end --------------------------------------------------------------
+
+
+def test_a_registered_source_is_loadable(toy):
+    profiles = load_profiles(TOY, toy["csv"])
+    assert len(profiles) == 600
+    assert set(profiles["source"]) == {TOY}
+    assert profiles["country"].notna().all() and (profiles["role"] == "ml_engineer").any()
+
+
+def test_a_registered_source_is_summarisable(toy, capsys):
+    assert main(["data", "summary", "--source", TOY, "--path", str(toy["csv"]), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["source"] == TOY and summary["rows_read"] == 600
+    assert summary["rows_kept"] > 500
+
+
+def test_a_registered_source_is_trainable(trained_toy):
+    assert [report.source for report in trained_toy.data.reports] == [TOY]
+    card = (trained_toy.artifact_dir / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert TOY_LICENCE in card  # the licence line comes from the registry
+    assert "Toy: synthetic rows made for a test." in card
+    assert f"{TOY}: base salary" in card
+
+
+def test_a_registered_source_is_scoreable(toy, trained_toy, tmp_path, capsys):
+    output = tmp_path / "scored.csv"
+    model = str(trained_toy.artifact_dir)
+    status = main(["score", str(toy["csv"]), "-o", str(output), "--source", TOY, "--model", model])
+    assert status == 0, capsys.readouterr().err
+    scored = pd.read_csv(output)
+    assert len(scored) == 600 and scored["pred_median"].gt(0).all()
+    ml = scored.loc[scored["role"] == "ml_engineer", "pred_median"].median()
+    analyst = scored.loc[scored["role"] == "data_analyst", "pred_median"].median()
+    assert ml > analyst
+
+
+def test_a_registered_source_has_its_quality_minimum(toy):
+    assert QualityRules.for_source(TOY).min_pay_usd == TOY_MIN_PAY
+
+
+def test_a_registered_source_appears_in_the_cli_choices(toy):
+    assert TOY in score_choices()
+    assert TOY in summary_help()
+
+
+def test_the_manifest_config_of_a_toy_model_reads_back_as_a_recipe(trained_toy):
+    from mlpay_model.compare import load_reference
+    from mlpay_model.model.artifact import read_manifest
+
+    manifest = read_manifest(trained_toy.artifact_dir)
+    recipe = DataRecipe.from_config(manifest["config"])
+    assert [source.adapter for source in recipe.sources] == [TOY]
+    reference = load_reference(manifest)
+    assert len(reference.profiles) == trained_toy.data.profiles.shape[0]
+    assert all(item.matches_model for item in reference.files)
+
+
+def test_a_source_module_named_in_the_environment_reaches_the_command_line(toy):
+    """README step 2 for the `mlpay` command: MLPAY_SOURCE_MODULES imports the module."""
+    environment = {
+        **os.environ,
+        "MLPAY_SOURCE_MODULES": TOY_MODULE,
+        "PYTHONPATH": os.pathsep.join([str(toy["folder"]), str(REPO)]),
+    }
+    program = "import sys; from mlpay_model.cli import main; sys.exit(main(sys.argv[1:]))"
+    arguments = ["data", "summary", "--source", TOY, "--path", str(toy["csv"]), "--json"]
+    done = subprocess.run(
+        [sys.executable, "-c", program, *arguments],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rows_read"] == 600
+
+
+# --- the registry itself ---------------------------------------------------------------------
+
+
+def score_choices() -> tuple[str, ...]:
+    action = _option(_subcommand(build_parser(), "score"), "--source")
+    return tuple(action.choices or ())
+
+
+def summary_help() -> str:
+    data = _subcommand(build_parser(), "data")
+    return str(_option(_subcommand(data, "summary"), "--source").help)
+
+
+def _subcommand(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[name]
+    raise AssertionError(f"no subcommand {name}")
+
+
+def _option(parser: argparse.ArgumentParser, flag: str) -> argparse.Action:
+    return next(action for action in parser._actions if flag in action.option_strings)
+
+
+def test_the_builtin_sources_and_their_pay_concepts():
+    assert source_names()[:4] == ("aijobs", "kaggle", "stackoverflow", "csv")
+    concepts = {source.name: source.pay_concept for source in sources()}
+    assert concepts["aijobs"] == "base_salary"  # salary_in_usd
+    assert concepts["stackoverflow"] == "total_compensation"  # ConvertedCompYearly
+    assert concepts["kaggle"] == "yearly_compensation_band"
+    assert concepts["csv"] is None  # whatever the user's mapped column holds
+    assert all(c is None or c in PAY_CONCEPTS for c in concepts.values())
+
+
+def test_every_cli_choice_list_comes_from_the_registry():
+    assert score_choices() == publisher_source_names()
+    assert all(name in summary_help() for name in source_names())
+    report = _option(_subcommand(build_parser(), "report"), "--models")
+    assert report.default == ",".join(default_model_names())
+
+
+def test_the_quality_minimums_come_from_the_registry():
+    for source in sources():
+        assert QualityRules.for_source(source.name).min_pay_usd == source.min_pay_usd
+    assert get_source("aijobs").min_pay_usd == 10_000.0
+
+
+def test_every_source_has_licence_label_and_attribution():
+    for source in sources():
+        assert source.licence and source.label and source.attribution, source.name
+
+
+def test_every_default_model_is_shipped_with_its_config():
+    for name in default_model_names():
+        assert (REPO / "configs" / f"{name}.yaml").is_file()
+        assert (REPO / "models" / name / "manifest.json").is_file()
+        config = yaml.safe_load((REPO / "configs" / f"{name}.yaml").read_text(encoding="utf-8"))
+        DataRecipe.from_config(config)  # the runtime recipe reads the shipped configs
+
+
+def test_the_report_defaults_and_labels_come_from_the_registry():
+    from training.report import DEFAULT_MODELS
+
+    assert default_model_names() == DEFAULT_MODELS
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: load_profiles("glassdoor", "x.csv"),
+        lambda: QualityRules.for_source("glassdoor"),
+        lambda: get_source("glassdoor"),
+        lambda: DataRecipe.from_config({"sources": [{"adapter": "glassdoor", "path": "x"}]}),
+    ],
+)
+def test_an_unknown_source_is_one_line_listing_the_registered_ones(call):
+    with pytest.raises(MlpayError) as caught:
+        call()
+    message = str(caught.value)
+    assert "\n" not in message and "unknown source 'glassdoor'" in message
+    assert all(name in message for name in source_names())
+    assert isinstance(caught.value, ConfigError | DataError)
+
+
+def test_an_unknown_source_on_the_command_line(capsys):
+    assert main(["data", "summary", "--source", "glassdoor", "--path", "x.csv"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and all(name in error for name in source_names())
+
+
+def test_a_name_cannot_be_registered_twice():
+    with pytest.raises(ConfigError, match="already registered"):
+        register_source(get_source("aijobs"))
+
+
+def test_a_source_declares_a_known_pay_concept():
+    with pytest.raises(ConfigError, match="pay_concept"):
+        DataSource(
+            name="bad",
+            adapter="x:load",
+            label="bad",
+            pay_concept="salary",  # type: ignore[arg-type]
+            licence="-",
+            attribution="-",
+        )
+
+
+def test_the_recipe_reads_a_manifest_config_and_refuses_bad_keys():
+    manifest = json.loads((REPO / "models" / "kaggle" / "manifest.json").read_text("utf-8"))
+    recipe = DataRecipe.from_config(manifest["config"])
+    assert [source.adapter for source in recipe.sources] == ["kaggle", "kaggle"]
+    assert recipe.features == tuple(manifest["config"]["features"])
+    with pytest.raises(ConfigError, match=r"unknown key 'pth' in sources\[0\].*did you mean path"):
+        DataRecipe.from_config({"sources": [{"adapter": "aijobs", "pth": "x"}]})
+    with pytest.raises(ConfigError, match="unknown quality rule setting 'min_pay'"):
+        DataRecipe.from_config(
+            {"sources": [{"adapter": "aijobs", "path": "x"}], "quality": {"min_pay": 1}}
+        )
+    with pytest.raises(ConfigError, match="needs a 'mapping'"):
+        DataRecipe.from_config({"sources": [{"adapter": "csv", "path": "x"}]})
+
+
+def test_no_source_is_named_outside_the_registry_and_its_adapters():
+    """Source names as string literals live in registry.py and each source's adapter module."""
+    allowed = {REPO / "mlpay_model/data/sources/registry.py"}
+    allowed |= {REPO / f"mlpay_model/data/sources/{name}.py" for name in source_names()}
+    allowed.add(REPO / "mlpay_model/model/_resolve.py")  # DEFAULT_MODEL: a model, not a source
+    offenders = []
+    for folder in ("mlpay_model", "training"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            if path in allowed:
+                continue
+            text = path.read_text(encoding="utf-8")
+            for name in ("aijobs", "kaggle", "stackoverflow"):
+                for line in text.splitlines():
+                    if f'"{name}"' in line:
+                        offenders.append(f"{path.relative_to(REPO)}: {line.strip()}")
+    assert not offenders, textwrap.indent("\n".join(offenders), "  ")

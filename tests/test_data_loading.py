@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from training_factory import small_config, write_aijobs_csv
 
-from mlpay_model.errors import DataError
 from mlpay_model._digest import sha256_file
+from mlpay_model.errors import DataError
 from mlpay_model.schema import conform
 from training.data import (
     MIN_KEPT_ROWS,

@@ -15,7 +15,7 @@ from artifact_factory import build_artifact
 
 from mlpay_model import predict_salary
 from mlpay_model.cli import USER_ERROR_EXIT, main
-from mlpay_model.data.sources.csv_mapping import load
+from mlpay_model.data.sources import load_profiles
 from mlpay_model.errors import ConfigError
 
 MAPPING = "columns:\n  role: Title\n  country: Where\n  employment_type: Contract\n"
@@ -42,7 +42,7 @@ def test_predict_salary_accepts_what_a_mapping_accepts(tmp_path: Path, model_dir
     )
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text(MAPPING + "  remote_ratio: Remote\n", encoding="utf-8")
-    mapped = load(data, mapping)
+    mapped = load_profiles("csv", data, mapping)
 
     prediction = predict_salary(
         "ML Engineer",
@@ -139,7 +139,7 @@ def test_a_mapping_with_a_key_given_twice_is_refused(
         "columns:\n  role: Title\n  country: Where\n  country: Title\n", encoding="utf-8"
     )
     with pytest.raises(ConfigError, match="duplicate key 'country'"):
-        load(data, mapping)
+        load_profiles("csv", data, mapping)
     code = main(
         [
             *["score", str(data), "-o", str(tmp_path / "out.csv"), "--model", str(model_dir)],

@@ -46,6 +46,7 @@ def test_canonical_input_turns_transport_types_into_canonical_values() -> None:
     out = canonical_input(frame)
 
     assert list(out.columns) == list(PYFUNC_INPUT_COLUMNS)
+    assert out["role"].tolist() == ["ml_engineer", "data_analyst", "other"]
     assert list(out.index) == [0, 1, 2]
     assert out["skills"].tolist() == [("python", "sql"), (), ()]
     assert out["years_experience"].iloc[0] == 3.0
@@ -88,6 +89,15 @@ def test_pyfunc_needs_only_a_role(pyfunc) -> None:
     assert np.isfinite(predicted.to_numpy()).all()
 
 
-def test_pyfunc_refuses_values_that_are_not_canonical(pyfunc) -> None:
-    with pytest.raises(InvalidInputError, match="role"):
-        pyfunc.predict(None, pd.DataFrame({"role": ["Machine Learning Engineer"]}))
+def test_pyfunc_reads_raw_text_like_predict_salary(pyfunc) -> None:
+    raw = pd.DataFrame({"role": ["Senior Machine Learning Engineer"], "country": ["Germany"]})
+    canonical = pd.DataFrame({"role": ["ml_engineer"], "country": ["DE"], "seniority": ["senior"]})
+
+    pd.testing.assert_frame_equal(pyfunc.predict(None, raw), pyfunc.predict(None, canonical))
+
+
+def test_pyfunc_refuses_an_unreadable_row_naming_it(pyfunc) -> None:
+    frame = pd.DataFrame({"role": ["ml_engineer", "data_analyst"], "country": ["US", "Atlantis"]})
+    with pytest.raises(InvalidInputError, match=r"row 1: unknown country") as caught:
+        pyfunc.predict(None, frame)
+    assert caught.value.field == "country" and caught.value.value == "Atlantis"

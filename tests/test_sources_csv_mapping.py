@@ -9,19 +9,19 @@ import pandas as pd
 import pytest
 
 from mlpay_model import schema
-from mlpay_model.data.sources import load_profiles
-from mlpay_model.data.sources.csv_mapping import (
-    ColumnMapping,
-    RejectedRowsWarning,
-    load,
-    load_mapped,
-    read_mapping,
-)
+from mlpay_model.data.sources import RejectedRowsWarning, load_profiles
+from mlpay_model.data.sources.csv_mapping import ColumnMapping, read_mapping
+from mlpay_model.data.sources.csv_mapping import load as load_mapped
 from mlpay_model.errors import ConfigError, DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_MAPPING = ROOT / "configs" / "mappings" / "example_hr.yaml"
 EXAMPLE_DATA = ROOT / "tests" / "fixtures" / "example_hr.csv"
+
+
+def load(path: Path, mapping: Path) -> pd.DataFrame:
+    """The profiles `load_profiles` gives for a mapped file (what training reads)."""
+    return load_profiles("csv", path, mapping)
 
 PEOPLE = {
     "Title": ["Machine Learning Engineer", "Data Analyst", "Backend Developer"],

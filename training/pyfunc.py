@@ -5,10 +5,11 @@ the artifact folder and runs it at load time, so loading never unpickles anythin
 `mlpay_model.load_model`. For that reason this file imports nothing from `training` and only
 the runtime package `mlpay_model` (shipped with the logged model through `code_paths`).
 
-Input: a DataFrame of canonical profile columns (PYFUNC_INPUT_COLUMNS; only `role` is
-required; values as in `mlpay_model.schema`, e.g. country "US", skills a list of skill
-tokens). Output: a DataFrame with `median`, `low` and `high` annual USD pay, one row per
-input row, in the input's order.
+Input: a DataFrame of profile columns (PYFUNC_INPUT_COLUMNS; only `role` is required),
+as people type them or canonical ("Senior ML Engineer" or "ml_engineer", "Germany" or
+"DE", skills a list of names), read by the one normaliser `predict_salary` uses. Output:
+a DataFrame with `median`, `low` and `high` annual USD pay, one row per input row, in the
+input's order.
 
 Using a registered version:
     mlflow models serve -m models:/mlpay-aijobs@champion --env-manager local --port 5001
@@ -27,7 +28,9 @@ import pandas as pd
 from mlflow.models import ModelSignature, set_model
 from mlflow.pyfunc import PythonModel
 
+from mlpay_model.errors import InvalidInputError
 from mlpay_model.model.features import NUMERIC_FEATURES
+from mlpay_model.normalise import normalise_frame
 from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS, PREDICTION_COLUMNS
 
 ARTIFACT_KEY: Final = "salary_model"
@@ -58,25 +61,36 @@ class SalaryPyfunc(PythonModel):
 
 
 def canonical_input(frame: pd.DataFrame) -> pd.DataFrame:
-    """The pyfunc input as canonical profile columns, whatever MLflow's transport made of it.
+    """The pyfunc input as canonical profiles, through the one normaliser.
 
     Serving and Spark hand over skills as numpy arrays or lists and missing values as None or
-    NaN; the runtime expects a tuple of skill strings and None/NaN for missing values.
+    NaN; after undoing that, the columns go through `normalise_frame` like every other door,
+    so raw titles, country names, education words and skill aliases are accepted. A row that
+    cannot be read raises InvalidInputError naming the row, field, value and reason.
     """
-    out = pd.DataFrame(index=range(len(frame)))
-    for name in PYFUNC_INPUT_COLUMNS:
-        column = (
-            frame[name].reset_index(drop=True)
-            if name in frame.columns
-            else pd.Series([None] * len(frame))
+    columns = {
+        name: frame[name].reset_index(drop=True)
+        for name in PYFUNC_INPUT_COLUMNS
+        if name in frame.columns
+    }
+    if "skills" in columns:
+        columns["skills"] = pd.Series([_skills(value) for value in columns["skills"]], dtype=object)
+    raw = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
+    normalised = normalise_frame(raw, required=("role",))
+    if len(normalised.rejected):
+        first = normalised.rejected.sort_values("row", kind="stable").iloc[0]
+        raise InvalidInputError(
+            str(first["field"]),
+            first["value"],
+            f"row {int(first['row'])}: {first['reason']} "
+            f"({len(normalised.rejected)} row(s) refused)",
         )
-        if name == "skills":
-            out[name] = pd.Series([_skills(value) for value in column], dtype=object)
-        elif name in NUMBER_COLUMNS:
-            out[name] = pd.to_numeric(column, errors="coerce").astype("float64")
-        else:
-            out[name] = column.astype(object).where(column.notna(), None)
-    return out
+    profiles = normalised.profiles
+    if "source" in raw.columns:
+        profiles = profiles.assign(
+            source=raw["source"].astype(object).where(raw["source"].notna(), None)
+        )
+    return profiles.loc[:, list(PYFUNC_INPUT_COLUMNS)]
 
 
 def pyfunc_signature() -> ModelSignature:

@@ -32,11 +32,11 @@ def register(subparsers: Any) -> None:
 
 def run_summary(args: argparse.Namespace) -> int:
     from mlpay_model.data.quality import QualityRules, apply_quality_rules
-    from mlpay_model.data.sources import load_profiles
+    from mlpay_model.data.sources import read_source
     from mlpay_model.data.summary import render_summary, summarize
 
-    profiles = load_profiles(args.source, args.path, args.mapping)
-    result = apply_quality_rules(profiles, QualityRules.for_source(args.source))
-    report = summarize(profiles, result)
+    rows = read_source(args.source, args.path, args.mapping)
+    result = apply_quality_rules(rows.profiles, QualityRules.for_source(args.source))
+    report = summarize(rows, result)
     print(json.dumps(report, ensure_ascii=False) if args.json else render_summary(report))
     return 0

@@ -29,6 +29,11 @@ Decisions (they shape every number the CLI and the report print):
   `note` saying why), so a multi-role comparison still shows every other row.
 - Filtering on a factor the model's data never has (aijobs has no years or education) is a user
   error (InvalidInputError), not an empty result.
+
+Rooms: `_filters` (which people; role names resolved through the one normaliser),
+`_reference` (a model's training rows rebuilt from its manifest with the runtime's data
+recipe), `_bootstrap` (median ratio premiums and their interval over people), `_premiums`
+(the counterfactual comparisons themselves).
 """
 
 from __future__ import annotations

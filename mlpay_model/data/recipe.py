@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 from mlpay_model._digest import sha256_file
 from mlpay_model.data.datadir import expand_data_path
 from mlpay_model.data.quality import QualityRules, apply_quality_rules
-from mlpay_model.data.sources import load_profiles
+from mlpay_model.data.sources import read_source
 from mlpay_model.data.sources.registry import find_source, unknown_source_message
 from mlpay_model.errors import ConfigError, DataError, did_you_mean
 from mlpay_model.schema import PROFILE_COLUMNS, present
@@ -228,22 +228,24 @@ def _source_spec(index: int, entry: object) -> SourceSpec:
 def _load_source(source: SourceSpec, recipe: DataRecipe) -> tuple[pd.DataFrame, SourceReport]:
     path = source.resolved_path()
     mapping = source.resolved_mapping()
-    profiles = load_profiles(source.adapter, path, mapping)
+    rows = read_source(source.adapter, path, mapping)
+    profiles = rows.profiles
     result = apply_quality_rules(profiles, recipe.quality_rules(source.adapter))
+    dropped = rows.dropped(result.dropped)
     kept = result.kept
     if len(kept) < MIN_KEPT_ROWS:
-        drops = ", ".join(f"{rule}: {n}" for rule, n in result.dropped.items() if n) or "none"
+        drops = ", ".join(f"{rule}: {n}" for rule, n in dropped.items() if n) or "none"
         raise DataError(
-            f"{path}: only {len(kept)} of {len(profiles)} rows are usable after the quality "
+            f"{path}: only {len(kept)} of {rows.rows_read} rows are usable after the quality "
             f"rules (dropped {drops}); training needs at least {MIN_KEPT_ROWS} per source"
         )
     report = SourceReport(
         source=source.adapter,
         file=source.path,
         sha256=sha256_file(path),
-        rows_read=len(profiles),
+        rows_read=rows.rows_read,
         rows_kept=len(kept),
-        dropped=dict(result.dropped),
+        dropped=dropped,
         flagged=dict(result.flagged),
         missing_features=tuple(
             name for name in recipe.features if name != "source" and not present(kept, name).any()

@@ -1,6 +1,6 @@
 """What a data source gives the model: row counts, drops per rule, factor coverage, unknowns.
 
-`summarize(profiles, result)` returns a JSON-ready dict; `render_summary` turns it into text.
+`summarize(rows, result)` returns a JSON-ready dict; `render_summary` turns it into text.
 Coverage and role counts are over the rows KEPT by the quality rules (what a model learns from);
 country_iso_share, unknown_titles and unknown_countries are over every row READ (they measure
 the taxonomy, whatever the quality rules later drop).
@@ -13,6 +13,7 @@ from typing import Any, Final
 import pandas as pd
 
 from mlpay_model.data.quality import QualityResult
+from mlpay_model.data.sources._rows import SourceRows
 from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS, present
 from mlpay_model.taxonomy import is_country_answer
 
@@ -23,8 +24,13 @@ TOP_UNKNOWN_COUNTRIES_SHOWN: Final = 20  # in the text report; the dict has all
 SHARE_DIGITS: Final = 4
 
 
-def summarize(profiles: pd.DataFrame, result: QualityResult) -> dict[str, Any]:
-    """Counts and shares describing `profiles` (rows read) and `result` (the quality rules)."""
+def summarize(rows: SourceRows, result: QualityResult) -> dict[str, Any]:
+    """Counts and shares describing a file read (`rows`) and `result` (the quality rules).
+
+    Rows refused for invalid values (a file read through a column mapping) count as read and
+    as dropped under `invalid_value`.
+    """
+    profiles = rows.profiles
     kept = result.kept
     unknown_roles = profiles[(profiles["role"] == "other") & profiles["role_raw"].notna()]
     # "Other" / "prefer not to say" name no country: they are not counted against the mapping.
@@ -32,9 +38,9 @@ def summarize(profiles: pd.DataFrame, result: QualityResult) -> dict[str, Any]:
     unmapped_countries = profiles[has_raw_country & profiles["country"].isna()]
     return {
         "source": ", ".join(sorted(str(s) for s in profiles["source"].dropna().unique())),
-        "rows_read": len(profiles),
+        "rows_read": rows.rows_read,
         "rows_kept": len(kept),
-        "dropped": dict(result.dropped),
+        "dropped": rows.dropped(result.dropped),
         "flagged": dict(result.flagged),
         "coverage": {
             column: _share(present(kept, column).sum(), len(kept))

@@ -35,9 +35,9 @@ pay as numbers); the values then go through the one normaliser, `mlpay_model.nor
 
 A bad cell (an unknown country, employment_type "weekly", remote_ratio "150", pay "$85,000")
 does not stop the run: its row is a reject with the 1-based data row number, field, column,
-value and reason (`load_mapped(...).rejected`). `load` (what `load_profiles("csv", ...)`,
-training and `mlpay data summary` read) keeps such rows out, and warns once with their count
-and the first row numbers; `mlpay score --mapping` writes them to the rejects file. The
+value and reason (`load(...).rejected`): `mlpay data summary` and training count them as
+dropped (`invalid_value`), `load_profiles` warns once with their count and the first row
+numbers, and `mlpay score --mapping` writes them to the rejects file. The
 kept rows have `row_number`, the 1-based data row. Mapping mistakes raise `ConfigError`
 (duplicate keys included), file mistakes (missing file or column) `DataError`; both name the
 key, column and files involved.
@@ -46,7 +46,6 @@ key, column and files involved.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -57,6 +56,7 @@ import pandas as pd
 from mlpay_model import schema
 from mlpay_model._yaml import read_yaml
 from mlpay_model.data.sources._io import read_table
+from mlpay_model.data.sources._rows import SourceRows, no_rejects
 from mlpay_model.errors import ConfigError, DataError, did_you_mean
 from mlpay_model.normalise import normalise_frame
 
@@ -81,12 +81,6 @@ PROFILE_FIELDS: Final = tuple(name for name in MAPPABLE_FIELDS if name not in SA
 MAPPING_KEYS: Final = ("source_name", "columns", "skills_separator", "salary_multiplier")
 WHAT: Final = "a CSV or Parquet file"
 WHAT_MAPPING: Final = "a YAML column mapping"
-REJECT_COLUMNS: Final = ("row_number", "field", "column", "value", "reason")
-WARNED_ROWS: Final = 5  # row numbers a warning about rejected rows names
-
-
-class RejectedRowsWarning(UserWarning):
-    """Rows of a mapped file were kept out because a cell is not a valid value."""
 
 
 @dataclass(frozen=True)
@@ -100,33 +94,7 @@ class ColumnMapping:
     path: Path = field(default=Path("<mapping>"), compare=False)
 
 
-@dataclass(frozen=True)
-class MappedFile:
-    """A mapped file read through the normaliser.
-
-    `profiles`: a canonical profile frame of the accepted rows (`row_number` is the 1-based
-    data row). `rejected`: one row per refused data row, columns REJECT_COLUMNS (the field,
-    the user's column, the value as the file holds it and why), by row number.
-    """
-
-    profiles: pd.DataFrame
-    rejected: pd.DataFrame
-    rows_read: int
-
-
-def load(path: Path, mapping: Path) -> pd.DataFrame:
-    """The canonical profiles of the rows of the user's file `path` that hold valid values.
-
-    Rows with a bad cell are kept out; a RejectedRowsWarning says how many and names the
-    first row numbers, field, value and reason (`load_mapped` gives all of them).
-    """
-    mapped = load_mapped(path, mapping)
-    if len(mapped.rejected):
-        warnings.warn(rejects_message(Path(path), mapped), RejectedRowsWarning, stacklevel=2)
-    return mapped.profiles
-
-
-def load_mapped(path: Path, mapping: Path) -> MappedFile:
+def load(path: Path, mapping: Path) -> SourceRows:
     """Every row of `path`, as a canonical profile or as a reject with its reason."""
     path, mapping = Path(path), Path(mapping)
     spec = read_mapping(mapping)
@@ -141,11 +109,7 @@ def load_mapped(path: Path, mapping: Path) -> MappedFile:
         row_number=keep.to_numpy() + 1,
         **{name: column.loc[keep] for name, column in salaries.items()},
     )
-    return MappedFile(
-        profiles=schema.conform(profiles.reset_index(drop=True)),
-        rejected=rejected,
-        rows_read=len(raw),
-    )
+    return SourceRows(profiles=schema.conform(profiles.reset_index(drop=True)), rejected=rejected)
 
 
 def mapped_columns(raw: pd.DataFrame, spec: ColumnMapping, path: Path) -> pd.DataFrame:
@@ -171,20 +135,6 @@ def read_mapped_columns(path: Path, mapping: Path) -> pd.DataFrame:
     path = Path(path)
     spec = read_mapping(Path(mapping))
     return mapped_columns(read_table(path, what=WHAT), spec, path)
-
-
-def rejects_message(path: Path, mapped: MappedFile) -> str:
-    """One line on the rejected rows of a mapped file, naming the first few."""
-    rejected = mapped.rejected
-    first = "; ".join(
-        f"row {row.row_number}: {row.column}={row.value!r} ({row.field}) {row.reason}"
-        for row in rejected.head(WARNED_ROWS).itertuples(index=False)
-    )
-    more = ", ..." if len(rejected) > WARNED_ROWS else ""
-    return (
-        f"{path}: {len(rejected)} of {mapped.rows_read} row(s) kept out for invalid values "
-        f"({first}{more})"
-    )
 
 
 def read_mapping(path: Path) -> ColumnMapping:
@@ -337,7 +287,7 @@ def _rejects(normalised: pd.DataFrame, salaries: pd.DataFrame, spec: ColumnMappi
     """One reject per data row (its first problem: profile fields, then pay), by row."""
     both = [frame for frame in (normalised, salaries) if len(frame)]
     if not both:
-        return pd.DataFrame(columns=list(REJECT_COLUMNS))
+        return no_rejects()
     rejected = pd.concat(both, ignore_index=True).drop_duplicates("row", keep="first")
     rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True)
     return pd.DataFrame(

@@ -24,7 +24,8 @@ from training.report.analysis import (
     SourceAnalysis,
     analyse,
 )
-from training.report.claims import effect_finding, percent, verdict_of
+from training.report.claims import effect_finding, verdict_of
+from training.report.wording import percent
 
 SECTIONS = ("summary", "peers", "variation", "skills", "claims", "method", "caveats", "footer")
 FAST = Settings(min_rows=20, max_people=200, resamples=100, seed=0)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-import numpy as np
 import pandas as pd
 from mlflow.models import ModelSignature, set_model
 from mlflow.pyfunc import PythonModel
@@ -31,7 +30,7 @@ from mlflow.pyfunc import PythonModel
 from mlpay_model.errors import InvalidInputError
 from mlpay_model.model.features import NUMERIC_FEATURES
 from mlpay_model.normalise import normalise_frame
-from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS, PREDICTION_COLUMNS
+from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS, PREDICTION_COLUMNS, is_missing
 
 ARTIFACT_KEY: Final = "salary_model"
 """Name of the artifact folder in the pyfunc's `artifacts` (and so in `context.artifacts`)."""
@@ -133,7 +132,7 @@ def mlflow_input(profiles: pd.DataFrame) -> pd.DataFrame:
 
 
 def _skills(value: Any) -> tuple[str, ...]:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if is_missing(value):
         return ()
     if isinstance(value, str):
         return (value,) if value else ()

@@ -10,10 +10,11 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final
 
-import numpy as np
 import yaml
 
+from mlpay_model._yaml import parse_yaml
 from mlpay_model.errors import ConfigError
+from mlpay_model.schema import is_missing as is_missing_value
 
 # What survey files write for "no answer" (Stack Overflow writes the text "NA").
 MISSING_TEXTS: Final[frozenset[str]] = frozenset({"na", "n/a", "nan", "null", "<na>"})
@@ -22,22 +23,10 @@ _NOT_WORD = re.compile(r"[^\w+#]+|_+")
 
 
 def is_missing(value: object) -> bool:
-    """True for None, NaN, pd.NA/NaT and blank strings (never raises)."""
+    """True for a missing value (`schema.is_missing`: None, NaN, pd.NA/NaT) or blank text."""
     if isinstance(value, str):
         return not value.strip()
-    if value is None:
-        return True
-    if isinstance(value, float):  # Python and numpy float64
-        return value != value
-    if isinstance(value, int):  # never missing (bool too)
-        return False
-    import pandas as pd  # here, not at the top: `mlpay predict` then never loads pandas
-
-    try:
-        missing = pd.isna(value)  # type: ignore[call-overload]  # None, NaN, NA, NaT
-    except (TypeError, ValueError):
-        return False
-    return isinstance(missing, bool | np.bool_) and bool(missing)
+    return is_missing_value(value)
 
 
 def normalise_words(text: str) -> str:
@@ -77,7 +66,7 @@ def load_yaml(name: str) -> Any:
     """Parse a data file shipped beside this module; a ConfigError if it is broken."""
     try:
         content = resources.files("mlpay_model.taxonomy").joinpath(name).read_text("utf-8")
-        return yaml.safe_load(content)
+        return parse_yaml(content)
     except (OSError, yaml.YAMLError) as error:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ConfigError(f"taxonomy file {name}: cannot be read ({first_line})") from None

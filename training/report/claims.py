@@ -24,14 +24,13 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from mlpay_model._format import money
-from mlpay_model._format import percent as format_percent
 from mlpay_model.compare import FactorEffect, RoleComparison
-from mlpay_model.data.sources.registry import sources as registered_sources
 from training.report.analysis import (
     EDUCATION_BASELINE,
     HEADLINE_PEERS,
     SourceAnalysis,
 )
+from training.report.wording import and_list, interval, percent, role_label, source_label
 
 Verdict = Literal["supported", "partly supported", "not supported", "cannot tell"]
 Finding = Literal["for", "against", "unclear"]
@@ -39,31 +38,6 @@ Finding = Literal["for", "against", "unclear"]
 US_PAY_CLAIM_USD: Final = 112_000.0
 TOP_RANKS: Final = 3
 SKILL_MIN_PREMIUM: Final = 0.02  # a skill "goes with higher pay" from +2% up
-
-def source_label(analysis: SourceAnalysis) -> str:
-    """The label of the source whose shipped model this is ("aijobs.net"), else the model."""
-    for entry in registered_sources():
-        if entry.default_model == analysis.model:
-            return entry.label
-    return analysis.model
-
-
-def role_label(role: str) -> str:
-    """ml_engineer -> "ML engineers", data_scientist -> "data scientists"."""
-    words = role.replace("_", " ").replace("ml ", "ML ")
-    return words + "s"
-
-
-def percent(value: float) -> str:
-    """A signed change as the report writes it: "+12.3%", "\u22124.0%" (a true minus sign)."""
-    return format_percent(value, true_minus=True)
-
-
-def interval(low: float, high: float, as_money: bool = False) -> str:
-    if as_money:
-        return f"{money(low)} to {money(high)}"
-    return f"{percent(low)} to {percent(high)}"
-
 
 @dataclass(frozen=True)
 class Evidence:
@@ -245,12 +219,6 @@ def _interval_meaning(
             )
             break
     return text
-
-
-def and_list(items: Sequence[object]) -> str:
-    """["a", "b", "c"] -> "a, b and c"."""
-    words = [str(item) for item in items]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _raw_versus_controlled(pairs: Sequence[tuple[SourceAnalysis, RoleComparison]]) -> str:

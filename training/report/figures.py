@@ -20,7 +20,8 @@ from matplotlib.transforms import blended_transform_factory
 from mlpay_model._format import money, money_thousands, percent_tick
 from mlpay_model.compare import RoleComparison
 from training.report.analysis import FOCUS_ROLE, HEADLINE_PEERS, PEERS, SourceAnalysis
-from training.report.claims import US_PAY_CLAIM_USD, role_label, source_label
+from training.report.claims import US_PAY_CLAIM_USD
+from training.report.wording import role_label, source_label
 
 # Sources and peers get colours of their own; red always marks ML engineers.
 SOURCE_COLOURS: Final[tuple[str, ...]] = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b")

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 from mlpay_model import __version__
+from mlpay_model._format import money
 from mlpay_model.compare import FactorEffect, RoleComparison
 from mlpay_model.data.sources.registry import find_source
 from mlpay_model.data.sources.registry import sources as registered_sources
@@ -25,16 +26,8 @@ from training.report.analysis import (
     Settings,
     SourceAnalysis,
 )
-from training.report.claims import (
-    Answer,
-    Claim,
-    and_list,
-    interval,
-    money,
-    percent,
-    role_label,
-    source_label,
-)
+from training.report.claims import Answer, Claim
+from training.report.wording import and_list, interval, percent, role_label, source_label
 
 TITLE: Final = "Are ML engineers paid more?"
 ZERO_WIDTH: Final = 0.0005  # a people interval narrower than 0.05 points reads as no width

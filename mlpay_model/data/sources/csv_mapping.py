@@ -58,26 +58,12 @@ from mlpay_model._yaml import read_yaml
 from mlpay_model.data.sources._io import read_table
 from mlpay_model.data.sources._rows import SourceRows, no_rejects
 from mlpay_model.errors import ConfigError, DataError, did_you_mean
-from mlpay_model.normalise import normalise_frame
+from mlpay_model.normalise import FRAME_FIELDS, REQUIRED_FIELDS, normalise_frame
 
 SOURCE: Final = "csv"
-REQUIRED_FIELDS: Final = ("role", "country")
 SALARY_FIELDS: Final = ("salary_usd", "salary_usd_low", "salary_usd_high")
-MAPPABLE_FIELDS: Final = (
-    "role",
-    "country",
-    "years_experience",
-    "education",
-    "skills",
-    "seniority",
-    "employment_type",
-    "employment_status",
-    "remote_ratio",
-    "company_size",
-    "year",
-    *SALARY_FIELDS,
-)
-PROFILE_FIELDS: Final = tuple(name for name in MAPPABLE_FIELDS if name not in SALARY_FIELDS)
+PROFILE_FIELDS: Final = FRAME_FIELDS  # what the one normaliser reads
+MAPPABLE_FIELDS: Final = (*PROFILE_FIELDS, *SALARY_FIELDS)
 MAPPING_KEYS: Final = ("source_name", "columns", "skills_separator", "salary_multiplier")
 WHAT: Final = "a CSV or Parquet file"
 WHAT_MAPPING: Final = "a YAML column mapping"

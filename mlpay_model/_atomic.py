@@ -6,6 +6,12 @@ folder (so the final rename never crosses file systems), and is renamed over the
 removed and the target is left as it was. Temporaries are created private (0600 / 0700); a
 committed file gets the permissions a new file gets under the umask.
 
+A temporary file is locked (`flock`) by the process writing it for as long as it exists, so
+one left by a killed process (SIGKILL, a power cut: no clean-up runs) is recognisable: the
+next AtomicFile for the same target removes the temporaries `.<target name>.<8 random
+characters>.tmp` beside it that belong to this user, are older than STALE_AFTER_SECONDS and
+whose lock nobody holds (`remove_stale_temporaries`). Nothing else is ever removed.
+
     AtomicFile(target)            a temporary file beside `target`; `commit()` or `discard()`
                                   (for writers that stream into `.temp` chunk by chunk)
     atomic_file(target)           the same as a context manager yielding the temporary path
@@ -18,13 +24,25 @@ committed file gets the permissions a new file gets under the umask.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Final
 
 from mlpay_model.errors import DataError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so stale temporaries are never guessed at
+    fcntl = None  # type: ignore[assignment]
+
+STALE_AFTER_SECONDS: Final = 10.0
+"""A temporary younger than this is never removed by `remove_stale_temporaries` (it may be
+between its creation and its lock)."""
 
 
 def temporary_prefix(target: Path, tag: str = "") -> str:
@@ -42,23 +60,86 @@ class AtomicFile:
         self.target = Path(target)
         if not self.target.parent.is_dir():
             raise DataError(f"{self.target}: the folder {self.target.parent} does not exist")
-        handle, name = tempfile.mkstemp(
-            prefix=temporary_prefix(self.target), suffix=".tmp", dir=self.target.parent
-        )
-        os.close(handle)
+        remove_stale_temporaries(self.target)
+        try:
+            handle, name = tempfile.mkstemp(
+                prefix=temporary_prefix(self.target), suffix=".tmp", dir=self.target.parent
+            )
+        except OSError as error:
+            raise DataError(
+                f"{self.target}: cannot create a file in {self.target.parent} "
+                f"({error.strerror or error})"
+            ) from None
+        self._handle: int | None = handle
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self.temp = Path(name)
 
     def commit(self) -> None:
         """Flush the temporary to disk, give it the usual permissions and rename it over the
         target."""
-        with open(self.temp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(self.temp, usual_mode(folder=False))
-        os.replace(self.temp, self.target)
+        try:
+            with open(self.temp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.chmod(self.temp, usual_mode(folder=False))
+            os.replace(self.temp, self.target)
+        except OSError as error:
+            raise DataError(
+                f"{self.target}: cannot be written ({error.strerror or error})"
+            ) from None
+        self._release()
         _fsync_folder(self.target.parent)
 
     def discard(self) -> None:
         self.temp.unlink(missing_ok=True)
+        self._release()
+
+    def _release(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            os.close(handle)  # closing releases the lock
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Remove the temporary files a killed mlpay left beside `target` (see the module
+    docstring for which ones) and return them. Without flock (Windows) it removes none."""
+    target = Path(target)
+    if fcntl is None:
+        return []
+    pattern = re.compile(re.escape(temporary_prefix(target)) + r"[a-z0-9_]{8}\.tmp")
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        try:
+            status = entry.stat(follow_symlinks=False)
+            if (
+                not entry.is_file(follow_symlinks=False)
+                or status.st_uid != os.geteuid()
+                or now - status.st_mtime < STALE_AFTER_SECONDS
+            ):
+                continue
+            handle = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # a live writer holds it
+            os.close(handle)
+            continue
+        try:
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            pass
+        finally:
+            os.close(handle)
+    return removed
 
 
 @contextmanager

@@ -29,6 +29,21 @@ class ArtifactError(MlpayError):
     """A model artifact fails its integrity checks (hashes, schema version, missing file)."""
 
 
+class ArtifactWarning(UserWarning):
+    """A model folder loads but holds something it should not (e.g. files its manifest does
+    not list, which are never read)."""
+
+
+MESSAGE_VALUE_LIMIT = 200
+"""Quoted values in messages are cut to this many characters (`clip`)."""
+
+
+def clip(text: str, limit: int = MESSAGE_VALUE_LIMIT) -> str:
+    """`text` cut to `limit` characters, ending in "…" when cut: for values quoted in
+    messages, so that a 1 MB cell does not make a 1 MB error."""
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 class InvalidInputError(MlpayError, ValueError):
     """A prediction input is invalid; a ValueError so callers can catch it the usual way.
 
@@ -40,7 +55,7 @@ class InvalidInputError(MlpayError, ValueError):
         self.value = value
         self.reason = reason
         self.suggestions = tuple(suggestions)
-        message = f"{field}={value!r}: {reason}"
+        message = f"{field}={clip(repr(value))}: {reason}"
         if self.suggestions:
             message += f" (did you mean: {', '.join(self.suggestions)}?)"
         super().__init__(message)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from mlpay_model.data.sources.registry import model_pay_text
 from mlpay_model.errors import InvalidInputError
 from mlpay_model.model import RecordPrediction, SalaryModel, load_model
 from mlpay_model.normalise import SENIORITY_FROM_YEARS_RULE, ProfileInput, normalise_profile
@@ -41,6 +42,9 @@ class SalaryPrediction:
     baseline           what the model predicts before it knows any factor (annual pay)
     profile            the canonical values the prediction used (role family, ISO country,
                        seniority read from the title or derived from years, skills, ...)
+    pay_concept        what the pay is, as the model's data reports it: "base salary" (aijobs),
+                       "total compensation" (Stack Overflow) or "yearly compensation band"
+                       (Kaggle), from the source registry
 
     Equality and hash compare the values above except `contributions`, which follow from the
     model and the profile.
@@ -55,6 +59,7 @@ class SalaryPrediction:
     baseline: float
     profile: Mapping[str, Any] = field(hash=False)
     _record: RecordPrediction = field(repr=False, compare=False)
+    pay_concept: str = "unknown"
 
     @property
     def contributions(self) -> Mapping[str, float]:
@@ -67,6 +72,7 @@ class SalaryPrediction:
             "low": self.low,
             "high": self.high,
             "currency": self.currency,
+            "pay_concept": self.pay_concept,
             "model": {"name": self.model.name, "version": self.model.version},
             "contributions": dict(self.contributions),
             "baseline": self.baseline,
@@ -141,6 +147,7 @@ def predict_salary(
             {name: value for name, value in profile.record.items() if name != "role_raw"}
         ),
         _record=result,
+        pay_concept=model_pay_text(salary_model.manifest),
     )
 
 

@@ -16,6 +16,13 @@ import pytest
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _refit_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Model refits (`mlpay compare`, the report) are cached in a folder of this run only: the
+    tests never write to the user's cache, and every run starts cold, as a new machine does."""
+    os.environ["MLPAY_CACHE_DIR"] = str(tmp_path_factory.mktemp("mlpay-cache"))
+
+
 def _missing_data(reason: str) -> None:
     if os.environ.get("MLPAY_REQUIRE_DATA") == "1":
         pytest.fail(f"MLPAY_REQUIRE_DATA=1 but {reason}")

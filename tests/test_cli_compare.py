@@ -84,6 +84,17 @@ def test_each_shipped_model_compares_ml_engineers(capsys, shipped, model: str) -
             continue
         low, high = result["ci"]
         assert low <= result["premium"] <= high
+        # The interval covers the model (refits) and the people; never zero wide.
+        assert result["interval"] == "model + people" and result["refits"] == 20
+        assert high - low > 0.001
+        people_low, people_high = result["ci_people"]
+        assert low <= people_low and people_high <= high
+        assert result["ci_refits"] is not None
+        assert result["pay_concept"] in (
+            "base salary",
+            "total compensation",
+            "yearly compensation band",
+        )
         assert -0.9 < result["premium"] < 5.0
         assert result["n"] == min(5_000, result["n_matching"])
         assert result["n_role"] >= 30 and result["n_vs"] >= 30
@@ -123,8 +134,10 @@ def test_text_output_shows_premium_interval_and_raw_medians(capsys, shipped) -> 
     )  # fmt: skip
     assert code == 0
     assert "seniority=senior" in out
-    assert "ml_engineer vs software_engineer: " in out and "(90% interval over people " in out
-    assert "raw median pay: ml_engineer $" in out
+    assert "ml_engineer vs software_engineer: " in out
+    assert "90% interval, model + people: " in out and "over people only" in out
+    assert "pay: base salary" in out
+    assert "raw median base salary: ml_engineer $" in out
 
 
 @pytest.mark.data
@@ -155,3 +168,24 @@ def test_same_command_gives_the_same_numbers(capsys, shipped) -> None:
     args = ["--role", "ML Engineer", "--vs", "Data Analyst", "--model", shipped("aijobs"), "--json"]
     first = compare(capsys, *args)[1]
     assert compare(capsys, *args)[1] == first
+
+
+@pytest.mark.data
+def test_people_only_interval_is_named_and_never_zero_wide(capsys, shipped) -> None:
+    code, out, _ = compare(
+        capsys, "--role", "Machine Learning Engineer", "--vs", "Software Engineer",
+        "--model", shipped("aijobs"), "--refits", "0",
+    )  # fmt: skip
+    assert code == 0
+    assert "over people only" in out and "model fixed" in out
+    # aijobs' people interval has no width: it is said, not printed as "x to x".
+    line = next(x for x in out.splitlines() if x.startswith("ml_engineer vs software_engineer"))
+    premium = line.split(": ", 1)[1].split(" ", 1)[0]
+    assert f"{premium} to {premium}" not in line
+
+
+def test_refits_below_the_minimum_are_refused(capsys) -> None:
+    code, _, err = compare(
+        capsys, "--role", "ML Engineer", "--vs", "SWE", "--refits", "2", "--model", "x"
+    )
+    assert code == USER_ERROR_EXIT and "refits=2" in err

@@ -355,3 +355,29 @@ def test_real_model_skill_premiums_follow_the_data(tiny_model) -> None:
     assert effects["pytorch"].premium > 0
     with pytest.raises(InvalidInputError, match="cobol"):
         skill_premiums(tiny_model, canonical_frame(), ["cobol"])
+
+
+def test_a_stand_in_model_gets_the_people_only_interval_named_so() -> None:
+    [result] = compare_roles(KnownModel(), population(60, 40), "ml_engineer", ["software_engineer"])
+    assert result.interval == "people only" and result.refits == 0
+    assert result.ci == result.ci_people and result.ci_refits is None
+    assert result.to_dict()["ci_people"] == list(result.ci_people)
+
+
+def test_refit_premiums_widen_the_interval() -> None:
+    pay = np.full(200, 110.0)
+    baseline = np.full(200, 100.0)
+    fixed = ratio_premium(pay, baseline)
+    assert fixed.ci == fixed.ci_people and fixed.ci[0] == fixed.ci[1]  # model fixed: no width
+    joined = ratio_premium(pay, baseline, refit_premiums=(0.05, 0.10, 0.12, 0.15))
+    assert joined.interval_kind == "model + people"
+    assert joined.ci[0] < 0.1 - 0.01 and joined.ci[1] > 0.1 + 0.01
+    assert joined.ci_people == fixed.ci_people and joined.ci_refits is not None
+
+
+def test_a_factor_the_model_never_uses_is_not_an_estimate() -> None:
+    frame = population(60, 40)
+    [sql] = skill_premiums(KnownModel(), frame, ["sql"])  # the known model ignores sql
+    assert sql.premium == 0.0 and not sql.estimated
+    [python] = skill_premiums(KnownModel(), frame, ["python"])
+    assert python.estimated

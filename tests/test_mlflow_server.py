@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -29,7 +30,7 @@ from mlflow_support import tiny_config, tiny_result
 from mlpay_model.errors import MlpayError
 from mlpay_model.model import load_model
 from training.config import MlflowSettings
-from training.pyfunc import mlflow_input
+from training.pyfunc import canonical_input, mlflow_input
 from training.tracking import CHALLENGER, CHAMPION, check_tracking_server, track_run
 
 VENV_BIN = Path(sys.executable).parent
@@ -167,13 +168,13 @@ def test_model_logged_to_the_server_predicts_like_the_runtime(
     np.testing.assert_allclose(predicted.to_numpy(), expected.to_numpy(), rtol=1e-12)
 
 
-@pytest.mark.slow
-def test_mlflow_models_serve_answers_with_the_registered_model(
-    server, result, tracked, tmp_path
-) -> None:
-    # Served from an empty folder without PYTHONPATH: everything comes from the logged model.
+@pytest.fixture(scope="module")
+def served(server, tracked, tmp_path_factory) -> Iterator[str]:
+    """`mlflow models serve` of the champion, from an empty folder without PYTHONPATH:
+    everything comes from the logged model."""
+    folder = tmp_path_factory.mktemp("serve")
     port = free_port()
-    log = tmp_path / "serve.log"
+    log = folder / "serve.log"
     process = start(
         [
             str(VENV_BIN / "mlflow"),
@@ -189,33 +190,104 @@ def test_mlflow_models_serve_answers_with_the_registered_model(
             str(port),
         ],
         log=log,
-        cwd=tmp_path,
+        cwd=folder,
         env=child_env(
             MLFLOW_TRACKING_URI=server, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"
         ),
     )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/ping", process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)
+
+
+def invoke(url: str, body: bytes) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"{url}/invocations", data=body, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def readme_curl_payload() -> bytes:
+    """The JSON body of the README's `curl ... /invocations` example, as written there."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"curl -s http://127\.0\.0\.1:5001/invocations .*?-d '(.*?)'", readme, re.S)
+    assert found, "the README has no curl example for /invocations"
+    return found.group(1).encode()
+
+
+@pytest.mark.slow
+def test_mlflow_models_serve_answers_with_the_registered_model(result, served) -> None:
     records = [
         {"role": "ml_engineer", "country": "US", "years_experience": 6.0, "skills": ["python"]},
         {"role": "data_analyst", "country": "IN", "education": "master", "skills": []},
         {"role": "software_engineer", "skills": ["sql", "pytorch"]},
     ]
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/ping", process, log)
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/invocations",
-            data=json.dumps({"dataframe_records": records}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            answer = json.loads(response.read())
-    finally:
-        stop(process)
 
-    served = pd.DataFrame(answer["predictions"])[["median", "low", "high"]]
+    status, answer = invoke(served, json.dumps({"dataframe_records": records}).encode())
+
+    assert status == 200, answer
+    served_pay = pd.DataFrame(answer["predictions"])[["median", "low", "high"]]
     profiles = pd.DataFrame(records).assign(skills=lambda f: f["skills"].map(tuple))
     expected = load_model(result.artifact_dir).predict(profiles)
-    np.testing.assert_allclose(served.to_numpy(), expected.to_numpy(), rtol=1e-9)
-    assert (served["low"] <= served["median"]).all() and (served["median"] <= served["high"]).all()
+    np.testing.assert_allclose(served_pay.to_numpy(), expected.to_numpy(), rtol=1e-9)
+    assert (served_pay["low"] <= served_pay["median"]).all()
+    assert (served_pay["median"] <= served_pay["high"]).all()
+
+
+@pytest.mark.slow
+def test_the_readme_curl_example_gets_raw_text_predicted(result, served) -> None:
+    payload = readme_curl_payload()
+
+    status, answer = invoke(served, payload)
+
+    assert status == 200, answer
+    records = json.loads(payload)["dataframe_records"]
+    raw = pd.DataFrame(records)
+    expected = load_model(result.artifact_dir).predict(canonical_input(raw))
+    got = pd.DataFrame(answer["predictions"])
+    assert list(got.columns) == ["median", "low", "high"]
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-9)
+
+
+@pytest.mark.slow
+def test_serving_takes_rows_with_and_without_skills_as_lists_or_text(result, served) -> None:
+    records = [
+        {"role": "Senior ML Engineer", "country": "Germany", "skills": ["Python", "PyTorch"]},
+        {"role": "Data Analyst", "country": "India"},
+        {"role": "Software Engineer", "skills": "sql; python"},
+        {"role": "Data Scientist", "skills": None, "years_experience": "5-10 years"},
+    ]
+
+    status, answer = invoke(served, json.dumps({"dataframe_records": records}).encode())
+
+    assert status == 200, answer
+    got = pd.DataFrame(answer["predictions"])
+    expected = load_model(result.artifact_dir).predict(canonical_input(pd.DataFrame(records)))
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-9)
+    assert len(got) == 4 and np.isfinite(got.to_numpy()).all()
+
+
+@pytest.mark.slow
+def test_a_bad_row_is_a_one_line_400_without_a_stack_trace(served) -> None:
+    records = [
+        {"role": "ML Engineer", "country": "US"},
+        {"role": "Data Scientist", "country": "Atlantis"},
+    ]
+
+    status, answer = invoke(served, json.dumps({"dataframe_records": records}).encode())
+
+    assert status == 400
+    assert answer["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert not answer.get("stack_trace")
+    message = answer["message"]
+    assert "\n" not in message and "Traceback" not in message
+    assert message.startswith("country='Atlantis': row 1: unknown country"), message
 
 
 def test_an_unreachable_server_fails_fast_with_a_clear_message(tmp_path) -> None:

@@ -270,3 +270,11 @@ def test_the_shipped_default_model(shipped_default):
         assert any(w.startswith("education is ignored") for w in prediction.warnings)
     junior = predict_salary("ML Engineer", "US", seniority="entry")
     assert junior.median < prediction.median or not shipped_default.uses("seniority")
+
+
+def test_prediction_names_the_pay_concept_of_the_models_data() -> None:
+    from mlpay_model.predict import predict_salary
+
+    prediction = predict_salary("ML Engineer", "US", model="aijobs")
+    assert prediction.pay_concept == "base salary"
+    assert prediction.to_dict()["pay_concept"] == "base salary"

@@ -13,9 +13,12 @@ from mlpay_model.model import load_model
 from training.pyfunc import (
     ARTIFACT_KEY,
     PYFUNC_INPUT_COLUMNS,
+    UNTYPED_COLUMNS,
+    RefusedInputError,
     SalaryPyfunc,
     canonical_input,
     mlflow_input,
+    pyfunc_signature,
 )
 
 
@@ -101,3 +104,51 @@ def test_pyfunc_refuses_an_unreadable_row_naming_it(pyfunc) -> None:
     with pytest.raises(InvalidInputError, match=r"row 1: unknown country") as caught:
         pyfunc.predict(None, frame)
     assert caught.value.field == "country" and caught.value.value == "Atlantis"
+
+
+def test_pyfunc_takes_skills_as_lists_texts_or_nothing_in_one_frame(pyfunc) -> None:
+    mixed = pd.DataFrame(
+        {
+            "role": ["ml_engineer", "ml_engineer", "ml_engineer", "ml_engineer"],
+            "skills": [np.array(["python", "sql"]), "sql; Python", None, float("nan")],
+        }
+    )
+
+    out = canonical_input(mixed)
+
+    assert out["skills"].tolist() == [("python", "sql"), ("python", "sql"), (), ()]
+    predicted = pyfunc.predict(None, mixed)
+    assert predicted.iloc[0].tolist() == predicted.iloc[1].tolist()
+
+
+def test_pyfunc_signature_leaves_numbers_and_skills_to_the_normaliser() -> None:
+    from mlflow.types.schema import AnyType
+
+    inputs = {spec.name: spec for spec in pyfunc_signature().inputs.inputs}
+
+    assert list(inputs) == list(PYFUNC_INPUT_COLUMNS)
+    assert [name for name, spec in inputs.items() if spec.required] == ["role"]
+    assert all(isinstance(inputs[name].type, AnyType) for name in UNTYPED_COLUMNS)
+    assert "skills" in UNTYPED_COLUMNS and "years_experience" in UNTYPED_COLUMNS
+
+
+def test_a_refused_row_is_a_400_mlflow_error_keeping_its_one_line(pyfunc) -> None:
+    from mlflow.exceptions import MlflowException
+
+    frame = pd.DataFrame({"role": ["ml_engineer"], "years_experience": ["lots"]})
+    with pytest.raises(RefusedInputError) as caught:
+        pyfunc.predict(None, frame)
+    error = caught.value
+
+    assert isinstance(error, InvalidInputError) and isinstance(error, MlflowException)
+    assert error.get_http_status_code() == 400
+    error.message = f"Failed to predict data '{frame}'. \nError: {error.message}"  # as MLflow
+    assert (
+        error.message
+        == str(error)
+        == (
+            "years_experience='lots': row 0: not a number of years (e.g. 5, 2.5 or '5-10 years') "
+            "(1 row(s) refused)"
+        )
+    )
+    assert "stack_trace" not in error.serialize_as_json()

@@ -1,4 +1,5 @@
-"""The model-refit check of the report's headline premiums (training.report.uncertainty).
+"""The model's own uncertainty: the runtime's refits (`mlpay_model.compare.model_refits`), shared
+by `mlpay compare` and the report, and the interval joining them with the people bootstrap.
 
 A tiny aijobs-format file with a known pay structure (ML engineers x1.3, software engineers
 x1.1) is trained through the real pipeline (`training.train.train`, about a second), so the
@@ -8,6 +9,7 @@ refits run on a real manifest config exactly as they do for the shipped models.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,15 +19,11 @@ pytest.importorskip("matplotlib")
 from training_factory import TITLES, small_config, write_aijobs_csv
 
 from mlpay_model import compare
+from mlpay_model.compare._refits import _training_part
+from mlpay_model.data.split import group_keys
+from mlpay_model.model import fitting
 from mlpay_model.model.features import FeatureEncoder
-from training.data import log_target
-from training.report.analysis import FOCUS_ROLE, HEADLINE_PEERS, Settings, analyse
-from training.report.uncertainty import (
-    RefitPremiums,
-    combined_interval,
-    fit_median_booster,
-    refit_premiums,
-)
+from training.report.analysis import Settings, analyse
 from training.train import prepare_split, train
 
 TRUE_PREMIUM = TITLES["Machine Learning Engineer"] / TITLES["Software Engineer"] - 1  # +18.2%
@@ -43,80 +41,114 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     return config, model, compare.load_reference(model.manifest)
 
 
-def test_the_refit_booster_is_the_pipelines_median_booster(trained) -> None:
-    # Without resampling, the refit reproduces the shipped median model: the spread of the
-    # refits is then the model-fit uncertainty and nothing else.
-    config, model, reference = trained
-    prepared = prepare_split(config, reference.profiles)
-    booster = fit_median_booster(
-        config, prepared.spec, prepared.matrices["train"], log_target(prepared.parts["train"])
+def _unresampled_median(model, profiles):
+    """The runtime's training part and fit, without resampling."""
+    config = model.manifest["config"]
+    settings = fitting.FitSettings.from_config(config)
+    matrix, log_pay, _ = _training_part(
+        profiles,
+        group_keys(profiles, config["features"]),
+        model.spec,
+        config["split"],
+        config["features"],
+        settings.seed,
     )
-    people = reference.profiles.head(300)
-    refit = np.exp(booster.predict(FeatureEncoder(prepared.spec).encode_frame(people)))
+    return fitting.fit_boosters(settings, model.spec, matrix, log_pay, heads=("median",))["median"]
+
+
+def test_the_runtime_refit_is_the_pipelines_median_booster(trained) -> None:
+    # Without resampling, the runtime's refit (no `training` import) reproduces the trained
+    # median model: the spread of the refits is then the model-fit uncertainty alone.
+    config, model, reference = trained
+    booster = _unresampled_median(model, reference.profiles)
+    people = prepare_split(config, reference.profiles).parts["test"]
+    refit = np.exp(booster.predict(FeatureEncoder(model.spec).encode_frame(people)))
     np.testing.assert_allclose(refit, model.predict(people)["median"], rtol=1e-12)
 
 
-def test_refits_vary_around_the_shipped_premium_and_are_reproducible(trained) -> None:
-    config, model, reference = trained
+def test_refits_vary_around_the_shipped_premium_and_are_reproducible(trained, tmp_path) -> None:
+    _, model, reference = trained
     people = compare.sample_people(reference.profiles, 400)
-    [shipped] = compare.compare_roles(
-        model, reference.profiles, FOCUS_ROLE, ["software_engineer"], max_people=400
+    as_ml = compare.with_value(people, "role", "ml_engineer")
+    as_swe = compare.with_value(people, "role", "software_engineer")
+    first = compare.model_refits(model, reference.profiles, refits=4, seed=3, cache=False)
+    again = compare.model_refits(model, reference.profiles, refits=4, seed=3, cache=tmp_path)
+    premiums = first.premiums(as_ml, as_swe)
+    assert premiums == again.premiums(as_ml, as_swe)
+    assert len(premiums) == 4 and len(set(premiums)) == 4
+    assert all(0 < premium < 2 * TRUE_PREMIUM for premium in premiums)
+    shipped = compare.ratio_premium(
+        compare.predicted_pay(model, as_ml), compare.predicted_pay(model, as_swe)
     )
-    options = {"refits": 4, "seed": 3}
-    first = refit_premiums(
-        config, reference.profiles, people, FOCUS_ROLE, ["software_engineer"], **options
-    )
-    again = refit_premiums(
-        config, reference.profiles, people, FOCUS_ROLE, ["software_engineer"], **options
-    )
-    refits = first["software_engineer"]
-    assert refits == again["software_engineer"]
-    assert len(refits.premiums) == 4 and len(set(refits.premiums)) == 4
-    # Every refit sees the same structure (ML engineers paid more) and the shipped model's
-    # premium sits within the refits' spread.
-    assert all(0 < premium < 2 * TRUE_PREMIUM for premium in refits.premiums)
-    assert shipped.premium is not None
-    assert abs(shipped.premium - np.mean(refits.premiums)) < 3 * refits.sd
+    assert abs(shipped.premium - np.mean(premiums)) < 3 * np.std(premiums, ddof=1)
+
+
+def test_refits_are_cached_as_text_models_outside_the_models_folder(trained, tmp_path) -> None:
+    _, model, reference = trained
+    fitted = compare.model_refits(model, reference.profiles, refits=4, cache=tmp_path)
+    assert fitted.from_cache == 0
+    files = sorted(tmp_path.rglob("median-*.txt"))
+    assert len(files) == 4 and all(f.read_text().startswith("tree") for f in files)
+    assert not any(tmp_path.rglob("*.pkl"))
+    cached = compare.model_refits(model, reference.profiles, refits=4, cache=tmp_path)
+    assert cached.from_cache == 4
+    people = reference.profiles.head(50)
+    np.testing.assert_array_equal(cached.log_pay(people), fitted.log_pay(people))
+    # A corrupt cache entry is refitted, not trusted.
+    files[0].write_text("garbage")
+    assert compare.model_refits(model, reference.profiles, refits=4, cache=tmp_path).from_cache == 3
+    # Never inside (or beside) the model folders.
+    inside = Path(model.path).parent / "cache"
+    compare.model_refits(model, reference.profiles, refits=4, cache=inside)
+    assert not inside.exists()
+
+
+def test_cache_folder_follows_the_environment(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv(compare.CACHE_VARIABLE, str(tmp_path))
+    assert compare.cache_dir() == tmp_path
+    monkeypatch.setenv(compare.CACHE_VARIABLE, "off")
+    assert compare.cache_dir() is None
+    monkeypatch.delenv(compare.CACHE_VARIABLE)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert compare.cache_dir() == tmp_path / "mlpay"
+
+
+def test_t_quantile_matches_students_t() -> None:
+    for dof, expected in ((3, 2.353363), (4, 2.131847), (19, 1.729133), (50, 1.675905)):
+        assert math.isclose(compare.t_quantile(0.95, dof), expected, abs_tol=2e-3)
 
 
 def test_combined_interval_adds_the_refit_spread_to_the_people_interval() -> None:
     people_ci = (0.09, 0.11)
-    refits = RefitPremiums("ml_engineer", "software_engineer", (0.07, 0.10, 0.13))
-    low, high = combined_interval(0.10, people_ci, refits)
-    assert math.isclose(refits.sd, 0.03)
-    # Student's t, 95% quantile, 2 degrees of freedom: 2.919986 (tables).
-    assert math.isclose(refits.half_width, 2.919986 * 0.03, rel_tol=1e-5)
+    refits = compare.RefitPremiums((0.07, 0.10, 0.13, 0.10))
+    low, high = compare.combined_interval(0.10, people_ci, refits)
     assert math.isclose(high - 0.10, math.hypot(0.01, refits.half_width))
-    assert math.isclose(0.10 - low, high - 0.10)
-    assert low < people_ci[0] and high > people_ci[1]
+    assert math.isclose(0.10 - low, math.hypot(0.01, refits.half_width))
     # A zero-width people interval (the aijobs case) gets the refit interval alone.
-    assert combined_interval(0.10, (0.10, 0.10), refits) == pytest.approx(
+    assert compare.combined_interval(0.10, (0.10, 0.10), refits) == pytest.approx(
         (0.10 - refits.half_width, 0.10 + refits.half_width)
     )
     # Refits that land away from the estimate: the middle 90% of them stays inside.
-    shifted = RefitPremiums("ml_engineer", "software_engineer", (0.030, 0.031, 0.032))
-    low, high = combined_interval(0.10, people_ci, shifted)
-    assert math.isclose(low, 0.0301)  # 5th percentile of 3.0%, 3.1%, 3.2%, interpolated
-    assert math.isclose(high, 0.10 + math.hypot(0.01, shifted.half_width))
-    # One refit has no spread: nothing to add.
-    assert combined_interval(0.10, people_ci, RefitPremiums("a", "b", (0.2,))) == people_ci
+    shifted = compare.RefitPremiums((0.030, 0.031, 0.032))
+    low, high = compare.combined_interval(0.10, people_ci, shifted)
+    assert math.isclose(low, 0.0301)
+    assert compare.combined_interval(0.10, people_ci, compare.RefitPremiums((0.2,))) == people_ci
 
 
-def test_analysis_refits_the_headline_premiums_only(trained) -> None:
+def test_analysis_refits_every_comparison(trained, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(compare.CACHE_VARIABLE, str(tmp_path))
     _, model, reference = trained
-    settings = Settings(min_rows=20, max_people=300, resamples=100, refits=3)
+    settings = Settings(min_rows=20, max_people=300, resamples=100, refits=4)
     analysis = analyse(model, reference, settings)
-    assert set(analysis.refits) == {
-        c.vs for c in analysis.peers if c.vs in HEADLINE_PEERS and c.premium is not None
-    }
-    assert "software_engineer" in analysis.refits and not analysis.refit_note
-    vs_software = analysis.headline("software_engineer")
-    assert vs_software is not None and vs_software.ci is not None
-    combined = analysis.interval(vs_software)
-    assert combined is not None
-    assert combined[0] <= vs_software.ci[0] and combined[1] >= vs_software.ci[1]
-    others = [c for c in analysis.peers if c.vs not in HEADLINE_PEERS and c.premium is not None]
-    assert all(analysis.interval(c) == c.ci for c in others)
+    assert analysis.refits == 4 and not analysis.refit_note
+    compared = [c for c in analysis.peers if c.premium is not None]
+    compared += [c for s in analysis.slices.values() for i in s for c in i.comparisons if c.ci]
+    assert compared and all(c.refits == 4 and c.interval == "model + people" for c in compared)
+    for c in compared:
+        assert c.ci is not None and c.ci_people is not None
+        assert c.ci[0] <= c.ci_people[0] and c.ci[1] >= c.ci_people[1]
+        assert c.ci[1] - c.ci[0] > 0
+    assert analysis.pay_concept == "base salary"
 
 
 def test_analysis_says_why_it_did_not_refit(trained) -> None:
@@ -124,27 +156,22 @@ def test_analysis_says_why_it_did_not_refit(trained) -> None:
     analysis = analyse(model, reference, Settings(min_rows=20, max_people=200, refits=0))
     assert not analysis.refits and "0 refits" in analysis.refit_note
     vs_software = analysis.headline("software_engineer")
-    assert vs_software is not None and analysis.interval(vs_software) == vs_software.ci
+    assert vs_software is not None and vs_software.ci == vs_software.ci_people
+    assert vs_software.interval == "people only"
 
 
 @pytest.mark.data
 @pytest.mark.parametrize("name", ["aijobs", "kaggle", "stackoverflow"])
 def test_refits_start_from_each_shipped_models_own_training(data_dir, name: str) -> None:
-    # The shipped model's config, split and fit reproduce its median booster exactly, so its
-    # refits differ from it by the resampling alone.
+    # The shipped model's manifest config, the runtime's split and fit reproduce its median
+    # booster exactly, so its refits differ from it by the resampling alone.
     from mlpay_model.model import load_model, models_dir, shipped_models
-    from training.config import TrainConfig
 
     if name not in shipped_models():
         pytest.skip(f"shipped model {name!r} is not in {models_dir()}")
     model = load_model(name)
     reference = compare.load_reference(model.manifest)
-    config = TrainConfig.model_validate(model.manifest["config"])
-    prepared = prepare_split(config, reference.profiles)
-    assert prepared.spec.to_dict() == model.spec.to_dict()
-    booster = fit_median_booster(
-        config, prepared.spec, prepared.matrices["train"], log_target(prepared.parts["train"])
-    )
-    people = prepared.parts["test"].head(500)
-    refit = np.exp(booster.predict(FeatureEncoder(prepared.spec).encode_frame(people)))
+    booster = _unresampled_median(model, reference.profiles)
+    people = reference.profiles.sample(500, random_state=0)
+    refit = np.exp(booster.predict(FeatureEncoder(model.spec).encode_frame(people)))
     np.testing.assert_allclose(refit, model.predict(people)["median"], rtol=1e-12)

@@ -110,16 +110,62 @@ def test_run_logs_every_finite_metric_and_the_baselines(first_run, good, client)
     )
 
 
+def dataset_inputs(run) -> dict[str, object]:
+    """The run's dataset inputs by context."""
+    return {
+        {tag.key: tag.value for tag in item.tags}["mlflow.data.context"]: item
+        for item in run.inputs.dataset_inputs
+    }
+
+
 def test_run_logs_the_training_dataset_with_its_digest(first_run, good, client) -> None:
     run = client.get_run(first_run.run_id)
 
-    (dataset_input,) = run.inputs.dataset_inputs
-    tags = {tag.key: tag.value for tag in dataset_input.tags}
-    assert tags["mlflow.data.context"] == "training"
+    inputs = dataset_inputs(run)
+    assert set(inputs) == {"training", "test"}
+    dataset_input = inputs["training"]
     assert dataset_input.dataset.digest == good.dataset_digest[:36]
     profile = json.loads(dataset_input.dataset.profile)
     assert profile["num_rows"] == len(good.data.profiles)
     assert run.data.tags["mlpay.dataset_digest"] == good.dataset_digest
+
+
+def test_run_logs_the_test_rows_as_the_test_dataset(first_run, good, client) -> None:
+    test_input = dataset_inputs(client.get_run(first_run.run_id))["test"]
+
+    assert test_input.dataset.name == "tiny-test-rows"
+    assert json.loads(test_input.dataset.profile)["num_rows"] == len(good.test_predictions)
+    source = json.loads(test_input.dataset.schema)["mlflow_colspec"]
+    assert {"role", "salary_usd", "pred_median"} <= {column["name"] for column in source}
+
+
+def test_metrics_are_logged_once_and_linked_to_the_model_and_test_set(
+    first_run, good, client
+) -> None:
+    run = client.get_run(first_run.run_id)
+    assert not [name for name in run.data.metrics if name.startswith("baseline_")]
+    model = client.get_logged_model(first_run.model_uri.removeprefix("models:/"))
+    linked = {metric.key: metric for metric in model.metrics}
+    test_set = dataset_inputs(run)["test"].dataset
+
+    assert linked["test_mae_usd"].value == pytest.approx(good.metrics["test_mae_usd"])
+    assert linked["test_mae_usd"].dataset_name == test_set.name
+    assert linked["test_mae_usd"].dataset_digest == test_set.digest
+    assert linked["baseline.global_median.test_mae_usd"].dataset_name == test_set.name
+    assert {metric.key for metric in model.metrics} == set(run.data.metrics) - {
+        "champion_test_mae_usd"
+    }
+
+
+def test_registered_model_and_version_are_described_from_the_model_card(
+    first_run, good, client
+) -> None:
+    registered = client.get_registered_model(first_run.registered_name)
+    version = client.get_model_version(first_run.registered_name, first_run.version)
+
+    assert registered.description == "A test model."  # the card's first paragraph
+    assert version.description.startswith("A test model.\n\ntest MAE $")
+    assert f"{len(good.test_predictions):,} test rows" in version.description
 
 
 def test_run_logs_config_plots_tables_model_card_and_artifact(
@@ -365,9 +411,14 @@ def test_flatten_params_cuts_long_values_and_skips_long_keys(caplog) -> None:
     assert flat["bad key_"] == "2"
 
 
-def test_run_metrics_drops_non_finite_values_and_names_baselines() -> None:
+def test_run_metrics_drops_non_finite_values_and_names_baselines_once() -> None:
     metrics = run_metrics(
-        {"test_mae_usd": 10.0, "test_r2_log": math.nan, "test_role_c++_mae": 1.0},
+        {
+            "test_mae_usd": 10.0,
+            "test_r2_log": math.nan,
+            "test_role_c++_mae": 1.0,
+            "baseline_global_median_test_mae_usd": 20.0,  # train()'s flat copy: not twice
+        },
         {"global_median": {"test_mae_usd": 20.0, "test_r2_log": math.inf}},
     )
 

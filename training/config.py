@@ -21,7 +21,7 @@ Sections (all but `sources`, `features` and `model` have defaults):
     calibration     {target_coverage}, default 0.8
     monotone_constraints  {feature: 1 | 0 | -1}, default years_experience non-decreasing
     missing_augmentation  share of optional feature values blanked in a second copy of the
-                    training rows (0 = no copy); see training.train.with_missing_copy
+                    training rows (0 = no copy); see mlpay_model.model.fitting.with_missing_copy
     seed            the one seed for splits and boosters
     mlflow          {tracking_uri, experiment, registered_model_name}
     output_dir      where `mlpay train` puts <model name>/ (default "models")

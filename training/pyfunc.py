@@ -5,18 +5,22 @@ the artifact folder and runs it at load time, so loading never unpickles anythin
 `mlpay_model.load_model`. For that reason this file imports nothing from `training` and only
 the runtime package `mlpay_model` (shipped with the logged model through `code_paths`).
 
-Input: a DataFrame of profile columns (PYFUNC_INPUT_COLUMNS; only `role` is required),
-as people type them or canonical ("Senior ML Engineer" or "ml_engineer", "Germany" or
-"DE", skills a list of names), read by the one normaliser `predict_salary` uses. Output:
-a DataFrame with `median`, `low` and `high` annual USD pay, one row per input row, in the
-input's order.
+Input: a DataFrame of profile columns (PYFUNC_INPUT_COLUMNS; only `role` is required), as
+people type them or canonical ("Senior ML Engineer" or "ml_engineer", "Germany" or "DE",
+years 5 or "5-10", skills a list of names or one "python;sql" / "python, sql" text, absent
+or null in any row), read by the one normaliser `predict_salary` uses. The signature leaves
+the numbers and skills untyped (MLflow's AnyType) so that the normaliser, not MLflow's
+casts, judges them. Output: a DataFrame with `median`, `low` and `high` annual USD pay, one
+row per input row, in the input's order. A row that cannot be read refuses the request with
+RefusedInputError: an InvalidInputError and an MlflowException (INVALID_PARAMETER_VALUE), so
+`mlflow models serve` answers HTTP 400 with one line naming the row, field and value.
 
 Using a registered version:
     mlflow models serve -m models:/mlpay-aijobs@champion --env-manager local --port 5001
-    POST /invocations {"dataframe_records": [{"role": "ml_engineer", "country": "US"}]}
-    (MLflow cannot cast a missing list: send `skills` in every record, [] for none, or in none)
+    POST /invocations {"dataframe_records": [{"role": "Senior ML Engineer", "country": "DE"}]}
 
-    mlflow.pyfunc.spark_udf(spark, "models:/mlpay-aijobs@champion")  # struct of the 3 columns
+    udf = mlflow.pyfunc.spark_udf(spark, "models:/mlpay-aijobs@champion", env_manager="local")
+    df.withColumn("pay", udf(struct(*columns)))  # a struct: columns are matched by name
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from __future__ import annotations
 from typing import Any, Final
 
 import pandas as pd
+from mlflow.exceptions import MlflowException
 from mlflow.models import ModelSignature, set_model
+from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlflow.pyfunc import PythonModel
 
 from mlpay_model.errors import InvalidInputError
@@ -41,6 +47,32 @@ NUMBER_COLUMNS: Final[tuple[str, ...]] = NUMERIC_FEATURES
 STRING_COLUMNS: Final[tuple[str, ...]] = tuple(
     name for name in PYFUNC_INPUT_COLUMNS if name not in (*NUMBER_COLUMNS, "skills")
 )
+UNTYPED_COLUMNS: Final[tuple[str, ...]] = (*NUMBER_COLUMNS, "skills")
+"""Declared AnyType: numbers may come as text ("5-10 years", "hybrid"), skills as a list or
+a text, and either may be missing from some records of a request."""
+
+
+class RefusedInputError(InvalidInputError, MlflowException):
+    """A pyfunc input row the normaliser cannot read: "field='value': row N: reason".
+
+    As an MlflowException with INVALID_PARAMETER_VALUE it makes MLflow's scoring server
+    answer HTTP 400 with this message and no stack trace. The server prefixes the message
+    with the whole input frame ("Failed to predict data '...'. Error: ..."); the message is
+    kept as first set, so the client reads one line.
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        InvalidInputError.__init__(self, field, value, reason)
+        MlflowException.__init__(self, str(self), error_code=INVALID_PARAMETER_VALUE)
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+    @message.setter
+    def message(self, value: str) -> None:
+        if not hasattr(self, "_message"):
+            self._message = value
 
 
 class SalaryPyfunc(PythonModel):
@@ -64,8 +96,9 @@ def canonical_input(frame: pd.DataFrame) -> pd.DataFrame:
 
     Serving and Spark hand over skills as numpy arrays or lists and missing values as None or
     NaN; after undoing that, the columns go through `normalise_frame` like every other door,
-    so raw titles, country names, education words and skill aliases are accepted. A row that
-    cannot be read raises InvalidInputError naming the row, field, value and reason.
+    so raw titles, country names, education words and skill aliases are accepted; skills may
+    be a list or one "python;sql" text per row. A row that cannot be read raises
+    RefusedInputError (an InvalidInputError) naming the row, field, value and reason.
     """
     columns = {
         name: frame[name].reset_index(drop=True)
@@ -73,12 +106,17 @@ def canonical_input(frame: pd.DataFrame) -> pd.DataFrame:
         if name in frame.columns
     }
     if "skills" in columns:
-        columns["skills"] = pd.Series([_skills(value) for value in columns["skills"]], dtype=object)
+        columns["skills"] = pd.Series(
+            [_skills_or_text(value) for value in columns["skills"]], dtype=object
+        )
     raw = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
-    normalised = normalise_frame(raw, required=("role",))
+    try:
+        normalised = normalise_frame(raw, required=("role",))
+    except InvalidInputError as error:  # e.g. no role column at all
+        raise RefusedInputError(error.field, error.value, error.reason) from None
     if len(normalised.rejected):
         first = normalised.rejected.sort_values("row", kind="stable").iloc[0]
-        raise InvalidInputError(
+        raise RefusedInputError(
             str(first["field"]),
             first["value"],
             f"row {int(first['row'])}: {first['reason']} "
@@ -93,15 +131,14 @@ def canonical_input(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def pyfunc_signature() -> ModelSignature:
-    """Input: PYFUNC_INPUT_COLUMNS, only `role` required. Output: median, low, high (USD)."""
+    """Input: PYFUNC_INPUT_COLUMNS, only `role` required; the numbers and skills untyped
+    (UNTYPED_COLUMNS). Output: median, low, high (annual USD)."""
     from mlflow.types import ColSpec, DataType, Schema
-    from mlflow.types.schema import Array
+    from mlflow.types.schema import AnyType
 
     def column(name: str) -> ColSpec:
-        if name == "skills":
-            kind: DataType | Array = Array(DataType.string)
-        elif name in NUMBER_COLUMNS:
-            kind = DataType.double
+        if name in UNTYPED_COLUMNS:
+            kind: DataType | AnyType = AnyType()
         else:
             kind = DataType.string
         return ColSpec(kind, name, required=name == "role")
@@ -129,6 +166,13 @@ def mlflow_input(profiles: pd.DataFrame) -> pd.DataFrame:
         if name in out.columns:
             out[name] = out[name].astype(object).where(out[name].notna(), None)
     return out
+
+
+def _skills_or_text(value: Any) -> tuple[str, ...] | str:
+    """A text stays whole for the normaliser to split; arrays and lists become tuples."""
+    if isinstance(value, str):
+        return value
+    return _skills(value)
 
 
 def _skills(value: Any) -> tuple[str, ...]:

@@ -1,130 +1,32 @@
 """Train / calibration / test splits that never let a profile leak across them.
 
-grouped (default): rows are grouped by a hash of their feature values and their pay, and whole
-    groups are dealt to test, calibration and train in a seeded random order until each part
-    has its share of rows. aijobs publishes repeated submissions as identical rows (about half
-    its file): with a row-level split the twin of a test row would sit in train and the test
-    error would be flattered.
-random: every row is its own group.
-temporal: test = rows from `test_from_year` on (default: the latest year); calibration is a
-    grouped sample of the earlier rows (and of rows without a year), and train the rest.
-
-The seed and the rows fully determine the split (no dependence on row order beyond it).
+The split itself is the runtime's (`mlpay_model.data.split`: grouped, random or temporal; see
+there), so that `mlpay compare`'s model refits rebuild exactly the training part a model was
+fitted on; this module applies a validated `SplitConfig`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Final
 
-import numpy as np
 import pandas as pd
 
-from mlpay_model.errors import DataError
-from mlpay_model.schema import TARGET_COLUMNS
+from mlpay_model.data.split import MIN_PART_ROWS, Split, deal_groups, group_keys, split_positions
 from training.config import SplitConfig
-from training.data import row_hashes
 
-MIN_PART_ROWS: Final = 20
-_TRAIN, _CALIBRATION, _TEST = 0, 1, 2
-
-
-@dataclass(frozen=True)
-class Split:
-    """Sorted positional row indices of each part."""
-
-    train: np.ndarray
-    calibration: np.ndarray
-    test: np.ndarray
-
-    def sizes(self) -> dict[str, int]:
-        return {
-            "train": len(self.train),
-            "calibration": len(self.calibration),
-            "test": len(self.test),
-        }
+__all__ = ["MIN_PART_ROWS", "Split", "deal_groups", "group_keys", "split_rows"]
 
 
 def split_rows(
     profiles: pd.DataFrame, config: SplitConfig, *, features: Sequence[str], seed: int
 ) -> Split:
     """Split `profiles` (positions 0..n-1) as `config` says; a DataError if a part is too small."""
-    rng = np.random.default_rng(seed)
-    if config.method == "temporal":
-        parts = _temporal_parts(profiles, config, features, rng)
-    else:
-        keys = (
-            group_keys(profiles, features)
-            if config.method == "grouped"
-            else np.arange(len(profiles), dtype=np.uint64)
-        )
-        parts = deal_groups(keys, config.test_fraction, config.calibration_fraction, rng)
-    split = Split(
-        train=np.flatnonzero(parts == _TRAIN),
-        calibration=np.flatnonzero(parts == _CALIBRATION),
-        test=np.flatnonzero(parts == _TEST),
+    return split_positions(
+        profiles,
+        method=config.method,
+        test_fraction=config.test_fraction,
+        calibration_fraction=config.calibration_fraction,
+        test_from_year=config.test_from_year,
+        features=features,
+        seed=seed,
     )
-    too_small = {name: n for name, n in split.sizes().items() if n < MIN_PART_ROWS}
-    if too_small:
-        raise DataError(
-            f"the {config.method} split leaves too few rows in "
-            f"{', '.join(f'{name} ({n})' for name, n in too_small.items())}; each part needs "
-            f"at least {MIN_PART_ROWS} rows (add data or change the split fractions)"
-        )
-    return split
-
-
-def group_keys(profiles: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
-    """One key per row; rows with the same feature values and the same pay share it."""
-    return row_hashes(profiles, [*features, *TARGET_COLUMNS])
-
-
-def deal_groups(
-    keys: np.ndarray,
-    test_fraction: float,
-    calibration_fraction: float,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Per row 0 (train), 1 (calibration) or 2 (test); rows sharing a key share a part.
-
-    Groups are shuffled; each goes to test while fewer than test_fraction of the rows are
-    there, then to calibration likewise, then to train.
-    """
-    groups, row_group, group_sizes = np.unique(keys, return_inverse=True, return_counts=True)
-    order = rng.permutation(len(groups))
-    rows_before = np.cumsum(group_sizes[order]) - group_sizes[order]
-    test_rows = test_fraction * len(keys)
-    calibration_rows = calibration_fraction * len(keys)
-    part_in_order = np.full(len(groups), _TRAIN, dtype=np.int8)
-    part_in_order[rows_before < test_rows + calibration_rows] = _CALIBRATION
-    part_in_order[rows_before < test_rows] = _TEST
-    group_part = np.empty(len(groups), dtype=np.int8)
-    group_part[order] = part_in_order
-    return group_part[row_group]
-
-
-def _temporal_parts(
-    profiles: pd.DataFrame,
-    config: SplitConfig,
-    features: Sequence[str],
-    rng: np.random.Generator,
-) -> np.ndarray:
-    years = pd.to_numeric(profiles["year"], errors="coerce").to_numpy(dtype="float64")
-    if np.isnan(years).all():
-        raise DataError("the temporal split needs a 'year' per row; these sources give none")
-    cutoff = config.test_from_year if config.test_from_year is not None else np.nanmax(years)
-    is_test = years >= cutoff
-    if is_test.all():
-        raise DataError(
-            f"the temporal split puts every row in test (year >= {cutoff:g}); set "
-            "split.test_from_year to a later year"
-        )
-    parts = np.full(len(profiles), _TRAIN, dtype=np.int8)
-    parts[is_test] = _TEST
-    earlier = np.flatnonzero(~is_test)
-    dealt = deal_groups(
-        group_keys(profiles.iloc[earlier], features), 0.0, config.calibration_fraction, rng
-    )
-    parts[earlier] = dealt
-    return parts

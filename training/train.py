@@ -25,8 +25,12 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from mlpay_model.model import fitting
 from mlpay_model.model.artifact import QUANTILE_HEADS
 from mlpay_model.model.features import FeatureEncoder, FeatureSpec
+from mlpay_model.model.fitting import FitSettings
+from mlpay_model.model.fitting import fit_booster as fit_booster  # re-exported
+from mlpay_model.model.fitting import with_missing_copy as with_missing_copy  # re-exported
 from mlpay_model.model.interval import calibrated_interval
 from mlpay_model.schema import PREDICTION_COLUMNS, SCORE_COLUMNS
 from training.baselines import fit_predict_baselines
@@ -55,7 +59,6 @@ STAGES: Final[tuple[str, ...]] = (
     "write artifact",
 )
 CALIBRATION_METHOD: Final = "conformal_quantile"
-ALWAYS_GIVEN: Final[tuple[str, ...]] = ("role", "country", "source", "skills")
 _SEARCH_STEPS: Final = 100
 
 Progress = Callable[[str], None]
@@ -195,27 +198,10 @@ def fit_boosters(
     heads: tuple[str, ...] = QUANTILE_HEADS,
 ) -> dict[str, lgb.Booster]:
     """The boosters of `heads` (by default all three), trained on the rows plus their
-    missing-value copy."""
-    matrix, log_pay = with_missing_copy(
-        matrix, log_pay, spec, config.missing_augmentation, np.random.default_rng([config.seed, 1])
+    missing-value copy (`mlpay_model.model.fitting`, which the model refits use too)."""
+    return fitting.fit_boosters(
+        FitSettings.from_config(config.model_dump()), spec, matrix, log_pay, step, heads
     )
-    params = booster_params(config, spec)
-    median_quantile = (
-        config.quantiles.median if config.lightgbm.median_objective == "quantile" else None
-    )
-    quantiles = {
-        "median": median_quantile,
-        "low": config.quantiles.low,
-        "high": config.quantiles.high,
-    }
-    boosters: dict[str, lgb.Booster] = {}
-    for head in heads:
-        quantile = quantiles[head]
-        step(f"fit {head}")
-        boosters[head] = fit_booster(
-            matrix, log_pay, spec, params, config.lightgbm.num_boost_round, quantile=quantile
-        )
-    return boosters
 
 
 def score_baselines(
@@ -235,100 +221,6 @@ def score_baselines(
         name: point_metrics(np.exp(log_pay), target_low, target_high)
         for name, log_pay in predicted.items()
     }
-
-
-def with_missing_copy(
-    matrix: np.ndarray,
-    target: np.ndarray,
-    spec: FeatureSpec,
-    rate: float,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The training rows plus a copy in which each optional feature value is blanked
-    (set missing) with probability `rate`; the original rows alone when `rate` is 0.
-
-    Why: users leave optional fields out (seniority, company size, year, education...), and
-    a LightGBM tree sends a missing value where it saw missing values in training. Where it
-    saw none, NaN is read as 0, i.e. the lowest level or an absurd year, and a profile
-    without context gets entry-level pay of the earliest year. The copy teaches the trees a
-    "not given" branch close to the average over that feature. role, country and source are
-    always given; skills are never blanked (an empty list already means "none listed").
-    """
-    if rate == 0:
-        return matrix, target
-    optional = [
-        position
-        for position, name in enumerate(spec.feature_names)
-        if spec.factor_of(name) not in ALWAYS_GIVEN
-    ]
-    copy = matrix.copy()
-    blank = rng.random((len(copy), len(optional))) < rate
-    block = copy[:, optional]
-    block[blank] = np.nan
-    copy[:, optional] = block
-    return np.vstack([matrix, copy]), np.concatenate([target, target])
-
-
-def booster_params(config: TrainConfig, spec: FeatureSpec) -> dict[str, Any]:
-    """LightGBM parameters shared by the three boosters (objective set by `fit_booster`)."""
-    settings = config.lightgbm.model_dump(exclude={"median_objective", "num_boost_round"})
-    directions = config.monotone_directions()
-    return {
-        **settings,
-        "seed": config.seed,
-        "deterministic": True,
-        "force_col_wise": True,
-        "verbosity": -1,
-        "monotone_constraints": [directions.get(name, 0) for name in spec.feature_names],
-    }
-
-
-def fit_booster(
-    matrix: np.ndarray,
-    target: np.ndarray,
-    spec: FeatureSpec,
-    params: dict[str, Any],
-    num_boost_round: int,
-    *,
-    quantile: float | None = None,
-) -> lgb.Booster:
-    """A booster of squared error on `target`, or of the pinball loss at `quantile`.
-
-    LightGBM refuses monotone constraints with its own quantile objective (its leaf refit
-    could break them), so quantiles use `pinball_objective`: the same gradients without the
-    refit. Boosting starts from the target's `quantile`, folded into the first tree's leaves
-    afterwards so that the saved model predicts on its own (as LightGBM's boost_from_average).
-    """
-    start = 0.0 if quantile is None else float(np.quantile(target, quantile))
-    dataset = lgb.Dataset(
-        matrix,
-        label=target,
-        init_score=None if quantile is None else np.full(len(target), start),
-        feature_name=spec.feature_names,
-        categorical_feature=spec.categorical_feature_names,
-        params={"max_bin": params["max_bin"], "verbosity": -1},
-        free_raw_data=True,
-    )
-    objective = "regression" if quantile is None else pinball_objective(quantile)
-    booster = lgb.train({**params, "objective": objective}, dataset, num_boost_round)
-    if quantile is not None:
-        first_tree = booster.dump_model(num_iteration=1)["tree_info"][0]
-        for leaf in range(first_tree["num_leaves"]):
-            booster.set_leaf_output(0, leaf, booster.get_leaf_output(0, leaf) + start)
-    return booster
-
-
-def pinball_objective(
-    alpha: float,
-) -> Callable[[np.ndarray, lgb.Dataset], tuple[np.ndarray, np.ndarray]]:
-    """Gradient and hessian of the pinball (quantile) loss at `alpha`, for LightGBM."""
-
-    def gradients(predicted: np.ndarray, dataset: lgb.Dataset) -> tuple[np.ndarray, np.ndarray]:
-        above = dataset.get_label() > predicted
-        gradient = np.where(above, -alpha, 1.0 - alpha)
-        return gradient, np.ones_like(gradient)
-
-    return gradients
 
 
 def conformal_adjustment(

@@ -4,7 +4,10 @@ Each module in this package is one command: it exposes `register(subparsers)`, w
 parser and sets `handler=<function(args) -> int>`. Modules import heavy libraries inside their
 handler, not at import time, so `mlpay predict` starts fast.
 
-Exit codes: 0 success, 2 a user mistake (one line on stderr), 130 interrupted, and
+Exit codes: 0 success, 2 a user mistake (one line on stderr; also a command needing an
+extra that is not installed, naming the extra and its `pip install`), 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM, as `timeout`, `docker stop` and CI cancellations send:
+handled like Ctrl-C, so temporary files are removed and nothing half-written is left), and
 BROKEN_PIPE_EXIT (1) when whoever reads the output stops early (`mlpay models --json | head
 -c 10`): no traceback, but not 0 either, since the output was not all delivered (the command
 may have stopped half-way), as a shell's `set -o pipefail` expects.
@@ -16,15 +19,37 @@ import argparse
 import importlib
 import os
 import pkgutil
+import signal
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
+from typing import Final, NoReturn
 
 from mlpay_model import __version__
 from mlpay_model.errors import MlpayError
 
 USER_ERROR_EXIT = 2
 BROKEN_PIPE_EXIT = 1
+INTERRUPTED_EXIT = 130
+TERMINATED_EXIT = 128 + signal.SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread where Ctrl-C's KeyboardInterrupt would be, so every
+    clean-up that Ctrl-C runs (temporary files removed) runs for it too."""
+
+
+EXTRA_OF_MODULE: Final[dict[str, str]] = {
+    # pyproject's optional dependencies, by the top-level module a command imports
+    **dict.fromkeys(("sklearn", "scipy", "mlflow", "pydantic", "matplotlib", "joblib"), "train"),
+    "jinja2": "train",
+    "dask": "dask",
+    "distributed": "dask",
+    "pyspark": "spark",
+    **dict.fromkeys(("xgboost", "catboost", "threadpoolctl"), "bench"),
+}
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -63,13 +88,55 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args))
+        with _sigterm_as_interrupt():
+            return int(args.handler(args))
     except MlpayError as error:
         print(f"mlpay {args.command}: error: {error}", file=sys.stderr)
         return USER_ERROR_EXIT
+    except ModuleNotFoundError as error:
+        message = missing_extra_message(error)
+        if message is None:  # not an optional dependency: a broken install, let it show
+            raise
+        print(f"mlpay {args.command}: error: {message}", file=sys.stderr)
+        return USER_ERROR_EXIT
+    except Terminated:
+        print(f"mlpay {args.command}: terminated (SIGTERM)", file=sys.stderr)
+        return TERMINATED_EXIT
     except KeyboardInterrupt:
         print(f"mlpay {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED_EXIT
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM raises Terminated (once: a second SIGTERM during the
+    clean-up is ignored). Only in the main thread, where Python runs signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def missing_extra_message(error: ModuleNotFoundError) -> str | None:
+    """One line: which extra the command needs and how to install it (None when the missing
+    module is not one of the extras')."""
+    module = (error.name or "").split(".")[0]
+    extra = EXTRA_OF_MODULE.get(module)
+    if extra is None:
+        return None
+    return (
+        f"this needs the optional extra '{extra}' ({module} is not installed); "
+        f"install it with: pip install 'mlpay[{extra}]'"
+    )
 
 
 def _discard_stdout() -> None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlpay_model._format import money, percent
+from mlpay_model.cli.report import DEFAULT_REFITS, MIN_REFITS
 
 if TYPE_CHECKING:
     from mlpay_model.compare import RoleComparison
@@ -19,13 +20,18 @@ Compare the pay of ROLE with each --vs role, holding everything else fixed.
 The reference population is the model's training rows that match the filters (rebuilt from
 the model's training config and the data in MLPAY_DATA_DIR; at most 5,000 people, sampled
 with a fixed seed). Each person's pay is predicted as ROLE and as the other role with
-everything else unchanged; the premium is the median of the per-person ratios minus one,
-with a 90% bootstrap interval over people (1,000 resamples, seeded). That interval keeps the
-fitted model fixed: it shows which people are in the data, not how well the data pins the
-model down (it can be almost zero wide); `mlpay report` adds a model-refit interval for the
-headline comparisons. Beside it: the raw
-median observed pay of each role within the filters (a Kaggle pay band counts as its
-geometric midpoint), which does not hold anything fixed.
+everything else unchanged; the premium is the median of the per-person ratios minus one.
+
+Its 90% interval covers the model's own uncertainty and the people: the model's median booster
+is refitted --refits times (default 20) on grouped bootstrap resamples of its training rows,
+the premium recomputed under each refit, and that spread joined with a bootstrap over people
+(1,000 resamples, seeded). Refits are fitted once per model and data (a few seconds) and cached
+as LightGBM text models in $MLPAY_CACHE_DIR (default ~/.cache/mlpay; "off" to not cache).
+The people-only interval (model fixed; it can be almost zero wide) is printed beside it, named
+so; --refits 0 gives it alone. Beside them: the raw median observed pay of each role within the
+filters (a Kaggle pay band counts as its geometric midpoint), which does not hold anything
+fixed. Every figure is of the model's pay concept: base salary (aijobs), total compensation
+(Stack Overflow) or a yearly compensation band (Kaggle).
 
 --years N keeps people with N-2 to N+2 years of experience. A role the model folds into
 __other__, or with fewer than 30 training rows within the filters, is shown as a flagged
@@ -62,14 +68,38 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--model", default="default", help="shipped model name or model folder (default: default)"
     )
-    parser.add_argument("--json", action="store_true", help="print a JSON list, one per --vs")
+    parser.add_argument(
+        "--refits",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"model refits for the interval (default: {DEFAULT_REFITS}; at least {MIN_REFITS}; "
+        "0: people-only interval)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON list, one per --vs (ci: model + people; ci_people: people only)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlpay_model.compare import compare_roles, load_reference, parse_filters, resolve_roles
+    from mlpay_model.compare import (
+        compare_roles,
+        load_reference,
+        model_refits,
+        parse_filters,
+        resolve_roles,
+    )
+    from mlpay_model.errors import InvalidInputError
     from mlpay_model.model import load_model
 
+    refits = DEFAULT_REFITS if args.refits is None else args.refits
+    if refits != 0 and refits < MIN_REFITS:
+        raise InvalidInputError(
+            "refits", refits, f"must be 0 (people-only interval) or at least {MIN_REFITS}"
+        )
     role, versus = resolve_roles(args.role, args.vs)
     filters = parse_filters(
         country=args.country,
@@ -81,7 +111,12 @@ def run(args: argparse.Namespace) -> int:
     reference = load_reference(model.manifest)
     for line in reference.mismatches():
         print(f"mlpay compare: warning: {line}", file=sys.stderr)
-    results = compare_roles(model, reference.profiles, role, versus, filters)
+    fitted = None
+    if refits:
+        fitted = model_refits(
+            model, reference.profiles, refits=refits, progress=_progress(refits, args.json)
+        )
+    results = compare_roles(model, reference.profiles, role, versus, filters, refits=fitted)
     if args.json:
         print(json.dumps([result.to_dict() for result in results], ensure_ascii=False))
     else:
@@ -89,13 +124,47 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(refits: int, quiet: bool) -> Any:
+    """Say once, on stderr, that the refits are being fitted (not when read from the cache)."""
+    said: list[bool] = []
+
+    def progress(_stage: str) -> None:
+        if not said and not quiet and sys.stderr.isatty():
+            print(
+                f"mlpay compare: fitting {refits} model refits (once per model and data; "
+                "cached)...",
+                file=sys.stderr,
+            )
+        said.append(True)
+
+    return progress
+
+
+def interval_text(result: RoleComparison) -> str:
+    """The 90% interval(s) in words; never an interval of zero width."""
+    parts = []
+    if result.interval == "model + people" and result.ci is not None:
+        low, high = result.ci
+        parts.append(f"90% interval, model + people: {percent(low)} to {percent(high)}")
+    if result.ci_people is not None:
+        low, high = result.ci_people
+        if percent(low) == percent(high):
+            parts.append(
+                "over people only (model fixed): no spread"
+                + ("" if parts else "; this is not the model's uncertainty (use --refits)")
+            )
+        else:
+            parts.append(f"over people only: {percent(low)} to {percent(high)}")
+    return "; ".join(parts)
+
+
 def render(results: Sequence[RoleComparison], filters: str) -> str:
     """The comparison as a few lines of plain text."""
     first = results[0]
     people = next((r.n for r in results if r.status == "ok"), 0)
     lines = [
-        f"model {first.model} (version {first.model_version}); filters: {filters}; "
-        f"{first.n_matching:,} training rows match",
+        f"model {first.model} (version {first.model_version}); pay: {first.pay_concept}; "
+        f"filters: {filters}; {first.n_matching:,} training rows match",
     ]
     if people:
         sampled = (
@@ -105,26 +174,29 @@ def render(results: Sequence[RoleComparison], filters: str) -> str:
         )
         lines.append(
             f"premium = median over {people:,} people{sampled} of "
-            "predicted pay as the role / as the other role, minus 1"
+            f"predicted {first.pay_concept} as the role / as the other role, minus 1"
         )
-        lines.append(
-            "90% interval over people: resamples the people, model fixed (not the model's own "
-            "uncertainty; see mlpay report)"
-        )
+        refits = next((r.refits for r in results if r.status == "ok"), 0)
+        if refits:
+            lines.append(
+                f"90% interval: the model refitted {refits} times on bootstrap resamples of its "
+                "training rows, and the people resampled"
+            )
+        else:
+            lines.append(
+                "90% interval over people only: resamples the people, model fixed (not the "
+                "model's own uncertainty)"
+            )
     for result in results:
         lines.append("")
         heading = f"{result.role} vs {result.vs}: "
         if result.premium is not None and result.ci is not None:
-            low, high = result.ci
-            heading += (
-                f"{percent(result.premium)} "
-                f"(90% interval over people {percent(low)} to {percent(high)})"
-            )
+            heading += f"{percent(result.premium)} ({interval_text(result)})"
         else:
             heading += f"not compared: {result.note}"
         lines.append(heading)
         lines.append(
-            f"  raw median pay: {result.role} {money(result.raw_median_role)} "
+            f"  raw median {first.pay_concept}: {result.role} {money(result.raw_median_role)} "
             f"({result.n_role:,} rows), {result.vs} {money(result.raw_median_vs)} "
             f"({result.n_vs:,} rows)"
         )

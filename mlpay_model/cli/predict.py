@@ -102,7 +102,7 @@ def render_prediction(prediction: SalaryPrediction, title: str, heading: str = "
     lead = f"{heading}: " if heading else ""
     lines = [
         f"{lead}{title} in {country_name(profile['country'])}: "
-        f"{money(prediction.median, currency)} a year (median)",
+        f"{money(prediction.median, currency)} a year (median {prediction.pay_concept})",
         f"  80% range: {money(prediction.low, currency)} to {money(prediction.high, currency)}",
         f"  model: {prediction.model}; read as: {_described_profile(profile)}",
     ]

@@ -8,6 +8,7 @@ artifact to `<output-dir>/<model name>/`. Any failure before the move leaves no 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -66,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if args.tracking_uri is not None:
         settings = settings.model_copy(update={"tracking_uri": args.tracking_uri})
     output_dir = Path(args.output_dir if args.output_dir is not None else config.output_dir)
+    check_output_dir(output_dir, config.model.name)
     tracking.check_tracking_server(settings.tracking_uri)
     staging = Path(tempfile.mkdtemp(prefix="mlpay-train-"))
     try:
@@ -77,6 +79,19 @@ def run(args: argparse.Namespace) -> int:
         shutil.rmtree(staging, ignore_errors=True)
     print(render_summary(result, target, info))
     return 0
+
+
+def check_output_dir(output_dir: Path, name: str) -> None:
+    """Refuse, before any training, an output that cannot receive `<output_dir>/<name>/`:
+    the folder (or the model folder in it) is an existing file, or cannot be written."""
+    from mlpay_model.errors import ConfigError
+
+    for path in (output_dir, output_dir / name):
+        if path.exists() and not path.is_dir():
+            raise ConfigError(f"--output-dir: {path} is a file, not a folder; choose a folder")
+    existing = next((p for p in (output_dir, *output_dir.parents) if p.exists()), Path("."))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"--output-dir: cannot write in {existing}")
 
 
 def render_summary(result: TrainResult, artifact: Path, info: TrackingInfo) -> str:

@@ -7,20 +7,28 @@ The question "are ML engineers paid more than software engineers?" is answered t
   (country, experience, education, skills);
 - controlled: take a reference population (the model's training rows matching the filters),
   predict each person's pay as the first role and as the other role with everything else
-  unchanged, and report the median of the per-person ratios minus one (the *premium*). A
-  bootstrap over people (seeded, vectorised) gives a 90% *people-resampling* interval.
+  unchanged, and report the median of the per-person ratios minus one (the *premium*).
+
+Its 90% interval (`ci`) covers the model's own uncertainty as well as the people: the median
+booster is refitted `DEFAULT_REFITS` times on grouped bootstrap resamples of the model's training
+rows (`_refits`, with the runtime alone; cached on disk per model and data), the premium is
+recomputed for the same people under each refit, and that spread is joined with a bootstrap
+over people (seeded, vectorised; `ci_people`, the *people-only* interval, stays in every
+result) by `combined_interval`.
 
 Decisions (they shape every number the CLI and the report print):
 - The reference population is every training row matching the filters, whatever its own role:
   the premium answers "for the people in this slice of the data, what would being an ML
   engineer rather than a software engineer change?". Populations above `DEFAULT_MAX_PEOPLE`
   are subsampled with a fixed seed, so the same inputs always give the same numbers.
-- The interval covers the sampling of people only, not the uncertainty of the fitted model:
-  when the model gives nearly everyone the same ratio between two roles (aijobs' small trees
-  rarely let the role interact with anything), it has almost zero width. Retraining per
-  comparison would be far too slow for this command; `mlpay report` adds a model-refit
-  interval for its headline premiums (`training.report.uncertainty`), and differences between
-  models trained on different sources are a guide too.
+- The people-only interval keeps the fitted model fixed: when the model gives nearly everyone
+  the same ratio between two roles (aijobs' small trees rarely let the role interact with
+  anything) it has almost zero width. That is why the default interval adds model refits; a
+  premium whose per-person ratios are all exactly 1 (a factor the model never uses) is marked
+  `estimated=False` ("not estimated"), not reported as a 0% effect.
+- Every result names the pay concept of the model's data (`pay_concept`: base salary for
+  aijobs, total compensation for Stack Overflow, a yearly compensation band for Kaggle): a
+  premium on total pay is not a premium on base pay.
 - `--years N` selects N - 2 <= years_experience <= N + 2 (`YEARS_WINDOW`); rows without years
   are left out. The report uses explicit bands (`Filters.years` is an inclusive range).
 - A comparison is computed only when both roles are in the model's role vocabulary (not folded
@@ -33,7 +41,7 @@ Decisions (they shape every number the CLI and the report print):
 Rooms: `_filters` (which people; role names resolved through the one normaliser),
 `_reference` (a model's training rows rebuilt from its manifest with the runtime's data
 recipe), `_bootstrap` (median ratio premiums and their interval over people), `_premiums`
-(the counterfactual comparisons themselves).
+(the counterfactual comparisons themselves), `_refits` (the refitted median boosters).
 """
 
 from __future__ import annotations
@@ -43,8 +51,11 @@ from mlpay_model.compare._bootstrap import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
     Premium,
+    RefitPremiums,
     bootstrap_interval,
+    combined_interval,
     ratio_premium,
+    t_quantile,
 )
 from mlpay_model.compare._filters import (
     YEARS_WINDOW,
@@ -59,7 +70,9 @@ from mlpay_model.compare._premiums import (
     RoleComparison,
     compare_roles,
     factor_premium,
+    pay_concept,
     predicted_pay,
+    resolve_refits,
     skill_premiums,
     with_skill,
     with_value,
@@ -73,33 +86,52 @@ from mlpay_model.compare._reference import (
     sample_people,
     select_people,
 )
+from mlpay_model.compare._refits import (
+    CACHE_VARIABLE,
+    DEFAULT_REFITS,
+    MIN_REFITS,
+    ModelRefits,
+    cache_dir,
+    model_refits,
+)
 
 __all__ = [
+    "CACHE_VARIABLE",
     "CONFIDENCE",
     "DEFAULT_MAX_PEOPLE",
     "DEFAULT_MIN_ROWS",
+    "DEFAULT_REFITS",
     "DEFAULT_RESAMPLES",
     "DEFAULT_SEED",
+    "MIN_REFITS",
     "YEARS_WINDOW",
     "DataFile",
     "FactorEffect",
     "Filters",
+    "ModelRefits",
     "Premium",
     "Reference",
+    "RefitPremiums",
     "RoleComparison",
     "bootstrap_interval",
+    "cache_dir",
+    "combined_interval",
     "compare_roles",
     "factor_premium",
     "load_reference",
+    "model_refits",
     "parse_filters",
+    "pay_concept",
     "predicted_pay",
     "ratio_premium",
     "raw_median",
+    "resolve_refits",
     "resolve_role",
     "resolve_roles",
     "sample_people",
     "select_people",
     "skill_premiums",
+    "t_quantile",
     "with_skill",
     "with_value",
 ]

@@ -17,7 +17,14 @@ from mlpay_model.compare._reference import (
     sample_people,
     select_people,
 )
-from mlpay_model.errors import DataError, InvalidInputError, MlpayError, closest
+from mlpay_model.compare._refits import (
+    DEFAULT_REFITS,
+    ModelRefits,
+    model_refits,
+    premiums_between,
+)
+from mlpay_model.data.sources.registry import model_pay_text
+from mlpay_model.errors import ConfigError, DataError, InvalidInputError, MlpayError, closest
 from mlpay_model.model.features import OTHER_CATEGORY
 
 if TYPE_CHECKING:
@@ -46,10 +53,20 @@ class RoleComparison:
     model_version: str
     filters: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    # `ci` covers the people and the model (refits) when `interval` is "model + people";
+    # `ci_people` resamples the people with the model fixed; `ci_refits` is the middle 90% of
+    # the `refits` refitted models' premiums.
+    ci_people: tuple[float, float] | None = None
+    ci_refits: tuple[float, float] | None = None
+    refits: int = 0
+    interval: str = "people only"
+    pay_concept: str = "unknown"
 
     def to_dict(self) -> dict[str, Any]:
         values = asdict(self)
-        values["ci"] = list(self.ci) if self.ci is not None else None
+        for name in ("ci", "ci_people", "ci_refits"):
+            interval = getattr(self, name)
+            values[name] = list(interval) if interval is not None else None
         return values
 
 
@@ -64,6 +81,14 @@ class FactorEffect:
     ci: tuple[float, float]
     n: int  # people compared
     n_with: int  # people in the population who actually have `value`
+    ci_people: tuple[float, float] | None = None
+    ci_refits: tuple[float, float] | None = None
+    refits: int = 0
+    estimated: bool = True  # False: the model never uses this value (every ratio exactly 1)
+
+    @property
+    def interval(self) -> str:
+        return "model + people" if self.refits >= 2 else "people only"
 
 
 
@@ -115,11 +140,15 @@ def compare_roles(
     max_people: int | None = DEFAULT_MAX_PEOPLE,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
+    refits: ModelRefits | int | None = DEFAULT_REFITS,
 ) -> list[RoleComparison]:
     """The premium of `role` over each role in `versus`, for the people in `profiles`.
 
     `profiles` is the reference population before filtering (the model's training rows,
     `load_reference(model.manifest).profiles`); roles may be typed as users type them.
+    `refits`: refitted models (`model_refits`) whose spread joins the interval, or how many to
+    refit (cached on disk; a model without a training config in its manifest, such as a
+    stand-in, gets the people-only interval, named so), or None/0 for the people only.
     """
     filters = filters or Filters()
     if "role" not in model.spec.features:
@@ -130,15 +159,30 @@ def compare_roles(
     raw = {name: raw_median(matching[matching["role"] == name]) for name in (role, *versus)}
     known = set(model.spec.categories.get("role", ())) - {OTHER_CATEGORY}
     pay_as_role: np.ndarray | None = None
+    refitted_as_role: np.ndarray | None = None
     results = []
     for other in versus:
         status, note = _comparability(model.name, role, other, raw, known, min_rows, filters)
         premium: Premium | None = None
         if status == "ok":
             if pay_as_role is None:
-                pay_as_role = predicted_pay(model, with_value(people, "role", role))
-            pay_as_other = predicted_pay(model, with_value(people, "role", other))
-            premium = ratio_premium(pay_as_role, pay_as_other, resamples=resamples, seed=seed)
+                as_role = with_value(people, "role", role)
+                pay_as_role = predicted_pay(model, as_role)
+                refits = resolve_refits(model, profiles, refits, seed)
+                if refits is not None:
+                    refitted_as_role = refits.log_pay(as_role)
+            as_other = with_value(people, "role", other)
+            pay_as_other = predicted_pay(model, as_other)
+            refit_premiums: tuple[float, ...] = ()
+            if isinstance(refits, ModelRefits) and refitted_as_role is not None:
+                refit_premiums = premiums_between(refitted_as_role, refits.log_pay(as_other))
+            premium = ratio_premium(
+                pay_as_role,
+                pay_as_other,
+                resamples=resamples,
+                seed=seed,
+                refit_premiums=refit_premiums,
+            )
         results.append(
             RoleComparison(
                 role=role,
@@ -156,9 +200,37 @@ def compare_roles(
                 model_version=model.version,
                 filters=filters.to_dict(),
                 note=note,
+                ci_people=premium.ci_people if premium else None,
+                ci_refits=premium.ci_refits if premium else None,
+                refits=len(premium.refit_premiums) if premium else 0,
+                interval=premium.interval_kind if premium else "none",
+                pay_concept=pay_concept(model),
             )
         )
     return results
+
+
+def pay_concept(model: PayModel) -> str:
+    """What the model's pay figure is ("base salary", "total compensation", ...)."""
+    return model_pay_text(getattr(model, "manifest", None))
+
+
+def resolve_refits(
+    model: PayModel, profiles: pd.DataFrame, refits: ModelRefits | int | None, seed: int
+) -> ModelRefits | None:
+    """Refitted models for `model`: given, refitted (or read from the cache), or None when
+    none were asked for or the model has no training config in its manifest."""
+    if refits is None or isinstance(refits, ModelRefits):
+        return refits
+    if not refits:
+        return None
+    manifest = getattr(model, "manifest", None)
+    if not isinstance(manifest, Mapping) or not isinstance(manifest.get("config"), Mapping):
+        return None
+    try:
+        return model_refits(model, profiles, refits=refits, seed=seed)
+    except ConfigError:
+        return None  # a config that cannot be refitted: the people-only interval, named so
 
 
 def _comparability(
@@ -196,19 +268,34 @@ def factor_premium(
     *,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
+    refits: ModelRefits | None = None,
 ) -> FactorEffect:
-    """Premium of `column`=`value` over `column`=`baseline` for the same people (e.g. education)."""
-    pay = predicted_pay(model, with_value(people, column, value))
-    baseline_pay = predicted_pay(model, with_value(people, column, baseline))
-    premium = ratio_premium(pay, baseline_pay, resamples=resamples, seed=seed)
+    """Premium of `column`=`value` over `column`=`baseline` for the same people (e.g. education),
+    joined with the refitted models' premiums when `refits` are given."""
+    changed = with_value(people, column, value)
+    unchanged = with_value(people, column, baseline)
+    pay = predicted_pay(model, changed)
+    baseline_pay = predicted_pay(model, unchanged)
+    refit_premiums = refits.premiums(changed, unchanged) if refits is not None else ()
+    premium = ratio_premium(
+        pay, baseline_pay, resamples=resamples, seed=seed, refit_premiums=refit_premiums
+    )
+    return _effect(column, value, baseline, premium, int((people[column] == value).sum()))
+
+
+def _effect(factor: str, value: Any, baseline: Any, premium: Premium, n_with: int) -> FactorEffect:
     return FactorEffect(
-        factor=column,
+        factor=factor,
         value=str(value),
         baseline=str(baseline),
         premium=premium.premium,
         ci=premium.ci,
         n=premium.n,
-        n_with=int((people[column] == value).sum()),
+        n_with=n_with,
+        ci_people=premium.ci_people,
+        ci_refits=premium.ci_refits,
+        refits=len(premium.refit_premiums),
+        estimated=premium.estimated,
     )
 
 
@@ -219,6 +306,7 @@ def skill_premiums(
     *,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
+    refits: ModelRefits | None = None,
 ) -> list[FactorEffect]:
     """Per skill in the model's vocabulary: predicted pay with the skill over without it.
 
@@ -249,16 +337,13 @@ def skill_premiums(
             with_it[~has_it] = predicted_pay(model, with_skill(people[~has_it], skill, True))
         if has_it.any():
             without_it[has_it] = predicted_pay(model, with_skill(people[has_it], skill, False))
-        premium = ratio_premium(with_it, without_it, resamples=resamples, seed=seed)
-        effects.append(
-            FactorEffect(
-                factor="skills",
-                value=skill,
-                baseline=f"no {skill}",
-                premium=premium.premium,
-                ci=premium.ci,
-                n=premium.n,
-                n_with=int(has_it.sum()),
+        refit_premiums: tuple[float, ...] = ()
+        if refits is not None:
+            refit_premiums = refits.premiums(
+                with_skill(people, skill, True), with_skill(people, skill, False)
             )
+        premium = ratio_premium(
+            with_it, without_it, resamples=resamples, seed=seed, refit_premiums=refit_premiums
         )
+        effects.append(_effect("skills", skill, f"no {skill}", premium, int(has_it.sum())))
     return effects

@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import ctypes
 import importlib.util
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Final
@@ -21,6 +25,8 @@ from typing import Final
 import numpy as np
 
 from mlpay_model.errors import ArtifactError
+from mlpay_model.model._model_text import check_model_text
+from mlpay_model.model.artifact import MEMBER_MAX_BYTES
 
 # LightGBM C API constants (LightGBM/c_api.h).
 _DTYPE_FLOAT64: Final = 1
@@ -41,12 +47,17 @@ class NativeBooster:
         self._handle = ctypes.c_void_p()
         self._row_predictors: dict[int, ctypes.c_void_p] = {}
         iterations = ctypes.c_int(0)
-        self._call(
-            self._lib.LGBM_BoosterCreateFromModelfile(
-                str(path).encode(), ctypes.byref(iterations), ctypes.byref(self._handle)
-            ),
-            f"{path}: not a LightGBM model",
-        )
+        # The text is read once, checked (LightGBM can crash on an unsound model) and parsed
+        # from memory, so LightGBM parses exactly the bytes that were checked.
+        text = _read_model_text(path)
+        check_model_text(text, path)
+        # LightGBM prints its own "[LightGBM] [Fatal] ..." line on stderr before returning an
+        # error (whatever the verbosity); the error is reported as one ArtifactError instead.
+        with _without_lightgbm_fatal_lines():
+            status = self._lib.LGBM_BoosterLoadModelFromString(
+                ctypes.c_char_p(text), ctypes.byref(iterations), ctypes.byref(self._handle)
+            )
+        self._call(status, f"{path}: not a LightGBM model")
         names = self._feature_names()
         if names != feature_names:
             raise ArtifactError(
@@ -159,6 +170,50 @@ class NativeBooster:
             detail = self._lib.LGBM_GetLastError()
             message = detail.decode("utf-8", "replace") if detail else "unknown error"
             raise ArtifactError(f"{what}: LightGBM says {message}")
+
+
+def _read_model_text(path: Path) -> bytes:
+    """The bytes of a model file, refused unread when larger than MEMBER_MAX_BYTES."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MEMBER_MAX_BYTES:
+                raise ArtifactError(
+                    f"{path}: {size:,} bytes; a model file is at most {MEMBER_MAX_BYTES:,} bytes"
+                )
+            text = handle.read(MEMBER_MAX_BYTES + 1)
+    except OSError as error:
+        raise ArtifactError(f"{path}: cannot read the model ({error.strerror})") from None
+    if len(text) > MEMBER_MAX_BYTES:
+        raise ArtifactError(f"{path}: larger than {MEMBER_MAX_BYTES:,} bytes")
+    return text
+
+
+@contextmanager
+def _without_lightgbm_fatal_lines() -> Iterator[None]:
+    """Collect what is written to file descriptor 2 meanwhile and pass it on afterwards,
+    without LightGBM's "[Fatal]" lines (the caller reports the error itself)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no usable descriptor 2: nothing to keep clean
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            kept = [
+                line
+                for line in sink.read().splitlines(keepends=True)
+                if not line.startswith(b"[LightGBM] [Fatal]")
+            ]
+            if kept:
+                os.write(2, b"".join(kept))
 
 
 @lru_cache(maxsize=1)

@@ -19,7 +19,7 @@ import numpy as np
 
 from mlpay_model.errors import ArtifactError
 from mlpay_model.model._booster import NativeBooster
-from mlpay_model.model.artifact import MANIFEST_NAME, QUANTILE_HEADS
+from mlpay_model.model.artifact import MANIFEST_NAME, QUANTILE_HEADS, member_path
 from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.model.interval import calibrated_interval
 from mlpay_model.schema import PREDICTION_COLUMNS
@@ -101,7 +101,10 @@ class SalaryModel:
             self.currency = str(manifest.get("currency", "USD"))
             self.spec = FeatureSpec.from_dict(manifest["features"])
             self.adjustment = float(manifest["calibration"]["adjustment"])
-            model_files = {head: self.path / manifest["models"][head] for head in QUANTILE_HEADS}
+            model_files = {
+                head: member_path(self.path, manifest["models"][head], what=f"the {head} model")
+                for head in QUANTILE_HEADS
+            }
         except (KeyError, TypeError, ValueError) as error:
             raise ArtifactError(f"{self.path / MANIFEST_NAME}: malformed ({error!r})") from None
         if not math.isfinite(self.adjustment):

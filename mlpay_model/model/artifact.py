@@ -25,16 +25,28 @@ manifest.json keys:
     files           {relative file name: sha256} for every file except manifest.json
 
 Loading never unpickles: the manifest is JSON and the models are LightGBM text.
+
+Loading never reads outside the folder. Before anything is opened: the manifest must be a
+regular file inside the folder of at most MANIFEST_MAX_BYTES; it must match the schema above
+(`validate_manifest`: the type of every key the loader reads); every name in `files` and
+`models` must be a plain relative POSIX name (no "..", no absolute path, no backslash, no
+empty part) whose resolved path, symlinks followed, is inside the resolved folder; and every
+listed file must be a regular file of at most MEMBER_MAX_BYTES. Files in the folder that the
+manifest does not list are reported with an ArtifactWarning (they are never read).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import math
+import os
+import re
+import warnings
+from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
 from mlpay_model._digest import sha256_file
-from mlpay_model.errors import ArtifactError
+from mlpay_model.errors import ArtifactError, ArtifactWarning, clip
 from mlpay_model.schema import PREDICTION_COLUMNS
 
 ARTIFACT_SCHEMA_VERSION: Final = 1
@@ -43,42 +55,184 @@ QUANTILE_HEADS: Final[tuple[str, ...]] = PREDICTION_COLUMNS
 """The three boosters of a model, by head: its median and the interval's low and high ends
 (the manifest's `models` maps each head to its file, `<head>.txt`)."""
 
+MANIFEST_MAX_BYTES: Final = 4 << 20
+"""The largest manifest.json read (4 MiB; the shipped ones are under 20 KB)."""
+MEMBER_MAX_BYTES: Final = 64 << 20
+"""The largest file a manifest may list (64 MiB; the shipped model texts are under 100 KB)."""
+MEMBER_MAX_COUNT: Final = 1000
+"""The most files a manifest may list (the shipped ones list 4)."""
+_SHA256: Final = re.compile(r"[0-9a-f]{64}")
+
 
 def read_manifest(directory: Path) -> dict[str, Any]:
-    """The manifest of an artifact folder, after checking its schema version and file hashes."""
-    path = Path(directory) / MANIFEST_NAME
+    """The manifest of an artifact folder, after checking its size, schema, names and hashes."""
+    directory = Path(directory)
+    path = directory / MANIFEST_NAME
     if not path.is_file():
         raise ArtifactError(f"{directory}: no {MANIFEST_NAME}; not a model folder")
-    try:
-        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ArtifactError(f"{path}: not valid JSON ({error})") from None
-    version = manifest.get("schema_version")
-    if version != ARTIFACT_SCHEMA_VERSION:
+    member_path(directory, MANIFEST_NAME, what="the manifest")
+    size = path.stat().st_size
+    if size > MANIFEST_MAX_BYTES:
         raise ArtifactError(
-            f"{path}: schema_version {version!r}; this mlpay reads {ARTIFACT_SCHEMA_VERSION}"
+            f"{path}: {size:,} bytes; a manifest is at most {MANIFEST_MAX_BYTES:,} bytes"
         )
-    verify_files(Path(directory), manifest)
+    try:
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+        raise ArtifactError(f"{path}: not valid JSON ({clip(str(error))})") from None
+    validated = validate_manifest(manifest, path)
+    verify_files(directory, validated)
+    return validated
+
+
+def validate_manifest(manifest: object, path: Path) -> dict[str, Any]:
+    """`manifest` itself once it has the layout the module docstring gives, else ArtifactError.
+
+    Checks the type of every key the loader and `mlpay models` read, and that every file
+    name is a plain relative name (see `plain_name`); it does not touch the disk.
+    """
+    where = f"{path}"
+    if not isinstance(manifest, dict):
+        raise ArtifactError(f"{where}: a manifest is a JSON object, not {_json_type(manifest)}")
+    version = manifest.get("schema_version")
+    if version != ARTIFACT_SCHEMA_VERSION or isinstance(version, bool):
+        raise ArtifactError(
+            f"{where}: schema_version {clip(repr(version))}; "
+            f"this mlpay reads {ARTIFACT_SCHEMA_VERSION}"
+        )
+    for key in ("name", "version"):
+        _expect(manifest, key, str, where, required=True)
+    for key in ("currency", "package_version", "target", "trained_at"):
+        _expect(manifest, key, str, where, required=False, nullable=key == "trained_at")
+    for key in ("metrics", "quantiles", "config"):
+        _expect(manifest, key, dict, where, required=False)
+    data = _expect(manifest, "data", list, where, required=False)
+    if data is not None and not all(isinstance(item, dict) for item in data):
+        raise ArtifactError(f"{where}: 'data' must be a list of objects")
+
+    features = _expect(manifest, "features", dict, where, required=True)
+    _string_list(features.get("features"), f"{where}: features.features")
+    _string_list(features.get("skills"), f"{where}: features.skills")
+    categories = features.get("categories")
+    if not isinstance(categories, dict):
+        raise ArtifactError(f"{where}: features.categories must be an object")
+    for name, values in categories.items():
+        _string_list(values, f"{where}: features.categories.{clip(name, 40)}")
+
+    calibration = _expect(manifest, "calibration", dict, where, required=True)
+    adjustment = calibration.get("adjustment")
+    if isinstance(adjustment, bool) or not isinstance(adjustment, int | float):
+        raise ArtifactError(f"{where}: calibration.adjustment must be a number")
+    if not math.isfinite(adjustment):
+        raise ArtifactError(f"{where}: calibration adjustment not finite")
+
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        raise ArtifactError(f"{where}: no 'files' with sha256 hashes")
+    if len(files) > MEMBER_MAX_COUNT:
+        raise ArtifactError(f"{where}: lists {len(files):,} files; at most {MEMBER_MAX_COUNT}")
+    for name, digest in files.items():
+        plain_name(name, f"{where}: files")
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+            raise ArtifactError(
+                f"{where}: files[{name!r}] must be a sha256 (64 lowercase hex digits)"
+            )
+    models = _expect(manifest, "models", dict, where, required=True)
+    for head in QUANTILE_HEADS:
+        name = models.get(head)
+        if name is None:
+            raise ArtifactError(f"{where}: the {head} model is not listed under 'models'")
+        plain_name(name, f"{where}: models.{head}")
+        if name not in files:
+            raise ArtifactError(f"{where}: the {head} model is not listed")
     return manifest
 
 
+def plain_name(name: object, what: str) -> str:
+    """`name` if it is a plain relative POSIX file name (parts joined by "/", none of them
+    empty, "." or ".."; no backslash, NUL or drive), else ArtifactError naming `what`."""
+    if not isinstance(name, str) or not name:
+        raise ArtifactError(
+            f"{what}: a file name must be a non-empty string, not {clip(repr(name))}"
+        )
+    parts = name.split("/")
+    if (
+        name.startswith("/")
+        or "\\" in name
+        or "\0" in name
+        or ":" in parts[0]
+        or any(part in ("", ".", "..") for part in parts)
+    ):
+        raise ArtifactError(
+            f"{what}: {clip(repr(name))} is not a plain relative name inside the model "
+            "folder (no '..', no absolute path)"
+        )
+    return name
+
+
+def member_path(directory: Path, name: str, *, what: str = "a listed file") -> Path:
+    """The resolved path of `name` inside `directory`, symlinks followed; ArtifactError if it
+    is not a plain name (`plain_name`) or resolves outside the resolved folder."""
+    plain_name(name, f"{directory}: {what}")
+    root = Path(directory).resolve()
+    try:
+        resolved = (root / PurePosixPath(name)).resolve()
+    except (OSError, RuntimeError) as error:  # a symlink loop
+        raise ArtifactError(f"{directory / name}: cannot be resolved ({error})") from None
+    if not resolved.is_relative_to(root):
+        raise ArtifactError(
+            f"{directory / name}: resolves to {clip(str(resolved))}, outside the model "
+            f"folder {root}; refused"
+        )
+    return resolved
+
+
 def verify_files(directory: Path, manifest: dict[str, Any]) -> None:
-    files = manifest.get("files")
-    if not isinstance(files, dict) or not files:
-        raise ArtifactError(f"{directory / MANIFEST_NAME}: no 'files' with sha256 hashes")
-    for head in QUANTILE_HEADS:
-        name = manifest.get("models", {}).get(head)
-        if name not in files:
-            raise ArtifactError(f"{directory / MANIFEST_NAME}: the {head} model is not listed")
+    """Check every listed file: inside the folder, a regular file, within MEMBER_MAX_BYTES,
+    with the sha256 the manifest gives; then warn about files the manifest does not list."""
+    directory = Path(directory)
+    validate_manifest(manifest, directory / MANIFEST_NAME)
+    files: dict[str, str] = manifest["files"]
     for name, expected in files.items():
         file = directory / name
-        if not file.is_file():
+        resolved = member_path(directory, name)
+        if not resolved.is_file():
             raise ArtifactError(f"{file}: listed in the manifest but missing")
-        actual = sha256_file(file)
+        size = resolved.stat().st_size
+        if size > MEMBER_MAX_BYTES:
+            raise ArtifactError(
+                f"{file}: {size:,} bytes; a model folder's file is at most "
+                f"{MEMBER_MAX_BYTES:,} bytes"
+            )
+        actual = sha256_file(resolved)
         if actual != expected:
             raise ArtifactError(
                 f"{file}: sha256 {actual[:12]}… does not match the manifest's {expected[:12]}…"
             )
+    unlisted = unlisted_files(directory, files)
+    if unlisted:
+        shown = ", ".join(clip(name, 80) for name in unlisted[:5])
+        more = f" and {len(unlisted) - 5} more" if len(unlisted) > 5 else ""
+        warnings.warn(
+            f"{directory}: {len(unlisted)} file(s) the manifest does not list, ignored: "
+            f"{shown}{more}",
+            ArtifactWarning,
+            stacklevel=3,
+        )
+
+
+def unlisted_files(directory: Path, files: dict[str, str]) -> list[str]:
+    """Relative POSIX names of the files below `directory` that are neither the manifest nor
+    listed in `files`, sorted (symlinks are not followed into folders)."""
+    directory = Path(directory)
+    found: list[str] = []
+    for root, folders, names in os.walk(directory):
+        folders.sort()
+        for name in sorted(names):
+            relative = (Path(root) / name).relative_to(directory).as_posix()
+            if relative != MANIFEST_NAME and relative not in files:
+                found.append(relative)
+    return found
 
 
 def file_hashes(directory: Path) -> dict[str, str]:
@@ -89,3 +243,48 @@ def file_hashes(directory: Path) -> dict[str, str]:
         for path in sorted(directory.rglob("*"))
         if path.is_file() and path.name != MANIFEST_NAME
     }
+
+
+def _expect(
+    manifest: dict[str, Any],
+    key: str,
+    kind: type,
+    where: str,
+    *,
+    required: bool,
+    nullable: bool = False,
+) -> Any:
+    if key not in manifest:
+        if required:
+            raise ArtifactError(f"{where}: no {key!r}")
+        return None
+    value = manifest[key]
+    if value is None and nullable:
+        return None
+    if not isinstance(value, kind):
+        raise ArtifactError(f"{where}: {key!r} must be {_json_name(kind)}, not {_json_type(value)}")
+    return value
+
+
+def _string_list(value: object, what: str) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ArtifactError(f"{what} must be a list of strings")
+
+
+def _json_name(kind: type) -> str:
+    names: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
+    return names.get(kind, kind.__name__)
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "null" if value is None else type(value).__name__

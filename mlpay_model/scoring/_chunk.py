@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from mlpay_model.errors import DataError, clip
 from mlpay_model.normalise import FrameCache, NormalisedFrame, normalise_frame
 from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS, SCORE_COLUMNS, is_missing
 
@@ -116,9 +117,24 @@ def _scoring_frame(table: pa.Table, plan: ScoringPlan, model: SalaryModel) -> pd
         if prefix + name in table.column_names
         and not _unused_skills_text(table, prefix + name, name, model)
     }
+    for column, name in sources.items():
+        _check_column_type(table.schema.field(column).type, name)
     frame = table.select(list(sources)).to_pandas().rename(columns=sources)
     frame.index = pd.RangeIndex(table.num_rows)
     return frame
+
+
+def _check_column_type(kind: pa.DataType, name: str) -> None:
+    """Refuse a column whose Arrow type cannot hold a profile value: nested types (struct,
+    map, union, lists), except a list of text for skills."""
+    if not pa.types.is_nested(kind):
+        return
+    if name == "skills" and (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
+        value = kind.value_type
+        if pa.types.is_string(value) or pa.types.is_large_string(value) or pa.types.is_null(value):
+            return
+    accepted = "text or a list of text" if name == "skills" else "text or numbers"
+    raise DataError(f"column {name!r} has the type {clip(str(kind))}; it must hold {accepted}")
 
 
 def _unused_skills_text(table: pa.Table, column: str, name: str, model: SalaryModel) -> bool:
@@ -156,8 +172,7 @@ def _predictions(
 ) -> dict[str, np.ndarray]:
     predicted = model.predict(profiles)
     columns = {
-        column: predicted[name].to_numpy(dtype=np.float64)
-        for name, column in SCORE_COLUMNS.items()
+        column: predicted[name].to_numpy(dtype=np.float64) for name, column in SCORE_COLUMNS.items()
     }
     if contributions:
         effects = model.contributions(profiles)

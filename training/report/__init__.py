@@ -1,9 +1,9 @@
 """`mlpay report`: one self-contained HTML page answering "are ML engineers paid more?".
 
 `build_report(models, output)` loads each shipped model, rebuilds its training rows from the
-data in MLPAY_DATA_DIR, runs the comparisons (`analysis`) with the model-refit check of the
-headline premiums (`uncertainty`), checks the article's claims (`claims`), draws the plots
-(`figures`, matplotlib Agg) and writes the page (`render`).
+data in MLPAY_DATA_DIR, runs the comparisons (`analysis`) with model-refit intervals for
+every comparison (`mlpay_model.compare.model_refits`), checks the article's claims (`claims`),
+draws the plots (`figures`, matplotlib Agg) and writes the page (`render`).
 Needs the `train` extra (matplotlib, pydantic).
 """
 
@@ -19,7 +19,7 @@ from mlpay_model.data.sources.registry import default_model_names
 from training.report.analysis import Settings, SourceAnalysis, analyse
 from training.report.claims import Answer, Claim, answer, check_claims
 from training.report.render import render_report
-from training.report.uncertainty import RefitPremiums, combined_interval, refit_premiums
+from training.report.uncertainty import RefitPremiums, combined_interval, model_refits
 
 DEFAULT_MODELS: Final[tuple[str, ...]] = default_model_names()  # one per registered source
 
@@ -36,7 +36,7 @@ __all__ = [
     "build_report",
     "check_claims",
     "combined_interval",
-    "refit_premiums",
+    "model_refits",
     "render_report",
 ]
 
@@ -71,7 +71,7 @@ def analyse_models(
             if progress is not None:
                 progress(f"warning: {line}")
         if progress is not None:
-            refits = f", {settings.refits} model refits" if settings.refits >= 2 else ""
+            refits = f", {settings.refits} model refits" if settings.refits else ""
             progress(f"{model.name}: comparing ({len(reference.profiles):,} rows{refits})")
         analyses.append(analyse(model, reference, settings))
     return analyses

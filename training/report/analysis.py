@@ -13,16 +13,17 @@ comparisons to run:
   of the same people in each role);
 - the mean and median observed pay of US ML engineers, with bootstrap intervals;
 - the controlled effect of experience and education (one factor changed for the same people);
-- for the headline premiums (ML engineers against `HEADLINE_PEERS` over the whole population),
-  the model-refit check of `training.report.uncertainty`: `Settings.refits` median boosters
-  retrained on bootstrap resamples of the training rows.
+- every interval covers the model's own uncertainty as well as the people:
+  `Settings.refits` median boosters refitted on grouped bootstrap resamples of the training
+  rows (`mlpay_model.compare.model_refits`, the same refits `mlpay compare` uses and caches),
+  joined with the people bootstrap (`ci`; `ci_people` is the people-only interval).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -37,9 +38,9 @@ from mlpay_model.compare import (
     RoleComparison,
 )
 from mlpay_model.data.quality import pay_point
+from mlpay_model.errors import ConfigError
 from mlpay_model.model.features import OTHER_CATEGORY
 from mlpay_model.schema import EDUCATION_LEVELS, SENIORITY_LEVELS
-from training.report.uncertainty import RefitPremiums, combined_interval, refit_premiums
 
 if TYPE_CHECKING:
     from mlpay_model.model import PayModel, SalaryModel
@@ -69,10 +70,10 @@ JUNIOR_YEARS: Final = 2.0
 EDUCATION_BASELINE: Final = "bachelor"
 EDUCATION_COMPARED: Final[tuple[str, ...]] = ("master", "doctorate")
 US: Final = "US"
-# Median boosters refitted per model for the headline premiums' model-refit check. Each refit
-# is one training of the median booster: 0.2 to 1.5 s with the shipped models' settings on two
-# cores, so 20 refits of the three models add about 10-15 s to the report.
-DEFAULT_REFITS: Final = 20
+# Median boosters refitted per model for the model-refit intervals (`mlpay compare`'s default).
+# Each refit is one training of the median booster: 0.2 to 0.4 s with the shipped models'
+# settings on two cores, and they are cached on disk per model and data.
+DEFAULT_REFITS: Final = compare.DEFAULT_REFITS
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Settings:
     resamples: int = compare.DEFAULT_RESAMPLES
     seed: int = compare.DEFAULT_SEED
     refits: int = DEFAULT_REFITS
+    fitted: compare.ModelRefits | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -150,21 +152,19 @@ class SourceAnalysis:
     education_effects: tuple[FactorEffect, ...]
     experience_pay: tuple[BandPay, ...]
     education_pay: tuple[BandPay, ...]
-    refits: dict[str, RefitPremiums] = field(default_factory=dict)  # by headline peer
+    refits: int = 0  # median boosters refitted for every interval (0: people only)
     refit_note: str = ""  # why there are no refits, when there are none
+    pay_concept: str = "unknown"  # base salary, total compensation, yearly compensation band
 
     def headline(self, vs: str) -> RoleComparison | None:
         """ML engineers against `vs` over the whole population, when it was computed."""
         return next((c for c in self.peers if c.vs == vs and c.premium is not None), None)
 
     def interval(self, comparison: RoleComparison) -> tuple[float, float] | None:
-        """The widest honest 90% interval: people and model refits where refitted."""
+        """The 90% interval shown: people and model refits (people only without refits)."""
         if comparison.premium is None or comparison.ci is None:
             return None
-        refit = self.refits.get(comparison.vs)
-        if refit is None or comparison not in self.peers:
-            return comparison.ci
-        return combined_interval(comparison.premium, comparison.ci, refit)
+        return comparison.ci
 
     def focus_rank(self, by: str = "raw") -> tuple[int, int] | None:
         """(rank of ML engineers, number of roles ranked) by raw or controlled median pay."""
@@ -182,8 +182,9 @@ def analyse(model: SalaryModel, reference: Reference, settings: Settings) -> Sou
     people = compare.sample_people(profiles, settings.max_people, settings.seed)
     features = set(model.spec.features)
     years = profiles["year"].dropna()
+    refits, refit_note = _refits(model, profiles, settings)
+    settings = replace(settings, fitted=refits)
     peers = tuple(_compare(model, profiles, PEERS, Filters(), settings))
-    refits, refit_note = _refits(model, profiles, people, peers, settings)
     return SourceAnalysis(
         model=model.name,
         version=model.version,
@@ -203,36 +204,25 @@ def analyse(model: SalaryModel, reference: Reference, settings: Settings) -> Sou
         education_effects=tuple(_education_effects(model, people, features, settings)),
         experience_pay=tuple(_experience_pay(profiles)),
         education_pay=tuple(_education_pay(profiles)),
-        refits=refits,
+        refits=len(refits) if refits is not None else 0,
         refit_note=refit_note,
+        pay_concept=compare.pay_concept(model),
     )
 
 
 def _refits(
-    model: SalaryModel,
-    profiles: pd.DataFrame,
-    people: pd.DataFrame,
-    peers: Sequence[RoleComparison],
-    settings: Settings,
-) -> tuple[dict[str, RefitPremiums], str]:
-    """The model-refit check of the headline premiums, or why it was not run."""
-    from pydantic import ValidationError
-
-    from training.config import TrainConfig
-
-    compared = [c.vs for c in peers if c.vs in HEADLINE_PEERS and c.premium is not None]
-    if settings.refits < 2:
-        return {}, f"not run ({settings.refits} refits requested; a spread needs at least 2)"
-    if not compared:
-        return {}, "not run (no headline comparison)"
+    model: SalaryModel, profiles: pd.DataFrame, settings: Settings
+) -> tuple[compare.ModelRefits | None, str]:
+    """The refitted median boosters of every interval, or why there are none."""
+    if settings.refits < compare.MIN_REFITS:
+        return None, f"not run ({settings.refits} refits requested)"
+    if not isinstance(model.manifest.get("config"), dict):
+        return None, "not run (the model's manifest has no usable training config)"
     try:
-        config = TrainConfig.model_validate(model.manifest.get("config"))
-    except ValidationError:
-        return {}, "not run (the model's manifest has no usable training config)"
-    refits = refit_premiums(
-        config, profiles, people, FOCUS_ROLE, compared, refits=settings.refits, seed=settings.seed
-    )
-    return refits, ""
+        fitted = compare.model_refits(model, profiles, refits=settings.refits, seed=settings.seed)
+    except ConfigError:
+        return None, "not run (the model's manifest has no usable training config)"
+    return fitted, ""
 
 
 def _rows_by_year(rows: pd.DataFrame) -> dict[int, int]:
@@ -259,6 +249,7 @@ def _compare(
         max_people=settings.max_people,
         resamples=settings.resamples,
         seed=settings.seed,
+        refits=settings.fitted,
     )
 
 
@@ -327,7 +318,12 @@ def _skills(
     if not common:
         return []
     return compare.skill_premiums(
-        model, listing, common, resamples=settings.resamples, seed=settings.seed
+        model,
+        listing,
+        common,
+        resamples=settings.resamples,
+        seed=settings.seed,
+        refits=settings.fitted,
     )
 
 
@@ -373,10 +369,18 @@ def _experience_effect(
     options = {"resamples": settings.resamples, "seed": settings.seed}
     if "years_experience" in features and people["years_experience"].notna().any():
         return compare.factor_premium(
-            model, people, "years_experience", EXPERIENCED_YEARS, JUNIOR_YEARS, **options
+            model,
+            people,
+            "years_experience",
+            EXPERIENCED_YEARS,
+            JUNIOR_YEARS,
+            refits=settings.fitted,
+            **options,
         )
     if "seniority" in features and people["seniority"].notna().any():
-        return compare.factor_premium(model, people, "seniority", "senior", "entry", **options)
+        return compare.factor_premium(
+            model, people, "seniority", "senior", "entry", refits=settings.fitted, **options
+        )
     return None
 
 
@@ -394,6 +398,7 @@ def _education_effects(
             EDUCATION_BASELINE,
             resamples=settings.resamples,
             seed=settings.seed,
+            refits=settings.fitted,
         )
         for level in EDUCATION_COMPARED
     ]

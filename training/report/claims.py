@@ -6,15 +6,19 @@ Verdict rules (the same for every claim, stated so a reader can check them):
   the highest paid");
 - the verdict is "supported" when every source with data supports it, "not supported" when
   every one contradicts it, "partly supported" when they differ, "cannot tell" when no source
-  has the data;
+  has the data, "not checkable" when these sources cannot speak to it at all (cities,
+  job-posting growth, labour-market projections);
+- evidence of another pay concept than the claim's (total compensation or a compensation band
+  for a base-pay claim) and estimates the taxonomy makes identical (Stack Overflow's master and
+  doctorate answers) are shown but "not graded";
 - how sure: "high" when at least two sources have the data and all agree, "medium" when only
   one source has the data or the verdict is partial, plus a reason. The intervals of the
-  controlled effects cover the sampling of people only (not the model fit), so agreement
-  between independently collected sources counts for more than a narrow interval.
+  controlled effects cover the people and the model refits; agreement between independently
+  collected sources still counts for more than a narrow interval.
 
 The summary (`answer`) rests on the headline premiums (ML engineers against software engineers
-and data scientists), judged with intervals that also cover the model refits
-(`SourceAnalysis.interval`).
+and data scientists), judged with intervals that also cover the model refits, and answered
+per pay concept (base salary, total compensation, compensation band), never as one figure.
 """
 
 from __future__ import annotations
@@ -32,12 +36,17 @@ from training.report.analysis import (
 )
 from training.report.wording import and_list, interval, percent, role_label, source_label
 
-Verdict = Literal["supported", "partly supported", "not supported", "cannot tell"]
-Finding = Literal["for", "against", "unclear"]
+Verdict = Literal["supported", "partly supported", "not supported", "cannot tell", "not checkable"]
+# "not graded": shown as evidence but left out of the verdict (another pay concept than the
+# claim's, or estimates the taxonomy makes identical).
+Finding = Literal["for", "against", "unclear", "not graded"]
+NOT_CHECKABLE: Final = "not checkable with these sources"
+BASE_SALARY: Final = "base salary"
 
 US_PAY_CLAIM_USD: Final = 112_000.0
 TOP_RANKS: Final = 3
 SKILL_MIN_PREMIUM: Final = 0.02  # a skill "goes with higher pay" from +2% up
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -72,7 +81,9 @@ def effect_finding(low: float, high: float, line: float = 0.0) -> Finding:
 
 
 def verdict_of(findings: Sequence[Finding]) -> tuple[Verdict, str]:
-    """The verdict and how sure, from the per-source findings (see the module docstring)."""
+    """The verdict and how sure, from the per-source findings (see the module docstring);
+    "not graded" evidence does not count."""
+    findings = [f for f in findings if f != "not graded"]
     if not findings:
         return "cannot tell", "no source has the data"
     if all(f == "for" for f in findings):
@@ -123,16 +134,74 @@ def answer(analyses: Sequence[SourceAnalysis]) -> Answer:
     sentences = [lead, _by_source(pairs, findings)]
     for peer in HEADLINE_PEERS:
         parts = [
-            f"{source_label(a)} {percent(_premium(c))} (90% interval {interval(*ci)})"
+            f"{source_label(a)} ({a.pay_concept}) {percent(_premium(c))} "
+            f"(90% interval {interval(*ci)})"
             for a, c, ci in pairs
             if c.vs == peer
         ]
         if parts:
             sentences.append(f"Against {role_label(peer)}: " + "; ".join(parts) + ".")
+    sentences.append(_by_concept(pairs, findings))
+    sentences.append(_outside_refits(pairs))
     sentences.append(_other_peers(analyses))
     sentences.append(_raw_versus_controlled([(a, c) for a, c, _ in pairs]))
     sentences.append(_interval_meaning(analyses, pairs))
     return Answer(headline, tuple(sentence for sentence in sentences if sentence))
+
+
+def _by_concept(
+    pairs: Sequence[tuple[SourceAnalysis, RoleComparison, tuple[float, float]]],
+    findings: Sequence[Finding],
+) -> str:
+    """The answer per pay concept: a premium on total pay is not a premium on base pay."""
+    concepts: dict[str, list[tuple[RoleComparison, Finding]]] = {}
+    for (analysis, comparison, _), finding in zip(pairs, findings, strict=True):
+        concepts.setdefault(analysis.pay_concept, []).append((comparison, finding))
+    if len(concepts) < 2:
+        return ""
+    parts = []
+    for concept, items in concepts.items():
+        ahead = sum(1 for _, f in items if f == "for")
+        premiums = [_premium(c) for c, _ in items]
+        spread = (
+            percent(premiums[0])
+            if len(premiums) == 1
+            else f"{percent(min(premiums))} to {percent(max(premiums))}"
+        )
+        parts.append(f"on {concept}, more in {ahead} of {len(items)} ({spread})")
+    return (
+        "The sources measure different pay, so the answer is given per pay concept: "
+        + "; ".join(parts)
+        + ". ML premiums on total compensation (bonus and equity included) are not premiums "
+        "on base salary."
+    )
+
+
+def _outside_refits(
+    pairs: Sequence[tuple[SourceAnalysis, RoleComparison, tuple[float, float]]],
+) -> str:
+    """Estimates outside the middle 90% of their own refits, explained where they are shown."""
+    outside = [
+        (a, c)
+        for a, c, _ in pairs
+        if c.ci_refits is not None
+        and c.premium is not None
+        and not c.ci_refits[0] <= c.premium <= c.ci_refits[1]
+    ]
+    if not outside:
+        return ""
+    parts = [
+        f"{source_label(a)} against {role_label(c.vs)} ({percent(_premium(c))}; its refits "
+        f"{interval(*c.ci_refits)})"  # type: ignore[misc]
+        for a, c in outside
+    ]
+    return (
+        "Some estimates lie outside the middle 90% of their own refits: "
+        + "; ".join(parts)
+        + ". The shipped model is one fit; models refitted on resampled training rows find "
+        "a different premium, so the interval is widened to hold what most refits find and "
+        "the estimate is less certain than its position suggests."
+    )
 
 
 def _premium(comparison: RoleComparison) -> float:
@@ -171,7 +240,7 @@ def _headline(ahead: int, behind: int, total: int) -> str:
 
 
 def _other_peers(analyses: Sequence[SourceAnalysis]) -> str:
-    """One sentence on the peers outside the headline (not refitted: signs and range only)."""
+    """One sentence on the peers outside the headline (signs and range only)."""
     others = [
         c
         for a in analyses
@@ -186,7 +255,7 @@ def _other_peers(analyses: Sequence[SourceAnalysis]) -> str:
     return (
         f"Against {and_list([role_label(role) for role in roles])} the premium is positive in "
         f"{ahead} of {len(others)} comparisons, from {percent(min(premiums))} to "
-        f"{percent(max(premiums))} (section 1; these are not refitted)."
+        f"{percent(max(premiums))} (section 1)."
     )
 
 
@@ -196,7 +265,7 @@ def _interval_meaning(
 ) -> str:
     refitted = [a for a in analyses if a.refits]
     if refitted:
-        counts = sorted({len(r.premiums) for a in refitted for r in a.refits.values()})
+        counts = sorted({a.refits for a in refitted})
         text = (
             "Each interval covers both which people are in the data and how much the premium "
             f"moves when the model is retrained on resampled training rows ({and_list(counts)} "
@@ -266,6 +335,35 @@ def check_claims(analyses: Sequence[SourceAnalysis]) -> list[Claim]:
             describe=lambda e: f"{e.value} over {EDUCATION_BASELINE}",
         ),
         _skills_claim(analyses),
+        *not_checkable_claims(),
+    ]
+
+
+# Claims of the article that no source here can check: said so, not dropped.
+UNCHECKABLE: Final[tuple[tuple[str, str, str], ...]] = (
+    (
+        "cities",
+        "ML engineers earn most in San Francisco, New York and Seattle.",
+        "The sources give a country, not a city.",
+    ),
+    (
+        "job_postings",
+        "Job postings for ML engineers have grown strongly.",
+        "The sources are pay surveys and a salary index, not job postings.",
+    ),
+    (
+        "bls_projection",
+        "The US Bureau of Labor Statistics projects fast growth in these jobs.",
+        "Employment projections are not in any of these sources.",
+    ),
+)
+
+
+def not_checkable_claims() -> list[Claim]:
+    """The article's claims these sources cannot speak to, each marked so."""
+    return [
+        Claim(key, claim, "not checkable", "none: no data", f"{reason} {NOT_CHECKABLE}.", ())
+        for key, claim, reason in UNCHECKABLE
     ]
 
 
@@ -275,25 +373,29 @@ def _us_pay_claim(analyses: Sequence[SourceAnalysis]) -> Claim:
         stats = analysis.us_focus_pay
         if stats is None:
             continue
+        base = analysis.pay_concept == BASE_SALARY
         evidence.append(
             Evidence(
                 source_label(analysis),
-                effect_finding(*stats.mean_ci, line=US_PAY_CLAIM_USD),
-                f"mean {money(stats.mean)} (90% interval {interval(*stats.mean_ci, True)}), "
-                f"median {money(stats.median)} ({interval(*stats.median_ci, True)}), "
-                f"{stats.n:,} US ML engineers",
+                effect_finding(*stats.mean_ci, line=US_PAY_CLAIM_USD) if base else "not graded",
+                f"{analysis.pay_concept}: mean {money(stats.mean)} (90% interval "
+                f"{interval(*stats.mean_ci, True)}), median {money(stats.median)} "
+                f"({interval(*stats.median_ci, True)}), {stats.n:,} US ML engineers"
+                + ("" if base else f"; not graded ({analysis.pay_concept}, not base pay)"),
             )
         )
     verdict, confidence = verdict_of([item.finding for item in evidence])
+    if verdict != "cannot tell" and confidence.startswith("high"):
+        confidence = "medium: graded on base-salary data only"
     years = [year for a in analyses if a.years for year in a.years]
     means = "; ".join(
         f"{source_label(a)} {money(a.us_focus_pay.mean)}" for a in analyses if a.us_focus_pay
     )
     summary = (
         f"Mean observed pay of US ML engineers: {means}, against the claimed "
-        f"{money(US_PAY_CLAIM_USD)}. Our pay figures cover {min(years)} to {max(years)} and "
-        "some sources report total compensation, not base pay, so they are not the same "
-        "measure as the article's."
+        f"{money(US_PAY_CLAIM_USD)} base pay. Only base-salary data grades this claim; total "
+        "compensation and compensation bands are shown, not graded. Our pay figures cover "
+        f"{min(years)} to {max(years)}."
         if evidence and years
         else "No source has enough US ML engineers."
     )
@@ -357,6 +459,18 @@ def _effect_claim(
         found = effects(analysis)
         if not found:
             continue
+        if len(found) > 1 and len({(e.premium, e.ci_people) for e in found}) == 1:
+            evidence.append(
+                Evidence(
+                    source_label(analysis),
+                    "not graded",
+                    f"{and_list([describe(e) for e in found])}: the same estimate, "
+                    f"{percent(found[0].premium)} ({interval(*found[0].ci)}): this source's "
+                    "answers do not tell these levels apart (the taxonomy merges them), so "
+                    "it is not graded",
+                )
+            )
+            continue
         findings = [effect_finding(*effect.ci) for effect in found]
         finding: Finding = (
             "for"
@@ -387,7 +501,11 @@ def _skills_claim(analyses: Sequence[SourceAnalysis]) -> Claim:
         if not analysis.skills:
             continue
         paying = sorted(
-            (e for e in analysis.skills if e.ci[0] > 0 and e.premium >= SKILL_MIN_PREMIUM),
+            (
+                e
+                for e in analysis.skills
+                if e.estimated and e.ci[0] > 0 and e.premium >= SKILL_MIN_PREMIUM
+            ),
             key=lambda e: -e.premium,
         )
         text = (

@@ -21,13 +21,17 @@ from mlpay_model._format import money, money_thousands, percent_tick
 from mlpay_model.compare import RoleComparison
 from training.report.analysis import FOCUS_ROLE, HEADLINE_PEERS, PEERS, SourceAnalysis
 from training.report.claims import US_PAY_CLAIM_USD
-from training.report.wording import role_label, source_label
+from training.report.wording import percent, role_label, source_label
 
 # Sources and peers get colours of their own; red always marks ML engineers.
 SOURCE_COLOURS: Final[tuple[str, ...]] = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b")
 PEER_COLOURS: Final[dict[str, str]] = {"software_engineer": "#6a3d9a", "data_scientist": "#b8860b"}
+PEER_MARKERS: Final[tuple[str, ...]] = ("o", "s")
 FOCUS_COLOUR: Final = "#d62728"
+BELOW_COLOUR: Final = "#1f5f9b"  # an effect whose whole interval is below zero
 OTHER_COLOUR: Final = "#9e9e9e"
+# Sources are told apart by marker shape (and a text label) as well as colour.
+SOURCE_MARKERS: Final[tuple[str, ...]] = ("o", "s", "D", "^", "v")
 DPI: Final = 100
 WIDTH: Final = 11.0  # inches; 1,100 px at DPI
 
@@ -57,52 +61,102 @@ def _raw_gap(comparison: RoleComparison) -> float | None:
     return None
 
 
-def forest_plot(analyses: Sequence[SourceAnalysis]) -> str:
-    """Premium over each peer per source: controlled (dot; thick line: 90% interval over people,
-    thin line with end marks: with the model refits too) and raw (ring)."""
-    figure = Figure(figsize=(WIDTH, 1.6 + 0.9 * len(PEERS)), layout="constrained")
-    axes = figure.add_subplot()
+def _source_style(position: int) -> tuple[str, str]:
+    return (
+        SOURCE_COLOURS[position % len(SOURCE_COLOURS)],
+        SOURCE_MARKERS[position % len(SOURCE_MARKERS)],
+    )
+
+
+def _premium_rows(
+    axes: Axes,
+    analyses: Sequence[SourceAnalysis],
+    peers: Sequence[str],
+    *,
+    raw: bool,
+    label_points: bool,
+) -> None:
+    """Per peer (row) and source (marker and colour): the controlled premium with its 90%
+    interval over people and model refits; optionally the raw gap (hollow marker)."""
     spacing = 0.8 / max(1, len(analyses))
     for position, analysis in enumerate(analyses):
-        colour = SOURCE_COLOURS[position % len(SOURCE_COLOURS)]
+        colour, marker = _source_style(position)
         offset = (position - (len(analyses) - 1) / 2) * spacing
         by_peer = {c.vs: c for c in analysis.peers}
-        for row, peer in enumerate(PEERS):
+        for row, peer in enumerate(peers):
             comparison = by_peer.get(peer)
             if comparison is None:
                 continue
             y = row + offset
             if comparison.premium is not None and comparison.ci is not None:
-                combined = analysis.interval(comparison)
-                if combined is not None and combined != comparison.ci:
-                    axes.plot(combined, [y, y], "|-", color=colour, linewidth=1.2, markersize=9)
                 low, high = comparison.ci
-                axes.plot([low, high], [y, y], color=colour, linewidth=4, solid_capstyle="butt")
-                axes.plot(comparison.premium, y, "o", color=colour, markersize=7)
-            raw = _raw_gap(comparison)
-            if raw is not None:
-                axes.plot(raw, y, "o", markerfacecolor="none", color=colour, markersize=8)
-    axes.set_yticks(range(len(PEERS)), [f"vs {role_label(p)}" for p in PEERS])
-    axes.invert_yaxis()
+                axes.plot([low, high], [y, y], color=colour, linewidth=3, solid_capstyle="butt")
+                axes.plot(comparison.premium, y, marker, color=colour, markersize=7)
+                if label_points:
+                    axes.annotate(
+                        f"{source_label(analysis)} {percent(comparison.premium)}",
+                        (high, y),
+                        xytext=(4, 0),
+                        textcoords="offset points",
+                        va="center",
+                        fontsize=8,
+                    )
+            gap = _raw_gap(comparison) if raw else None
+            if gap is not None:
+                axes.plot(gap, y, marker, markerfacecolor="none", color=colour, markersize=8)
+    axes.set_yticks(range(len(peers)), [f"vs {role_label(p)}" for p in peers])
+    axes.set_ylim(len(peers) - 0.5, -0.5)
     _percent_axis(axes)
+
+
+def _source_legend(
+    figure: Figure, axes: Axes, analyses: Sequence[SourceAnalysis], *extra: Any
+) -> None:
+    handles = []
+    labels = []
+    for position, analysis in enumerate(analyses):
+        colour, marker = _source_style(position)
+        handles.append(axes.plot([], [], marker + "-", color=colour)[0])
+        labels.append(f"{source_label(analysis)} ({analysis.pay_concept})")
+    for handle, label in extra:
+        handles.append(handle)
+        labels.append(label)
+    figure.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=9)
+
+
+def headline_plot(analyses: Sequence[SourceAnalysis]) -> str:
+    """The answer in one small plot: the headline premiums with their 90% intervals (people
+    and model refits), each point labelled with its source."""
+    if not any(a.headline(peer) for a in analyses for peer in HEADLINE_PEERS):
+        return ""
+    figure = Figure(figsize=(WIDTH, 2.6), layout="constrained")
+    axes = figure.add_subplot()
+    _premium_rows(axes, analyses, HEADLINE_PEERS, raw=False, label_points=True)
+    axes.set_xlabel(
+        "ML engineers' controlled pay premium (90% interval: model refits and people)", fontsize=9
+    )
+    _source_legend(figure, axes, analyses)
+    return png_base64(figure)
+
+
+def forest_plot(analyses: Sequence[SourceAnalysis]) -> str:
+    """Premium over each peer per source: controlled (filled marker; line: 90% interval over
+    people and model refits) and raw (hollow marker); sources by marker, colour and legend."""
+    figure = Figure(figsize=(WIDTH, 1.6 + 0.9 * len(PEERS)), layout="constrained")
+    axes = figure.add_subplot()
+    _premium_rows(axes, analyses, PEERS, raw=True, label_points=False)
     axes.set_xlabel("ML engineers' pay premium over the peer role")
-    handles = [
-        axes.plot([], [], "o-", color=SOURCE_COLOURS[i % len(SOURCE_COLOURS)])[0]
-        for i in range(len(analyses))
-    ]
-    handles += [
-        axes.plot([], [], "o", color="black")[0],
-        axes.plot([], [], color="black", linewidth=4)[0],
-        axes.plot([], [], "|-", color="black", linewidth=1.2, markersize=9)[0],
-        axes.plot([], [], "o", markerfacecolor="none", color="black")[0],
-    ]
-    labels = [source_label(a) for a in analyses] + [
-        "controlled premium (same people in both roles)",
-        "90% interval over people",
-        "90% interval over people and model refits",
-        "raw gap (ratio of median observed pay)",
-    ]
-    figure.legend(handles, labels, loc="outside lower center", ncols=len(analyses), fontsize=9)
+    _source_legend(
+        figure,
+        axes,
+        analyses,
+        (axes.plot([], [], "o", color="black")[0], "controlled premium (same people)"),
+        (axes.plot([], [], color="black", linewidth=3)[0], "90% interval: model refits + people"),
+        (
+            axes.plot([], [], "o", markerfacecolor="none", color="black")[0],
+            "raw gap (ratio of median observed pay)",
+        ),
+    )
     axes.set_title("Are ML engineers paid more than their peers?")
     return png_base64(figure)
 
@@ -117,7 +171,9 @@ def slice_plot(analyses: Sequence[SourceAnalysis], dimensions: Sequence[str], ti
     ]
     if not panels:
         return ""
-    figure, grid = _panel_row(len(panels), max(len(slices) for _, slices in panels), 1.2, 0.45)
+    figure, grid = _panel_row(
+        len(panels), max(len(slices) for _, slices in panels), 1.2, 0.45, share=True
+    )
     for axes, (analysis, slices) in zip(grid, panels, strict=True):
         for index, peer in enumerate(HEADLINE_PEERS):
             offset = (index - 0.5) * 0.3
@@ -127,7 +183,9 @@ def slice_plot(analyses: Sequence[SourceAnalysis], dimensions: Sequence[str], ti
                     continue
                 y = row + offset
                 axes.plot(list(comparison.ci), [y, y], color=PEER_COLOURS[peer], linewidth=2)
-                axes.plot(comparison.premium, y, "o", color=PEER_COLOURS[peer], markersize=6)
+                axes.plot(
+                    comparison.premium, y, PEER_MARKERS[index], color=PEER_COLOURS[peer], ms=6
+                )
         left_edge = blended_transform_factory(axes.transAxes, axes.transData)
         for row, item in enumerate(slices):
             if all(c.premium is None for c in item.comparisons):
@@ -143,9 +201,12 @@ def slice_plot(analyses: Sequence[SourceAnalysis], dimensions: Sequence[str], ti
         axes.set_yticks(range(len(slices)), [item.label for item in slices])
         axes.set_ylim(len(slices) - 0.5, -0.5)
         _percent_axis(axes)
-        axes.set_xlabel("premium (90% interval over people)", fontsize=9)
-        axes.set_title(source_label(analysis), fontsize=11)
-    handles = [axes.plot([], [], "o-", color=PEER_COLOURS[p])[0] for p in HEADLINE_PEERS]
+        axes.set_xlabel("premium (90% interval: model refits + people)", fontsize=9)
+        axes.set_title(f"{source_label(analysis)} ({analysis.pay_concept})", fontsize=10)
+    handles = [
+        axes.plot([], [], PEER_MARKERS[i] + "-", color=PEER_COLOURS[p])[0]
+        for i, p in enumerate(HEADLINE_PEERS)
+    ]
     figure.legend(
         handles,
         [f"vs {role_label(p)}" for p in HEADLINE_PEERS],
@@ -157,30 +218,49 @@ def slice_plot(analyses: Sequence[SourceAnalysis], dimensions: Sequence[str], ti
     return png_base64(figure)
 
 
-def _panel_row(panels: int, rows: int, base: float, per_row: float) -> tuple[Figure, Any]:
-    """A figure with `panels` side-by-side axes, tall enough for `rows` labelled rows."""
+def _panel_row(
+    panels: int, rows: int, base: float, per_row: float, *, share: bool = False
+) -> tuple[Figure, Any]:
+    """A figure with `panels` side-by-side axes, tall enough for `rows` labelled rows;
+    `share`: one x-scale for every panel (premiums of different sources side by side)."""
     figure = Figure(figsize=(WIDTH, base + per_row * rows), layout="constrained")
-    return figure, figure.subplots(1, panels, squeeze=False)[0]
+    return figure, figure.subplots(1, panels, squeeze=False, sharex=share)[0]
+
+
+def effect_colour(ci: tuple[float, float]) -> str:
+    """Red when the whole 90% interval is above zero, blue when below, grey when it crosses."""
+    if ci[0] > 0:
+        return FOCUS_COLOUR
+    if ci[1] < 0:
+        return BELOW_COLOUR
+    return OTHER_COLOUR
 
 
 def skills_plot(analyses: Sequence[SourceAnalysis]) -> str:
     """One panel per source with skills: the premium of each common skill, sorted."""
-    panels = [analysis for analysis in analyses if analysis.skills]
+    panels = [analysis for analysis in analyses if any(e.estimated for e in analysis.skills)]
     if not panels:
         return ""
-    figure, grid = _panel_row(len(panels), max(len(a.skills) for a in panels), 1.0, 0.28)
+    rows = max(sum(e.estimated for e in a.skills) for a in panels)
+    figure, grid = _panel_row(len(panels), rows, 1.0, 0.28, share=True)
     for axes, analysis in zip(grid, panels, strict=True):
-        effects = sorted(analysis.skills, key=lambda effect: effect.premium)
+        effects = sorted(
+            (effect for effect in analysis.skills if effect.estimated),
+            key=lambda effect: effect.premium,
+        )
         values = [effect.premium for effect in effects]
         errors = [
             [effect.premium - effect.ci[0] for effect in effects],
             [effect.ci[1] - effect.premium for effect in effects],
         ]
-        colours = [FOCUS_COLOUR if effect.ci[0] > 0 else OTHER_COLOUR for effect in effects]
+        colours = [
+            FOCUS_COLOUR if effect.ci[0] > 0 else BELOW_COLOUR if effect.ci[1] < 0 else OTHER_COLOUR
+            for effect in effects
+        ]
         axes.barh(range(len(effects)), values, xerr=errors, color=colours, capsize=2)
         axes.set_yticks(range(len(effects)), [effect.value for effect in effects], fontsize=8)
         _percent_axis(axes)
-        axes.set_xlabel("change in predicted pay", fontsize=9)
+        axes.set_xlabel("change in predicted pay (90% interval: refits + people)", fontsize=9)
         axes.set_title(source_label(analysis), fontsize=11)
     figure.suptitle("Predicted pay with the skill over without it (same people)")
     return png_base64(figure)

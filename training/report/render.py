@@ -52,6 +52,8 @@ img { max-width: 100%; height: auto; display: block; margin: 0.8em 0; }
 .verdict { font-weight: bold; padding: 0.1em 0.5em; border-radius: 3px; white-space: nowrap; }
 .supported { background: #d8f0d8; } .partly-supported { background: #fff1c4; }
 .not-supported { background: #f8d7d7; } .cannot-tell { background: #e6e6e6; }
+.not-checkable { background: #e6e6e6; border: 1px dashed #888; }
+@media (max-width: 700px) { table { display: block; overflow-x: auto; } }
 .claim { border: 1px solid #ddd; padding: 0.6em 1em; margin: 1em 0; }
 .note { color: #555; font-size: 0.9em; }
 footer { margin-top: 3em; border-top: 2px solid #ddd; font-size: 0.85em; color: #444; }
@@ -62,6 +64,7 @@ FINDING_WORDS: Final[dict[str, str]] = {
     "for": "supports",
     "against": "contradicts",
     "unclear": "unclear",
+    "not graded": "shown, not graded",
 }
 
 DIMENSION_TITLES: Final[dict[str, str]] = {
@@ -94,7 +97,7 @@ def render_report(
             f"{e(source_label(a))} (model {e(a.model)}, version {e(a.version)})" for a in analyses
         )
         + "</p>",
-        _summary(answer),
+        _summary(answer, analyses),
         _peers_section(analyses, settings),
         _variation_section(analyses, settings),
         _skills_section(analyses, settings),
@@ -105,24 +108,47 @@ def render_report(
     ]
     return (
         "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
         f"<title>{e(TITLE)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
 
 
-def _summary(answer: Answer) -> str:
-    sentences = "".join(f"<p>{e(sentence)}</p>" for sentence in answer.sentences)
+def _summary(answer: Answer, analyses: Sequence[SourceAnalysis]) -> str:
+    """The answer, its first sentence and the main plot first (the first screen); the other
+    sentences follow the plot."""
+    first, *rest = answer.sentences
+    sentences = "".join(f"<p>{e(sentence)}</p>" for sentence in rest)
     return (
         "<section id='summary' class='summary'><div class='note'>Are ML engineers paid more? "
-        f"</div><div class='headline'>{e(answer.headline)}</div>{sentences}</section>"
+        f"</div><div class='headline'>{e(answer.headline)}</div><p>{e(first)}</p>"
+        + _image(figures.headline_plot(analyses), _headline_alt(analyses), "headline-plot")
+        + f"{sentences}</section>"
     )
 
 
-def _image(png: str, alt: str) -> str:
+def _headline_alt(analyses: Sequence[SourceAnalysis]) -> str:
+    """The headline plot's alt text: every number it shows."""
+    parts = []
+    for a in analyses:
+        for peer in HEADLINE_PEERS:
+            c = a.headline(peer)
+            if c is not None and c.premium is not None and c.ci is not None:
+                parts.append(
+                    f"{source_label(a)} ({a.pay_concept}) vs {role_label(peer)} "
+                    f"{percent(c.premium)} ({interval(*c.ci)})"
+                )
+    return "Controlled premium of ML engineers, 90% intervals with model refits: " + (
+        "; ".join(parts) or "no comparison"
+    )
+
+
+def _image(png: str, alt: str, image_id: str = "") -> str:
     if not png:
         return "<p class='note'>No source has the data for this plot.</p>"
-    return f"<img alt='{e(alt)}' src='data:image/png;base64,{png}'>"
+    identifier = f" id='{e(image_id)}'" if image_id else ""
+    return f"<img{identifier} alt='{e(alt)}' src='data:image/png;base64,{png}'>"
 
 
 def _table(headers: Iterable[str], rows: Iterable[str]) -> str:
@@ -145,11 +171,21 @@ def _comparison_row(
     if c.premium is not None and c.ci is not None:
         attributes += (
             f" data-premium='{c.premium!r}' data-ci-low='{c.ci[0]!r}'"
-            f" data-ci-high='{c.ci[1]!r}' data-n='{c.n}'"
+            f" data-ci-high='{c.ci[1]!r}' data-n='{c.n}' data-refits='{c.refits}'"
+            f" data-interval='{e(c.interval)}'"
         )
-        controlled = [_num(percent(c.premium)), _num(interval(*c.ci)), _num(f"{c.n:,}")]
+        if c.ci_people is not None:
+            attributes += (
+                f" data-ci-people-low='{c.ci_people[0]!r}' data-ci-people-high='{c.ci_people[1]!r}'"
+            )
+        controlled = [
+            _num(percent(c.premium)),
+            _num(interval(*c.ci)),
+            _num(people_interval(c.ci_people)),
+            _num(f"{c.n:,}"),
+        ]
     else:
-        controlled = [f"<td colspan='3' class='flag'>not compared: {e(c.note)}</td>"]
+        controlled = [f"<td colspan='4' class='flag'>not compared: {e(c.note)}</td>"]
     raw_gap = (
         percent(c.raw_median_role / c.raw_median_vs - 1)
         if c.raw_median_role and c.raw_median_vs
@@ -167,7 +203,8 @@ def _comparison_row(
 
 COMPARISON_HEADERS: Final[tuple[str, ...]] = (
     "controlled premium",
-    "90% interval (people)",
+    "90% interval (model + people)",
+    "people only",
     "people",
     "raw median ML engineers (rows)",
     "raw median peer (rows)",
@@ -175,41 +212,41 @@ COMPARISON_HEADERS: Final[tuple[str, ...]] = (
 )
 
 
+def people_interval(ci: tuple[float, float] | None) -> str:
+    """The people-only interval; "no spread" rather than an interval of zero width."""
+    if ci is None:
+        return "n/a"
+    if percent(ci[0]) == percent(ci[1]):
+        return "no spread (model fixed)"
+    return interval(*ci)
+
+
 def _peer_row(analysis: SourceAnalysis, c: RoleComparison) -> str:
-    """A peers-table row: the comparison cells plus the model-refit columns."""
-    refit = analysis.refits.get(c.vs)
-    combined = analysis.interval(c)
-    if refit is None or combined is None:
-        reason = "not refitted" if c.vs not in HEADLINE_PEERS or c.premium is None else "not run"
-        cells = f"<td colspan='2' class='note'>{e(reason)}</td>"
-        attributes = ""
+    """A peers-table row: the comparison cells plus the refits' middle 90%."""
+    if c.ci_refits is None or c.premium is None:
+        cells = "<td class='note'>not refitted</td>"
     else:
-        cells = _num(interval(*refit.middle)) + _num(interval(*combined))
-        attributes = (
-            f" data-refits='{len(refit.premiums)}' data-combined-low='{combined[0]!r}'"
-            f" data-combined-high='{combined[1]!r}'"
-        )
+        outside = not c.ci_refits[0] <= c.premium <= c.ci_refits[1]
+        cells = _num(interval(*c.ci_refits) + (" (estimate outside)" if outside else ""))
     return _comparison_row(
         slug("peer", analysis.model, c.vs),
-        [source_label(analysis), f"vs {role_label(c.vs)}"],
+        [source_label(analysis), analysis.pay_concept, f"vs {role_label(c.vs)}"],
         c,
         extra_cells=cells,
-        extra_attributes=attributes,
     )
 
 
 def _peers_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> str:
     rows = [_peer_row(a, c) for a in analyses for c in a.peers]
-    refits = sorted({len(r.premiums) for a in analyses for r in a.refits.values()})
+    refits = sorted({a.refits for a in analyses if a.refits})
     not_run = [f"{source_label(a)}: {a.refit_note}" for a in analyses if a.refit_note]
     refit_text = (
-        f"<b>Model refits</b>: for the headline comparisons (against {e(_peer_words())}) the "
-        f"model's median booster is retrained {e(' or '.join(map(str, refits)))} times with its "
-        "own training settings on bootstrap resamples of its training rows, and the premium "
-        "recomputed for the same people; the table gives the middle 90% of those premiums. The "
-        "last column is a 90% interval combining both kinds of uncertainty (section 5 gives "
-        "the formula; with this few refits it is a guide, not an exact 90%). The summary uses "
-        "it."
+        "<b>Model refits</b>: for every comparison in this report the model's median booster "
+        f"is retrained {e(' or '.join(map(str, refits)))} times with its own training settings "
+        "on bootstrap resamples of its training rows, and the premium recomputed for the same "
+        "people; the last column gives the middle 90% of those premiums. The interval shown "
+        "first combines both kinds of uncertainty (section 5 gives the formula; with this few "
+        "refits it is a guide, not an exact 90%); the summary uses it."
         if refits
         else "<b>Model refits</b> were not run, so no interval here covers the model's own "
         "uncertainty."
@@ -228,14 +265,14 @@ def _peers_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> st
         "so it is (almost) zero wide when the model gives nearly everyone the same ratio "
         f"between the two roles{e(_zero_width_note(analyses))}; that does not mean the premium "
         f"is known exactly. {refit_text}</p>"
-        + _image(figures.forest_plot(analyses), "forest plot of ML engineers' premiums")
+        + _image(figures.forest_plot(analyses), _forest_alt(analyses))
         + _table(
             (
                 "source",
+                "pay concept",
                 "comparison",
                 *COMPARISON_HEADERS,
                 "model refits: middle 90% of premiums",
-                "90% interval (people + model refits)",
             ),
             rows,
         )
@@ -243,12 +280,25 @@ def _peers_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> st
     )
 
 
+def _forest_alt(analyses: Sequence[SourceAnalysis]) -> str:
+    parts = [
+        f"{source_label(a)} vs {role_label(c.vs)} {percent(c.premium)}"
+        for a in analyses
+        for c in a.peers
+        if c.premium is not None
+    ]
+    return "ML engineers' controlled premium over each peer role, by source: " + "; ".join(parts)
+
+
 def _zero_width_note(analyses: Sequence[SourceAnalysis]) -> str:
     """ ", as in the aijobs.net model" for the sources whose people intervals have no width."""
     narrow = [
         source_label(a)
         for a in analyses
-        if any(c.ci is not None and c.ci[1] - c.ci[0] < ZERO_WIDTH for c in a.peers)
+        if any(
+            c.ci_people is not None and c.ci_people[1] - c.ci_people[0] < ZERO_WIDTH
+            for c in a.peers
+        )
     ]
     return f", as in the {and_list(narrow)} model{'s' if len(narrow) > 1 else ''}" if narrow else ""
 
@@ -267,8 +317,8 @@ def _variation_section(analyses: Sequence[SourceAnalysis], settings: Settings) -
         "with the most ML engineers. Experience: years bands ("
         + e(", ".join(label for label, _, _ in EXPERIENCE_BANDS))
         + "), or seniority levels where the source has no years (aijobs.net). The intervals "
-        "here cover the people only (see section 1 for the model's own uncertainty, which is "
-        "larger): a difference of a few percent between slices is not firm.</p>",
+        "cover the people and the model refits (section 1). All panels of a plot share one "
+        "x-scale, so the sources can be compared.</p>",
     ]
     for title, dimensions in (
         ("By country", ("country",)),
@@ -303,7 +353,7 @@ def _variation_section(analyses: Sequence[SourceAnalysis], settings: Settings) -
         parts.append(
             _image(
                 figures.slice_plot(analyses, dimensions, f"ML engineers' premium {title.lower()}"),
-                f"premium {title.lower()}",
+                _slice_alt(analyses, dimensions, title),
             )
         )
         flagged = sum(1 for _, _, c in comparisons if c.premium is None)
@@ -318,15 +368,29 @@ def _variation_section(analyses: Sequence[SourceAnalysis], settings: Settings) -
     return "".join(parts)
 
 
+def _slice_alt(analyses: Sequence[SourceAnalysis], dimensions: Sequence[str], title: str) -> str:
+    parts = [
+        f"{source_label(a)} {item.label} vs {role_label(c.vs)} {percent(c.premium)}"
+        for a in analyses
+        for dimension in dimensions
+        for item in a.slices.get(dimension, ())
+        for c in item.comparisons
+        if c.premium is not None
+    ]
+    return f"ML engineers' premium {title.lower()}: " + ("; ".join(parts) or "none compared")
+
+
 def _effect_row(row_id: str, cells: Sequence[str], effect: FactorEffect) -> str:
     attributes = (
         f"id='{e(row_id)}' data-premium='{effect.premium!r}' data-ci-low='{effect.ci[0]!r}' "
-        f"data-ci-high='{effect.ci[1]!r}' data-n='{effect.n}'"
+        f"data-ci-high='{effect.ci[1]!r}' data-n='{effect.n}' data-refits='{effect.refits}'"
+        f" data-estimated='{str(effect.estimated).lower()}'"
     )
     values = [
         *(f"<td>{e(cell)}</td>" for cell in cells),
         _num(percent(effect.premium)),
         _num(interval(*effect.ci)),
+        _num(people_interval(effect.ci_people)),
         _num(f"{effect.n:,}"),
     ]
     return f"<tr {attributes}>{''.join(values)}</tr>"
@@ -341,14 +405,26 @@ def _skills_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> s
         f"{MAX_SKILLS} most common ones listed by at least {settings.min_rows} people), the same "
         "people are predicted with the skill and without it; role, location, experience, "
         "education and their other skills stay as they are. The population is the people who "
-        "list at least one skill (their survey asked about skills). Red bars: the 90% "
-        "interval over people excludes zero (it does not cover the model's own uncertainty, "
-        "so premiums of a percent or two are not firm).</p>",
+        "list at least one skill (their survey asked about skills). Filled bars: the 90% "
+        "interval (model refits and people) excludes zero, above zero in red and below zero in "
+        "blue; grey: it includes zero. Skills the model never uses (every person's pay exactly "
+        "the same with and without them) are not estimates and are listed apart, not "
+        "plotted.</p>",
     ]
     if without:
         parts.append(f"<p class='note'>No skills in the data of {e(', '.join(without))}.</p>")
     if with_skills:
-        parts.append(_image(figures.skills_plot(with_skills), "skill premiums"))
+        parts.append(_image(figures.skills_plot(with_skills), _skills_alt(with_skills)))
+        unused = [
+            f"{source_label(a)}: " + ", ".join(sorted(x.value for x in a.skills if not x.estimated))
+            for a in with_skills
+            if any(not x.estimated for x in a.skills)
+        ]
+        if unused:
+            parts.append(
+                "<p id='skills-not-estimated'><b>Not estimated</b> (the model never uses "
+                "them): " + e("; ".join(unused)) + ".</p>"
+            )
         rows = [
             _effect_row(
                 slug("skill", a.model, effect.value),
@@ -357,6 +433,7 @@ def _skills_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> s
             )
             for a in with_skills
             for effect in sorted(a.skills, key=lambda item: -item.premium)
+            if effect.estimated
         ]
         parts.append(
             "<details><summary>Table: every skill premium</summary>"
@@ -366,7 +443,8 @@ def _skills_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> s
                     "skill",
                     "people listing it",
                     "premium",
-                    "90% interval (people)",
+                    "90% interval (model + people)",
+                    "people only",
                     "people",
                 ),
                 rows,
@@ -375,6 +453,19 @@ def _skills_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> s
         )
     parts.append("</section>")
     return "".join(parts)
+
+
+def _skills_alt(analyses: Sequence[SourceAnalysis]) -> str:
+    parts = []
+    for a in analyses:
+        ranked = sorted((x for x in a.skills if x.estimated), key=lambda x: -x.premium)
+        if ranked:
+            top = ", ".join(f"{x.value} {percent(x.premium)}" for x in ranked[:3])
+            parts.append(
+                f"{source_label(a)}: highest {top}; lowest {ranked[-1].value} "
+                f"{percent(ranked[-1].premium)}"
+            )
+    return "Skill premiums by source: " + "; ".join(parts)
 
 
 def _claims_section(
@@ -386,8 +477,10 @@ def _claims_section(
         "A source supports a claim when its estimate and its whole 90% interval are on the "
         "claimed side; the verdict combines the sources; \u201chow sure\u201d says how many "
         "sources have the data and whether they agree. The intervals of the controlled effects "
-        "(experience, education, skills) cover the people only, not the model's own "
-        "uncertainty.</p>",
+        "(experience, education, skills) cover the people and the model refits. A base-pay "
+        "claim is graded with base-salary data only; other pay concepts are shown, not "
+        "graded. Claims no source can check are marked \u201cnot checkable with these "
+        "sources\u201d.</p>",
     ]
     for claim in claims:
         evidence = "".join(
@@ -409,21 +502,41 @@ def _claims_section(
 def _claim_figures(key: str, analyses: Sequence[SourceAnalysis], settings: Settings) -> str:
     """The plots (and long tables) that back a claim, shown inside its box."""
     if key == "us_pay":
-        return _image(figures.us_pay_plot(analyses), "pay of US ML engineers")
+        return _image(figures.us_pay_plot(analyses), _us_pay_alt(analyses))
     if key == "top_role":
         return (
-            _image(figures.role_pay_plot(analyses), "median pay by role family")
+            _image(
+                figures.role_pay_plot(analyses),
+                "Median pay by role family, raw and controlled, per source: "
+                + "; ".join(
+                    f"{source_label(a)} ML engineers rank {r[0]} of {r[1]}"
+                    for a in analyses
+                    if (r := a.focus_rank("raw")) is not None
+                ),
+            )
             + "<details><summary>Table: median pay by role family</summary>"
             + _role_table(analyses)
             + "</details>"
         )
     if key == "experience":
         return "<p class='note'>Raw medians by experience and by education:</p>" + _image(
-            figures.band_pay_plot(analyses, settings.min_rows), "pay by experience, education"
+            figures.band_pay_plot(analyses, settings.min_rows),
+            "Raw median pay of everyone and of ML engineers by experience band and by education "
+            "level, per source",
         )
     if key == "skills":
         return "<p class='note'>Every skill's premium: section 3.</p>"
     return ""
+
+
+def _us_pay_alt(analyses: Sequence[SourceAnalysis]) -> str:
+    parts = [
+        f"{source_label(a)} ({a.pay_concept}) mean {money(a.us_focus_pay.mean)}, median "
+        f"{money(a.us_focus_pay.median)}"
+        for a in analyses
+        if a.us_focus_pay is not None
+    ]
+    return "Observed pay of US ML engineers against the claimed $112,000: " + "; ".join(parts)
 
 
 def _role_table(analyses: Sequence[SourceAnalysis]) -> str:
@@ -454,8 +567,9 @@ def _method_section(settings: Settings) -> str:
         f"<li>People intervals: percentile bootstrap over people, {settings.resamples:,} "
         f"resamples, seed {settings.seed}. They show how the premium varies with which people "
         "are in the data, with the fitted model held fixed.</li>"
-        f"<li>Model refits (headline premiums only): the median booster retrained "
-        f"{settings.refits} times per model with the training pipeline's own functions and the "
+        f"<li>Model refits (every interval): the median booster retrained "
+        f"{settings.refits} times per model with the one fitting implementation training uses "
+        "(<code>mlpay_model.model.fitting</code>) and the "
         "model's training config, each on a bootstrap resample of the training split "
         "(identical rows drawn together); without resampling this reproduces the shipped "
         "model exactly. The combined 90% interval is premium \u00b1 \u221a(h\u2081\u00b2 + "
@@ -478,8 +592,10 @@ def _method_section(settings: Settings) -> str:
 
 def _caveats_section(analyses: Sequence[SourceAnalysis]) -> str:
     items = [
-        "Pay is self-reported in every source and not verified; surveys mix base salary and "
-        "total compensation.",
+        "Pay is self-reported in every source and not verified. The sources measure different "
+        "pay: "
+        + "; ".join(f"{source_label(a)}: {a.pay_concept}" for a in analyses)
+        + ". A premium on total compensation is not a premium on base salary.",
         "Controlled premiums are what each model predicts when only the role changes; they "
         "hold fixed only the factors the model sees (role, country, experience, education, "
         "skills and the context the source records) and cannot rule out other differences "

@@ -1,7 +1,7 @@
 """A run's params and metrics under MLflow's rules: flat keys, safe characters, length limits.
 
-    params   the resolved training config, flattened ("lightgbm.num_leaves", "sources.0.path")
-    metrics  the training result's metrics, the baselines' as "baseline.<name>.<metric>"
+params   the resolved training config, flattened ("lightgbm.num_leaves", "sources.0.path")
+metrics  the training result's metrics, the baselines' as "baseline.<name>.<metric>"
 """
 
 from __future__ import annotations
@@ -49,9 +49,15 @@ def run_metrics(
 ) -> dict[str, float]:
     """Finite metrics with MLflow-safe names; baselines as "baseline.<name>.<metric>".
 
-    NaN (e.g. R² of a group with one row) is left out rather than stored as a number.
+    Each metric is logged once: the training metrics' flat copies of the baselines
+    ("baseline_<name>_<metric>", as the manifest keeps them) are left out for the dotted
+    names, which MLflow's UI groups. NaN (e.g. R² of a group with one row) is left out
+    rather than stored as a number.
     """
-    named = dict(metrics)
+    flat_copies = {
+        f"baseline_{baseline}_{name}" for baseline, values in baselines.items() for name in values
+    }
+    named = {name: value for name, value in metrics.items() if name not in flat_copies}
     for baseline, values in baselines.items():
         named.update({f"baseline.{baseline}.{name}": value for name, value in values.items()})
     return {

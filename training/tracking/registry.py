@@ -94,3 +94,32 @@ def mae_on_test_rows(predicted_median: Any, test_predictions: Any) -> float:
         test_predictions["target_low"].to_numpy(dtype="float64"),
         test_predictions["target_high"].to_numpy(dtype="float64"),
     )["mae_usd"]
+
+
+def describe(client: Any, name: str, version: str, model_card: str, result: Any) -> None:
+    """Describe the registered model and `version` from the model card.
+
+    The registered model gets the card's first paragraph (what the model predicts, from what,
+    trained on which data); the version that paragraph plus its test scores.
+    """
+    summary = card_summary(model_card)
+    if not summary:
+        return
+    client.update_registered_model(name, description=summary)
+    scores = []
+    metrics = result.metrics
+    if "test_mae_usd" in metrics:
+        scores.append(f"test MAE {money(metrics['test_mae_usd'])}")
+    if "test_coverage" in metrics:
+        scores.append(f"interval coverage {metrics['test_coverage']:.1%}")
+    scores.append(f"{len(result.test_predictions):,} test rows")
+    client.update_model_version(name, version, description=f"{summary}\n\n{'; '.join(scores)}.")
+
+
+def card_summary(model_card: str) -> str:
+    """The first paragraph of a model card that is not a heading, as one line."""
+    for paragraph in model_card.split("\n\n"):
+        text = " ".join(paragraph.split())
+        if text and not text.startswith("#"):
+            return text
+    return ""

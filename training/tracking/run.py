@@ -1,14 +1,18 @@
 """Logging one training run in MLflow: `track_run(result, settings, ...)`.
 
-    params     the resolved training config, flattened (`params.flatten_params`)
-    metrics    the training result's metrics and the baselines' (`params.run_metrics`)
-    dataset    the training profiles (`mlflow.data.from_pandas`, with the training digest) as
-               input with context "training"
-    artifacts  config/ (the config file and the resolved config), plots/ (feature importance,
-               residuals, interval coverage by role), breakdowns/ (per role / country tables),
-               MODEL_CARD.md, and artifact/ (the mlpay artifact folder itself)
-    model      the pyfunc (`logged_model`), registered under the config's registered model
-               name, with its aliases (`registry`)
+params     the resolved training config, flattened (`params.flatten_params`)
+metrics    the training result's metrics and the baselines' (`params.run_metrics`), each
+           once, linked to the logged model; those measured on the test rows ("test" in
+           the name, the baselines) also to the test dataset
+datasets   the training profiles (`mlflow.data.from_pandas`, with the training digest) as
+           input with context "training", and the test rows with their predictions as
+           input with context "test"
+artifacts  config/ (the config file and the resolved config), plots/ (feature importance,
+           residuals, interval coverage by role), breakdowns/ (per role / country tables),
+           MODEL_CARD.md, and artifact/ (the mlpay artifact folder itself)
+model      the pyfunc (`logged_model`), registered under the config's registered model
+           name, with its aliases (`registry`); the registered model and the version are
+           described from the model card (`registry.describe`)
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from training.config import MlflowSettings
 from training.plots import save_plots
 from training.tracking.logged_model import log_model
 from training.tracking.params import flatten_params, run_metrics
-from training.tracking.registry import CHALLENGER, CHAMPION, assign_aliases
+from training.tracking.registry import CHALLENGER, CHAMPION, assign_aliases, describe
 from training.tracking.store import check_tracking_server, experiment_id, quiet_mlflow, tracking_uri
 
 if TYPE_CHECKING:
@@ -124,15 +128,19 @@ def _track(
             }
         )
         mlflow.log_params(flatten_params(result.config.model_dump(mode="json")))
-        mlflow.log_metrics(run_metrics(result.metrics, result.baselines))
         _log_dataset(result, manifest)
+        test_dataset = _log_test_dataset(result, manifest)
         _log_config(result.config, config_path)
         _log_tables_and_plots(result, manifest, scratch)
         if (artifact_dir / "MODEL_CARD.md").is_file():
             mlflow.log_artifact(str(artifact_dir / "MODEL_CARD.md"))
         mlflow.log_artifacts(str(artifact_dir), "artifact")
         model_info = log_model(artifact_dir, result.test_predictions, registered_name)
+        _log_metrics(run_metrics(result.metrics, result.baselines), model_info, test_dataset)
         version = str(model_info.registered_model_version)
+        card = artifact_dir / "MODEL_CARD.md"
+        if card.is_file():
+            describe(client, registered_name, version, card.read_text(encoding="utf-8"), result)
         promoted, reason = assign_aliases(
             client, registered_name, version, result.test_predictions, promote
         )
@@ -150,13 +158,26 @@ def _track(
     )
 
 
-def _log_dataset(result: TrainResult, manifest: Mapping[str, Any]) -> None:
+def _log_metrics(metrics: Mapping[str, float], model_info: Any, test_dataset: Any) -> None:
+    """The run's metrics, linked to the logged model; test-row metrics also to the test set."""
     import mlflow
-    from mlflow.data.pandas_dataset import from_pandas
 
-    profiles = result.data.profiles
-    # MLflow infers the dataset schema from plain types: skill lists, float whole numbers.
-    frame = profiles.assign(
+    on_test = {name: value for name, value in metrics.items() if _measured_on_test(name)}
+    others = {name: value for name, value in metrics.items() if name not in on_test}
+    model_id = getattr(model_info, "model_id", None)
+    if on_test:
+        mlflow.log_metrics(on_test, model_id=model_id, dataset=test_dataset)
+    if others:
+        mlflow.log_metrics(others, model_id=model_id)
+
+
+def _measured_on_test(name: str) -> bool:
+    return "test" in name or name.startswith("baseline.")
+
+
+def _plain_types(profiles: pd.DataFrame) -> pd.DataFrame:
+    """MLflow infers a dataset schema from plain types: skill lists, float whole numbers."""
+    return profiles.assign(
         skills=pd.Series(
             [list(skills) for skills in profiles["skills"]], index=profiles.index, dtype=object
         ),
@@ -166,6 +187,30 @@ def _log_dataset(result: TrainResult, manifest: Mapping[str, Any]) -> None:
             if str(profiles[name].dtype) == "Int64"
         },
     )
+
+
+def _log_test_dataset(result: TrainResult, manifest: Mapping[str, Any]) -> Any:
+    """The test rows with their predictions as input "test"; the MLflow dataset."""
+    import mlflow
+    from mlflow.data.pandas_dataset import from_pandas
+
+    frame = _plain_types(result.test_predictions)
+    dataset = from_pandas(
+        frame,
+        name=f"{manifest['name']}-test-rows",
+        targets="salary_usd",
+        predictions="pred_median",
+    )
+    dataset.schema = dataset_schema(frame)
+    mlflow.log_input(dataset, context="test")
+    return dataset
+
+
+def _log_dataset(result: TrainResult, manifest: Mapping[str, Any]) -> None:
+    import mlflow
+    from mlflow.data.pandas_dataset import from_pandas
+
+    frame = _plain_types(result.data.profiles)
     dataset = from_pandas(
         frame,
         name=f"{manifest['name']}-training-profiles",

@@ -174,6 +174,20 @@ def get_source(name: str) -> DataSource:
     return source
 
 
+def model_pay_text(manifest: object) -> str:
+    """What a model's pay figure is, from the sources in its manifest's `data` entries:
+    "base salary", "total compensation", "yearly compensation band", "as mapped", or the
+    concepts joined with " + " (a model trained on mixed concepts); "unknown" without data."""
+    entries = manifest.get("data", []) if isinstance(manifest, dict) else []
+    names = dict.fromkeys(str(entry.get("source")) for entry in entries if isinstance(entry, dict))
+    texts = []
+    for name in names:
+        source = find_source(name)
+        texts.append(source.pay_text if source is not None else "unknown")
+    unique = list(dict.fromkeys(texts))
+    return " + ".join(unique) if unique else "unknown"
+
+
 def unknown_source_message(name: object, names: tuple[str, ...] | None = None) -> str:
     names = source_names() if names is None else names
     return f"unknown source {name!r}; expected one of {', '.join(names)}" + did_you_mean(

@@ -1,0 +1,983 @@
+"""Out-of-time benchmark: train on a source's earlier pay years, test on its latest year.
+
+Per source (the rows of its committed config: sources, quality rules):
+
+    aijobs         train work_year 2020-2023            test 2024
+    kaggle         train the 2019 survey                test the 2021 survey
+    stackoverflow  train the 2017 + 2024 surveys        test the 2025 sample
+
+Models, all on the same training-year rows and scored on the same test-year rows:
+
+    mlpay                 the committed config `configs/<source>.yaml`, hyperparameters unchanged,
+                          retrained through the project's pipeline (`training.train.train`) with
+                          a temporal split: its boosters learn from the training years minus the
+                          config's calibration share (a grouped sample of the training years),
+                          which calibrates the 80% interval. The shipped artifact is not scored:
+                          it was trained on the test years.
+    lightgbm              LGBMRegressor, library defaults, on the publisher's RAW columns (pandas
+                          categoricals and numbers, multi-select questions as 0/1 columns).
+    lightgbm_q10_q90      the same, two extra LGBMRegressor(objective="quantile", alpha=0.1/0.9)
+                          for an uncalibrated 80% interval around `lightgbm`'s median.
+    catboost              CatBoostRegressor, library defaults, raw categorical columns as text.
+    hist_gradient_boosting  HistGradientBoostingRegressor, defaults, categorical_features from
+                          the dtype (categories beyond its 255 bins: the 254 most frequent kept).
+    ridge                 RidgeCV on one-hot raw categoricals + standardised numbers (+ missing
+                          indicators) + the 0/1 columns; alpha by 5-fold grouped CV on the
+                          training years only (groups: identical rows, so aijobs' repeated
+                          submissions never straddle folds).
+    group_median          median log pay of the canonical role family x country x seniority
+                          (aijobs) / experience band (0-2, 2-5, 5-10, 10+ years), falling back to
+                          role x country, role, then all rows (cells need 5 rows).
+
+Diagnostics (same rows, not peers; they measure what issue 9's other items need):
+
+    mlpay_refit_all       the config's median booster refitted on ALL training-year rows.
+    lightgbm_canonical    LightGBM defaults on mlpay's canonical feature matrix.
+    lightgbm_raw_family   `lightgbm` with the raw title replaced by mlpay's role family.
+
+Targets and metrics: every model learns log(annual USD pay) (a Kaggle band: log of its
+geometric midpoint) and is scored by `training.evaluate`: MAE in USD and MdAPE against the
+nearest pay in the band (exact pay: the pay), R² of log pay, bias = mean(log predicted - log
+true midpoint) (negative: predictions too low, e.g. pay rose), 80% coverage (a band counts the
+share inside the interval) and mean width; "collapsed" is the share of predictions whose high
+is within 10% of the median. No hyperparameter is chosen on the test year.
+
+Usage (from the repository root, MLPAY_DATA_DIR set):
+    python benchmarks/bench_out_of_time.py [--sources aijobs,kaggle,stackoverflow]
+                                           [--output benchmarks/results/out_of_time.md]
+"""
+
+from __future__ import annotations
+
+import os
+
+# Idle OpenMP threads sleep rather than spin (see benchmarks/README.md); before LightGBM loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse
+import datetime as dt
+import math
+import platform
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Final
+
+REPO_ROOT: Final = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:  # run as a plain script from a checkout
+    sys.path.insert(0, str(REPO_ROOT))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from catboost import CatBoostRegressor  # noqa: E402
+from lightgbm import LGBMRegressor  # noqa: E402
+from sklearn.compose import ColumnTransformer  # noqa: E402
+from sklearn.ensemble import HistGradientBoostingRegressor  # noqa: E402
+from sklearn.impute import SimpleImputer  # noqa: E402
+from sklearn.linear_model import RidgeCV  # noqa: E402
+from sklearn.model_selection import GroupKFold  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from mlpay_model.data.datadir import data_dir  # noqa: E402
+from mlpay_model.data.sources import kaggle as kaggle_adapter  # noqa: E402
+from mlpay_model.data.sources._io import read_header_rows, read_table  # noqa: E402
+from mlpay_model.errors import MlpayError  # noqa: E402
+from training.baselines import RIDGE_ALPHAS  # noqa: E402
+from training.config import SplitConfig, TrainConfig, load_config  # noqa: E402
+from training.data import load_training_data, log_target, target_bounds  # noqa: E402
+from training.evaluate import interval_metrics, point_metrics  # noqa: E402
+from training.split import group_keys  # noqa: E402
+from training.train import fit_boosters, prepare_split, train  # noqa: E402
+
+DEFAULT_OUTPUT: Final = "benchmarks/results/out_of_time.md"
+THREADS: Final = 2
+MISSING: Final = "<missing>"
+HGB_MAX_CATEGORIES: Final = 254  # + one bin for missing = HistGradientBoosting's 255 bins
+MIN_OPTION_ROWS: Final = 10  # a multi-select option becomes a 0/1 column with this many rows
+MIN_CELL_ROWS: Final = 5
+COLLAPSE_SHARE: Final = 0.10
+TOP_COUNTRIES: Final = 10
+MIN_GROUP_ROWS: Final = 10
+CV_FOLDS: Final = 5
+
+MLPAY: Final = "mlpay"
+PEERS: Final = (
+    "lightgbm",
+    "lightgbm_q10_q90",
+    "catboost",
+    "hist_gradient_boosting",
+    "ridge",
+    "group_median",
+)
+MODELS: Final = (MLPAY, *PEERS)
+DIAGNOSTICS: Final = ("mlpay_refit_all", "lightgbm_canonical", "lightgbm_raw_family")
+README_MODELS: Final = (
+    MLPAY,
+    "lightgbm",
+    "catboost",
+    "hist_gradient_boosting",
+    "ridge",
+    "group_median",
+)
+README_NAMES: Final = {
+    MLPAY: "mlpay",
+    "lightgbm": "LightGBM (raw)",
+    "catboost": "CatBoost",
+    "hist_gradient_boosting": "HistGB",
+    "ridge": "ridge",
+    "group_median": "group median",
+}
+NONE: Final = "—"
+
+Progress = Callable[[str], None]
+
+
+def _silent(_message: str) -> None:
+    """The default progress callback: report nothing."""
+
+
+# --- what is benchmarked --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutOfTimeCase:
+    """One source: its committed config and the first pay year that is test."""
+
+    source: str
+    config: str  # relative to the repository
+    test_year: int
+    raw_columns: str  # what the raw-column peers see, for the report
+
+
+CASES: Final[tuple[OutOfTimeCase, ...]] = (
+    OutOfTimeCase(
+        "aijobs",
+        "configs/aijobs.yaml",
+        2024,
+        "`job_title`, `experience_level`, `employment_type`, `employee_residence`, "
+        "`company_location`, `company_size` (categoricals), `remote_ratio`, `work_year` "
+        "(numbers); `salary`/`salary_currency` left out (the pay in local currency)",
+    ),
+    OutOfTimeCase(
+        "kaggle",
+        "configs/kaggle.yaml",
+        2021,
+        "title (Q5), country (Q3), education (Q4), company size (2019 Q6 / 2021 Q21) as "
+        "categoricals; years writing code (2019 Q15 / 2021 Q6) as the band's lower edge in years "
+        "(the two editions use different bands); every option of the languages, ML frameworks "
+        "and cloud platforms questions as a 0/1 column (matched by option text). Columns found "
+        "by question text, as the adapter does; answers as written. No year (constant in train)",
+    ),
+    OutOfTimeCase(
+        "stackoverflow",
+        "configs/stackoverflow.yaml",
+        2025,
+        "title (`DevType`; 2017 `DeveloperType`, its multi-select answer as written), `Country`, "
+        "education (`EdLevel`; 2017 `FormalEducation`), company size (`OrgSize`; 2017 "
+        "`CompanySize`), remote (`RemoteWork`; 2017 `HomeRemote`) as categoricals; `WorkExp` and "
+        "years coding professionally (`YearsCodePro`; 2017 `YearsCodedJob`, the band's lower "
+        "edge) as numbers; the survey year; every option of the language, database, platform and "
+        "web framework questions (2017 `HaveWorked*`) as a 0/1 column (2024 has none)",
+    ),
+)
+CASE_BY_SOURCE: Final = {case.source: case for case in CASES}
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@dataclass
+class ModelRun:
+    """One model's test-year scores and its fit time (wall seconds)."""
+
+    model: str
+    metrics: dict[str, float]
+    fit_seconds: float
+
+
+@dataclass
+class SourceResult:
+    """Everything measured on one source."""
+
+    case: OutOfTimeCase
+    rows: dict[str, int]  # train (training years, all), mlpay_train, calibration, test
+    train_years: tuple[int, ...]
+    has_bands: bool
+    runs: list[ModelRun]
+    diagnostics: list[ModelRun]
+    breakdowns: dict[str, pd.DataFrame]  # mlpay per role family / top country
+    raw_feature_count: int
+    pipeline_seconds: float
+    year_medians: dict[int, float] = field(default_factory=dict)  # median pay per year
+
+    def ranked(self) -> list[ModelRun]:
+        return sorted(self.runs, key=lambda run: run.metrics["mae_usd"])
+
+    def run(self, model: str) -> ModelRun | None:
+        return next((run for run in (*self.runs, *self.diagnostics) if run.model == model), None)
+
+
+# --- raw columns ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawFrame:
+    """The raw columns of every kept row (index = the profiles' index), by kind."""
+
+    frame: pd.DataFrame
+    categorical: tuple[str, ...]
+    numeric: tuple[str, ...]
+    multi: dict[str, list[list[str]]]  # question -> per row, the options chosen (raw text)
+    title: str  # the raw title column (replaced by the role family in a diagnostic)
+
+
+def raw_columns(
+    source: str,
+    files: Sequence[tuple[Path, int]],
+    profiles: pd.DataFrame,
+) -> RawFrame:
+    """The publisher's columns for each kept canonical row, read again from its file.
+
+    `files`: (path, kept rows) per configured file, in the order `load_training_data` joins
+    them; a kept row's `row_number` is its 1-based data row in its file.
+    """
+    builders = {"aijobs": _aijobs_raw, "kaggle": _kaggle_raw, "stackoverflow": _stackoverflow_raw}
+    parts: list[pd.DataFrame] = []
+    multi_parts: list[dict[str, list[list[str]]]] = []
+    start = 0
+    for path, kept in files:
+        rows = profiles.iloc[start : start + kept]
+        start += kept
+        frame, multi = builders[source](path)
+        positions = rows["row_number"].to_numpy(dtype="int64") - 1
+        parts.append(frame.iloc[positions].set_index(rows.index))
+        multi_parts.append({q: [answers[p] for p in positions] for q, answers in multi.items()})
+    if start != len(profiles):
+        raise MlpayError(f"{source}: the files' kept rows do not add up to the profiles")
+    frame = pd.concat(parts)
+    questions = sorted({q for part in multi_parts for q in part})
+    multi: dict[str, list[list[str]]] = {q: [] for q in questions}
+    for part, rows in zip(multi_parts, parts, strict=True):
+        for q in questions:
+            multi[q].extend(part.get(q, [[] for _ in range(len(rows))]))
+    numeric = tuple(c.removeprefix("num:") for c in frame.columns if c.startswith("num:"))
+    categorical = tuple(c for c in frame.columns if not c.startswith("num:"))
+    frame = frame.rename(columns=lambda c: c.removeprefix("num:"))
+    return RawFrame(frame, categorical, numeric, multi, TITLE_COLUMN[source])
+
+
+TITLE_COLUMN: Final = {"aijobs": "job_title", "kaggle": "title", "stackoverflow": "title"}
+
+
+def _clean(values: pd.Series) -> pd.Series:
+    """Raw answers as text, with blank and the surveys' "NA" as missing."""
+    text = values.astype(object).where(values.notna(), None)
+    text = text.map(lambda v: v.strip() if isinstance(v, str) else v)
+    return text.where(~text.isin(["", "NA"]), None)
+
+
+def _years(values: pd.Series) -> pd.Series:
+    """A years answer as a number: "7" -> 7, a band "2 to 3 years"/"3-5 years" -> its lower
+    edge, "Less than 1 year"/"< 1 years"/"never" -> 0, "More than 50 years" -> 50."""
+
+    def parse(value: object) -> float:
+        if not isinstance(value, str):
+            return math.nan
+        text = value.lower()
+        if text.startswith(("less than", "<")) or "never" in text:
+            return 0.0
+        match = re.search(r"\d+(\.\d+)?", text)
+        return float(match.group()) if match else math.nan
+
+    return _clean(values).map(parse).astype("float64")
+
+
+def _aijobs_raw(path: Path) -> tuple[pd.DataFrame, dict[str, list[list[str]]]]:
+    raw = read_table(path)
+    frame = pd.DataFrame(
+        {
+            name: _clean(raw[name])
+            for name in (
+                "job_title",
+                "experience_level",
+                "employment_type",
+                "employee_residence",
+                "company_location",
+                "company_size",
+            )
+        }
+    )
+    frame["num:remote_ratio"] = pd.to_numeric(raw["remote_ratio"], errors="coerce")
+    frame["num:work_year"] = pd.to_numeric(raw["work_year"], errors="coerce")
+    return frame, {}
+
+
+KAGGLE_FIELDS: Final = ("title", "country", "education", "company_size")
+
+
+def _kaggle_raw(path: Path) -> tuple[pd.DataFrame, dict[str, list[list[str]]]]:
+    members = kaggle_adapter._responses_member(path)
+    codes, texts = read_header_rows(path, members=members)
+    columns = kaggle_adapter._find_questions(codes, texts, path)
+    skills = kaggle_adapter._find_skill_columns(codes, texts)
+    wanted = [columns[f] for f in (*KAGGLE_FIELDS, "years_code") if f in columns]
+    raw = read_table(path, members=members, header_rows=2, columns=[*wanted, *skills])
+    frame = pd.DataFrame(
+        {
+            f: _clean(raw[columns[f]]) if f in columns else pd.Series(None, index=raw.index)
+            for f in KAGGLE_FIELDS
+        }
+    )
+    frame["num:years_code"] = _years(raw[columns["years_code"]])
+    chosen = raw[list(skills)].notna().to_numpy()
+    options = list(skills.values())
+    multi = {
+        "skills": [
+            [option for option, pick in zip(options, row, strict=True) if pick] for row in chosen
+        ]
+    }
+    return frame, multi
+
+
+SO_COLUMNS: Final = {  # our name -> (2017 column, 2021+ column)
+    "title": ("DeveloperType", "DevType"),
+    "country": ("Country", "Country"),
+    "education": ("FormalEducation", "EdLevel"),
+    "company_size": ("CompanySize", "OrgSize"),
+    "remote": ("HomeRemote", "RemoteWork"),
+}
+SO_SKILLS: Final = {  # question -> (2017 column, 2021+ column)
+    "language": ("HaveWorkedLanguage", "LanguageHaveWorkedWith"),
+    "database": ("HaveWorkedDatabase", "DatabaseHaveWorkedWith"),
+    "platform": ("HaveWorkedPlatform", "PlatformHaveWorkedWith"),
+    "framework": ("HaveWorkedFramework", "WebframeHaveWorkedWith"),
+}
+
+
+def _stackoverflow_raw(path: Path) -> tuple[pd.DataFrame, dict[str, list[list[str]]]]:
+    raw = read_table(path, members=("survey_results_public.csv",))
+    era = 0 if "Salary" in raw.columns and "DeveloperType" in raw.columns else 1
+
+    def column(name: str | None) -> pd.Series:
+        if name is None or name not in raw.columns:
+            return pd.Series(None, index=raw.index, dtype=object)
+        return _clean(raw[name])
+
+    frame = pd.DataFrame({ours: column(names[era]) for ours, names in SO_COLUMNS.items()})
+    frame["num:work_exp"] = _years(column(None if era == 0 else "WorkExp"))
+    frame["num:years_code_pro"] = _years(column("YearsCodedJob" if era == 0 else "YearsCodePro"))
+    year = re.search(r"(?<!\d)(?:19|20)\d{2}(?!\d)", path.name)
+    frame["num:year"] = float(year.group()) if year else math.nan
+    multi = {
+        question: [
+            [part.strip() for part in answer.split(";") if part.strip()]
+            if isinstance(answer, str)
+            else []
+            for answer in column(names[era])
+        ]
+        for question, names in SO_SKILLS.items()
+    }
+    return frame, multi
+
+
+# --- feature frames for the peers -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeerData:
+    """Raw feature frames of the training-year rows and the test-year rows."""
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    categorical: tuple[str, ...]
+    numeric: tuple[str, ...]
+    binary: tuple[str, ...]
+
+
+def peer_frames(raw: RawFrame, train_index: pd.Index, test_index: pd.Index) -> PeerData:
+    """Categoricals with the training rows' categories (unseen -> missing), numbers, and one 0/1
+    column per multi-select option chosen by at least MIN_OPTION_ROWS training rows."""
+    train = pd.DataFrame(index=train_index)
+    test = pd.DataFrame(index=test_index)
+    for name in raw.categorical:
+        categories = sorted(raw.frame.loc[train_index, name].dropna().unique())
+        train[name] = _categorical(raw.frame.loc[train_index, name], categories)
+        test[name] = _categorical(raw.frame.loc[test_index, name], categories)
+    for name in raw.numeric:
+        train[name] = raw.frame.loc[train_index, name].astype("float64")
+        test[name] = raw.frame.loc[test_index, name].astype("float64")
+    position = pd.Series(np.arange(len(raw.frame)), index=raw.frame.index)
+    binary: list[str] = []
+    for question, answers in raw.multi.items():
+        train_rows = [answers[p] for p in position[train_index]]
+        test_rows = [answers[p] for p in position[test_index]]
+        counts = pd.Series([o for row in train_rows for o in row], dtype=object).value_counts()
+        options = sorted(counts[counts >= MIN_OPTION_ROWS].index)
+        for option in options:
+            name = f"{question}={option}"
+            train[name] = np.array([option in row for row in train_rows], dtype="float64")
+            test[name] = np.array([option in row for row in test_rows], dtype="float64")
+            binary.append(name)
+    return PeerData(train, test, raw.categorical, raw.numeric, tuple(binary))
+
+
+def _categorical(values: pd.Series, categories: Sequence[object]) -> pd.Categorical:
+    """`values` as a categorical of `categories`; any other value becomes missing."""
+    values = values.astype(object)
+    return pd.Categorical(values.where(values.isin(categories)), categories=categories)
+
+
+def _as_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    out = frame.copy()
+    for name in columns:
+        out[name] = out[name].astype(object).where(out[name].notna(), MISSING).astype(str)
+    return out
+
+
+def _capped_categories(data: PeerData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """HistGradientBoosting allows at most 255 bins: rare categories beyond 254 -> missing."""
+    train, test = data.train.copy(), data.test.copy()
+    for name in data.categorical:
+        counts = train[name].value_counts()
+        if len(counts) <= HGB_MAX_CATEGORIES:
+            continue
+        keep = sorted(counts.index[:HGB_MAX_CATEGORIES])
+        train[name] = _categorical(train[name], keep)
+        test[name] = _categorical(test[name], keep)
+    return train, test
+
+
+# --- the models -----------------------------------------------------------------------------
+
+
+def fit_lightgbm(data: PeerData, y: np.ndarray, seed: int, **params: object) -> LGBMRegressor:
+    model = LGBMRegressor(random_state=seed, n_jobs=THREADS, verbose=-1, **params)
+    return model.fit(data.train, y)
+
+
+def fit_catboost(data: PeerData, y: np.ndarray, seed: int) -> np.ndarray:
+    train = _as_text(data.train, data.categorical)
+    test = _as_text(data.test, data.categorical)
+    model = CatBoostRegressor(
+        random_seed=seed, thread_count=THREADS, verbose=0, allow_writing_files=False
+    )
+    model.fit(train, y, cat_features=list(data.categorical))
+    return np.asarray(model.predict(test), dtype="float64")
+
+
+def fit_hgb(data: PeerData, y: np.ndarray, seed: int) -> np.ndarray:
+    train, test = _capped_categories(data)
+    model = HistGradientBoostingRegressor(random_state=seed, categorical_features="from_dtype")
+    model.fit(train, y)
+    return np.asarray(model.predict(test), dtype="float64")
+
+
+def fit_ridge(data: PeerData, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    categorical = list(data.categorical)
+    columns = ColumnTransformer(
+        [
+            ("one_hot", OneHotEncoder(handle_unknown="ignore"), categorical),
+            (
+                "numeric",
+                make_pipeline(
+                    SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
+                ),
+                list(data.numeric),
+            ),
+            ("binary", "passthrough", list(data.binary)),
+        ]
+    )
+    train = _as_text(data.train, categorical)
+    test = _as_text(data.test, categorical)
+    folds = list(GroupKFold(n_splits=CV_FOLDS).split(train, y, groups))
+    model = make_pipeline(columns, RidgeCV(alphas=RIDGE_ALPHAS, cv=folds))
+    model.fit(train, y)
+    return np.asarray(model.predict(test), dtype="float64")
+
+
+def experience_band(profiles: pd.DataFrame, source: str) -> pd.Series:
+    """The group median's third key: seniority (aijobs) or a years band (0-2, 2-5, 5-10, 10+)."""
+    if source == "aijobs":
+        return profiles["seniority"].astype(object)
+    years = pd.to_numeric(profiles["years_experience"], errors="coerce")
+    return pd.cut(years, [-np.inf, 2, 5, 10, np.inf], right=False, labels=False).astype(object)
+
+
+def group_median(train: pd.DataFrame, y: np.ndarray, test: pd.DataFrame, source: str) -> np.ndarray:
+    """Median log pay of role x country x band, falling back to coarser cells (module doc)."""
+
+    def keys(profiles: pd.DataFrame) -> pd.DataFrame:
+        frame = pd.DataFrame(
+            {
+                "role": profiles["role"].astype(object),
+                "country": profiles["country"].astype(object),
+                "band": experience_band(profiles, source),
+            },
+            index=profiles.index,
+        )
+        return frame.where(frame.notna(), MISSING).astype(str)
+
+    train_keys, test_keys = keys(train), keys(test)
+    train_keys["y"] = y
+    predicted = pd.Series(np.nan, index=test.index)
+    for by in (["role", "country", "band"], ["role", "country"], ["role"]):
+        grouped = train_keys.groupby(by)["y"]
+        stats = pd.DataFrame({"median": grouped.median(), "n": grouped.size()})
+        stats = stats[stats["n"] >= MIN_CELL_ROWS]
+        looked_up = test_keys[by].merge(stats["median"], left_on=by, right_index=True, how="left")[
+            "median"
+        ]
+        predicted = predicted.fillna(pd.Series(looked_up.to_numpy(), index=test.index))
+    return predicted.fillna(float(np.median(y))).to_numpy()
+
+
+def metrics_of(
+    log_median: np.ndarray,
+    test: pd.DataFrame,
+    log_low: np.ndarray | None = None,
+    log_high: np.ndarray | None = None,
+) -> dict[str, float]:
+    """Point metrics (+ bias), and interval metrics when an interval is given (log scale)."""
+    target_low, target_high = target_bounds(test)
+    median = np.exp(log_median)
+    metrics = point_metrics(median, target_low, target_high)
+    error = np.abs(median - np.clip(median, target_low, target_high))
+    metrics["mae_se_usd"] = (
+        float(error.std(ddof=1) / math.sqrt(len(error))) if len(error) > 1 else math.nan
+    )
+    truth = 0.5 * (np.log(target_low) + np.log(target_high))
+    metrics["bias_log"] = float(np.mean(log_median - truth))
+    if log_low is not None and log_high is not None:
+        low = np.exp(np.minimum(log_low, log_median))
+        high = np.exp(np.maximum(log_high, log_median))
+        metrics.update(interval_metrics(low, high, target_low, target_high))
+        metrics["collapsed"] = collapsed_share(median, high)
+    return metrics
+
+
+def collapsed_share(median: np.ndarray, high: np.ndarray) -> float:
+    """Share of predictions whose high is within COLLAPSE_SHARE of the median."""
+    return float(np.mean(np.asarray(high) <= (1.0 + COLLAPSE_SHARE) * np.asarray(median)))
+
+
+# --- one source -----------------------------------------------------------------------------
+
+
+def temporal_config(config: TrainConfig, test_year: int) -> TrainConfig:
+    """The config with its split made temporal at `test_year`; everything else unchanged."""
+    split = SplitConfig(
+        **{**config.split.model_dump(), "method": "temporal", "test_from_year": test_year}
+    )
+    return config.model_copy(update={"split": split})
+
+
+def benchmark_source(
+    case: OutOfTimeCase,
+    *,
+    config_path: Path | None = None,
+    progress: Progress = _silent,
+) -> SourceResult:
+    """Every model of MODELS and DIAGNOSTICS on one source's out-of-time split."""
+    config = temporal_config(load_config(config_path or REPO_ROOT / case.config), case.test_year)
+    seed = config.seed
+    started = time.perf_counter()
+    progress(f"{case.source}: load data")
+    data = load_training_data(config)
+    profiles = data.profiles
+    prepared = prepare_split(config, profiles)
+    split = prepared.split
+    train_positions = np.sort(np.concatenate([split.train, split.calibration]))
+    train_rows = profiles.iloc[train_positions]
+    test_rows = profiles.iloc[split.test]
+    years = pd.to_numeric(profiles["year"], errors="coerce")
+    if not (years.iloc[split.test] == case.test_year).all():
+        raise MlpayError(f"{case.source}: test rows are not all from {case.test_year}")
+    if not (years.iloc[train_positions] < case.test_year).all():
+        raise MlpayError(f"{case.source}: training rows must all be before {case.test_year}")
+    y = log_target(train_rows)
+    files = [
+        (spec.resolved_path(), report.rows_kept)
+        for spec, report in zip(config.data_recipe().sources, data.reports, strict=True)
+    ]
+    raw = raw_columns(case.source, files, profiles)
+    peers = peer_frames(raw, train_rows.index, test_rows.index)
+    runs: list[ModelRun] = []
+    diagnostics: list[ModelRun] = []
+
+    def timed(name: str, fit: Callable[[], dict[str, float]], into: list[ModelRun]) -> None:
+        progress(f"{case.source}: {name}")
+        with threadpool_limits(THREADS):
+            start = time.perf_counter()
+            metrics = fit()
+            into.append(ModelRun(name, metrics, time.perf_counter() - start))
+
+    breakdowns: dict[str, pd.DataFrame] = {}
+
+    def mlpay() -> dict[str, float]:
+        with tempfile.TemporaryDirectory(prefix="mlpay-oot-") as staging:
+            result = train(config, staging_dir=Path(staging))
+        predictions = result.test_predictions
+        if not predictions.index.equals(test_rows.index):
+            raise MlpayError(f"{case.source}: train() scored other test rows than the peers")
+        breakdowns.update(mlpay_breakdowns(predictions))
+        return metrics_of(
+            np.log(predictions["pred_median"].to_numpy()),
+            test_rows,
+            np.log(predictions["pred_low"].to_numpy()),
+            np.log(predictions["pred_high"].to_numpy()),
+        )
+
+    timed(MLPAY, mlpay, runs)
+    lgb_median: dict[str, np.ndarray] = {}
+
+    def lightgbm() -> dict[str, float]:
+        lgb_median["log"] = fit_lightgbm(peers, y, seed).predict(peers.test)
+        return metrics_of(lgb_median["log"], test_rows)
+
+    def lightgbm_quantiles() -> dict[str, float]:
+        low = fit_lightgbm(peers, y, seed, objective="quantile", alpha=0.1).predict(peers.test)
+        high = fit_lightgbm(peers, y, seed, objective="quantile", alpha=0.9).predict(peers.test)
+        return metrics_of(lgb_median["log"], test_rows, low, high)
+
+    groups = group_keys(train_rows, config.features)
+    timed("lightgbm", lightgbm, runs)
+    timed("lightgbm_q10_q90", lightgbm_quantiles, runs)
+    timed("catboost", lambda: metrics_of(fit_catboost(peers, y, seed), test_rows), runs)
+    timed("hist_gradient_boosting", lambda: metrics_of(fit_hgb(peers, y, seed), test_rows), runs)
+    timed("ridge", lambda: metrics_of(fit_ridge(peers, y, groups), test_rows), runs)
+    timed(
+        "group_median",
+        lambda: metrics_of(group_median(train_rows, y, test_rows, case.source), test_rows),
+        runs,
+    )
+
+    def refit_all() -> dict[str, float]:
+        matrix = np.vstack([prepared.matrices["train"], prepared.matrices["calibration"]])
+        order = np.concatenate([split.train, split.calibration])
+        boosters = fit_boosters(
+            config, prepared.spec, matrix, log_target(profiles.iloc[order]), heads=("median",)
+        )
+        return metrics_of(boosters["median"].predict(prepared.matrices["test"]), test_rows)
+
+    def lightgbm_canonical() -> dict[str, float]:
+        spec = prepared.spec
+
+        def frame(matrix: np.ndarray) -> pd.DataFrame:
+            table = pd.DataFrame(matrix, columns=spec.feature_names)
+            for name in spec.categorical_feature_names:
+                codes = range(len(spec.categories[name]))
+                table[name] = pd.Categorical(table[name], categories=codes)
+            return table
+
+        matrix = np.vstack([prepared.matrices["train"], prepared.matrices["calibration"]])
+        order = np.concatenate([split.train, split.calibration])
+        model = LGBMRegressor(random_state=seed, n_jobs=THREADS, verbose=-1)
+        model.fit(frame(matrix), log_target(profiles.iloc[order]))
+        return metrics_of(model.predict(frame(prepared.matrices["test"])), test_rows)
+
+    def lightgbm_raw_family() -> dict[str, float]:
+        family = raw.frame.copy()
+        family[raw.title] = profiles["role"].astype(object)
+        swapped = RawFrame(family, raw.categorical, raw.numeric, raw.multi, raw.title)
+        data = peer_frames(swapped, train_rows.index, test_rows.index)
+        return metrics_of(fit_lightgbm(data, y, seed).predict(data.test), test_rows)
+
+    timed("mlpay_refit_all", refit_all, diagnostics)
+    timed("lightgbm_canonical", lightgbm_canonical, diagnostics)
+    timed("lightgbm_raw_family", lightgbm_raw_family, diagnostics)
+
+    has_bands = bool(np.any(np.not_equal(*target_bounds(test_rows))))
+    pay = np.exp(log_target(profiles))
+    year_medians = {
+        int(year): float(np.median(pay[(years == year).to_numpy()]))
+        for year in sorted(years.dropna().unique())
+    }
+    return SourceResult(
+        case=case,
+        rows={
+            "train": len(train_positions),
+            "mlpay_train": len(split.train),
+            "calibration": len(split.calibration),
+            "test": len(split.test),
+        },
+        train_years=tuple(sorted(int(v) for v in years.iloc[train_positions].unique())),
+        has_bands=has_bands,
+        runs=runs,
+        diagnostics=diagnostics,
+        breakdowns=breakdowns,
+        raw_feature_count=len(peers.train.columns),
+        pipeline_seconds=time.perf_counter() - started,
+        year_medians=year_medians,
+    )
+
+
+def mlpay_breakdowns(predictions: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """mlpay's coverage, width, collapsed share and MAE per role family and top country."""
+    out = {}
+    for column, limit in (("role", None), ("country", TOP_COUNTRIES)):
+        counts = predictions[column].dropna().astype(str).value_counts()
+        counts = counts[counts >= MIN_GROUP_ROWS]
+        groups = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        records = {}
+        for group, _ in groups:
+            rows = predictions[predictions[column].astype(str) == group]
+            metrics = metrics_of(
+                np.log(rows["pred_median"].to_numpy()),
+                rows,
+                np.log(rows["pred_low"].to_numpy()),
+                np.log(rows["pred_high"].to_numpy()),
+            )
+            records[group] = {"rows": len(rows), **metrics}
+        out[column] = pd.DataFrame.from_dict(records, orient="index")
+    return out
+
+
+# --- the report -----------------------------------------------------------------------------
+
+TABLE_HEADER: Final = (
+    "| # | model | test MAE (USD) | ± SE | MdAPE | R² (log pay) | bias (log) | 80% coverage "
+    "| mean width (USD) | collapsed | fit s |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+)
+
+
+def render_markdown(results: Sequence[SourceResult], environment: dict[str, str]) -> str:
+    lines = [
+        "# mlpay out-of-time benchmark",
+        "",
+        "Generated by `python benchmarks/bench_out_of_time.py` (method: its docstring and "
+        "benchmarks/README.md). Per source, every model learns from the earlier pay years and is "
+        "scored on the latest year; all see the same rows and learn log(annual USD pay). No "
+        "hyperparameter is chosen on the test year: peers use library defaults, ridge's alpha is "
+        "chosen by grouped 5-fold CV on the training years, mlpay uses its committed config "
+        "unchanged. The shipped models are not scored here (they were trained on the test years).",
+        "",
+        "Environment: " + "; ".join(f"{k} {v}" for k, v in environment.items()),
+        "",
+        "## Summary (the README's table)",
+        "",
+        *readme_table(results),
+        "",
+    ]
+    for result in results:
+        lines.extend(_render_source(result))
+    lines.extend(
+        [
+            "## Columns",
+            "",
+            "- **test MAE (USD)** and **MdAPE**: against exact pay, or for a Kaggle band against "
+            "the nearest pay inside the band (0 inside it), as `training/evaluate.py` scores.",
+            "- **± SE**: standard error of the MAE over the test rows (std of the absolute "
+            "errors / sqrt(rows)); gaps between models smaller than about two of these are noise "
+            "(the errors of two models on the same rows are correlated, so this is rough).",
+            "- **R² (log pay)**: against log pay (a band: log of its geometric midpoint).",
+            "- **bias (log)**: mean of log(predicted) - log(true), the same midpoint for a band; "
+            "negative means the model predicts the test year too low.",
+            "- **80% coverage**, **mean width**: of the 80% interval (mlpay: calibrated on its "
+            "calibration rows; lightgbm_q10_q90: raw LightGBM quantiles, not calibrated). For a "
+            "band, coverage counts the share of the band inside the interval.",
+            "- **collapsed**: share of predictions whose high is within 10% of the median.",
+            "- **fit s**: wall seconds (mlpay: its whole `train(config)`, which also loads the "
+            "data again, evaluates and writes the artifact); 2 threads; the machine is shared.",
+            "",
+        ]
+    )
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def readme_table(results: Sequence[SourceResult]) -> list[str]:
+    header = " | ".join(README_NAMES[m] for m in README_MODELS)
+    lines = [
+        f"| source: train → test (test rows) | {header} | mlpay 80% interval: coverage, mean "
+        "width, collapsed |",
+        "| --- |" + " ---: |" * len(README_MODELS) + " --- |",
+    ]
+    for result in results:
+        best = min(result.run(m).metrics["mae_usd"] for m in README_MODELS if result.run(m))
+        cells = []
+        for model in README_MODELS:
+            run = result.run(model)
+            if run is None:
+                cells.append(NONE)
+                continue
+            text = _usd(run.metrics["mae_usd"])
+            cells.append(f"**{text}**" if run.metrics["mae_usd"] == best else text)
+        mlpay = result.run(MLPAY)
+        interval = (
+            f"{mlpay.metrics['coverage']:.1%}, {_usd(mlpay.metrics['width_usd'])}, "
+            f"{mlpay.metrics['collapsed']:.1%}"
+            if mlpay is not None
+            else NONE
+        )
+        bands = ", bands" if result.has_bands else ""
+        label = (
+            f"{result.case.source}: {_years_text(result.train_years)} → {result.case.test_year} "
+            f"({result.rows['test']:,}{bands})"
+        )
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {interval} |")
+    return lines
+
+
+def _years_text(years: Sequence[int]) -> str:
+    if len(years) > 2 and list(years) == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}-{years[-1]}"
+    return " + ".join(str(y) for y in years)
+
+
+def _render_source(result: SourceResult) -> list[str]:
+    case, rows = result.case, result.rows
+    medians = ", ".join(f"{year} {_usd(pay)}" for year, pay in result.year_medians.items())
+    lines = [
+        f"## {case.source}",
+        "",
+        f"Config `{case.config}`, split made temporal at {case.test_year} (nothing else "
+        f"changed). Rows: training years {_years_text(result.train_years)}: {rows['train']:,} "
+        f"(mlpay's boosters: {rows['mlpay_train']:,}, its calibration: {rows['calibration']:,}); "
+        f"test {case.test_year}: {rows['test']:,}. Median pay by year: {medians}.",
+        "",
+        f"Raw columns of the peers ({result.raw_feature_count} model columns): {case.raw_columns}.",
+    ]
+    if result.has_bands:
+        lines.append(
+            "Pay bands are scored against the band (distance to its nearest pay, 0 inside)."
+        )
+    lines.extend(["", *TABLE_HEADER])
+    for rank, run in enumerate(result.ranked(), start=1):
+        lines.append(_row(str(rank), run))
+    lines.extend(
+        [
+            "",
+            "Diagnostics (same rows; not peers): `mlpay_refit_all` = the config's median booster "
+            "refitted on all training-year rows (no rows held out for calibration); "
+            "`lightgbm_canonical` = LightGBM defaults on mlpay's canonical features; "
+            "`lightgbm_raw_family` = `lightgbm` with the raw title replaced by mlpay's role "
+            "family.",
+            "",
+            *TABLE_HEADER,
+        ]
+    )
+    for run in sorted(result.diagnostics, key=lambda r: r.metrics["mae_usd"]):
+        lines.append(_row("", run))
+    for column, title in (("role", "role family"), ("country", "top countries")):
+        table = result.breakdowns.get(column)
+        if table is None or table.empty:
+            continue
+        lines.extend(
+            [
+                "",
+                f"mlpay on the test year by {title} (groups with at least {MIN_GROUP_ROWS} rows):",
+                "",
+                f"| {column} | rows | MAE (USD) | bias (log) | 80% coverage | mean width (USD) "
+                "| collapsed |",
+                "|---|---:|---:|---:|---:|---:|---:|",
+            ]
+        )
+        for group, values in table.iterrows():
+            lines.append(
+                f"| {group} | {int(values['rows']):,} | {_usd(values['mae_usd'])} | "
+                f"{values['bias_log']:+.3f} | {values['coverage']:.1%} | "
+                f"{_usd(values['width_usd'])} | {values['collapsed']:.1%} |"
+            )
+    lines.append("")
+    return lines
+
+
+def _row(rank: str, run: ModelRun) -> str:
+    m = run.metrics
+    cells = [
+        rank,
+        f"**{run.model}**" if run.model == MLPAY else run.model,
+        _usd(m["mae_usd"]),
+        _usd(m["mae_se_usd"]),
+        f"{m['mdape']:.1%}",
+        f"{m['r2_log']:.3f}",
+        f"{m['bias_log']:+.3f}",
+        f"{m['coverage']:.1%}" if "coverage" in m else NONE,
+        _usd(m["width_usd"]) if "width_usd" in m else NONE,
+        f"{m['collapsed']:.1%}" if "collapsed" in m else NONE,
+        f"{run.fit_seconds:.1f}",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.0f}"
+
+
+def environment_summary() -> dict[str, str]:
+    versions = {}
+    for package in ("lightgbm", "scikit-learn", "catboost"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    summary = {
+        "date": dt.date.today().isoformat(),
+        "CPUs": str(os.cpu_count()),
+        "Python": platform.python_version(),
+        **versions,
+    }
+    if hasattr(os, "getloadavg"):
+        summary["1-min load average"] = f"{os.getloadavg()[0]:.1f}"
+    return summary
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Out-of-time benchmark: train on earlier pay years, test on the latest."
+    )
+    parser.add_argument(
+        "--sources",
+        default=",".join(CASE_BY_SOURCE),
+        help="comma-separated sources (default: " + ",".join(CASE_BY_SOURCE) + ")",
+    )
+    parser.add_argument("--output", help=f"markdown file to write (default: {DEFAULT_OUTPUT})")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark, print and write the report; user mistakes print one line, return 2."""
+    args = parse_args(argv)
+    output = Path(args.output) if args.output is not None else REPO_ROOT / DEFAULT_OUTPUT
+    names = [name.strip() for name in args.sources.split(",") if name.strip()]
+    unknown = [name for name in names if name not in CASE_BY_SOURCE]
+    if unknown or not names:
+        print(
+            f"error: unknown source {', '.join(unknown) or '(none)'}; known: "
+            + ", ".join(CASE_BY_SOURCE),
+            file=sys.stderr,
+        )
+        return 2
+    started = time.perf_counter()
+    try:
+        data_dir()
+        results = [benchmark_source(CASE_BY_SOURCE[name], progress=_log) for name in names]
+    except MlpayError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    environment = environment_summary()
+    environment["whole run"] = f"{time.perf_counter() - started:.0f} s"
+    report = render_markdown(results, environment)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(report, encoding="utf-8")
+    print(report)
+    _log(f"wrote {output}")
+    return 0
+
+
+def _log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""Fitting the boosters: the one implementation shared by training and the model refits.
+
+`training.train` fits a model's three boosters here, and `mlpay_model.compare`'s model-refit
+intervals refit the median booster here on bootstrap resamples of a shipped model's training
+rows, with the runtime alone: the settings come from a training config as a plain mapping (a
+model manifest's `config`, or `TrainConfig.model_dump()`), read by `FitSettings.from_config`.
+
+Determinism: LightGBM runs with deterministic=True, force_col_wise=True, the config's thread
+count and seed, so the same settings and rows give byte-identical boosters.
+
+This module imports the `lightgbm` package (prediction does not: `_booster` reads models
+through the C API); import it only where boosters are fitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import lightgbm as lgb
+import numpy as np
+
+from mlpay_model.errors import ConfigError
+from mlpay_model.model.artifact import QUANTILE_HEADS
+from mlpay_model.model.features import FeatureSpec
+
+# Features that are never blanked in the missing-value copy.
+ALWAYS_GIVEN: Final[tuple[str, ...]] = ("role", "country", "source", "skills")
+# LightGBM settings of a config's `lightgbm` section that are not LightGBM parameters.
+_NOT_PARAMETERS: Final = ("median_objective", "num_boost_round")
+
+Progress = Callable[[str], None]
+
+
+def _silent(_stage: str) -> None:
+    """The default progress callback: report nothing."""
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """What fitting needs from a training config (see `from_config`)."""
+
+    lightgbm: Mapping[str, Any]
+    num_boost_round: int
+    median_objective: str  # "regression" or "quantile"
+    quantiles: Mapping[str, float]  # low, median, high
+    seed: int
+    missing_augmentation: float
+    monotone: Mapping[str, int] = field(default_factory=dict)  # feature -> direction (non-zero)
+
+    @classmethod
+    def from_config(cls, config: object) -> FitSettings:
+        """The settings in a training config dict; a one-line ConfigError if one is missing."""
+        if not isinstance(config, Mapping):
+            raise ConfigError("expected a training config mapping")
+        try:
+            lightgbm = dict(config["lightgbm"])
+            features = list(config["features"])
+            directions = dict(config.get("monotone_constraints") or {})
+            return cls(
+                lightgbm={k: v for k, v in lightgbm.items() if k not in _NOT_PARAMETERS},
+                num_boost_round=int(lightgbm["num_boost_round"]),
+                median_objective=str(lightgbm.get("median_objective", "regression")),
+                quantiles={k: float(v) for k, v in dict(config["quantiles"]).items()},
+                seed=int(config["seed"]),
+                missing_augmentation=float(config.get("missing_augmentation", 0.0)),
+                monotone={
+                    name: int(direction)
+                    for name, direction in directions.items()
+                    if name in features and int(direction) != 0
+                },
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ConfigError(f"the training config cannot be fitted from ({error!r})") from None
+
+
+def fit_boosters(
+    settings: FitSettings,
+    spec: FeatureSpec,
+    matrix: np.ndarray,
+    log_pay: np.ndarray,
+    step: Progress = _silent,
+    heads: tuple[str, ...] = QUANTILE_HEADS,
+) -> dict[str, lgb.Booster]:
+    """The boosters of `heads` (by default all three), trained on the rows plus their
+    missing-value copy."""
+    matrix, log_pay = with_missing_copy(
+        matrix,
+        log_pay,
+        spec,
+        settings.missing_augmentation,
+        np.random.default_rng([settings.seed, 1]),
+    )
+    params = booster_params(settings, spec)
+    quantiles = {
+        "median": settings.quantiles["median"] if settings.median_objective == "quantile" else None,
+        "low": settings.quantiles["low"],
+        "high": settings.quantiles["high"],
+    }
+    boosters: dict[str, lgb.Booster] = {}
+    for head in heads:
+        step(f"fit {head}")
+        boosters[head] = fit_booster(
+            matrix, log_pay, spec, params, settings.num_boost_round, quantile=quantiles[head]
+        )
+    return boosters
+
+
+def with_missing_copy(
+    matrix: np.ndarray,
+    target: np.ndarray,
+    spec: FeatureSpec,
+    rate: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training rows plus a copy in which each optional feature value is blanked
+    (set missing) with probability `rate`; the original rows alone when `rate` is 0.
+
+    Why: users leave optional fields out (seniority, company size, year, education...), and
+    a LightGBM tree sends a missing value where it saw missing values in training. Where it
+    saw none, NaN is read as 0, i.e. the lowest level or an absurd year, and a profile
+    without context gets entry-level pay of the earliest year. The copy teaches the trees a
+    "not given" branch close to the average over that feature. role, country and source are
+    always given; skills are never blanked (an empty list already means "none listed").
+    """
+    if rate == 0:
+        return matrix, target
+    optional = [
+        position
+        for position, name in enumerate(spec.feature_names)
+        if spec.factor_of(name) not in ALWAYS_GIVEN
+    ]
+    copy = matrix.copy()
+    blank = rng.random((len(copy), len(optional))) < rate
+    block = copy[:, optional]
+    block[blank] = np.nan
+    copy[:, optional] = block
+    return np.vstack([matrix, copy]), np.concatenate([target, target])
+
+
+def booster_params(settings: FitSettings, spec: FeatureSpec) -> dict[str, Any]:
+    """LightGBM parameters shared by the three boosters (objective set by `fit_booster`)."""
+    return {
+        **settings.lightgbm,
+        "seed": settings.seed,
+        "deterministic": True,
+        "force_col_wise": True,
+        "verbosity": -1,
+        "monotone_constraints": [settings.monotone.get(name, 0) for name in spec.feature_names],
+    }
+
+
+def fit_booster(
+    matrix: np.ndarray,
+    target: np.ndarray,
+    spec: FeatureSpec,
+    params: dict[str, Any],
+    num_boost_round: int,
+    *,
+    quantile: float | None = None,
+) -> lgb.Booster:
+    """A booster of squared error on `target`, or of the pinball loss at `quantile`.
+
+    LightGBM refuses monotone constraints with its own quantile objective (its leaf refit
+    could break them), so quantiles use `pinball_objective`: the same gradients without the
+    refit. Boosting starts from the target's `quantile`, folded into the first tree's leaves
+    afterwards so that the saved model predicts on its own (as LightGBM's boost_from_average).
+    """
+    start = 0.0 if quantile is None else float(np.quantile(target, quantile))
+    dataset = lgb.Dataset(
+        matrix,
+        label=target,
+        init_score=None if quantile is None else np.full(len(target), start),
+        feature_name=spec.feature_names,
+        categorical_feature=spec.categorical_feature_names,
+        params={"max_bin": params["max_bin"], "verbosity": -1},
+        free_raw_data=True,
+    )
+    objective = "regression" if quantile is None else pinball_objective(quantile)
+    booster = lgb.train({**params, "objective": objective}, dataset, num_boost_round)
+    if quantile is not None:
+        first_tree = booster.dump_model(num_iteration=1)["tree_info"][0]
+        for leaf in range(first_tree["num_leaves"]):
+            booster.set_leaf_output(0, leaf, booster.get_leaf_output(0, leaf) + start)
+    return booster
+
+
+def pinball_objective(
+    alpha: float,
+) -> Callable[[np.ndarray, lgb.Dataset], tuple[np.ndarray, np.ndarray]]:
+    """Gradient and hessian of the pinball (quantile) loss at `alpha`, for LightGBM."""
+
+    def gradients(predicted: np.ndarray, dataset: lgb.Dataset) -> tuple[np.ndarray, np.ndarray]:
+        above = dataset.get_label() > predicted
+        gradient = np.where(above, -alpha, 1.0 - alpha)
+        return gradient, np.ones_like(gradient)
+
+    return gradients

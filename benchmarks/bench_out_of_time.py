@@ -29,6 +29,15 @@ Models, all on the same training-year rows and scored on the same test-year rows
                           (aijobs) / experience band (0-2, 2-5, 5-10, 10+ years), falling back to
                           role x country, role, then all rows (cells need 5 rows).
 
+    pooled                `configs/pooled.yaml` (every source's canonical rows, `source` a
+                          feature, interaction constraints), fitted once on the union of every
+                          source's training-year rows (each source's boosters and calibration
+                          rows exactly as its own mlpay row above) and scored on each source's
+                          test year; its 80% interval is calibrated on the union of the
+                          calibration rows. The same is done in time ("In time" table: each
+                          config's grouped split, pooled trained on the union of the train parts)
+                          against each source's own config.
+
 Diagnostics (same rows, not peers; they measure what issue 9's other items need):
 
     mlpay_refit_all       the config's median booster refitted on ALL training-year rows.
@@ -116,10 +125,13 @@ PEERS: Final = (
     "ridge",
     "group_median",
 )
-MODELS: Final = (MLPAY, *PEERS)
+POOLED: Final = "pooled"
+POOLED_CONFIG: Final = "configs/pooled.yaml"
+MODELS: Final = (MLPAY, *PEERS)  # per source; POOLED joins when every source runs
 DIAGNOSTICS: Final = ("mlpay_refit_all", "lightgbm_canonical", "lightgbm_raw_family")
 README_MODELS: Final = (
     MLPAY,
+    POOLED,
     "lightgbm",
     "catboost",
     "hist_gradient_boosting",
@@ -128,6 +140,7 @@ README_MODELS: Final = (
 )
 README_NAMES: Final = {
     MLPAY: "mlpay",
+    POOLED: "mlpay pooled",
     "lightgbm": "LightGBM (raw)",
     "catboost": "CatBoost",
     "hist_gradient_boosting": "HistGB",
@@ -718,6 +731,104 @@ def benchmark_source(
     )
 
 
+@dataclass
+class InTimeRow:
+    """One source's in-time test split: its own config's scores and the pooled model's."""
+
+    source: str
+    test_rows: int
+    own: dict[str, float]
+    pooled: dict[str, float]
+
+
+def pooled_runs(
+    cases: Sequence[OutOfTimeCase],
+    *,
+    out_of_time: bool,
+    config_path: Path | None = None,
+    progress: Progress = _silent,
+) -> tuple[dict[str, ModelRun], dict[str, tuple[int, dict[str, float]]]]:
+    """The pooled config fitted on the union of each source's own train part and calibrated on
+    the union of their calibration parts (each source split exactly as its own config splits
+    it: temporal at its test year when `out_of_time`, else the config's grouped split); per
+    source, its ModelRun on that source's test part, and (test rows, metrics of the source's
+    own config on the same rows) for the in-time table."""
+    from mlpay_model.model.features import FeatureEncoder, FeatureSpec
+    from training.split import split_rows
+    from training.train import conformal_adjustment, predict_frame
+
+    pooled = load_config(config_path or REPO_ROOT / POOLED_CONFIG)
+    progress(f"pooled ({'out of time' if out_of_time else 'in time'}): load data")
+    profiles = load_training_data(pooled).profiles
+    parts: dict[str, list[np.ndarray]] = {"train": [], "calibration": [], "test": []}
+    test_of: dict[str, np.ndarray] = {}
+    own: dict[str, tuple[int, dict[str, float]]] = {}
+    for case in cases:
+        config = load_config(REPO_ROOT / case.config)
+        if out_of_time:
+            config = temporal_config(config, case.test_year)
+        positions = np.flatnonzero((profiles["source"] == case.source).to_numpy())
+        rows = profiles.iloc[positions].reset_index(drop=True)
+        split = split_rows(rows, config.split, features=config.features, seed=config.seed)
+        parts["train"].append(positions[split.train])
+        parts["calibration"].append(positions[split.calibration])
+        parts["test"].append(positions[split.test])
+        test_of[case.source] = positions[split.test]
+        if not out_of_time:
+            progress(f"in time: {case.source} (own config)")
+            with tempfile.TemporaryDirectory(prefix="mlpay-it-") as staging:
+                result = train(config, staging_dir=Path(staging))
+            predictions = result.test_predictions
+            if len(predictions) != len(split.test) or not np.allclose(
+                log_target(predictions), log_target(rows.iloc[split.test])
+            ):
+                raise MlpayError(f"{case.source}: pooled rows differ from the config's rows")
+            own[case.source] = (
+                len(predictions),
+                metrics_of(
+                    np.log(predictions["pred_median"].to_numpy()),
+                    predictions,
+                    np.log(predictions["pred_low"].to_numpy()),
+                    np.log(predictions["pred_high"].to_numpy()),
+                ),
+            )
+    train_at = np.sort(np.concatenate(parts["train"]))
+    calibration_at = np.sort(np.concatenate(parts["calibration"]))
+    progress(f"pooled: fit on {len(train_at):,} rows")
+    with threadpool_limits(THREADS):
+        started = time.perf_counter()
+        train_rows = profiles.iloc[train_at]
+        spec = FeatureSpec.fit(train_rows, pooled.features, pooled.min_category_count)
+        encoder = FeatureEncoder(spec)
+        boosters = fit_boosters(
+            pooled, spec, encoder.encode_frame(train_rows), log_target(train_rows)
+        )
+        calibration_rows = profiles.iloc[calibration_at]
+        raw = [
+            np.asarray(boosters[head].predict(encoder.encode_frame(calibration_rows)))
+            for head in ("median", "low", "high")
+        ]
+        adjustment = conformal_adjustment(
+            *raw, *target_bounds(calibration_rows), coverage=pooled.calibration.target_coverage
+        )
+        seconds = time.perf_counter() - started
+    runs: dict[str, ModelRun] = {}
+    for source, at in test_of.items():
+        rows = profiles.iloc[at]
+        predictions = predict_frame(boosters, encoder.encode_frame(rows), adjustment, rows)
+        runs[source] = ModelRun(
+            POOLED,
+            metrics_of(
+                np.log(predictions["pred_median"].to_numpy()),
+                rows,
+                np.log(predictions["pred_low"].to_numpy()),
+                np.log(predictions["pred_high"].to_numpy()),
+            ),
+            seconds,
+        )
+    return runs, own
+
+
 def mlpay_breakdowns(predictions: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """mlpay's coverage, width, collapsed share and MAE per role family and top country."""
     out = {}
@@ -748,7 +859,37 @@ TABLE_HEADER: Final = (
 )
 
 
-def render_markdown(results: Sequence[SourceResult], environment: dict[str, str]) -> str:
+def in_time_table(rows: Sequence[InTimeRow]) -> list[str]:
+    """The in-time table: each config's grouped test split, its own model vs pooled."""
+    lines = [
+        "## In time (each config's grouped split)",
+        "",
+        "Each source's own config trained and scored on its grouped split (as `mlpay train` "
+        "does); `pooled` trained on the union of every source's train part, calibrated on the "
+        "union of the calibration parts, scored on the same test rows.",
+        "",
+        "| source (test rows) | own config MAE | pooled MAE | own: coverage, width, collapsed "
+        "| pooled: coverage, width, collapsed |",
+        "| --- | ---: | ---: | --- | --- |",
+    ]
+
+    def interval(m: dict[str, float]) -> str:
+        return f"{m['coverage']:.1%}, {_usd(m['width_usd'])}, {m['collapsed']:.1%}"
+
+    for row in rows:
+        lines.append(
+            f"| {row.source} ({row.test_rows:,}) | {_usd(row.own['mae_usd'])} ± "
+            f"{_usd(row.own['mae_se_usd'])} | {_usd(row.pooled['mae_usd'])} ± "
+            f"{_usd(row.pooled['mae_se_usd'])} | {interval(row.own)} | {interval(row.pooled)} |"
+        )
+    return [*lines, ""]
+
+
+def render_markdown(
+    results: Sequence[SourceResult],
+    environment: dict[str, str],
+    in_time: Sequence[InTimeRow] = (),
+) -> str:
     lines = [
         "# mlpay out-of-time benchmark",
         "",
@@ -765,6 +906,7 @@ def render_markdown(results: Sequence[SourceResult], environment: dict[str, str]
         "",
         *readme_table(results),
         "",
+        *(in_time_table(in_time) if in_time else []),
     ]
     for result in results:
         lines.extend(_render_source(result))
@@ -795,8 +937,8 @@ def render_markdown(results: Sequence[SourceResult], environment: dict[str, str]
 def readme_table(results: Sequence[SourceResult]) -> list[str]:
     header = " | ".join(README_NAMES[m] for m in README_MODELS)
     lines = [
-        f"| source: train → test (test rows) | {header} | mlpay 80% interval: coverage, mean "
-        "width, collapsed |",
+        f"| source: train → test (test rows) | {header} | 80% interval (mlpay / pooled): "
+        "coverage, mean width, collapsed |",
         "| --- |" + " ---: |" * len(README_MODELS) + " --- |",
     ]
     for result in results:
@@ -809,12 +951,14 @@ def readme_table(results: Sequence[SourceResult]) -> list[str]:
                 continue
             text = _usd(run.metrics["mae_usd"])
             cells.append(f"**{text}**" if run.metrics["mae_usd"] == best else text)
-        mlpay = result.run(MLPAY)
         interval = (
-            f"{mlpay.metrics['coverage']:.1%}, {_usd(mlpay.metrics['width_usd'])}, "
-            f"{mlpay.metrics['collapsed']:.1%}"
-            if mlpay is not None
-            else NONE
+            " / ".join(
+                f"{run.metrics['coverage']:.1%}, {_usd(run.metrics['width_usd'])}, "
+                f"{run.metrics['collapsed']:.1%}"
+                for run in (result.run(MLPAY), result.run(POOLED))
+                if run is not None
+            )
+            or NONE
         )
         bands = ", bands" if result.has_bands else ""
         label = (
@@ -942,6 +1086,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="comma-separated sources (default: " + ",".join(CASE_BY_SOURCE) + ")",
     )
     parser.add_argument("--output", help=f"markdown file to write (default: {DEFAULT_OUTPUT})")
+    parser.add_argument(
+        "--no-pooled",
+        action="store_true",
+        help=f"leave out the pooled model ({POOLED_CONFIG}) and the in-time table",
+    )
     return parser.parse_args(argv)
 
 
@@ -962,12 +1111,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         data_dir()
         results = [benchmark_source(CASE_BY_SOURCE[name], progress=_log) for name in names]
+        in_time: list[InTimeRow] = []
+        if not args.no_pooled and set(names) != set(CASE_BY_SOURCE):
+            _log("pooled skipped: it learns from every source (run all of them)")
+        elif not args.no_pooled:
+            cases = [CASE_BY_SOURCE[name] for name in names]
+            runs, _ = pooled_runs(cases, out_of_time=True, progress=_log)
+            for result in results:
+                run = runs[result.case.source]
+                if run.metrics["rows"] != result.rows["test"]:
+                    raise MlpayError(f"{result.case.source}: pooled scored other test rows")
+                result.runs.append(run)
+            in_time_runs, own = pooled_runs(cases, out_of_time=False, progress=_log)
+            in_time = [
+                InTimeRow(
+                    case.source,
+                    own[case.source][0],
+                    own[case.source][1],
+                    in_time_runs[case.source].metrics,
+                )
+                for case in cases
+            ]
     except MlpayError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     environment = environment_summary()
     environment["whole run"] = f"{time.perf_counter() - started:.0f} s"
-    report = render_markdown(results, environment)
+    report = render_markdown(results, environment, in_time)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report, encoding="utf-8")
     print(report)

@@ -50,7 +50,15 @@ class InvalidInputError(MlpayError, ValueError):
     Attributes name the offending field and value, and the closest valid values if any.
     """
 
-    def __init__(self, field: str, value: object, reason: str, suggestions: Iterable[str] = ()):
+    def __init__(
+        self,
+        field: str,
+        value: object,
+        reason: str,
+        suggestions: Iterable[str] = (),
+        *,
+        hint: str = "",
+    ):
         self.field = field
         self.value = value
         self.reason = reason
@@ -58,6 +66,8 @@ class InvalidInputError(MlpayError, ValueError):
         message = f"{field}={clip(repr(value))}: {reason}"
         if self.suggestions:
             message += f" (did you mean: {', '.join(self.suggestions)}?)"
+        if hint:  # for one profile only; files write `reason` alone
+            message += f"; {hint}"
         super().__init__(message)
 
 

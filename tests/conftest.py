@@ -23,6 +23,13 @@ def _refit_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["MLPAY_CACHE_DIR"] = str(tmp_path_factory.mktemp("mlpay-cache"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tracking_store(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """mlpay's own MLflow store (`mlpay train` without --tracking-uri) lives under
+    XDG_DATA_HOME: a folder of this run only, so tests never touch the user's store."""
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
+
+
 def _missing_data(reason: str) -> None:
     if os.environ.get("MLPAY_REQUIRE_DATA") == "1":
         pytest.fail(f"MLPAY_REQUIRE_DATA=1 but {reason}")

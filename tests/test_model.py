@@ -27,6 +27,8 @@ from mlpay_model.model import (
 )
 from mlpay_model.model import _booster as booster_module
 from mlpay_model.model.artifact import QUANTILE_HEADS, read_manifest
+from mlpay_model.normalise import normalise_frame
+from mlpay_model.predict import predict_salary
 
 
 @pytest.fixture(scope="module")
@@ -264,11 +266,29 @@ def test_a_model_with_years_leaves_a_missing_seniority_missing(tiny, profiles):
 
 
 def test_absent_columns_count_as_missing(tiny):
-    sparse = pd.DataFrame({"role": ["ml_engineer", None], "country": ["US", None]})
+    sparse = pd.DataFrame({"role": ["ml_engineer", "data_scientist"], "country": ["US", None]})
     full = sparse.assign(
         years_experience=np.nan, education=None, skills=[(), ()], seniority=None, year=np.nan
     )
     pd.testing.assert_frame_equal(tiny.predict(sparse), tiny.predict(full))
+
+
+def test_an_absent_country_column_is_an_error_not_unknown(tiny):
+    """Leaving the column out is refused; a column of missing values says 'not known'."""
+    with pytest.raises(InvalidInputError, match=r"missing required column.*country") as caught:
+        tiny.predict(pd.DataFrame({"role": ["ml_engineer"]}))
+    assert "None or NaN" in str(caught.value)
+    with pytest.raises(InvalidInputError, match="country"):
+        tiny.contributions(pd.DataFrame({"role": ["ml_engineer"]}))
+    unknown = tiny.predict(pd.DataFrame({"role": ["ml_engineer"], "country": [None]}))
+    assert unknown["median"].notna().all()
+
+
+def test_a_missing_role_is_refused_naming_the_row(tiny):
+    frame = pd.DataFrame({"role": ["ml_engineer", None], "country": ["US", "DE"]}, index=[4, 9])
+    with pytest.raises(InvalidInputError, match=r"row 9: is required but missing") as caught:
+        tiny.predict(frame)
+    assert caught.value.field == "role"
 
 
 def test_an_empty_frame_gives_an_empty_result(tiny, profiles):
@@ -277,23 +297,70 @@ def test_an_empty_frame_gives_an_empty_result(tiny, profiles):
     assert tiny.contributions(profiles.iloc[:0]).empty
 
 
+RAW_VALUES = {
+    "role": ["Senior ML Engineer", "Data Scientist", "Machine Learning/ MLops Engineer"],
+    "country": ["Germany", "United States", "FRA"],
+    "education": ["MSc", "PhD", "bachelor's"],
+    "years_experience": ["5", "10-15 years", 2],
+    "skills": ["Python;PyTorch", "Scikit-learn, AWS", ""],
+}
+
+
+def test_predict_reads_raw_values_as_the_normaliser_does(tiny):
+    """A frame of raw profile columns is read through normalise_frame: the same answer as
+    the canonical frame the normaliser makes of it, and as predict_salary per profile."""
+    raw = pd.DataFrame(RAW_VALUES, index=["a", "b", "c"])
+    canonical = normalise_frame(raw).profiles
+    assert canonical.loc["a", "role"] == "ml_engineer" and canonical.loc["b", "country"] == "US"
+    predicted = tiny.predict(raw)
+    assert list(predicted.index) == ["a", "b", "c"]
+    pd.testing.assert_frame_equal(predicted, tiny.predict(canonical))
+    pd.testing.assert_frame_equal(tiny.contributions(raw), tiny.contributions(canonical))
+    for label, row in raw.iterrows():
+        one = predict_salary(
+            row["role"], row["country"], row["years_experience"], row["education"],
+            row["skills"].replace(";", ","), model=tiny,
+        )
+        assert predicted.loc[label, "median"] == pytest.approx(one.median, rel=1e-12)
+
+
+def test_a_canonical_frame_is_used_as_it_is(tiny, profiles, monkeypatch):
+    """The fast path: a frame already canonical is not normalised again."""
+    from mlpay_model.normalise import _frame
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a canonical frame was normalised")
+
+    monkeypatch.setattr(_frame, "normalise_frame", refuse)
+    assert len(tiny.predict(profiles)) == len(profiles)
+    assert len(tiny.contributions(profiles)) == len(profiles)
+
+
+def test_skills_as_text_are_normalised_not_read_as_one_skill(tiny):
+    as_text = pd.DataFrame({"role": ["ml_engineer"], "country": ["US"], "skills": ["python;sql"]})
+    as_list = as_text.assign(skills=[("python", "sql")])
+    pd.testing.assert_frame_equal(tiny.predict(as_text), tiny.predict(as_list))
+
+
 @pytest.mark.parametrize(
-    ("column", "value", "field"),
+    ("column", "value", "reason"),
     [
-        ("role", "Senior ML Engineer", "role"),
-        ("country", "Germany", "country"),
-        ("education", "MSc", "education"),
-        ("years_experience", "five", "years_experience"),
+        ("country", "Atlantis", "unknown country"),
+        ("years_experience", "five", ""),
+        ("education", "wizardry", ""),
     ],
 )
-def test_predict_refuses_values_that_are_not_canonical(tiny, profiles, column, value, field):
+def test_a_row_that_cannot_be_read_refuses_the_frame_naming_it(
+    tiny, profiles, column, value, reason
+):
     frame = profiles.head(3).copy()
     frame[column] = frame[column].astype(object)
     frame.loc[frame.index[1], column] = value
+    frame.loc[frame.index[0], "role"] = "Senior ML Engineer"  # raw values elsewhere are fine
     with pytest.raises(InvalidInputError) as caught:
         tiny.predict(frame)
-    assert caught.value.field == field and caught.value.value == value
-    assert "row 'p1'" in str(caught.value) and "normalise_frame" in str(caught.value)
+    assert caught.value.field == column and caught.value.value == value
+    assert f"row 'p1': {reason}" in str(caught.value) and "(1 row(s) refused)" in str(caught.value)
 
 
 def test_predict_needs_a_role_column(tiny):

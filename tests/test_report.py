@@ -291,6 +291,7 @@ def test_build_report_writes_the_file_it_reports(data_dir: Path, tmp_path: Path)
     from training.report import build_report
 
     output = tmp_path / "nested" / "report.html"
+    output.parent.mkdir()  # a missing folder is refused, never created (test_guard_cli)
     report = build_report(["aijobs"], output, REAL)
     assert report.path == output
     document = output.read_text(encoding="utf-8")

@@ -300,12 +300,13 @@ def test_a_deleted_experiment_is_a_clear_error(store, good, client) -> None:
         track_run(good, names, promote=False, config_path=None)
 
 
-def test_sqlite_check_creates_the_database_folder(tmp_path) -> None:
+def test_sqlite_check_refuses_a_missing_database_folder(tmp_path) -> None:
     folder = tmp_path / "a" / "b"
 
-    check_tracking_server(f"sqlite:///{folder}/mlflow.db")
+    with pytest.raises(MlpayError, match="does not exist; create it first"):
+        check_tracking_server(f"sqlite:///{folder}/mlflow.db")
 
-    assert folder.is_dir()
+    assert not (tmp_path / "a").exists()
 
 
 def test_sqlite_check_refuses_a_folder_as_database(tmp_path) -> None:
@@ -316,7 +317,7 @@ def test_sqlite_check_refuses_a_folder_as_database(tmp_path) -> None:
 def test_sqlite_check_refuses_a_file_where_the_folder_should_be(tmp_path) -> None:
     (tmp_path / "file").write_text("x")
 
-    with pytest.raises(MlpayError, match="cannot create the folder"):
+    with pytest.raises(MlpayError, match="is not a folder"):
         check_tracking_server(f"sqlite:///{tmp_path}/file/mlflow.db")
 
 

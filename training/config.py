@@ -20,6 +20,15 @@ Sections (all but `sources`, `features` and `model` have defaults):
     quantiles       {low, median, high}, default 0.1 / 0.5 / 0.9
     calibration     {target_coverage}, default 0.8
     monotone_constraints  {feature: 1 | 0 | -1}, default years_experience non-decreasing
+    interaction_constraints  groups of features (lists of names from `features`) that may
+                    interact: a tree branch only splits on features of one group, so a feature
+                    in no group with `source` has one effect for every source (LightGBM's
+                    `interaction_constraints`; `skills` stands for all its skill columns).
+                    Empty (the default): no constraint. When given, every feature must be in
+                    at least one group (LightGBM never uses a feature in none).
+    population      the source whose population a prediction is for by default (a model with
+                    `source` as a feature predicts as any source it learned); default: the
+                    first source listed
     missing_augmentation  share of optional feature values blanked in a second copy of the
                     training rows (0 = no copy); see mlpay_model.model.fitting.with_missing_copy
     seed            the one seed for splits and boosters
@@ -39,8 +48,10 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -207,6 +218,8 @@ class TrainConfig(StrictModel):
     quantiles: QuantilesConfig = Field(default_factory=QuantilesConfig)
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
     monotone_constraints: dict[str, Direction] = Field(default_factory=_experience_rises)
+    interaction_constraints: list[list[str]] = Field(default_factory=list)
+    population: str | None = None
     missing_augmentation: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.5
     seed: int = 0
     mlflow: MlflowSettings = Field(default_factory=MlflowSettings)
@@ -226,12 +239,28 @@ class TrainConfig(StrictModel):
                     unknown_message("monotone_constraints feature", name, MONOTONE_FEATURES)
                     + " (numeric or ordinal features only)"
                 )
+        adapters = list(dict.fromkeys(source.adapter for source in self.sources))
+        if self.population is not None and self.population not in adapters:
+            raise ValueError(unknown_message("population", self.population, adapters))
+        problem = interaction_problem(self.interaction_constraints, self.features)
+        if problem is not None:
+            raise ValueError(problem)
         problem = quality_problem(self.quality)
         if problem is not None:
             raise ValueError(problem)
         if self.mlflow.registered_model_name is None:
             self.mlflow.registered_model_name = f"mlpay-{self.model.name}"
         return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The config as a dict; `interaction_constraints` only when given, so that the
+        manifests of models trained without it stay as they were."""
+        dumped: dict[str, Any] = handler(self)
+        for optional in ("interaction_constraints", "population"):
+            if not dumped.get(optional):
+                dumped.pop(optional, None)
+        return dumped
 
     def quality_rules(self, adapter: str) -> QualityRules:
         """The adapter's default quality rules with this config's overrides applied."""
@@ -252,6 +281,33 @@ class TrainConfig(StrictModel):
             for name, direction in self.monotone_constraints.items()
             if name in self.features and direction != 0
         }
+
+
+def interaction_problem(groups: list[list[str]], features: list[str]) -> str | None:
+    """Why `interaction_constraints` cannot apply to `features`, or None when it can."""
+    if not groups:
+        return None
+    for index, group in enumerate(groups):
+        if not group:
+            return f"interaction_constraints[{index}] is empty (list features that may interact)"
+        for name in group:
+            if name not in features:
+                return (
+                    unknown_message(
+                        f"interaction_constraints[{index}] feature", name, tuple(features)
+                    )
+                    + " (features of this config only)"
+                )
+        if len(set(group)) != len(group):
+            return f"interaction_constraints[{index}] lists a feature twice: {group}"
+    grouped = {name for group in groups for name in group}
+    missing = [name for name in features if name not in grouped]
+    if missing:
+        return (
+            f"interaction_constraints: {', '.join(missing)} in no group (LightGBM would never "
+            "use it); add it to a group, or on its own as [name]"
+        )
+    return None
 
 
 def load_config(path: Path | str) -> TrainConfig:
@@ -334,6 +390,3 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
             if found is not None:
                 return found
     return None
-
-
-

@@ -48,6 +48,7 @@ EXTRA_OF_MODULE: Final[dict[str, str]] = {
     "dask": "dask",
     "distributed": "dask",
     "pyspark": "spark",
+    **dict.fromkeys(("fastapi", "uvicorn", "starlette"), "serve"),
     **dict.fromkeys(("xgboost", "catboost", "threadpoolctl"), "bench"),
 }
 

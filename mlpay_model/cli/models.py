@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from mlpay_model._format import money, percent
+from mlpay_model._mlflow import DEFAULT_DATABASE, check_http_server, default_store, http_limits
+from mlpay_model.errors import MlpayError, clip
 
 KEY_METRICS: Final[tuple[str, ...]] = ("test_mae_usd", "test_mdape", "test_coverage")
-DEFAULT_DATABASE: Final = "mlflow.db"
 
 
 def register(subparsers: Any) -> None:
@@ -22,11 +23,16 @@ def register(subparsers: Any) -> None:
         help="list the shipped models (and registered MLflow models)",
         description=(
             "List the models shipped in the models folder ($MLPAY_MODELS_DIR or models/): "
-            "version, data, key test metrics. With --tracking-uri, or when ./mlflow.db "
-            "exists, also the MLflow registry's models with their versions and aliases."
+            "version, data, key test metrics. With --tracking-uri (or MLFLOW_TRACKING_URI), "
+            "or when mlpay's store (~/.local/share/mlpay/mlflow.db) or ./mlflow.db exists, "
+            "also the MLflow registry's models with their versions and aliases."
         ),
     )
-    parser.add_argument("--tracking-uri", help="MLflow tracking URI (default: ./mlflow.db if any)")
+    parser.add_argument(
+        "--tracking-uri",
+        help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else mlpay's store "
+        "or ./mlflow.db if any)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run_models)
 
@@ -39,9 +45,7 @@ def run_models(args: argparse.Namespace) -> int:
         "default": DEFAULT_MODEL,
         "models": shipped_model_summaries(),
     }
-    uri = args.tracking_uri or (
-        f"sqlite:///{DEFAULT_DATABASE}" if Path(DEFAULT_DATABASE).is_file() else None
-    )
+    uri = args.tracking_uri or _registry_to_list()
     if uri is not None:
         report["registry"] = registry_summary(uri)
     if args.json:
@@ -49,6 +53,19 @@ def run_models(args: argparse.Namespace) -> int:
     else:
         print(render_models(report))
     return 0
+
+
+def _registry_to_list() -> str | None:
+    """Without --tracking-uri: MLFLOW_TRACKING_URI, else mlpay's own store or ./mlflow.db
+    (an older default), whichever exists; None when there is none."""
+    import os
+
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        return os.environ["MLFLOW_TRACKING_URI"]
+    for database in (default_store(), Path(DEFAULT_DATABASE)):
+        if database.is_file():
+            return f"sqlite:///{database}"
+    return None
 
 
 def shipped_model_summaries() -> list[dict[str, Any]]:
@@ -88,18 +105,23 @@ def registry_summary(uri: str) -> dict[str, Any]:
     database = sqlite_file(uri)
     if database is not None and not database.is_file():
         return {"uri": uri, "error": f"no MLflow database at {database}"}
+    if uri.lower().startswith(("http://", "https://")):
+        try:
+            check_http_server(uri)  # seconds, before MLflow's own retries
+        except MlpayError as error:
+            return {"uri": uri, "error": str(error)}
     try:
         from mlflow import MlflowClient
     except ImportError:
         return {"uri": uri, "error": "MLflow is not installed (pip install 'mlpay[train]')"}
     try:
-        with _quiet_mlflow():
+        with _quiet_mlflow(), http_limits():
             client = MlflowClient(tracking_uri=uri, registry_uri=uri)
             registered = client.search_registered_models()
             models = [_registered_model(client, model) for model in registered]
     except Exception as error:  # any MLflow failure is reported as one line, not a traceback
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        return {"uri": uri, "error": f"cannot read the registry ({first_line})"}
+        return {"uri": uri, "error": f"cannot read the registry ({clip(first_line)})"}
     return {"uri": uri, "models": models}
 
 

@@ -49,7 +49,9 @@ def register(subparsers: Any) -> None:
 def run_predict(args: argparse.Namespace) -> int:
     from mlpay_model.predict import predict_salary
 
-    prediction = predict_salary(**_profile(args), model=args.model)
+    prediction = predict_salary(
+        **_profile(args), model=args.model, population=args.population, currency=args.currency
+    )
     if args.json:
         print(json.dumps(prediction.to_dict(), ensure_ascii=False))
     else:
@@ -62,13 +64,25 @@ def run_whatif(args: argparse.Namespace) -> int:
 
     before_profile = _profile(args)
     field, value, description = _change(args)
+    option = next(option for option, _d, name, _m, _h in CHANGES if name == field)
+    _check_given(option, value, skills=field == "skills")
     after_profile = dict(before_profile)
     if field == "skills":
         after_profile["skills"] = ",".join(filter(None, (before_profile.get("skills"), value)))
     else:
         after_profile[field] = value
-    before = predict_salary(**before_profile, model=args.model)
-    after = predict_salary(**after_profile, model=args.model)
+    before = predict_salary(
+        **before_profile, model=args.model, population=args.population, currency=args.currency
+    )
+    after = predict_salary(
+        **after_profile, model=args.model, population=args.population, currency=args.currency
+    )
+    if after.profile == before.profile:
+        from mlpay_model.errors import InvalidInputError
+
+        raise InvalidInputError(
+            option, value, "changes nothing: the profile reads the same before and after"
+        )
     difference = after.median - before.median
     percent = 100.0 * difference / before.median
     if args.json:
@@ -104,8 +118,21 @@ def render_prediction(prediction: SalaryPrediction, title: str, heading: str = "
         f"{lead}{title} in {country_name(profile['country'])}: "
         f"{money(prediction.median, currency)} a year (median {prediction.pay_concept})",
         f"  80% range: {money(prediction.low, currency)} to {money(prediction.high, currency)}",
+        f"  for the population of: {prediction.population_label} "
+        f"({prediction.pay_concept}; --population picks another)",
         f"  model: {prediction.model}; read as: {_described_profile(profile)}",
     ]
+    if prediction.rate_date is not None:
+        lines.append(
+            f"  in {currency}: 1 USD = {prediction.rate:.4f} {currency}, ECB reference rate of "
+            f"{prediction.rate_date} (the model predicts USD)"
+        )
+    if prediction.by_source:
+        lines.append("  the same person by source (each source's own pay and population):")
+        lines.extend(
+            f"    {figure.label} ({figure.pay_concept}): {money(figure.median, currency)}"
+            for figure in prediction.by_source
+        )
     shown = [(name, pct) for name, pct in prediction.contributions.items() if abs(pct) >= 0.05]
     factors = shown[:TOP_FACTORS]
     if factors:
@@ -125,7 +152,9 @@ def _add_profile_arguments(parser: argparse.ArgumentParser) -> None:
     profile.add_argument("--country", required=True, help="country name or ISO code")
     profile.add_argument("--years", help="years of professional experience")
     profile.add_argument("--education", help="e.g. bachelor, MSc, PhD")
-    profile.add_argument("--skills", help="comma-separated skills, e.g. python,pytorch,aws")
+    profile.add_argument(
+        "--skills", help="skills separated by ',', ';' or ' + ', e.g. python,pytorch,aws"
+    )
     profile.add_argument("--seniority", help="entry, mid, senior or executive")
     profile.add_argument("--employment-type", help="full_time, part_time, contract, freelance")
     profile.add_argument("--remote-ratio", help="percent of remote work (0-100) or remote/hybrid")
@@ -133,6 +162,17 @@ def _add_profile_arguments(parser: argparse.ArgumentParser) -> None:
     profile.add_argument("--year", help="the year the pay refers to")
     parser.add_argument(
         "--model", default="default", help="model name or folder (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--population",
+        help="the source population to price the person as (a pooled model: aijobs, kaggle "
+        "or stackoverflow; default: the model's own)",
+    )
+    parser.add_argument(
+        "--currency",
+        default="USD",
+        help="answer in this currency (e.g. EUR, GBP), converted from the model's USD with the "
+        "shipped ECB reference rates (default: %(default)s)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -150,8 +190,30 @@ def _profile(args: argparse.Namespace) -> dict[str, Any]:
         "company_size": args.company_size,
         "year": args.year,
     }
+    options = {"years_experience": "--years", "remote_ratio": "--remote-ratio"}
+    for name, value in {"role": args.role, "country": args.country, **optional}.items():
+        if value is not None:
+            option = options.get(name, "--" + name.replace("_", "-"))
+            _check_given(option, value, skills=name == "skills")
     profile.update({name: value for name, value in optional.items() if value is not None})
     return profile
+
+
+def _check_given(option: str, value: str, *, skills: bool = False) -> None:
+    """An option given on the command line must say something: `--years ''` or
+    `--skills ',,,'` is a usage mistake (leave the option out when the value is unknown)."""
+    from mlpay_model.errors import InvalidInputError
+    from mlpay_model.normalise._fields import skill_tokens
+
+    if not value.strip():
+        advice = (
+            "it is required"
+            if option in ("--role", "--country")
+            else "leave the option out when unknown"
+        )
+        raise InvalidInputError(option, value, f"is empty; {advice}")
+    if skills and not any(token.strip() for token in skill_tokens(value)):
+        raise InvalidInputError(option, value, "holds no skill names")
 
 
 def _change(args: argparse.Namespace) -> tuple[str, str, str]:

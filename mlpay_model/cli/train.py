@@ -38,13 +38,21 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--tracking-uri",
         metavar="URI",
-        help="MLflow tracking URI (default: the config's mlflow.tracking_uri, sqlite:///mlflow.db)",
+        help="MLflow tracking URI (default: the config's mlflow.tracking_uri if it sets one, "
+        "else MLFLOW_TRACKING_URI, else mlpay's own store "
+        "sqlite:///~/.local/share/mlpay/mlflow.db; never the current folder unless asked)",
     )
     parser.add_argument(
         "--output-dir",
         type=Path,
         metavar="DIR",
         help="folder that receives <model name>/ (default: the config's output_dir, models)",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace <output-dir>/<model name>/ when it already holds a model "
+        "(without it, an existing model, e.g. a shipped one, is never replaced)",
     )
     parser.add_argument(
         "--promote",
@@ -63,11 +71,11 @@ def run(args: argparse.Namespace) -> int:
     # The command line's --tracking-uri / --output-dir say where this run goes, not what is
     # trained: they stay out of the config recorded in the manifest, which stays reproducible.
     config = load_config(args.config)
-    settings = config.mlflow
-    if args.tracking_uri is not None:
-        settings = settings.model_copy(update={"tracking_uri": args.tracking_uri})
     output_dir = Path(args.output_dir if args.output_dir is not None else config.output_dir)
-    check_output_dir(output_dir, config.model.name)
+    check_output_dir(output_dir, config.model.name, overwrite=args.overwrite)
+    settings = config.mlflow.model_copy(
+        update={"tracking_uri": run_tracking_uri(args.tracking_uri, config.mlflow)}
+    )
     tracking.check_tracking_server(settings.tracking_uri)
     staging = Path(tempfile.mkdtemp(prefix="mlpay-train-"))
     try:
@@ -81,14 +89,46 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_output_dir(output_dir: Path, name: str) -> None:
+def run_tracking_uri(given: str | None, settings: Any) -> str:
+    """Where this run is tracked: --tracking-uri, else the config's mlflow.tracking_uri when
+    the config sets one, else MLFLOW_TRACKING_URI, else mlpay's own store (its folder is
+    created: it is mlpay's). Never ./mlflow.db and ./mlruns unless asked for."""
+    from mlpay_model._mlflow import default_store, default_tracking_uri
+
+    if given is not None:
+        return given
+    if "tracking_uri" in settings.model_fields_set:
+        return str(settings.tracking_uri)
+    uri = default_tracking_uri()
+    if uri == f"sqlite:///{default_store()}":
+        try:
+            default_store().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            from mlpay_model.errors import ConfigError
+
+            raise ConfigError(
+                f"cannot create mlpay's MLflow store folder {default_store().parent} "
+                f"({error.strerror}); pass --tracking-uri"
+            ) from None
+    return uri
+
+
+def check_output_dir(output_dir: Path, name: str, *, overwrite: bool = False) -> None:
     """Refuse, before any training, an output that cannot receive `<output_dir>/<name>/`:
-    the folder (or the model folder in it) is an existing file, or cannot be written."""
+    the folder (or the model folder in it) is an existing file, or cannot be written; or the
+    model folder already holds a model (a shipped one, when run from the checkout) and
+    `overwrite` is not set."""
     from mlpay_model.errors import ConfigError
 
     for path in (output_dir, output_dir / name):
         if path.exists() and not path.is_dir():
             raise ConfigError(f"--output-dir: {path} is a file, not a folder; choose a folder")
+    target = output_dir / name
+    if not overwrite and (target / "manifest.json").exists():
+        raise ConfigError(
+            f"{target} already holds a model; pass --output-dir DIR to write elsewhere, "
+            "or --overwrite to replace it"
+        )
     existing = next((p for p in (output_dir, *output_dir.parents) if p.exists()), Path("."))
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ConfigError(f"--output-dir: cannot write in {existing}")

@@ -20,9 +20,9 @@ import numpy as np
 from mlpay_model.errors import ArtifactError
 from mlpay_model.model._booster import NativeBooster
 from mlpay_model.model.artifact import MANIFEST_NAME, QUANTILE_HEADS, member_path
-from mlpay_model.model.features import FeatureEncoder, FeatureSpec
+from mlpay_model.model.features import OTHER_CATEGORY, FeatureEncoder, FeatureSpec
 from mlpay_model.model.interval import calibrated_interval
-from mlpay_model.schema import PREDICTION_COLUMNS
+from mlpay_model.schema import PREDICTION_COLUMNS, is_missing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,6 +114,7 @@ class SalaryModel:
         self.derives_seniority_from_years = self.uses("seniority") and not self.uses(
             "years_experience"
         )
+        self.populations, self.default_population = _populations(self.spec, self.manifest)
         self._boosters = {
             head: NativeBooster(file, self.encoder.feature_names)
             for head, file in model_files.items()
@@ -137,9 +138,14 @@ class SalaryModel:
     def predict(self, profiles: pd.DataFrame) -> pd.DataFrame:
         """Annual pay per row: columns median, low, high (the calibrated 80% interval).
 
-        `profiles` holds canonical values (see `mlpay_model.schema`; only `role` is required,
-        absent columns count as missing). Raw text such as job titles or country names is
-        refused: normalise it first with `mlpay_model.normalise.normalise_frame`.
+        `profiles` holds profile columns, canonical (see `mlpay_model.schema`) or raw as
+        people type them (job titles, country names or codes, education words, skills as
+        "python;sql" text or aliases), read by `mlpay_model.normalise.canonical_profiles`:
+        a canonical frame is used as it is, anything else goes through `normalise_frame`.
+        `role` and `country` must be columns (missing values in them mean "not known"; a
+        missing role is refused); other absent columns count as missing. A row that cannot
+        be read refuses the frame: one InvalidInputError naming the row, field and value.
+        The output keeps the input's index.
         """
         import pandas as pd
 
@@ -156,6 +162,7 @@ class SalaryModel:
 
         From LightGBM's SHAP values on the median model (log scale), summed per factor:
         percent = 100 * (exp(sum) - 1). So median = baseline * prod(1 + percent / 100).
+        `profiles` is read as `predict` reads it (canonical or raw values).
         """
         import pandas as pd
 
@@ -181,6 +188,8 @@ class SalaryModel:
             from mlpay_model.normalise import record_with_seniority_from_years
 
             record = record_with_seniority_from_years(record)
+        if self.uses("source") and is_missing(record.get("source")):
+            record = {**record, "source": self.default_population}
         row = self.encoder.encode_record(record)
         boosters = self._boosters
         median, low, high = calibrated_interval(
@@ -199,12 +208,20 @@ class SalaryModel:
         return MappingProxyType(dict(ranked))
 
     def _matrix(self, profiles: pd.DataFrame) -> np.ndarray:
-        """The feature matrix of canonical profiles (checked; seniority derived if need be)."""
-        from mlpay_model.normalise import check_canonical, frame_with_seniority_from_years
+        """The feature matrix of profiles (canonical, or normalised from raw values; seniority
+        derived if need be)."""
+        from mlpay_model.normalise import canonical_profiles, frame_with_seniority_from_years
 
-        check_canonical(profiles)
+        profiles = canonical_profiles(profiles)
         if self.derives_seniority_from_years:
             profiles = frame_with_seniority_from_years(profiles)
+        if self.uses("source"):  # a pooled model: rows without a source are the default's
+            given = profiles.get("source")
+            profiles = profiles.assign(
+                source=self.default_population
+                if given is None
+                else given.astype(object).where(given.notna(), self.default_population)
+            )
         return self.encoder.encode_frame(profiles)
 
     def _check_median_model(self) -> float:
@@ -229,3 +246,21 @@ class SalaryModel:
 def _size_first(item: tuple[str, float]) -> float:
     return -abs(item[1])
 
+
+def _populations(spec: FeatureSpec, manifest: Mapping[str, Any]) -> tuple[tuple[str, ...], str]:
+    """The source populations a model can price (pooled: every source its `source` feature
+    learned; otherwise the sources of its data) and the one it prices by default (the
+    config's `population`, else the first)."""
+    if "source" in spec.features:
+        names = tuple(v for v in spec.categories.get("source", ()) if v != OTHER_CATEGORY)
+    else:
+        entries = manifest.get("data") or []
+        names = tuple(
+            dict.fromkeys(
+                str(e["source"]) for e in entries if isinstance(e, dict) and "source" in e
+            )
+        )
+    config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
+    chosen = config.get("population") if isinstance(config, dict) else None
+    default = chosen if chosen in names else (names[0] if names else "unknown")
+    return names, str(default)

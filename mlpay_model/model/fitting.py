@@ -48,6 +48,8 @@ class FitSettings:
     seed: int
     missing_augmentation: float
     monotone: Mapping[str, int] = field(default_factory=dict)  # feature -> direction (non-zero)
+    # groups of canonical features that may interact in one tree branch; () = no constraint
+    interactions: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def from_config(cls, config: object) -> FitSettings:
@@ -70,6 +72,10 @@ class FitSettings:
                     for name, direction in directions.items()
                     if name in features and int(direction) != 0
                 },
+                interactions=tuple(
+                    tuple(str(name) for name in group)
+                    for group in config.get("interaction_constraints") or ()
+                ),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigError(f"the training config cannot be fitted from ({error!r})") from None
@@ -141,7 +147,7 @@ def with_missing_copy(
 
 def booster_params(settings: FitSettings, spec: FeatureSpec) -> dict[str, Any]:
     """LightGBM parameters shared by the three boosters (objective set by `fit_booster`)."""
-    return {
+    params = {
         **settings.lightgbm,
         "seed": settings.seed,
         "deterministic": True,
@@ -149,6 +155,22 @@ def booster_params(settings: FitSettings, spec: FeatureSpec) -> dict[str, Any]:
         "verbosity": -1,
         "monotone_constraints": [settings.monotone.get(name, 0) for name in spec.feature_names],
     }
+    if settings.interactions:
+        params["interaction_constraints"] = interaction_columns(settings.interactions, spec)
+    return params
+
+
+def interaction_columns(groups: tuple[tuple[str, ...], ...], spec: FeatureSpec) -> list[list[int]]:
+    """Groups of canonical features as LightGBM's groups of model column positions (a
+    feature the spec does not encode is left out; `skills` is all its columns)."""
+    names = spec.feature_names
+    columns = []
+    for group in groups:
+        wanted = set(group)
+        positions = [i for i, name in enumerate(names) if spec.factor_of(name) in wanted]
+        if positions:
+            columns.append(positions)
+    return columns
 
 
 def fit_booster(

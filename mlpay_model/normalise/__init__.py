@@ -9,8 +9,10 @@ Entry points:
                                            raises InvalidInputError on the first bad field
     normalise_frame(frame, cache=...)      a whole table, once per distinct value; bad rows
                                            are set aside with one reason each
+    canonical_profiles(frame)              a frame as it is when canonical, else normalised;
+                                           one InvalidInputError for an unreadable row
+                                           (what `SalaryModel.predict` reads)
     check_canonical(profiles)              refuses a frame whose values are not canonical
-                                           (what `SalaryModel.predict` expects)
     normalise_<field>(value)               one field (FIELD_NORMALISERS), for any door that
                                            reads a single value (e.g. `mlpay compare`)
 
@@ -19,7 +21,7 @@ Rooms:
                  text goes through the taxonomy and its word tables (`mlpay_model.taxonomy`)
     _profile     ProfileInput and normalise_profile
     _frame       NormalisedFrame, FrameCache and normalise_frame (distinct-value fast path)
-    _canonical   check_canonical
+    _canonical   check_canonical, canonical_problem (the cheap test canonical_profiles uses)
     _seniority   the seniority-from-years rule (its one owner; applied by `SalaryModel`)
 """
 
@@ -62,6 +64,7 @@ if TYPE_CHECKING:
         REJECTED_COLUMNS,
         FrameCache,
         NormalisedFrame,
+        canonical_profiles,
         normalise_frame,
     )
 
@@ -70,6 +73,7 @@ _FRAME_NAMES = (
     "REJECTED_COLUMNS",
     "FrameCache",
     "NormalisedFrame",
+    "canonical_profiles",
     "normalise_frame",
 )
 
@@ -99,6 +103,7 @@ __all__ = [
     "FrameCache",
     "NormalisedFrame",
     "ProfileInput",
+    "canonical_profiles",
     "check_canonical",
     "derived_seniority",
     "frame_with_seniority_from_years",

@@ -34,6 +34,7 @@ from mlpay_model.taxonomy import (
     employment_status,
     employment_type,
     experience_years,
+    is_unreadable_skill,
     remote_ratio,
     role_family,
     seniority_level,
@@ -48,7 +49,11 @@ ACCEPTED_CONTEXT: Final[tuple[str, ...]] = CONTEXT_COLUMNS
 FIELDS: Final[tuple[str, ...]] = REQUIRED_FIELDS + OPTIONAL_FIELDS + ACCEPTED_CONTEXT
 """The profile fields, in the order they are checked (a row is rejected for the first)."""
 
-SKILL_SEPARATORS: Final = r"[,;]"
+SKILL_SEPARATORS: Final = r"[,;]|\s+[+/]\s+"
+"""Between skills in one text: a comma or semicolon, or a '+' or '/' with spaces on both
+sides ("Python + PyTorch", "SQL / Spark"), so that "C++", "C++ + Python"'s "C++", "C#" and
+"Bash/Shell" stay one skill each.
+One pattern for Python's re and Arrow's RE2 (files)."""
 _LIST_SEPARATORS: Final = re.compile(SKILL_SEPARATORS)
 
 
@@ -73,10 +78,27 @@ def normalise_country(value: object) -> str:
         raise InvalidInputError("country", value, "must not be empty; give a country")
     code = country_code(text)
     if code is None:
+        code = country_of_place(text)
+    if code is None:
         raise InvalidInputError(
-            "country", value, "unknown country", closest(text, _country_names())
+            "country",
+            value,
+            "unknown country",
+            closest(text, _country_names()),
+            hint="a city alone is not read: add its country, e.g. 'Berlin, Germany' or 'DE'",
         )
     return code
+
+
+def country_of_place(text: str) -> str | None:
+    """The country of "City, Country" (the text after the last comma), or None.
+
+    "Berlin, Germany" -> "DE"; a place without a comma, or whose last part is no country,
+    gives None. Only for texts that are not a country themselves ("Korea, Republic of" is).
+    """
+    if "," not in text:
+        return None
+    return country_code(text.rsplit(",", 1)[1].strip()) or None
 
 
 def normalise_years(value: object) -> float:
@@ -127,20 +149,31 @@ def normalise_education(value: object) -> str | None:
 
 def normalise_skills(value: object) -> tuple[str, ...]:
     """Skills as a list of names or one comma-separated text -> sorted canonical tokens."""
+    return _skills_of_tokens(skill_tokens(value))
+
+
+def skill_tokens(value: object) -> tuple[str, ...]:
+    """The skill names of a list, or of one text split at SKILL_SEPARATORS (not normalised)."""
     if is_missing(value):
         return ()
     if isinstance(value, str):
-        tokens: tuple[Any, ...] = tuple(_LIST_SEPARATORS.split(value))
-    elif isinstance(value, Iterable) and not isinstance(value, bytes | bytearray | Mapping):
+        return tuple(_LIST_SEPARATORS.split(value))
+    if isinstance(value, Iterable) and not isinstance(value, bytes | bytearray | Mapping):
         tokens = tuple(value)
         for token in tokens:
             if not isinstance(token, str):
                 raise InvalidInputError("skills", value, f"every skill must be text; got {token!r}")
-    else:
-        raise InvalidInputError(
-            "skills", value, "must be a list of skill names or a comma-separated text"
-        )
-    return _skills_of_tokens(tokens)
+        return tokens
+    raise InvalidInputError(
+        "skills", value, "must be a list of skill names or a comma-separated text"
+    )
+
+
+def unreadable_skills(value: object) -> tuple[str, ...]:
+    """The names in `value` that give no skill although they are not blank and not an
+    answer meaning "no skill" ("None", "Other"): emoji, punctuation. They are dropped; the
+    caller says so."""
+    return tuple(token for token in skill_tokens(value) if is_unreadable_skill(token))
 
 
 def normalise_seniority(value: object) -> str | None:

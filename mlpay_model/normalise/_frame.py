@@ -54,6 +54,22 @@ class NormalisedFrame:
     profiles: pd.DataFrame
     rejected: pd.DataFrame
 
+    def refusal(self) -> InvalidInputError | None:
+        """One error for the refused rows, or None when there are none: it names the first
+        refused row (in input order), its field, value and reason, and how many were refused."""
+        if not len(self.rejected):
+            return None
+        try:
+            first = self.rejected.sort_values("row", kind="stable").iloc[0]
+        except TypeError:  # index labels that do not sort together
+            first = self.rejected.iloc[0]
+        row = first["row"].item() if isinstance(first["row"], np.generic) else first["row"]
+        return InvalidInputError(
+            str(first["field"]),
+            first["value"],
+            f"row {row!r}: {first['reason']} ({len(self.rejected)} row(s) refused)",
+        )
+
 
 class _Normalised:
     """What one distinct raw value of a field becomes."""
@@ -136,6 +152,41 @@ def normalise_frame(
         profiles=conform(profiles.loc[keep]),
         rejected=_rejected_frame(frame, problems),
     )
+
+
+def canonical_profiles(
+    frame: pd.DataFrame, *, required_columns: Iterable[str] = REQUIRED_FIELDS
+) -> pd.DataFrame:
+    """Profiles a model can read, from canonical or raw values: what `SalaryModel.predict`,
+    its contributions and `SalaryRegressor` read.
+
+    A frame already canonical (`canonical_problem` finds nothing: a check per distinct
+    value) is returned as it is; otherwise it goes through `normalise_frame` (raw titles,
+    country names, education words, skills text or aliases). Columns `required_columns`
+    (role and country) must be present: an absent column is an error, not "unknown" (give
+    the column with missing values to say that). A missing role, or a value that cannot be
+    read, refuses the frame with one InvalidInputError naming the first such row, its field
+    and value (`NormalisedFrame.refusal`).
+    """
+    from mlpay_model.normalise._canonical import canonical_problem, check_profile_frame
+
+    check_profile_frame(frame)
+    absent = [name for name in required_columns if name not in frame.columns]
+    if absent:
+        raise InvalidInputError(
+            "profiles",
+            list(frame.columns)[:8],
+            f"missing required column(s) {', '.join(absent)} (give the column with missing "
+            "values, None or NaN, where it is unknown); profile columns are: "
+            + ", ".join(FIELDS),
+        )
+    if canonical_problem(frame) is None and not frame["role"].isna().any():
+        return frame
+    normalised = normalise_frame(frame, required=("role",))
+    refusal = normalised.refusal()
+    if refusal is not None:
+        raise refusal
+    return normalised.profiles
 
 
 def _normalised(

@@ -9,7 +9,8 @@ the others come out as rejects with their 1-based row number and the reason.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -53,6 +54,7 @@ class ChunkResult:
     scored: pa.Table
     rejects: pa.Table  # row_number, reason, then the input columns
     reasons: Counter[str]  # rejected rows per field
+    missing: Counter[str] = field(default_factory=Counter)  # scored rows with a field unknown
 
 
 def score_chunk(
@@ -84,7 +86,36 @@ def score_chunk(
         row_numbers=positions[order] + first_row,
         reasons=[reasons[i] for i in order],
     )
-    return ChunkResult(scored, rejects, Counter(rejected["field"].tolist()))
+    missing = missing_counts(normalised.profiles, _given_fields(table, plan), model)
+    return ChunkResult(scored, rejects, Counter(rejected["field"].tolist()), missing)
+
+
+def missing_counts(
+    profiles: pd.DataFrame, given: Iterable[str], model: SalaryModel
+) -> Counter[str]:
+    """Scored rows per field whose value is missing (an empty cell, NaN, null), for the
+    columns the input has and the model reads (years_experience also when the model derives
+    the seniority from it): they are scored as unknown, and the summary says how many."""
+    counts: Counter[str] = Counter()
+    for name in given:
+        read = model.uses(name) or (
+            name == "years_experience" and model.derives_seniority_from_years
+        )
+        if not read or name in ("role", "country") or name not in profiles:
+            continue
+        column = profiles[name]
+        if name == "skills":
+            unknown = int(sum(1 for value in column if not len(value)))
+        else:
+            unknown = int(column.isna().sum())
+        if unknown:
+            counts[name] = unknown
+    return counts
+
+
+def _given_fields(table: pa.Table, plan: ScoringPlan) -> list[str]:
+    names = set(table.column_names)
+    return [name for name in SCORING_COLUMNS if plan.hidden_prefix + name in names]
 
 
 def _rejects_table(rows: pa.Table, *, row_numbers: np.ndarray, reasons: list[str]) -> pa.Table:
@@ -188,4 +219,4 @@ def _reason_text(row: Any) -> str:
         value = value.tolist()
     if is_missing(value):
         return f"{row.field}: {row.reason}"
-    return f"{row.field}={value!r}: {row.reason}"
+    return f"{row.field}={clip(repr(value))}: {row.reason}"

@@ -45,7 +45,12 @@ from mlpay_model.normalise import FrameCache
 from mlpay_model.scoring._chunk import FILE, ROW_NUMBER, ScoringPlan, score_chunk
 from mlpay_model.scoring._readers import InputFiles
 from mlpay_model.scoring._summary import ScoreSummary
-from mlpay_model.scoring._writers import TableWriter, atomic_table_file, open_table_writer
+from mlpay_model.scoring._writers import (
+    COMPRESSED_CSV,
+    TableWriter,
+    atomic_table_file,
+    open_table_writer,
+)
 
 PART_PATTERN: Final = "part-{:05d}.parquet"
 CSV_BLOCK_SIZE: Final = "64MB"
@@ -67,6 +72,7 @@ class PartStats:
     rows_scored: int
     rows_rejected: int
     reasons: Counter[str]
+    missing: Counter[str]
 
 
 def score_dask(
@@ -108,8 +114,10 @@ def score_dask(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     reasons: Counter[str] = Counter()
+    missing: Counter[str] = Counter()
     for part in stats:
         reasons.update(part.reasons)
+        missing.update(part.missing)
     return ScoreSummary(
         rows_read=sum(part.rows_read for part in stats),
         rows_scored=sum(part.rows_scored for part in stats),
@@ -117,6 +125,7 @@ def score_dask(
         output=output,
         rejects=rejects,
         rejected_by_field=dict(reasons),
+        missing_by_field=dict(missing),
     )
 
 
@@ -134,6 +143,7 @@ def score_partition(
     writers: list[TableWriter] = []
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    missing: Counter[str] = Counter()
     cache = FrameCache()
     try:
         for start in range(0, max(table.num_rows, 1), chunk_size):
@@ -149,10 +159,11 @@ def score_partition(
             writers[1].write(result.rejects)
             counts.update(scored=result.scored.num_rows, rejected=result.rejects.num_rows)
             reasons.update(result.reasons)
+            missing.update(result.missing)
     finally:
         for writer in writers:
             writer.close()
-    return PartStats(table.num_rows, counts["scored"], counts["rejected"], reasons)
+    return PartStats(table.num_rows, counts["scored"], counts["rejected"], reasons, missing)
 
 
 def _partitions(file: Path, fmt: str) -> list[Any]:
@@ -160,7 +171,9 @@ def _partitions(file: Path, fmt: str) -> list[Any]:
 
     try:
         if fmt == "csv":
-            frame = dd.read_csv(str(file), blocksize=CSV_BLOCK_SIZE, **CSV_OPTIONS)
+            compressed = file.name.lower().endswith(COMPRESSED_CSV)  # one partition per file
+            blocksize = None if compressed else CSV_BLOCK_SIZE
+            frame = dd.read_csv(str(file), blocksize=blocksize, **CSV_OPTIONS)
         else:
             frame = dd.read_parquet(str(file))
     except (ValueError, OSError, pa.ArrowInvalid) as error:

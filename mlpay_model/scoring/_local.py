@@ -54,6 +54,7 @@ def score_local(
     writers: list[TableWriter] = []
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    missing: Counter[str] = Counter()
     show = sys.stderr.isatty() if progress is None else progress
     cache = FrameCache()
     try:
@@ -80,6 +81,7 @@ def score_local(
                     rejected=rejected.num_rows,
                 )
                 reasons.update(result.reasons)
+                missing.update(result.missing)
                 bar.update(chunk.table.num_rows)
         for writer in writers:
             writer.close()
@@ -98,6 +100,7 @@ def score_local(
         output=output,
         rejects=rejects,
         rejected_by_field=dict(reasons),
+        missing_by_field=dict(missing),
     )
 
 

@@ -15,10 +15,14 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from mlpay_model.errors import DataError
-from mlpay_model.scoring._writers import TABLE_FORMATS, table_format
+from mlpay_model.errors import DataError, clip
+from mlpay_model.scoring._writers import COMPRESSED_CSV, TABLE_FORMATS, input_format
 
 CSV_BLOCK_BYTES = 1 << 20  # Arrow reads a few blocks ahead: small blocks bound memory
+MAX_CSV_BLOCK_BYTES = 1 << 30
+"""A row (one record, quoted newlines included) may be up to this long: a block must hold a
+whole row, so a longer row makes the reader start again with blocks 8x larger (rows already
+read are skipped, not read twice into the output)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ def describe_input(path: Path) -> InputFiles:
     if not path.exists():
         raise DataError(f"{path}: no such file or folder; expected a CSV or Parquet file")
     files = _folder_parts(path) if path.is_dir() else (path,)
-    formats = {table_format(file, "input") for file in files}
+    formats = {input_format(file) for file in files}
     if len(formats) > 1:
         raise DataError(f"{path}: mixes CSV and Parquet parts; expected one format")
     fmt = formats.pop()
@@ -100,12 +104,12 @@ def _folder_parts(folder: Path) -> tuple[Path, ...]:
             file
             for file in folder.iterdir()
             if file.is_file()
-            and file.suffix.lower() in TABLE_FORMATS
+            and (file.suffix.lower() in TABLE_FORMATS or file.name.lower().endswith(COMPRESSED_CSV))
             and not file.name.startswith((".", "_"))
         )
     )
     if not parts:
-        raise DataError(f"{folder}: a folder with no .csv or .parquet files in it")
+        raise DataError(f"{folder}: a folder with no .csv, .csv.gz or .parquet files in it")
     return parts
 
 
@@ -115,44 +119,79 @@ def _schema(file: Path, fmt: str) -> pa.Schema:
     if fmt == "parquet":
         return _parquet_file(file).schema_arrow.remove_metadata()
     try:
-        names = pa_csv.open_csv(file).schema.names
-    except pa.ArrowInvalid as error:
-        raise DataError(f"{file}: cannot be read as CSV ({_first_line(error)})") from None
+        names = _csv_names(file)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise DataError(f"{file}: cannot be read as CSV ({clip(_first_line(error))})") from None
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise DataError(f"{file}: column name(s) {', '.join(repeated)} appear more than once")
     return text_schema(names)
 
 
+def _csv_names(file: Path) -> list[str]:
+    """The header's column names (a first row longer than a block: larger blocks)."""
+    block = CSV_BLOCK_BYTES
+    while True:
+        try:
+            return pa_csv.open_csv(
+                file, read_options=pa_csv.ReadOptions(block_size=block, use_threads=False)
+            ).schema.names
+        except pa.ArrowInvalid as error:
+            if "straddling" not in str(error) or block >= MAX_CSV_BLOCK_BYTES:
+                raise
+            block *= 8
+
+
 def _csv_chunks(file: Path, schema: pa.Schema, chunk_size: int) -> Iterator[Chunk]:
     """Chunks of exactly `chunk_size` rows (the last one shorter), parsed by Arrow's
     streaming CSV reader (several times faster than pandas' chunked reader, and it reads
-    the same cells: every value text, only an empty cell missing)."""
-    first_row = 1
+    the same cells: every value text, only an empty cell missing). A row longer than a
+    block (one 5 MB cell) restarts the reader with larger blocks (MAX_CSV_BLOCK_BYTES)."""
+    block = CSV_BLOCK_BYTES
+    done = 0  # rows already yielded, skipped after a restart
+    while True:
+        try:
+            for chunk in _csv_chunks_from(file, schema, chunk_size, block, skip=done):
+                done += chunk.table.num_rows
+                yield chunk
+            return
+        except pa.ArrowInvalid as error:
+            if "straddling" not in str(error) or block >= MAX_CSV_BLOCK_BYTES:
+                raise DataError(
+                    f"{file}: cannot be read as CSV ({clip(_first_line(error))}); "
+                    "nothing was written"
+                ) from None
+            block *= 8
+
+
+def _csv_chunks_from(
+    file: Path, schema: pa.Schema, chunk_size: int, block: int, skip: int
+) -> Iterator[Chunk]:
+    first_row = skip + 1
     pending: list[pa.RecordBatch] = []
     pending_rows = 0
-    try:
-        for batch in _open_csv(file, schema):
-            pending.append(batch)
-            pending_rows += batch.num_rows
-            while pending_rows >= chunk_size:
-                table = pa.Table.from_batches(pending, schema)
-                yield Chunk(table.slice(0, chunk_size), file, first_row)
-                first_row += chunk_size
-                rest = table.slice(chunk_size)
-                pending, pending_rows = rest.to_batches(), rest.num_rows
-        if pending_rows:
-            yield Chunk(pa.Table.from_batches(pending, schema), file, first_row)
-    except pa.ArrowInvalid as error:
-        raise DataError(
-            f"{file}: cannot be read as CSV ({_first_line(error)}); nothing was written"
-        ) from None
+    for batch in _open_csv(file, schema, block):
+        if skip:
+            dropped = min(skip, batch.num_rows)
+            batch, skip = batch.slice(dropped), skip - dropped
+        pending.append(batch)
+        pending_rows += batch.num_rows
+        while pending_rows >= chunk_size:
+            table = pa.Table.from_batches(pending, schema)
+            yield Chunk(table.slice(0, chunk_size), file, first_row)
+            first_row += chunk_size
+            rest = table.slice(chunk_size)
+            pending, pending_rows = rest.to_batches(), rest.num_rows
+    if pending_rows:
+        yield Chunk(pa.Table.from_batches(pending, schema), file, first_row)
 
 
-def _open_csv(file: Path, schema: pa.Schema) -> pa_csv.CSVStreamingReader:
+def _open_csv(
+    file: Path, schema: pa.Schema, block: int = CSV_BLOCK_BYTES
+) -> pa_csv.CSVStreamingReader:
     return pa_csv.open_csv(
         file,
-        read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES, use_threads=False),
+        read_options=pa_csv.ReadOptions(block_size=block, use_threads=False),
         convert_options=pa_csv.ConvertOptions(
             column_types={name: pa.large_string() for name in schema.names},
             strings_can_be_null=True,

@@ -17,6 +17,8 @@ class ScoreSummary:
     output: Path
     rejects: Path
     rejected_by_field: dict[str, int] = field(default_factory=dict)
+    missing_by_field: dict[str, int] = field(default_factory=dict)
+    """Scored rows per field whose value was missing, scored as unknown (`missing_counts`)."""
 
     def __post_init__(self) -> None:
         if self.rows_read != self.rows_scored + self.rows_rejected:
@@ -36,6 +38,11 @@ class ScoreSummary:
                 f"{name} {count:,}" for name, count in Counter(self.rejected_by_field).most_common()
             )
             line += f" ({by_field})"
+        if self.missing_by_field:
+            missing = ", ".join(
+                f"{name} {count:,}" for name, count in Counter(self.missing_by_field).most_common()
+            )
+            line += f"; scored with a missing value (as unknown): {missing}"
         line += f"; output {self.output}"
         if self.rows_rejected:
             line += f"; rejects {self.rejects}"

@@ -24,6 +24,22 @@ TABLE_FORMATS: Final[dict[str, str]] = {".csv": "csv", ".parquet": "parquet"}
 LIST_SEPARATOR: Final = ";"
 
 
+COMPRESSED_CSV: Final[tuple[str, ...]] = (".csv.gz", ".csv.bz2")
+"""Compressed CSV names an input may have (Arrow decompresses by the name); not outputs."""
+
+
+def input_format(path: Path) -> str:
+    """'csv' (also .csv.gz and .csv.bz2) or 'parquet' from an input file's name."""
+    if path.name.lower().endswith(COMPRESSED_CSV):
+        return "csv"
+    if path.suffix.lower() not in TABLE_FORMATS:
+        raise DataError(
+            f"{path}: unsupported input file type {path.suffix or '(none)'!r}; "
+            f"expected .csv, {', '.join(COMPRESSED_CSV)} or .parquet"
+        )
+    return table_format(path, "input")
+
+
 def table_format(path: Path, role: str) -> str:
     """'csv' or 'parquet' from the file name; a DataError for anything else."""
     fmt = TABLE_FORMATS.get(path.suffix.lower())

@@ -12,7 +12,7 @@ from mlpay_model.taxonomy.employment import employment_status, employment_type
 from mlpay_model.taxonomy.experience import experience_years
 from mlpay_model.taxonomy.roles import role_family, role_family_of_list, unmapped_titles
 from mlpay_model.taxonomy.seniority import seniority_level, title_seniority
-from mlpay_model.taxonomy.skills import canonical_skill, canonical_skills
+from mlpay_model.taxonomy.skills import canonical_skill, canonical_skills, is_unreadable_skill
 from mlpay_model.taxonomy.workplace import company_size, remote_ratio
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "employment_type",
     "experience_years",
     "is_country_answer",
+    "is_unreadable_skill",
     "remote_ratio",
     "role_family",
     "role_family_of_list",

@@ -47,6 +47,16 @@ def canonical_skills(tokens: Iterable[object] | str | None) -> tuple[str, ...]:
     return tuple(sorted({skill for token in raw if (skill := canonical_skill(token)) is not None}))
 
 
+def is_unreadable_skill(token: object) -> bool:
+    """True for a text that is not blank and not a "no skill" answer ("None") but gives no
+    skill: nothing in it is a letter, digit, '+', '#' or '.' (an emoji, "???")."""
+    text = as_text(token)
+    if text is None:
+        return False
+    key = normalise_key(text)
+    return _skill_of_key(key) is None and key not in _vocabulary()[0]
+
+
 @lru_cache(maxsize=65536)
 def _skill_of_key(key: str) -> str | None:
     not_a_skill, aliases = _vocabulary()

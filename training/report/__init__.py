@@ -16,6 +16,7 @@ from typing import Final
 
 from mlpay_model._atomic import write_text
 from mlpay_model.data.sources.registry import default_model_names
+from mlpay_model.errors import DataError
 from training.report.analysis import Settings, SourceAnalysis, analyse
 from training.report.claims import Answer, Claim, answer, check_claims
 from training.report.render import render_report
@@ -77,6 +78,17 @@ def analyse_models(
     return analyses
 
 
+def check_output_path(path: Path) -> None:
+    """Refuse an output in a folder that does not exist (it is never created silently), or an
+    output that is a folder: one DataError line."""
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; expected an HTML file name")
+    if not path.parent.is_dir():
+        raise DataError(
+            f"{path}: the folder {path.parent} does not exist; create it first or choose another"
+        )
+
+
 def build_report(
     models: Sequence[str],
     output: Path | str,
@@ -85,13 +97,13 @@ def build_report(
 ) -> Report:
     """Write the HTML report for `models` to `output` (atomically) and return its numbers."""
     settings = settings or Settings()
+    path = Path(output)
+    check_output_path(path)  # before minutes of work
     analyses = analyse_models(models, settings, progress)
     summary = answer(analyses)
     claims = check_claims(analyses)
     if progress is not None:
         progress("drawing and writing the report")
     document = render_report(analyses, summary, claims, settings)
-    path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_text(path, document)
     return Report(path, tuple(analyses), summary, tuple(claims))

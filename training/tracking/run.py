@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
-from mlpay_model.errors import MlpayError
+from mlpay_model._mlflow import http_limits
+from mlpay_model.errors import MlpayError, clip
 from mlpay_model.model.artifact import read_manifest
 from training.config import MlflowSettings
 from training.plots import save_plots
@@ -77,6 +78,7 @@ def track_run(
     try:
         with (
             quiet_mlflow(),
+            http_limits(),
             tracking_uri(uri),
             tempfile.TemporaryDirectory(prefix="mlpay-tracking-") as scratch,
         ):
@@ -90,7 +92,7 @@ def track_run(
                 scratch=Path(scratch),
             )
     except MlflowException as error:
-        message = " ".join(str(error.message).split())
+        message = clip(" ".join(str(error.message).split()), 500)
         raise MlpayError(f"MLflow tracking at {uri} failed: {message}") from error
     except OSError as error:  # e.g. a server whose artifact root is a path on another machine
         raise MlpayError(

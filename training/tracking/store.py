@@ -4,7 +4,8 @@
 training, so an unreachable server fails in seconds with one line instead of after the
 training and MLflow's minutes of retries.
 
-Tracking URIs: `sqlite:///path.db` (the default `sqlite:///mlflow.db`; artifacts of new
+Tracking URIs: `sqlite:///path.db` (`mlpay train`'s default is mlpay's own store,
+`mlpay_model._mlflow.default_store`; artifacts of new
 experiments go to `mlruns/` beside the database) or a server `http(s)://host:port`. MLflow 3
 refuses its old file store (`./mlruns` as a tracking URI), so it is refused here up front.
 
@@ -15,29 +16,26 @@ from __future__ import annotations
 
 import logging
 import os
-import urllib.error
-import urllib.request
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 from urllib.parse import urlsplit
 
+from mlpay_model._mlflow import CHECK_TIMEOUT_SECONDS, check_http_server
 from mlpay_model.errors import MlpayError
-
-CHECK_TIMEOUT_SECONDS: Final = 3.0
 
 
 def check_tracking_server(uri: str, timeout: float = CHECK_TIMEOUT_SECONDS) -> None:
     """Raise a one-line MlpayError unless MLflow can use `uri`; fast (at most ~2 x timeout).
 
     http(s): the server must answer its /health endpoint (or, behind a proxy without it, the
-    REST API). sqlite: the database's folder must exist or be creatable, and be writable.
+    REST API). sqlite: the database's folder must exist (it is never created) and be writable.
     """
     scheme = urlsplit(uri).scheme.lower()
     if scheme in ("http", "https"):
-        _check_http_server(uri, timeout)
+        check_http_server(uri, timeout)
     elif scheme == "sqlite":
         _check_sqlite_path(uri)
     elif scheme in ("", "file") and not _file_store_allowed():
@@ -132,45 +130,6 @@ def quiet_mlflow() -> Iterator[None]:
             os.environ.pop(progress_bar, None)
 
 
-def _check_http_server(uri: str, timeout: float) -> None:
-    base = uri.rstrip("/")
-    try:
-        _get(f"{base}/health", timeout)
-    except urllib.error.HTTPError as error:
-        if error.code != 404:
-            raise _unreachable(uri, f"/health answered HTTP {error.code}") from None
-        try:  # a proxy may hide /health; the REST API answers on every MLflow server
-            _get(f"{base}/api/2.0/mlflow/experiments/search?max_results=1", timeout)
-        except urllib.error.HTTPError as api_error:
-            raise _unreachable(
-                uri, f"/health and the REST API answered HTTP {api_error.code} (not MLflow?)"
-            ) from None
-        except (urllib.error.URLError, OSError) as api_error:
-            raise _unreachable(uri, _reason(api_error, timeout)) from None
-    except (urllib.error.URLError, OSError) as error:
-        raise _unreachable(uri, _reason(error, timeout)) from None
-
-
-def _get(url: str, timeout: float) -> None:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        response.read(1024)
-
-
-def _reason(error: BaseException, timeout: float) -> str:
-    reason = getattr(error, "reason", error)
-    if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-        return f"no answer within {timeout:g}s"
-    return str(reason)
-
-
-def _unreachable(uri: str, reason: str) -> MlpayError:
-    return MlpayError(
-        f"MLflow tracking server at {uri} is unreachable: {reason}; start it with "
-        "`mlflow server --backend-store-uri sqlite:///mlflow.db --port PORT` or pass "
-        "--tracking-uri sqlite:///mlflow.db"
-    )
-
-
 def _check_sqlite_path(uri: str) -> None:
     database = sqlite_path(uri)
     if database is None:
@@ -178,12 +137,12 @@ def _check_sqlite_path(uri: str) -> None:
     if database.is_dir():
         raise MlpayError(f"tracking URI {uri}: {database} is a folder, not a database file")
     folder = database.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
         raise MlpayError(
-            f"tracking URI {uri}: cannot create the folder {folder} ({error.strerror})"
-        ) from None
+            f"tracking URI {uri}: the folder {folder} {what}; create it first "
+            "(it is never created silently) or choose another database path"
+        )
     if not os.access(folder, os.W_OK):
         raise MlpayError(f"tracking URI {uri}: the folder {folder} is not writable")
 

@@ -48,8 +48,8 @@ def read_table(
                 member = _pick_member(archive, path, members)
                 with archive.open(member) as handle:
                     frame = _read_csv(handle, header_rows, columns)
-        elif suffix == ".csv":
-            frame = _read_csv(path, header_rows, columns)
+        elif suffix == ".csv" or path.name.lower().endswith((".csv.gz", ".csv.bz2")):
+            frame = _read_csv(path, header_rows, columns)  # pandas decompresses by the name
         else:
             raise DataError(f"{path}: unsupported file type {suffix!r}; expected {what}")
     if frame.empty:

@@ -1,0 +1,272 @@
+"""`SalaryRegressor`: mlpay's model as a scikit-learn estimator (Pipeline, cross_val_score,
+GridSearchCV), fitted on a frame of raw profile columns and annual pay in USD.
+
+    from training.estimator import SalaryRegressor      # extra "train" (scikit-learn)
+
+    model = SalaryRegressor(n_estimators=40, learning_rate=0.2, num_leaves=7).fit(X, y)
+    model.predict(X)             # the median annual USD pay per row
+    model.predict_interval(X)    # (low, high): the calibrated `coverage` interval
+
+It is the training pipeline's model, not a second one: profiles go through the one normaliser
+(`mlpay_model.normalise.canonical_profiles`, as `SalaryModel.predict` reads them), features
+through `FeatureSpec`/`FeatureEncoder`, the three boosters through
+`mlpay_model.model.fitting.fit_boosters` (missing-value copy, monotone constraints, pinball
+quantiles), the calibration rows are dealt by `mlpay_model.data.split` (grouped: repeated
+submissions never straddle fitting and calibration), and the interval is the conformal
+adjustment of `training.train.conformal_adjustment` applied by
+`mlpay_model.model.interval.calibrated_interval`. What it leaves out is what a config adds
+around a fit: reading sources, quality rules, the test split, baselines, the artifact.
+
+Lives in `training` because it needs scikit-learn (the "train" extra) and the conformal
+calibration, which lives with the training metrics; the runtime never imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from mlpay_model.data.split import MIN_PART_ROWS, deal_groups, group_keys
+from mlpay_model.errors import InvalidInputError
+from mlpay_model.model.artifact import QUANTILE_HEADS
+from mlpay_model.model.features import KNOWN_FEATURES, FeatureEncoder, FeatureSpec
+from mlpay_model.model.fitting import FitSettings, fit_boosters
+from mlpay_model.model.interval import calibrated_interval
+from mlpay_model.normalise import FIELDS, canonical_profiles
+from training.train import conformal_adjustment
+
+DEFAULT_FEATURE_ORDER: Final[tuple[str, ...]] = tuple(
+    name for name in FIELDS if name in KNOWN_FEATURES
+)
+"""Profile fields a default fit reads, when X has them (plus seniority, read from titles)."""
+_CALIBRATION_PART: Final = 1
+
+
+class SalaryRegressor(RegressorMixin, BaseEstimator):
+    """Annual pay (USD) from profile columns: LightGBM median and quantile boosters on log pay,
+    with a conformally calibrated interval.
+
+    Parameters (all hyperparameters; `get_params`/`set_params`, so GridSearchCV can tune them):
+        features            the canonical profile columns to learn from (see
+                            `mlpay_model.model.features.KNOWN_FEATURES`); None: every profile
+                            field X has a column for, plus `seniority` (given, or read from
+                            job titles such as "Senior Data Scientist")
+        n_estimators        boosting rounds per booster
+        learning_rate, num_leaves, min_child_samples (LightGBM's min_data_in_leaf), reg_lambda
+                            (lambda_l2), max_bin: LightGBM parameters
+        coverage            the interval's target coverage: the low/high boosters learn the
+                            (1 - coverage) / 2 and (1 + coverage) / 2 quantiles, and the
+                            calibration rows set the conformal adjustment that reaches it
+        calibration_fraction  share of rows (whole groups of identical rows) held out of the
+                            boosters to calibrate the interval; at least 20 rows
+        min_category_count  categories and skills seen fewer times share one code
+        missing_augmentation  share of optional values blanked in a second copy of the rows
+                            (so that a profile without, say, education is priced sensibly)
+        monotone            {feature: +1 or -1}, e.g. {"years_experience": 1}
+        random_state        the seed of LightGBM and of the calibration deal
+        n_jobs              LightGBM threads
+
+    X is a DataFrame of profile columns, raw as people type them or canonical (role and
+    country required; see `SalaryModel.predict`); y is annual pay in USD (positive). A row of
+    X that cannot be read raises one InvalidInputError naming its row, field and value.
+
+    Fitted attributes: `features_`, `spec_` (the FeatureSpec), `boosters_` (median, low,
+    high lightgbm.Booster), `adjustment_` (the conformal q, log scale), `n_features_in_`,
+    `feature_names_in_`, `n_calibration_rows_`.
+    """
+
+    def __init__(
+        self,
+        features: Sequence[str] | None = None,
+        n_estimators: int = 100,
+        learning_rate: float = 0.1,
+        num_leaves: int = 15,
+        min_child_samples: int = 20,
+        reg_lambda: float = 1.0,
+        max_bin: int = 255,
+        coverage: float = 0.8,
+        calibration_fraction: float = 0.2,
+        min_category_count: int = 5,
+        missing_augmentation: float = 0.0,
+        monotone: dict[str, int] | None = None,
+        random_state: int = 0,
+        n_jobs: int = 1,
+    ):
+        self.features = features
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.reg_lambda = reg_lambda
+        self.max_bin = max_bin
+        self.coverage = coverage
+        self.calibration_fraction = calibration_fraction
+        self.min_category_count = min_category_count
+        self.missing_augmentation = missing_augmentation
+        self.monotone = monotone
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True  # job titles, country names, education words, skills
+        tags.input_tags.categorical = True
+        tags.input_tags.allow_nan = True  # optional fields may be missing
+        tags.target_tags.positive_only = True  # pay
+        return tags
+
+    # --- fitting ------------------------------------------------------------------------
+
+    def fit(self, X: pd.DataFrame, y: Any) -> SalaryRegressor:
+        """Learn from profiles X and their annual pay y (USD)."""
+        if y is None:  # before X, so the message says what is missing
+            raise ValueError(
+                "SalaryRegressor requires y to be passed, but the target y is None "
+                "(give the annual pay in USD of each row)"
+            )
+        self._check_parameters()
+        profiles = _profiles(X)
+        pay = _pay(y, len(profiles))
+        features = self._features(X)
+        rows = profiles.assign(salary_usd=pay, salary_usd_low=np.nan, salary_usd_high=np.nan)
+        parts = deal_groups(
+            group_keys(rows, features),
+            0.0,
+            self.calibration_fraction,
+            np.random.default_rng(self.random_state),
+        )
+        calibration = parts == _CALIBRATION_PART
+        if min(int(calibration.sum()), int((~calibration).sum())) < MIN_PART_ROWS:
+            raise ValueError(
+                f"SalaryRegressor needs at least {MIN_PART_ROWS} rows to fit and "
+                f"{MIN_PART_ROWS} to calibrate the interval (calibration_fraction="
+                f"{self.calibration_fraction} of {len(rows)} rows gives "
+                f"{int(calibration.sum())}); give more rows"
+            )
+        train_rows = profiles.loc[~calibration]
+        spec = FeatureSpec.fit(train_rows, features, self.min_category_count)
+        encoder = FeatureEncoder(spec)
+        log_pay = np.log(pay)
+        boosters = fit_boosters(
+            self._settings(features), spec, encoder.encode_frame(train_rows), log_pay[~calibration]
+        )
+        calibration_matrix = encoder.encode_frame(profiles.loc[calibration])
+        median, low, high = _raw(boosters, calibration_matrix)
+        calibration_pay = pay[calibration]
+        self.adjustment_ = conformal_adjustment(
+            median, low, high, calibration_pay, calibration_pay, coverage=self.coverage
+        )
+        self.features_ = tuple(features)
+        self.spec_ = spec
+        self.boosters_ = boosters
+        self.n_calibration_rows_ = int(calibration.sum())
+        self.n_features_in_ = X.shape[1]
+        self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
+        return self
+
+    def _features(self, X: pd.DataFrame) -> list[str]:
+        if self.features is None:
+            given = [name for name in DEFAULT_FEATURE_ORDER if name in X.columns]
+            return given if "seniority" in given else [*given, "seniority"]
+        features = list(self.features)
+        unknown = [name for name in features if name not in KNOWN_FEATURES]
+        if unknown or not features:
+            raise ValueError(
+                f"features={self.features!r}: unknown or none; known: {', '.join(KNOWN_FEATURES)}"
+            )
+        return features
+
+    def _settings(self, features: Sequence[str]) -> FitSettings:
+        tail = (1.0 - self.coverage) / 2.0
+        monotone = {
+            name: int(direction)
+            for name, direction in (self.monotone or {}).items()
+            if name in features and int(direction) != 0
+        }
+        return FitSettings(
+            lightgbm={
+                "learning_rate": float(self.learning_rate),
+                "num_leaves": int(self.num_leaves),
+                "min_data_in_leaf": int(self.min_child_samples),
+                "lambda_l2": float(self.reg_lambda),
+                "max_bin": int(self.max_bin),
+                "num_threads": int(self.n_jobs),
+            },
+            num_boost_round=int(self.n_estimators),
+            median_objective="regression",
+            quantiles={"low": tail, "median": 0.5, "high": 1.0 - tail},
+            seed=int(self.random_state),
+            missing_augmentation=float(self.missing_augmentation),
+            monotone=monotone,
+        )
+
+    def _check_parameters(self) -> None:
+        checks = {
+            "n_estimators": isinstance(self.n_estimators, int | np.integer)
+            and self.n_estimators >= 1,
+            "coverage": 0.0 < float(self.coverage) < 1.0,
+            "calibration_fraction": 0.0 < float(self.calibration_fraction) < 1.0,
+            "missing_augmentation": 0.0 <= float(self.missing_augmentation) < 1.0,
+        }
+        for name, valid in checks.items():
+            if not valid:
+                raise ValueError(f"{name}={getattr(self, name)!r} is out of range")
+
+    # --- predicting -----------------------------------------------------------------------
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """The median annual pay (USD) per row of X."""
+        return self._interval(X)[0]
+
+    def predict_interval(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """(low, high) annual pay (USD) per row: the calibrated `coverage` interval, never
+        crossing the median."""
+        _median, low, high = self._interval(X)
+        return low, high
+
+    def _interval(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        check_is_fitted(self, "boosters_")
+        matrix = FeatureEncoder(self.spec_).encode_frame(_profiles(X))
+        return calibrated_interval(*_raw(self.boosters_, matrix), self.adjustment_)
+
+
+def _raw(
+    boosters: Mapping[str, Any], matrix: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Uncalibrated (median, low, high) log pay of the boosters."""
+    median, low, high = (
+        np.asarray(boosters[head].predict(matrix), dtype=np.float64) for head in QUANTILE_HEADS
+    )
+    return median, low, high
+
+
+def _profiles(X: object) -> pd.DataFrame:
+    """Canonical profiles of X (the one normaliser); one InvalidInputError for a bad row."""
+    if not isinstance(X, pd.DataFrame):
+        raise InvalidInputError(
+            "X",
+            type(X).__name__,
+            "must be a pandas DataFrame of profile columns (role, country, years_experience, "
+            "education, skills, ...), not a numeric array",
+        )
+    return canonical_profiles(X)
+
+
+def _pay(y: Any, rows: int) -> np.ndarray:
+    pay = np.asarray(y, dtype=np.float64)
+    if pay.ndim == 2 and pay.shape[1] == 1:
+        pay = pay.ravel()
+    if pay.ndim != 1 or len(pay) != rows:
+        raise ValueError(f"y must be one annual pay (USD) per row of X: {rows} values")
+    if not np.isfinite(pay).all() or (pay <= 0).any():
+        bad = int(np.flatnonzero(~(np.isfinite(pay) & (pay > 0)))[0])
+        raise ValueError(f"y[{bad}]={pay[bad]!r}: annual pay must be a positive number (USD)")
+    return pay
+
+
+__all__ = ["SalaryRegressor"]

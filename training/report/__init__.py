@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Final
 
 from mlpay_model._atomic import write_text
+from mlpay_model.compare import RefitPremiums, combined_interval, model_refits
 from mlpay_model.data.sources.registry import default_model_names
 from mlpay_model.errors import DataError
 from training.report.analysis import Settings, SourceAnalysis, analyse
 from training.report.claims import Answer, Claim, answer, check_claims
 from training.report.render import render_report
-from training.report.uncertainty import RefitPremiums, combined_interval, model_refits
 
 DEFAULT_MODELS: Final[tuple[str, ...]] = default_model_names()  # one per registered source
 

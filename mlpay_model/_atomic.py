@@ -10,7 +10,11 @@ A temporary file is locked (`flock`) by the process writing it for as long as it
 one left by a killed process (SIGKILL, a power cut: no clean-up runs) is recognisable: the
 next AtomicFile for the same target removes the temporaries `.<target name>.<8 random
 characters>.tmp` beside it that belong to this user, are older than STALE_AFTER_SECONDS and
-whose lock nobody holds (`remove_stale_temporaries`). Nothing else is ever removed.
+whose lock nobody holds (`remove_stale_temporaries`). Temporary folders are locked the same
+way and a new one beside a target first removes the stale ones a killed process left there
+(`remove_stale_folders`: `.<target name>.<8 random characters>` folders, or `.<target
+name>.old.<8>` ones holding a replaced target while the target itself exists, private (0700),
+this user's, older than STALE_AFTER_SECONDS and unlocked). Nothing else is ever removed.
 
     AtomicFile(target)            a temporary file beside `target`; `commit()` or `discard()`
                                   (for writers that stream into `.temp` chunk by chunk)
@@ -18,6 +22,8 @@ whose lock nobody holds (`remove_stale_temporaries`). Nothing else is ever remov
     write_text(target, text)      one whole text file (UTF-8)
     staging_folder(target, tag)   a temporary folder beside `target`, removed if the block
                                   fails (the caller renames it into place)
+    locked_folder(target, tag)    a temporary folder beside `target`, locked while the block
+                                  runs and otherwise left to the caller
     usual_mode(folder=...)        the permissions of a new file or folder under the umask
 """
 
@@ -161,17 +167,87 @@ def write_text(target: Path, text: str) -> None:
         temporary.write_text(text, encoding="utf-8")
 
 
+RETIRED_TAG: Final = "old."
+"""The tag of the folder a replaced target is moved into until the new one is in place."""
+
+
+def remove_stale_folders(target: Path) -> list[Path]:
+    """Remove the temporary folders a killed mlpay left beside `target` (see the module
+    docstring for which ones) and return them. Without flock (Windows) it removes none."""
+    target = Path(target)
+    if fcntl is None:
+        return []
+    prefix = re.escape(temporary_prefix(target))
+    pattern = re.compile(prefix + r"(?P<retired>" + re.escape(RETIRED_TAG) + r")?[a-z0-9_]{8}")
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None:
+            continue
+        if match["retired"] and not target.exists():  # killed mid-swap: it may be the only copy
+            continue
+        try:
+            status = entry.stat(follow_symlinks=False)
+            if (
+                not entry.is_dir(follow_symlinks=False)
+                or status.st_uid != os.geteuid()
+                or status.st_mode & 0o777 != 0o700
+                or now - status.st_mtime < STALE_AFTER_SECONDS
+            ):
+                continue
+            handle = os.open(entry.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # a live writer holds it
+            os.close(handle)
+            continue
+        try:
+            shutil.rmtree(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            pass
+        finally:
+            os.close(handle)
+    return removed
+
+
+@contextmanager
+def locked_folder(target: Path, tag: str = "") -> Iterator[Path]:
+    """Yield a new private folder beside `target` (`.<name>.<tag><random>`), locked while the
+    block runs (so that `remove_stale_folders` leaves it alone) and not removed by it.
+    Stale temporary folders beside `target` are removed first."""
+    target = Path(target)
+    remove_stale_folders(target)
+    folder = Path(tempfile.mkdtemp(prefix=temporary_prefix(target, tag), dir=target.parent))
+    handle: int | None = None
+    if fcntl is not None:
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        yield folder
+    finally:
+        if handle is not None:
+            os.close(handle)  # closing releases the lock (it follows the folder when renamed)
+
+
 @contextmanager
 def staging_folder(target: Path, tag: str = "") -> Iterator[Path]:
     """Yield a new private folder beside `target` (`.<name>.<tag><random>`) to fill and then
-    rename into place; it is removed, with whatever it holds, when the block fails."""
-    target = Path(target)
-    folder = Path(tempfile.mkdtemp(prefix=temporary_prefix(target, tag), dir=target.parent))
-    try:
-        yield folder
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
+    rename into place; it is removed, with whatever it holds, when the block fails. It is
+    locked while the block runs; stale ones beside `target` are removed first."""
+    with locked_folder(target, tag) as folder:
+        try:
+            yield folder
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
 
 
 def usual_mode(*, folder: bool) -> int:

@@ -29,7 +29,12 @@ class ArtifactError(MlpayError):
     """A model artifact fails its integrity checks (hashes, schema version, missing file)."""
 
 
-class ArtifactWarning(UserWarning):
+class MlpayWarning(UserWarning):
+    """Base class of mlpay's own warnings about user input, data or model files: the CLI
+    prints them as one line ("mlpay <command>: warning: ...")."""
+
+
+class ArtifactWarning(MlpayWarning):
     """A model folder loads but holds something it should not (e.g. files its manifest does
     not list, which are never read)."""
 

@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Any
 
 from mlpay_model.currency import MODEL_CURRENCY, Conversion, usd_to
-from mlpay_model.data.sources.registry import find_source, model_pay_text
+from mlpay_model.data.sources.registry import find_source, model_pay_text, source_pay_text
 from mlpay_model.errors import InvalidInputError
 from mlpay_model.model import RecordPrediction, SalaryModel, load_model
 from mlpay_model.normalise import SENIORITY_FROM_YEARS_RULE, ProfileInput, normalise_profile
@@ -225,7 +225,7 @@ def predict_salary(
         SourceMedian(
             name,
             _label(name),
-            _pay_text(name),
+            source_pay_text(salary_model.manifest, name),
             result.median
             if name == chosen or not pooled
             else salary_model.predict_record({**record, "source": name}).median,
@@ -244,7 +244,11 @@ def predict_salary(
             {name: value for name, value in profile.record.items() if name != "role_raw"}
         ),
         _record=result,
-        pay_concept=_pay_text(chosen) if pooled else model_pay_text(salary_model.manifest),
+        pay_concept=(
+            source_pay_text(salary_model.manifest, chosen)
+            if pooled
+            else model_pay_text(salary_model.manifest)
+        ),
         population=chosen,
         population_label=_label(chosen),
         by_source=by_source,
@@ -271,11 +275,6 @@ def _population(model: SalaryModel, population: object) -> str:
 def _label(source: str) -> str:
     entry = find_source(source)
     return entry.label if entry is not None else source
-
-
-def _pay_text(source: str) -> str:
-    entry = find_source(source)
-    return entry.pay_text if entry is not None else "unknown"
 
 
 def input_warnings(model: SalaryModel, profile: ProfileInput) -> tuple[str, ...]:

@@ -58,11 +58,19 @@ def tiny_profiles(n: int = 240, seed: int = 0) -> pd.DataFrame:
     )
 
 
-def write_tiny_artifact(directory: Path, profiles: pd.DataFrame, *, version: str = "0.0.1") -> Path:
-    """Train three 20-tree quantile boosters on `profiles` and write them as an artifact."""
-    spec = FeatureSpec.fit(
-        profiles, ["role", "country", "years_experience", "education", "skills"], min_count=3
-    )
+TINY_FEATURES = ("role", "country", "years_experience", "education", "skills")
+
+
+def write_tiny_artifact(
+    directory: Path,
+    profiles: pd.DataFrame,
+    *,
+    version: str = "0.0.1",
+    features: tuple[str, ...] = TINY_FEATURES,
+) -> Path:
+    """Train three 20-tree quantile boosters on `profiles` and write them as an artifact
+    (with `features`: add "source" for a pooled model of the profiles' sources)."""
+    spec = FeatureSpec.fit(profiles, list(features), min_count=3)
     matrix = FeatureEncoder(spec).encode_frame(profiles)
     target = np.log(profiles["salary_usd"].to_numpy())
     boosters = {}

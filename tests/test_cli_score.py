@@ -43,6 +43,47 @@ def test_all_rows_scored_exits_0_with_a_summary(tmp_path: Path, model_dir: Path,
     assert len(pd.read_parquet(tmp_path / "out.parquet")) == 2
 
 
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_dropped_emoji_skills_are_counted_with_the_missing_values(
+    tmp_path: Path, model_dir: Path, capsys, kind: str
+):
+    from mlpay_model.model import load_model
+
+    assert load_model(model_dir).uses("skills")
+    texts = ["python, \U0001f680", "\U0001f680", "", "python"]
+    lists = [["python", "\U0001f680"], ["\U0001f680"], [], ["python"]]
+    frame = pd.DataFrame(
+        {
+            "role": ["ML Engineer"] * 4,
+            "country": ["DE"] * 4,
+            "skills": texts if kind == "csv" else lists,
+        }
+    )
+    source = tmp_path / f"in.{kind}"
+    frame.to_csv(source, index=False) if kind == "csv" else frame.to_parquet(source)
+    assert score(source, "-o", tmp_path / "out.csv", "--model", model_dir) == 0
+    line = capsys.readouterr().out
+    assert "scored with a missing value (as unknown): " in line
+    assert "skills dropped (no letter or digit in them) 2" in line  # rows 0 and 1
+    assert "skills 2" in line  # rows 1 and 2 are left without a skill
+
+
+def test_the_frame_normaliser_names_the_rows_whose_skills_lost_an_emoji() -> None:
+    from mlpay_model.normalise import normalise_frame
+
+    frame = pd.DataFrame(
+        {
+            "role": ["ml_engineer"] * 3,
+            "country": ["US", "US", "Atlantis"],
+            "skills": ["sql;\u2728", "C++, Bash/Shell", "\u2728"],
+        },
+        index=[10, 11, 12],
+    )
+    normalised = normalise_frame(frame)
+    assert list(normalised.skills_dropped) == [10, 12]  # rejected rows too; scoring keeps scored
+    assert normalised.profiles.loc[10, "skills"] == ("sql",)
+
+
 def test_rejected_rows_exit_1_and_go_to_the_rejects_file(tmp_path: Path, model_dir: Path, capsys):
     source = write_csv(
         tmp_path / "in.csv", [["ML Engineer", "Atlantis", "3"], ["Analyst", "US", ""]]

@@ -427,3 +427,38 @@ def test_model_texts_the_check_accepts_never_crash_lightgbm():
     )
     assert result.returncode == 0, result.stderr[-2000:].decode("utf-8", "replace")
     assert b"survived" in result.stdout
+
+
+def test_the_cli_prints_an_artifact_warning_as_one_line(folder, capsys):
+    (folder.path / "notes.txt").write_text("x")
+    before = warnings.showwarning
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        status = cli.main(["predict", "--role", "ML Engineer", "--country", "US",
+                           "--model", str(folder.path)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 0
+    lines = [line for line in err.splitlines() if "does not list" in line]
+    assert lines == [
+        f"mlpay predict: warning: {folder.path}: 1 file(s) the manifest does not list, "
+        "ignored: notes.txt"
+    ]
+    assert "ArtifactWarning" not in err and "warnings.warn" not in err
+    assert warnings.showwarning is before  # restored after the command
+
+
+def test_other_warnings_keep_pythons_format_under_the_cli(monkeypatch, capsys):
+    from mlpay_model.cli import _one_line_warnings
+    from mlpay_model.data.sources import RejectedRowsWarning
+
+    passed_on: list[type[Warning]] = []
+    monkeypatch.setattr(
+        warnings, "showwarning", lambda m, category, *a, **k: passed_on.append(category)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        with _one_line_warnings("score"):
+            warnings.warn("rows.csv: 2 of 9 row(s)\nkept out", RejectedRowsWarning, stacklevel=1)
+            warnings.warn("something else", FutureWarning, stacklevel=1)
+    assert capsys.readouterr().err == "mlpay score: warning: rows.csv: 2 of 9 row(s) kept out\n"
+    assert passed_on == [FutureWarning]  # to the handler that was there before

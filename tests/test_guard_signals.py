@@ -12,6 +12,7 @@ import csv
 import fcntl
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from mlpay_model._atomic import AtomicFile, remove_stale_temporaries
+from mlpay_model._atomic import (
+    AtomicFile,
+    remove_stale_folders,
+    remove_stale_temporaries,
+    staging_folder,
+)
 
 ROWS = 400_000
 ROLES = ("ml_engineer", "data_scientist", "data_engineer", "software_engineer", "data_analyst")
@@ -184,3 +190,105 @@ def test_a_live_atomic_file_is_never_taken_for_a_stale_one(tmp_path):
     live.discard()
     second.discard()
     assert _temporaries(tmp_path) == []
+
+
+def _old_folder(path: Path, mode: int = 0o700) -> Path:
+    path.mkdir()
+    (path / "median.txt").write_text("trees")
+    path.chmod(mode)
+    long_ago = time.time() - 3600
+    os.utime(path, (long_ago, long_ago))
+    return path
+
+
+def test_after_sigkill_the_next_staging_folder_removes_the_stale_one(tmp_path):
+    target = tmp_path / "model"
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from mlpay_model._atomic import staging_folder\n"
+        "with staging_folder(Path(sys.argv[1])) as folder:\n"
+        "    (folder / 'median.txt').write_text('trees')\n"
+        "    print(folder, flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(target)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        left = Path(process.stdout.readline().strip())
+        long_ago = time.time() - 3600
+        os.utime(left, (long_ago, long_ago))
+        assert remove_stale_folders(target) == []  # old, but its writer is alive (locked)
+    finally:
+        process.kill()
+        process.communicate(timeout=60)
+    assert left.is_dir()  # SIGKILL: nothing could clean up
+
+    with staging_folder(target) as folder:
+        assert not left.exists()
+        os.replace(folder, target)
+    assert sorted(os.listdir(tmp_path)) == ["model"]
+
+
+@pytest.mark.parametrize(
+    ("name", "mode", "removed"),
+    [
+        (".model.abcd1234", 0o700, True),  # staging_folder's pattern, old, unlocked
+        (".model.ab_d1234", 0o700, True),
+        (".model.old.abcd1234", 0o700, True),  # a replaced model (the target exists)
+        (".model.abcd1234", 0o755, False),  # not created private: not a mkdtemp of ours
+        (".model.notours", 0o700, False),  # not 8 random characters
+        (".model.abcd1234.keep", 0o700, False),
+        (".model.ABCD1234", 0o700, False),
+        (".other.abcd1234", 0o700, False),  # another target's
+        ("model.abcd1234", 0o700, False),  # not hidden
+    ],
+)
+def test_only_clearly_stale_staging_folders_of_the_target_are_removed(
+    tmp_path, name, mode, removed
+):
+    (tmp_path / "model").mkdir()
+    path = _old_folder(tmp_path / name, mode)
+    assert (remove_stale_folders(tmp_path / "model") == [path]) is removed
+    assert path.exists() is not removed
+
+
+def test_a_replaced_model_is_kept_while_the_target_is_missing(tmp_path):
+    retired = _old_folder(tmp_path / ".model.old.abcd1234")  # killed between the two renames
+    assert remove_stale_folders(tmp_path / "model") == []
+    assert retired.exists()
+
+
+def test_a_young_or_symlinked_staging_folder_is_kept(tmp_path):
+    young = tmp_path / ".model.young123"
+    young.mkdir(mode=0o700)
+    elsewhere = _old_folder(tmp_path / "elsewhere")
+    (tmp_path / ".model.link1234").symlink_to(elsewhere, target_is_directory=True)
+    assert remove_stale_folders(tmp_path / "model") == []
+    assert young.is_dir() and (elsewhere / "median.txt").exists()
+
+
+def test_a_live_staging_folder_is_never_taken_for_a_stale_one(tmp_path):
+    target = tmp_path / "model"
+    with staging_folder(target) as live:
+        long_ago = time.time() - 3600
+        os.utime(live, (long_ago, long_ago))
+        assert remove_stale_folders(target) == []
+        with staging_folder(target) as second:  # a concurrent run for the same target
+            assert live.is_dir() and second.is_dir()
+            shutil.rmtree(second)
+        shutil.rmtree(live)
+
+
+def test_replacing_a_model_leaves_only_the_new_one(tmp_path):
+    from training.export import install_artifact
+
+    target = tmp_path / "out" / "model"
+    for text in ("old", "new"):
+        source = tmp_path / f"built-{text}"
+        source.mkdir()
+        (source / "median.txt").write_text(text)
+        install_artifact(source, target)
+    assert (target / "median.txt").read_text() == "new"
+    assert sorted(os.listdir(target.parent)) == ["model"]

@@ -16,6 +16,8 @@ from training.config import load_config
 from training.train import train
 
 REPO = Path(__file__).resolve().parents[1]
+# The Stack Overflow files: 2024/2025 total compensation, 2017 base salary (`Salary`).
+SO_PAY = "total compensation (2024-2025) and base salary (2017)"
 MINIMAL = """\
 sources:
   - adapter: aijobs
@@ -129,7 +131,7 @@ def test_by_source_of_a_single_source_model_is_its_source():
     p = predict_salary("ML Engineer", "Germany", model="stackoverflow")
     assert p.population == "stackoverflow"
     assert [(f.source, f.label, f.pay_concept) for f in p.by_source] == [
-        ("stackoverflow", "Stack Overflow survey", "total compensation")
+        ("stackoverflow", "Stack Overflow survey", SO_PAY)
     ]
     assert p.by_source[0].median == p.median
     data = p.to_dict()
@@ -138,7 +140,7 @@ def test_by_source_of_a_single_source_model_is_its_source():
         {
             "source": "stackoverflow",
             "label": "Stack Overflow survey",
-            "pay_concept": "total compensation",
+            "pay_concept": SO_PAY,
             "median": p.median,
         }
     ]
@@ -188,7 +190,7 @@ def test_the_pooled_model_shows_every_source_and_takes_a_population():
     assert [f.pay_concept for f in p.by_source] == [
         "base salary",
         "yearly compensation band",
-        "total compensation",
+        SO_PAY,
     ]
     assert p.by_source[0].median == p.median
     assert not [w for w in p.warnings if "ignored" in w]
@@ -196,7 +198,7 @@ def test_the_pooled_model_shows_every_source_and_takes_a_population():
         "ML Engineer", "Germany", model="pooled", population="stackoverflow", **kwargs
     )
     assert so.median == pytest.approx(p.by_source[2].median)
-    assert so.pay_concept == "total compensation"
+    assert so.pay_concept == SO_PAY
     more = predict_salary(
         "ML Engineer",
         "Germany",

@@ -6,8 +6,9 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from mlflow_support import tiny_profiles, write_tiny_artifact
+from mlflow_support import TINY_FEATURES, tiny_profiles, write_tiny_artifact
 
+from mlpay_model import predict_salary
 from mlpay_model.errors import InvalidInputError
 from mlpay_model.model import load_model
 from training.pyfunc import (
@@ -152,3 +153,79 @@ def test_a_refused_row_is_a_400_mlflow_error_keeping_its_one_line(pyfunc) -> Non
         )
     )
     assert "stack_trace" not in error.serialize_as_json()
+
+
+@pytest.fixture(scope="module")
+def pooled_artifact(tmp_path_factory):
+    profiles = tiny_profiles(n=400, seed=5)
+    kaggle = np.arange(len(profiles)) % 2 == 1  # kaggle's rows pay 40% less
+    profiles = profiles.assign(
+        source=np.where(kaggle, "kaggle", "aijobs"),
+        salary_usd=np.where(kaggle, 0.6, 1.0) * profiles["salary_usd"],
+    )
+    folder = tmp_path_factory.mktemp("pooled") / "tiny"
+    return write_tiny_artifact(folder, profiles, features=(*TINY_FEATURES, "source"))
+
+
+def test_a_single_source_model_answers_median_low_high_only(pyfunc) -> None:
+    predicted = pyfunc.predict(None, pd.DataFrame({"role": ["ml_engineer"]}))
+
+    assert list(predicted.columns) == ["median", "low", "high"]
+    assert [spec.name for spec in pyfunc_signature(("aijobs",)).outputs.inputs] == [
+        "median",
+        "low",
+        "high",
+    ]
+
+
+def test_a_pooled_model_adds_the_median_of_each_source_as_by_source_does(pooled_artifact) -> None:
+    model = SalaryPyfunc()
+    model.load_context(SimpleNamespace(artifacts={ARTIFACT_KEY: str(pooled_artifact)}))
+    frame = pd.DataFrame(
+        {
+            "role": ["ml_engineer", "data_analyst"],
+            "country": ["US", "DE"],
+            "source": [None, "kaggle"],
+        }
+    )
+
+    predicted = model.predict(None, frame)
+
+    assert list(predicted.columns) == ["median", "low", "high", "median_aijobs", "median_kaggle"]
+    for row, (role, country) in enumerate([("ml_engineer", "US"), ("data_analyst", "DE")]):
+        by_source = predict_salary(role, country, model=str(pooled_artifact)).by_source
+        assert [figure.source for figure in by_source] == ["aijobs", "kaggle"]
+        for figure in by_source:
+            assert predicted[f"median_{figure.source}"].iloc[row] == pytest.approx(
+                figure.median, rel=1e-9
+            )
+    assert predicted["median"].iloc[0] == pytest.approx(predicted["median_aijobs"].iloc[0])
+    assert predicted["median"].iloc[1] == pytest.approx(predicted["median_kaggle"].iloc[1])
+    assert predicted["median_kaggle"].iloc[0] < predicted["median_aijobs"].iloc[0]
+
+
+def test_the_signature_declares_the_source_medians_optional() -> None:
+    outputs = pyfunc_signature(("aijobs", "kaggle")).outputs.inputs
+
+    assert [(spec.name, spec.required) for spec in outputs] == [
+        ("median", True),
+        ("low", True),
+        ("high", True),
+        ("median_aijobs", False),
+        ("median_kaggle", False),
+    ]
+
+
+def test_the_pyfunc_refusal_is_the_normalisers_one_line() -> None:
+    from mlpay_model.normalise import normalise_frame
+
+    frame = pd.DataFrame(
+        {"role": ["ml_engineer", "x", "ml_engineer"], "country": ["US", "Atlantis", "Mars"]}
+    )
+    expected = normalise_frame(frame, required=("role",)).refusal()
+    with pytest.raises(RefusedInputError) as caught:
+        canonical_input(frame)
+
+    assert expected is not None and str(caught.value) == str(expected)
+    message = str(caught.value)
+    assert "row 1: unknown country" in message and "(2 row(s) refused)" in message

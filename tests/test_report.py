@@ -372,6 +372,14 @@ def test_real_report_country_slice_is_the_engines(real_report, shipped_reference
 # --- issue 12: every mark means what it says ------------------------------------------------------
 
 
+def test_every_table_scrolls_in_its_own_box_not_the_page(tiny_report) -> None:
+    """A wide table (the peers table is wider than 1280 px pages) scrolls inside its own
+    box, so the page never scrolls sideways."""
+    _, document = tiny_report
+    assert ".table-wrap { max-width: 100%; overflow-x: auto;" in document
+    assert document.count("<table>") == document.count("<div class='table-wrap'><table>") > 0
+
+
 def test_report_has_a_viewport_and_specific_alt_texts(tiny_report) -> None:
     analyses, document = tiny_report
     page = Page(document)

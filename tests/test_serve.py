@@ -81,7 +81,9 @@ def test_predict_gives_the_median_of_each_source(server: str) -> None:
     assert by_source["aijobs"]["median"] == body["median"]
     stackoverflow = predict_salary(**PROFILE, model="stackoverflow")
     assert by_source["stackoverflow"]["median"] == pytest.approx(stackoverflow.median, rel=1e-12)
-    assert by_source["stackoverflow"]["pay_concept"] == "total compensation"
+    assert by_source["stackoverflow"]["pay_concept"] == (
+        "total compensation (2024-2025) and base salary (2017)"  # 2017 `Salary` is base pay
+    )
     assert by_source["kaggle"]["pay_concept"] == "yearly compensation band"
 
 

@@ -262,6 +262,41 @@ def test_the_builtin_sources_and_their_pay_concepts():
     assert all(c is None or c in PAY_CONCEPTS for c in concepts.values())
 
 
+def test_the_stackoverflow_pay_concept_depends_on_the_survey_year():
+    """2017 `Salary` asked for annual base salary ("excluding bonuses, grants, or other
+    compensation"); 2021+ `ConvertedCompYearly` is total compensation (salary, bonuses and
+    perks). The registry's per-year concept agrees with what the adapter's eras read."""
+    from mlpay_model.data.sources.registry import model_pay_text, source_pay_text
+    from mlpay_model.data.sources.stackoverflow import ERAS
+
+    so = get_source("stackoverflow")
+    assert so.pay_concept_of(2017) == "base_salary"
+    assert so.pay_concept_of(2024) == so.pay_concept_of(None) == "total_compensation"
+    assert {era.name: era.pay_concept for era in ERAS} == {
+        "2017": "base_salary",
+        "2021+": "total_compensation",
+    }
+    assert so.pay_text_for([2024, 2025]) == "total compensation"
+    assert so.pay_text_for([2017]) == "base salary"
+    mixed = "total compensation (2024-2025) and base salary (2017)"
+    assert so.pay_text_for([2017, 2024, 2025]) == mixed
+    manifest = json.loads((REPO / "models" / "stackoverflow" / "manifest.json").read_text())
+    assert model_pay_text(manifest) == source_pay_text(manifest, "stackoverflow") == mixed
+    assert mixed in (REPO / "models" / "stackoverflow" / "MODEL_CARD.md").read_text()
+    aijobs = json.loads((REPO / "models" / "aijobs" / "manifest.json").read_text())
+    assert model_pay_text(aijobs) == "base salary"
+    with pytest.raises(ConfigError, match="pay_concept_by_year"):
+        DataSource(
+            name="bad",
+            adapter="x:load",
+            label="bad",
+            pay_concept="base_salary",
+            licence="-",
+            attribution="-",
+            pay_concept_by_year=((2017, "salary"),),  # type: ignore[arg-type]
+        )
+
+
 def test_every_cli_choice_list_comes_from_the_registry():
     assert score_choices() == publisher_source_names()
     assert all(name in summary_help() for name in source_names())

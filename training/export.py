@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import lightgbm as lgb
 
 from mlpay_model import __version__
-from mlpay_model._atomic import staging_folder, temporary_prefix
+from mlpay_model._atomic import RETIRED_TAG, locked_folder, staging_folder
 from mlpay_model.model.artifact import (
     ARTIFACT_SCHEMA_VERSION,
     MANIFEST_NAME,
@@ -99,18 +98,18 @@ def install_artifact(source: Path, target: Path) -> Path:
 
 def _replace_directory(staging: Path, target: Path) -> None:
     """Rename `staging` to `target`. A previous `target` is first moved aside (into a
-    temporary `.<name>.old.` folder beside it), put back if the rename fails, and removed
+    temporary, locked `.<name>.old.` folder beside it), put back if the rename fails, and removed
     once the new one is in place."""
     if target.exists():
-        retired = Path(tempfile.mkdtemp(prefix=temporary_prefix(target, "old."), dir=target.parent))
-        os.replace(target, retired / target.name)
-        try:
-            os.replace(staging, target)
-        except BaseException:
-            os.replace(retired / target.name, target)
-            retired.rmdir()
-            raise
-        shutil.rmtree(retired, ignore_errors=True)
+        with locked_folder(target, RETIRED_TAG) as retired:
+            os.replace(target, retired / target.name)
+            try:
+                os.replace(staging, target)
+            except BaseException:
+                os.replace(retired / target.name, target)
+                retired.rmdir()
+                raise
+            shutil.rmtree(retired, ignore_errors=True)
     else:
         os.replace(staging, target)
     os.chmod(target, 0o755)

@@ -57,7 +57,10 @@ def render_model_card(result: TrainResult) -> str:
             get_source(source).text(get_source(source).licence, years=_years(result, source))
             for source in sources
         ],
-        pay_texts=[f"{source}: {get_source(source).pay_text}" for source in sources],
+        pay_texts=[
+            f"{source}: {get_source(source).pay_text_for(_source_years(result, source))}"
+            for source in sources
+        ],
         missing=[
             f"{name} (absent from `{report.file}`)"
             for report in reports
@@ -128,6 +131,10 @@ def _metric_row(label: str, scores: dict[str, float]) -> tuple[str, ...]:
         f"{scores['mae_log']:.3f}",
         f"{scores['r2_log']:.3f}",
     )
+
+
+def _source_years(result: TrainResult, source: str) -> tuple[int, ...]:
+    return tuple(sorted({y for r in result.data.reports if r.source == source for y in r.years}))
 
 
 def _years(result: TrainResult, source: str) -> str:

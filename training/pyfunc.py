@@ -11,9 +11,12 @@ years 5 or "5-10", skills a list of names or one "python;sql" / "python, sql" te
 or null in any row), read by the one normaliser `predict_salary` uses. The signature leaves
 the numbers and skills untyped (MLflow's AnyType) so that the normaliser, not MLflow's
 casts, judges them. Output: a DataFrame with `median`, `low` and `high` annual USD pay, one
-row per input row, in the input's order. A row that cannot be read refuses the request with
-RefusedInputError: an InvalidInputError and an MlflowException (INVALID_PARAMETER_VALUE), so
-`mlflow models serve` answers HTTP 400 with one line naming the row, field and value.
+row per input row, in the input's order; a model of more than one source population
+(`SalaryModel.populations`) adds `median_<source>` per population, the median for the same
+person as paid in that source's data, as `predict_salary(...).by_source` gives it. A row
+that cannot be read refuses the request with RefusedInputError: an InvalidInputError and an
+MlflowException (INVALID_PARAMETER_VALUE), so `mlflow models serve` answers HTTP 400 with one
+line naming the row, field and value.
 
 Using a registered version:
     mlflow models serve -m models:/mlpay-aijobs@champion --env-manager local --port 5001
@@ -25,7 +28,8 @@ Using a registered version:
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 from mlflow.exceptions import MlflowException
@@ -37,6 +41,9 @@ from mlpay_model.errors import InvalidInputError
 from mlpay_model.model.features import NUMERIC_FEATURES
 from mlpay_model.normalise import normalise_frame
 from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS, PREDICTION_COLUMNS, is_missing
+
+if TYPE_CHECKING:
+    from mlpay_model.model import SalaryModel
 
 ARTIFACT_KEY: Final = "salary_model"
 """Name of the artifact folder in the pyfunc's `artifacts` (and so in `context.artifacts`)."""
@@ -88,7 +95,32 @@ class SalaryPyfunc(PythonModel):
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         profiles = canonical_input(pd.DataFrame(model_input))
         predictions = self._model.predict(profiles)
-        return predictions.loc[:, list(PREDICTION_COLUMNS)].reset_index(drop=True)
+        out = predictions.loc[:, list(PREDICTION_COLUMNS)].reset_index(drop=True)
+        return out.assign(**source_medians(self._model, profiles, out["median"]))
+
+
+def source_column(source: str) -> str:
+    """The output column of one source population's median: `median_<source>`."""
+    return f"median_{source}"
+
+
+def source_medians(
+    model: SalaryModel, profiles: pd.DataFrame, median: pd.Series
+) -> dict[str, pd.Series]:
+    """`median_<source>` per source population of a model that has more than one (none for
+    a single-source model), computed as `predict_salary(...).by_source` computes them: a
+    model with the `source` feature prices each row as each source; one without it gives
+    every population the row's own median."""
+    if len(model.populations) <= 1:
+        return {}
+    if not model.uses("source"):
+        return {source_column(name): median for name in model.populations}
+    return {
+        source_column(name): model.predict(profiles.assign(source=name))["median"].reset_index(
+            drop=True
+        )
+        for name in model.populations
+    }
 
 
 def canonical_input(frame: pd.DataFrame) -> pd.DataFrame:
@@ -114,14 +146,9 @@ def canonical_input(frame: pd.DataFrame) -> pd.DataFrame:
         normalised = normalise_frame(raw, required=("role",))
     except InvalidInputError as error:  # e.g. no role column at all
         raise RefusedInputError(error.field, error.value, error.reason) from None
-    if len(normalised.rejected):
-        first = normalised.rejected.sort_values("row", kind="stable").iloc[0]
-        raise RefusedInputError(
-            str(first["field"]),
-            first["value"],
-            f"row {int(first['row'])}: {first['reason']} "
-            f"({len(normalised.rejected)} row(s) refused)",
-        )
+    refusal = normalised.refusal()
+    if refusal is not None:
+        raise RefusedInputError(refusal.field, refusal.value, refusal.reason)
     profiles = normalised.profiles
     if "source" in raw.columns:
         profiles = profiles.assign(
@@ -130,9 +157,11 @@ def canonical_input(frame: pd.DataFrame) -> pd.DataFrame:
     return profiles.loc[:, list(PYFUNC_INPUT_COLUMNS)]
 
 
-def pyfunc_signature() -> ModelSignature:
+def pyfunc_signature(populations: Sequence[str] = ()) -> ModelSignature:
     """Input: PYFUNC_INPUT_COLUMNS, only `role` required; the numbers and skills untyped
-    (UNTYPED_COLUMNS). Output: median, low, high (annual USD)."""
+    (UNTYPED_COLUMNS). Output: median, low, high (annual USD), and, for a model of more than
+    one source population (`populations`, `SalaryModel.populations`), an optional
+    `median_<source>` per population."""
     from mlflow.types import ColSpec, DataType, Schema
     from mlflow.types.schema import AnyType
 
@@ -143,9 +172,14 @@ def pyfunc_signature() -> ModelSignature:
             kind = DataType.string
         return ColSpec(kind, name, required=name == "role")
 
+    outputs = [ColSpec(DataType.double, name) for name in PREDICTION_COLUMNS]
+    if len(populations) > 1:
+        outputs += [
+            ColSpec(DataType.double, source_column(name), required=False) for name in populations
+        ]
     return ModelSignature(
         inputs=Schema([column(name) for name in PYFUNC_INPUT_COLUMNS]),
-        outputs=Schema([ColSpec(DataType.double, name) for name in PREDICTION_COLUMNS]),
+        outputs=Schema([*outputs]),
     )
 
 

@@ -22,13 +22,14 @@ import pkgutil
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType
-from typing import Final, NoReturn
+from typing import Any, Final, NoReturn, TextIO
 
 from mlpay_model import __version__
-from mlpay_model.errors import MlpayError
+from mlpay_model.errors import MlpayError, MlpayWarning
 
 USER_ERROR_EXIT = 2
 BROKEN_PIPE_EXIT = 1
@@ -89,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     try:
-        with _sigterm_as_interrupt():
+        with _sigterm_as_interrupt(), _one_line_warnings(args.command):
             return int(args.handler(args))
     except MlpayError as error:
         print(f"mlpay {args.command}: error: {error}", file=sys.stderr)
@@ -106,6 +107,37 @@ def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         print(f"mlpay {args.command}: interrupted", file=sys.stderr)
         return INTERRUPTED_EXIT
+
+
+@contextmanager
+def _one_line_warnings(command: str) -> Iterator[None]:
+    """While the block runs, mlpay's own warnings (MlpayWarning: a model folder's unlisted
+    files, a file's refused rows) print as one line, "mlpay <command>: warning: ...", like
+    its errors; any other warning keeps Python's format."""
+    previous = warnings.showwarning
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if not issubclass(category, MlpayWarning):
+            previous(message, category, filename, lineno, file, line)
+            return
+        stream: Any = file if file is not None else sys.stderr
+        text = " ".join(str(message).splitlines())
+        with suppress(OSError):  # as Python's own: a warning never fails the command
+            stream.write(f"mlpay {command}: warning: {text}\n")
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        if warnings.showwarning is show:
+            warnings.showwarning = previous
 
 
 @contextmanager

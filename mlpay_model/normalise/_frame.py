@@ -15,7 +15,7 @@ although required; a seniority that is not given comes from the job title.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
@@ -31,6 +31,7 @@ from mlpay_model.normalise._fields import (
     SKILL_SEPARATORS,
     normalise_role,
     normalise_skills,
+    unreadable_skills,
 )
 from mlpay_model.schema import conform
 
@@ -49,10 +50,13 @@ class NormalisedFrame:
 
     `rejected`: one row per refused input row, columns row (the input's index label),
     field, value and reason; ordered field by field (in FRAME_FIELDS order), then by row.
+    `skills_dropped`: the index labels of the input rows whose skills held a name with no
+    letter or digit in it (an emoji), dropped as `normalise_profile` drops it.
     """
 
     profiles: pd.DataFrame
     rejected: pd.DataFrame
+    skills_dropped: pd.Index = field(default_factory=lambda: pd.Index([]))
 
     def refusal(self) -> InvalidInputError | None:
         """One error for the refused rows, or None when there are none: it names the first
@@ -74,12 +78,15 @@ class NormalisedFrame:
 class _Normalised:
     """What one distinct raw value of a field becomes."""
 
-    __slots__ = ("hint", "reason", "value")
+    __slots__ = ("dropped", "hint", "reason", "value")
 
-    def __init__(self, value: Any, reason: str | None, hint: str | None = None):
+    def __init__(
+        self, value: Any, reason: str | None, hint: str | None = None, *, dropped: bool = False
+    ):
         self.value = value
         self.reason = reason
         self.hint = hint  # for role: the seniority the title states
+        self.dropped = dropped  # for skills: a name with no letter or digit was dropped
 
 
 class FrameCache:
@@ -123,11 +130,12 @@ def normalise_frame(
     first_problem = np.full(rows, -1, dtype=np.int64)
     problems: list[tuple[str, np.ndarray, np.ndarray]] = []  # field, positions, reasons
     out: dict[str, pd.Series] = {}
+    dropped = np.zeros(rows, dtype=bool)
     for name in FRAME_FIELDS:
         if name not in frame.columns:
             continue
         if name == "skills" and _is_text(frame[name]):
-            out[name] = _skills_of_text(frame[name], memory.field("skills:token"))
+            out[name], dropped = _skills_of_text(frame[name], memory.field("skills:token"))
             reasons = np.full(rows, None, dtype=object)  # a text is always a skills list
             missing = frame[name].isna().to_numpy()
         else:
@@ -137,6 +145,8 @@ def normalise_frame(
             missing = codes < 0
             if name == "role":
                 out["seniority_hint"] = _spread([n.hint for n in normalised], codes, name)
+            if name == "skills":
+                dropped = _take([n.dropped for n in normalised], codes, False).astype(bool)
         bad = reasons != None  # noqa: E711 - elementwise on an object array
         if name in required:
             reasons[missing] = MISSING_REASON
@@ -151,6 +161,7 @@ def normalise_frame(
     return NormalisedFrame(
         profiles=conform(profiles.loc[keep]),
         rejected=_rejected_frame(frame, problems),
+        skills_dropped=frame.index[dropped],
     )
 
 
@@ -212,6 +223,13 @@ def _role_value(value: object) -> _Normalised:
     return _Normalised(family, None, hint)
 
 
+def _skills_value(value: object) -> _Normalised:
+    try:
+        return _Normalised(normalise_skills(value), None, dropped=bool(unreadable_skills(value)))
+    except InvalidInputError as error:
+        return _Normalised(None, _reason(error))
+
+
 def _field_value(normalise: Callable[[Any], Any]) -> Callable[[object], _Normalised]:
     def normalised(value: object) -> _Normalised:
         try:
@@ -223,8 +241,9 @@ def _field_value(normalise: Callable[[Any], Any]) -> Callable[[object], _Normali
 
 
 _FIELD_VALUE: Final[dict[str, Callable[[object], _Normalised]]] = {
-    "role": _role_value,
     **{name: _field_value(normalise) for name, normalise in FIELD_NORMALISERS.items()},
+    "role": _role_value,
+    "skills": _skills_value,
 }
 
 
@@ -234,15 +253,24 @@ def _reason(error: InvalidInputError) -> str:
     return error.reason
 
 
-def _skills_of_text(column: pd.Series, memory: dict[Hashable, _Normalised]) -> pd.Series:
-    """Skills per row from texts such as "Python;SQL": each skill name normalised once."""
+def _skills_of_text(
+    column: pd.Series, memory: dict[Hashable, _Normalised]
+) -> tuple[pd.Series, np.ndarray]:
+    """Skills per row from texts such as "Python;SQL": each skill name normalised once; and
+    per row whether a name with no letter or digit (an emoji) was dropped."""
     lists = pc.split_pattern_regex(pa.array(column, pa.large_string()), SKILL_SEPARATORS)
     rows = pc.list_parent_indices(lists).to_numpy()
     codes, tokens = pd.factorize(pc.list_flatten(lists).to_numpy(zero_copy_only=False))
     for token in tokens:
         if token not in memory:
-            memory[token] = _Normalised(normalise_skills((token,)), None)
+            memory[token] = _Normalised(
+                normalise_skills((token,)), None, dropped=bool(unreadable_skills((token,)))
+            )
     canonical = [memory[token].value for token in tokens]  # () or a one-skill tuple
+    unreadable = np.array([memory[token].dropped for token in tokens] or [False])
+    dropped = np.zeros(len(column), dtype=bool)
+    if len(codes):
+        dropped[rows[unreadable[codes]]] = True
     names = sorted({skill for found in canonical for skill in found})
     rank = {skill: position for position, skill in enumerate(names)}
     token_rank = np.array([rank[found[0]] if found else -1 for found in canonical] or [-1])
@@ -263,7 +291,7 @@ def _skills_of_text(column: pd.Series, memory: dict[Hashable, _Normalised]) -> p
     set_codes, sets = pd.factorize(joined)
     tuples = [tuple(text.split(_JOIN)) if text else () for text in sets]
     values = _take(tuples, np.where(column.isna().to_numpy(), -1, set_codes), missing=())
-    return pd.Series(values, dtype=object, copy=False)
+    return pd.Series(values, dtype=object, copy=False), dropped
 
 
 def _assemble(frame: pd.DataFrame, out: dict[str, pd.Series]) -> pd.DataFrame:

@@ -8,6 +8,7 @@ the others come out as rejects with their 1-based row number and the reason.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ ROW_NUMBER: Final = "row_number"
 REASON: Final = "reason"
 FILE: Final = "file"
 SCORING_COLUMNS: Final[tuple[str, ...]] = FACTOR_COLUMNS + CONTEXT_COLUMNS
+SKILLS_DROPPED: Final = "skills dropped (no letter or digit in them)"
+"""How the summary counts the scored rows whose skills lost a name such as an emoji."""
 
 
 @dataclass(frozen=True)
@@ -86,17 +89,33 @@ def score_chunk(
         row_numbers=positions[order] + first_row,
         reasons=[reasons[i] for i in order],
     )
-    missing = missing_counts(normalised.profiles, _given_fields(table, plan), model)
+    missing = missing_counts(
+        normalised.profiles,
+        _given_fields(table, plan),
+        model,
+        skills_dropped=normalised.skills_dropped,
+    )
     return ChunkResult(scored, rejects, Counter(rejected["field"].tolist()), missing)
 
 
 def missing_counts(
-    profiles: pd.DataFrame, given: Iterable[str], model: SalaryModel
+    profiles: pd.DataFrame,
+    given: Iterable[str],
+    model: SalaryModel,
+    *,
+    skills_dropped: pd.Index | None = None,
 ) -> Counter[str]:
     """Scored rows per field whose value is missing (an empty cell, NaN, null), for the
     columns the input has and the model reads (years_experience also when the model derives
-    the seniority from it): they are scored as unknown, and the summary says how many."""
+    the seniority from it): they are scored as unknown, and the summary says how many.
+    Also, under SKILLS_DROPPED, the scored rows whose skills held a name with no letter or
+    digit (`skills_dropped`, row labels), read as no skill (a row left with none is counted
+    under skills as well), when the model reads skills."""
     counts: Counter[str] = Counter()
+    if skills_dropped is not None and len(skills_dropped) and model.uses("skills"):
+        dropped = int(profiles.index.isin(skills_dropped).sum())
+        if dropped:
+            counts[SKILLS_DROPPED] = dropped
     for name in given:
         read = model.uses(name) or (
             name == "years_experience" and model.derives_seniority_from_years
@@ -195,7 +214,7 @@ def _with_raw_values(normalised: NormalisedFrame, table: pa.Table, prefix: str) 
         targets = rejected.index[selected][known]
         rejected.loc[targets, "value"] = [value for value in raw if value is not None]
         rejected.loc[targets, "reason"] = "not recognised"
-    return NormalisedFrame(profiles=normalised.profiles, rejected=rejected)
+    return dataclasses.replace(normalised, rejected=rejected)
 
 
 def _predictions(

@@ -45,7 +45,9 @@ table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
 td { overflow-wrap: break-word; }
-td.num { text-align: right; white-space: nowrap; }
+td.num { text-align: right; }
+.table-wrap { max-width: 100%; overflow-x: auto; margin: 0.8em 0; }
+.table-wrap > table { margin: 0; }
 details > summary { cursor: pointer; color: #1f5f9b; margin: 0.5em 0; }
 img { max-width: 100%; height: auto; display: block; margin: 0.8em 0; }
 .flag { color: #8a5a00; }
@@ -53,7 +55,6 @@ img { max-width: 100%; height: auto; display: block; margin: 0.8em 0; }
 .supported { background: #d8f0d8; } .partly-supported { background: #fff1c4; }
 .not-supported { background: #f8d7d7; } .cannot-tell { background: #e6e6e6; }
 .not-checkable { background: #e6e6e6; border: 1px dashed #888; }
-@media (max-width: 700px) { table { display: block; overflow-x: auto; } }
 .claim { border: 1px solid #ddd; padding: 0.6em 1em; margin: 1em 0; }
 .note { color: #555; font-size: 0.9em; }
 footer { margin-top: 3em; border-top: 2px solid #ddd; font-size: 0.85em; color: #444; }
@@ -153,7 +154,11 @@ def _image(png: str, alt: str, image_id: str = "") -> str:
 
 def _table(headers: Iterable[str], rows: Iterable[str]) -> str:
     head = "".join(f"<th>{e(h)}</th>" for h in headers)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    # in its own scrolling box: a table wider than the page scrolls, the page does not
+    return (
+        f"<div class='table-wrap'><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _num(text: str) -> str:

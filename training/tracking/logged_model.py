@@ -36,13 +36,16 @@ def log_model(artifact_dir: Path, test_predictions: pd.DataFrame, registered_nam
     """Log the pyfunc of `artifact_dir` in the active run, register it; MLflow's ModelInfo."""
     import mlflow
 
+    from mlpay_model.model import load_model
+
+    populations = load_model(artifact_dir).populations
     return mlflow.pyfunc.log_model(
         name=LOGGED_MODEL_NAME,
         python_model=str(PYFUNC_FILE),
         artifacts={pyfunc.ARTIFACT_KEY: str(artifact_dir)},
         code_paths=[str(RUNTIME_PACKAGE_DIR)],
         pip_requirements=runtime_requirements(),
-        signature=pyfunc.pyfunc_signature(),
+        signature=pyfunc.pyfunc_signature(populations),
         input_example=pyfunc.mlflow_input(test_predictions.head(INPUT_EXAMPLE_ROWS)),
         registered_model_name=registered_name,
     )

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from mlpay_model.errors import MlpayWarning
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -15,7 +17,7 @@ INVALID_VALUE_RULE: Final = "invalid_value"
 """How summaries and training reports count rows refused for a value no rule can read."""
 
 
-class RejectedRowsWarning(UserWarning):
+class RejectedRowsWarning(MlpayWarning):
     """Rows of a file were refused for invalid values (`load_profiles` says how many)."""
 
 

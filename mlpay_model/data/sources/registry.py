@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
 
@@ -61,6 +61,9 @@ class DataSource:
     report_caveat: str | None = None  # appended to the report's caveat for this source
     default_model: str | None = None  # the shipped model (and configs/<name>.yaml) it trains
     reader_help: str = ""  # what file the adapter reads, for --help texts
+    # Pay years whose pay figure is another concept than `pay_concept` (the source default):
+    # ((year, concept), ...), e.g. a survey that asked for base salary in one year only.
+    pay_concept_by_year: tuple[tuple[int, PayConcept], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("_", "").replace("-", "").isalnum():
@@ -74,6 +77,12 @@ class DataSource:
             )
         if self.min_pay_usd < 0:
             raise ConfigError(f"source {self.name!r}: min_pay_usd must be >= 0")
+        for year, concept in self.pay_concept_by_year:
+            if concept not in PAY_CONCEPTS:
+                raise ConfigError(
+                    f"source {self.name!r}: pay_concept_by_year {year}: {concept!r}; expected "
+                    f"one of {', '.join(PAY_CONCEPTS)}"
+                )
 
     def loader(self) -> Loader:
         """The adapter function (imported now if it was given as "module:function")."""
@@ -86,11 +95,35 @@ class DataSource:
     @property
     def pay_text(self) -> str:
         """The pay concept in words ("base salary"; "as mapped" for a mapping source)."""
-        return "as mapped" if self.pay_concept is None else PAY_CONCEPT_TEXT[self.pay_concept]
+        return _concept_text(self.pay_concept)
+
+    def pay_concept_of(self, year: int | None) -> PayConcept | None:
+        """The pay concept of rows from pay year `year` (the source default for other years)."""
+        if year is None:
+            return self.pay_concept
+        return dict(self.pay_concept_by_year).get(year, self.pay_concept)
+
+    def pay_text_for(self, years: Iterable[int]) -> str:
+        """The pay concept of rows from `years`, in words: `pay_text` when they share one
+        concept, else each concept with its years, latest first: "total compensation
+        (2024-2025) and base salary (2017)"."""
+        by_concept: dict[PayConcept | None, list[int]] = {}
+        for year in sorted(set(years), reverse=True):
+            by_concept.setdefault(self.pay_concept_of(year), []).append(year)
+        if len(by_concept) <= 1:
+            return _concept_text(next(iter(by_concept), self.pay_concept))
+        return " and ".join(
+            f"{_concept_text(concept)} ({year_span(found)})"
+            for concept, found in by_concept.items()
+        )
 
     def text(self, template: str, **facts: object) -> str:
         """`template` with {years} and the other facts filled in (missing ones left empty)."""
         return template.format_map(_Facts(facts))
+
+
+def _concept_text(concept: PayConcept | None) -> str:
+    return "as mapped" if concept is None else PAY_CONCEPT_TEXT[concept]
 
 
 class _Facts(dict[str, object]):
@@ -175,17 +208,43 @@ def get_source(name: str) -> DataSource:
 
 
 def model_pay_text(manifest: object) -> str:
-    """What a model's pay figure is, from the sources in its manifest's `data` entries:
-    "base salary", "total compensation", "yearly compensation band", "as mapped", or the
-    concepts joined with " + " (a model trained on mixed concepts); "unknown" without data."""
-    entries = manifest.get("data", []) if isinstance(manifest, dict) else []
-    names = dict.fromkeys(str(entry.get("source")) for entry in entries if isinstance(entry, dict))
-    texts = []
-    for name in names:
-        source = find_source(name)
-        texts.append(source.pay_text if source is not None else "unknown")
+    """What a model's pay figure is, from the sources (and pay years) in its manifest's `data`
+    entries: "base salary", "total compensation", "yearly compensation band", "as mapped", a
+    source's concepts by year ("total compensation (2024-2025) and base salary (2017)"), or
+    the sources' texts joined with " + " (a model trained on several sources); "unknown"
+    without data."""
+    texts = [source_pay_text(manifest, name) for name in _years_by_source(manifest)]
     unique = list(dict.fromkeys(texts))
     return " + ".join(unique) if unique else "unknown"
+
+
+def source_pay_text(manifest: object, name: str) -> str:
+    """What source `name`'s pay figure is in the model of `manifest` (by the pay years of its
+    `data` entries for that source); "unknown" for an unregistered source."""
+    source = find_source(name)
+    if source is None:
+        return "unknown"
+    return source.pay_text_for(_years_by_source(manifest).get(name, ()))
+
+
+def _years_by_source(manifest: object) -> dict[str, list[int]]:
+    entries = manifest.get("data", []) if isinstance(manifest, dict) else []
+    found: dict[str, list[int]] = {}
+    for entry in entries:
+        if isinstance(entry, dict):
+            years = entry.get("years") or ()
+            found.setdefault(str(entry.get("source")), []).extend(
+                int(year) for year in years if isinstance(year, int)
+            )
+    return found
+
+
+def year_span(years: Iterable[int]) -> str:
+    """(2024, 2025) -> "2024-2025"; (2017,) -> "2017"; (2019, 2021) -> "2019/2021"."""
+    ordered = sorted(set(years))
+    if len(ordered) > 1 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{ordered[0]}-{ordered[-1]}"
+    return "/".join(str(year) for year in ordered)
 
 
 def unknown_source_message(name: object, names: tuple[str, ...] | None = None) -> str:
@@ -262,8 +321,12 @@ register_source(
         name="stackoverflow",
         adapter="mlpay_model.data.sources.stackoverflow:load",
         label="Stack Overflow survey",
-        # ConvertedCompYearly (2024/2025); the 2017 survey asked for base salary (`Salary`).
+        # ConvertedCompYearly (2021+ era): "What is your current total annual compensation
+        # (salary, bonuses, and perks, before taxes and deductions)?". The 2017 `Salary`
+        # asked "What is your current annual base salary, before taxes, and excluding
+        # bonuses, grants, or other compensation?" (the adapter's `Era.pay_concept`).
         pay_concept="total_compensation",
+        pay_concept_by_year=((2017, "base_salary"),),
         licence=(
             "Stack Overflow Developer Survey ({years}): Open Database License (ODbL) 1.0. "
             "Credit: Stack Overflow. A database built from it stays under the ODbL."

@@ -58,6 +58,7 @@ class Era:
 
     name: str
     salary: str
+    pay_concept: str  # what `salary` asked for (the registry states it per pay year)
     role: str
     country: str
     experience: tuple[str, ...]  # first non-missing answer wins
@@ -76,6 +77,9 @@ ERAS: Final[tuple[Era, ...]] = (
     Era(
         name="2017",
         salary="Salary",
+        # "What is your current annual base salary, before taxes, and excluding bonuses,
+        # grants, or other compensation?"
+        pay_concept="base_salary",
         role="DeveloperType",
         country="Country",
         experience=("YearsCodedJob",),
@@ -93,6 +97,9 @@ ERAS: Final[tuple[Era, ...]] = (
     Era(
         name="2021+",
         salary="ConvertedCompYearly",
+        # "What is your current total annual compensation (salary, bonuses, and perks,
+        # before taxes and deductions)?" (CompTotal, converted to USD a year)
+        pay_concept="total_compensation",
         role="DevType",
         country="Country",
         experience=("WorkExp", "YearsCodePro"),

@@ -1,0 +1,205 @@
+"""Seed stability of mlpay's 80% interval: retrain each committed config with 10 seeds.
+
+Per config (`configs/aijobs.yaml`, `configs/kaggle.yaml`, `configs/stackoverflow.yaml` by
+default) and per seed (0..9 by default), the config is retrained through the project's
+pipeline, `training.train.train(config.model_copy(update={"seed": seed}))`, everything else
+unchanged. The seed drives both the grouped train / calibration / test split and the boosters,
+so each seed is a different calibration sample and a different test split.
+
+Reported per source and seed, on that seed's test split (from `TrainResult.metrics` and
+`TrainResult.test_predictions`):
+
+    test MAE (USD)   `test_mae_usd` (a Kaggle band: distance to its nearest pay)
+    coverage         `test_coverage`, the 80% interval's coverage (a band counts the share
+                     inside the interval)
+    mean width       `test_width_usd`
+    collapsed        share of test predictions whose high is within 10% of the median
+                     (pred_high <= 1.1 * pred_median)
+    train s          wall seconds of the whole `train` call
+
+Then per source: min / max coverage across seeds and how many seeds land in 78-82% (issue 9,
+item 5: "coverage holds for every seed: 78-82% for each of 10 seeds").
+
+Usage (from the repository root, MLPAY_DATA_DIR set):
+    python benchmarks/bench_seeds.py [--configs configs/aijobs.yaml,...] [--seeds 0-9]
+                                     [--output benchmarks/results/seeds.md]
+"""
+
+from __future__ import annotations
+
+import os
+
+# Idle OpenMP threads sleep rather than spin (see benchmarks/README.md); before LightGBM loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+
+REPO_ROOT: Final = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from training.config import load_config  # noqa: E402
+from training.train import train  # noqa: E402
+
+DEFAULT_CONFIGS: Final = (
+    "configs/aijobs.yaml",
+    "configs/kaggle.yaml",
+    "configs/stackoverflow.yaml",
+)
+DEFAULT_OUTPUT: Final = REPO_ROOT / "benchmarks" / "results" / "seeds.md"
+COLLAPSE_SHARE: Final = 0.10
+BAND: Final = (0.78, 0.82)
+
+
+@dataclass(frozen=True)
+class Run:
+    source: str
+    seed: int
+    test_rows: int
+    mae_usd: float
+    coverage: float
+    width_usd: float
+    collapsed: float
+    seconds: float
+
+
+def collapsed_share(median: np.ndarray, high: np.ndarray) -> float:
+    """Share of predictions whose high is within COLLAPSE_SHARE of the median."""
+    return float(np.mean(np.asarray(high) <= (1.0 + COLLAPSE_SHARE) * np.asarray(median)))
+
+
+def run_one(config_path: Path, seed: int, staging: Path) -> Run:
+    config = load_config(config_path).model_copy(update={"seed": seed})
+    start = time.perf_counter()
+    result = train(config, staging_dir=staging / f"{config.model.name}-{seed}")
+    seconds = time.perf_counter() - start
+    metrics, predictions = result.metrics, result.test_predictions
+    return Run(
+        source=config.model.name,
+        seed=seed,
+        test_rows=int(metrics["test_rows"]),
+        mae_usd=metrics["test_mae_usd"],
+        coverage=metrics["test_coverage"],
+        width_usd=metrics["test_width_usd"],
+        collapsed=collapsed_share(
+            predictions["pred_median"].to_numpy(), predictions["pred_high"].to_numpy()
+        ),
+        seconds=seconds,
+    )
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.0f}"
+
+
+def render(runs: Sequence[Run], header: Sequence[str]) -> str:
+    lines = [*header, "", "## Per source and seed", ""]
+    lines += [
+        "| source | seed | test rows | test MAE (USD) | 80% coverage | mean width (USD) "
+        "| collapsed | train s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r.source} | {r.seed} | {r.test_rows:,} | {_usd(r.mae_usd)} | {r.coverage:.1%} "
+            f"| {_usd(r.width_usd)} | {r.collapsed:.1%} | {r.seconds:.1f} |"
+        )
+    lines += ["", "## Per source, across seeds", ""]
+    lines += [
+        "| source | seeds | coverage min | coverage max | seeds in 78-82% | MAE min - max (USD) "
+        "| collapsed min - max |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for source in dict.fromkeys(r.source for r in runs):
+        mine = [r for r in runs if r.source == source]
+        cov = [r.coverage for r in mine]
+        inside = sum(BAND[0] <= c <= BAND[1] for c in cov)
+        mae = [r.mae_usd for r in mine]
+        col = [r.collapsed for r in mine]
+        lines.append(
+            f"| {source} | {len(mine)} | {min(cov):.1%} | {max(cov):.1%} | {inside}/{len(mine)} "
+            f"| {_usd(min(mae))} - {_usd(max(mae))} | {min(col):.1%} - {max(col):.1%} |"
+        )
+    lines += [
+        "",
+        "- The seed sets both the grouped train / calibration / test split and the boosters' "
+        "seed; each row is scored on its own seed's test split.",
+        "- **coverage**: `test_coverage` of `train` (a Kaggle band counts the share of the band "
+        "inside the interval); in 78-82% means 0.78 <= coverage <= 0.82 before rounding.",
+        "- **collapsed**: share of test predictions with pred_high <= 1.1 x pred_median.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def parse_seeds(text: str) -> list[int]:
+    seeds: list[int] = []
+    for part in text.split(","):
+        if "-" in part:
+            first, last = part.split("-")
+            seeds.extend(range(int(first), int(last) + 1))
+        elif part:
+            seeds.append(int(part))
+    return seeds
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--configs", default=",".join(DEFAULT_CONFIGS))
+    parser.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 0,3,7")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    configs = [
+        REPO_ROOT / c if not Path(c).is_absolute() else Path(c) for c in args.configs.split(",")
+    ]
+    seeds = parse_seeds(args.seeds)
+    started = time.perf_counter()
+    load_start = os.getloadavg()
+    runs: list[Run] = []
+    with tempfile.TemporaryDirectory(prefix="mlpay-seeds-") as staging:
+        for path in configs:
+            for seed in seeds:
+                run = run_one(path, seed, Path(staging))
+                runs.append(run)
+                print(
+                    f"{run.source} seed {seed}: coverage {run.coverage:.1%}, "
+                    f"MAE {_usd(run.mae_usd)}, {run.seconds:.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    total = time.perf_counter() - started
+    names = ", ".join(
+        f"`{p.relative_to(REPO_ROOT)}`" if p.is_relative_to(REPO_ROOT) else f"`{p}`"
+        for p in configs
+    )
+    header = [
+        "# Seed stability of the 80% interval",
+        "",
+        f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC} by `benchmarks/bench_seeds.py`: "
+        f"configs {names}, "
+        f"seeds {args.seeds}; total {total:.0f} s on {os.cpu_count()} cores "
+        f"(load average {load_start[0]:.2f} at start, {os.getloadavg()[0]:.2f} at end).",
+    ]
+    text = render(runs, header)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

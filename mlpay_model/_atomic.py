@@ -110,42 +110,8 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
     """Remove the temporary files a killed mlpay left beside `target` (see the module
     docstring for which ones) and return them. Without flock (Windows) it removes none."""
     target = Path(target)
-    if fcntl is None:
-        return []
     pattern = re.compile(re.escape(temporary_prefix(target)) + r"[a-z0-9_]{8}\.tmp")
-    removed: list[Path] = []
-    try:
-        entries = list(os.scandir(target.parent))
-    except OSError:
-        return removed
-    now = time.time()
-    for entry in entries:
-        if not pattern.fullmatch(entry.name):
-            continue
-        try:
-            status = entry.stat(follow_symlinks=False)
-            if (
-                not entry.is_file(follow_symlinks=False)
-                or status.st_uid != os.geteuid()
-                or now - status.st_mtime < STALE_AFTER_SECONDS
-            ):
-                continue
-            handle = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # a live writer holds it
-            os.close(handle)
-            continue
-        try:
-            os.unlink(entry.path)
-            removed.append(Path(entry.path))
-        except OSError:
-            pass
-        finally:
-            os.close(handle)
-    return removed
+    return _remove_stale(target, pattern, folders=False)
 
 
 @contextmanager
@@ -175,32 +141,45 @@ def remove_stale_folders(target: Path) -> list[Path]:
     """Remove the temporary folders a killed mlpay left beside `target` (see the module
     docstring for which ones) and return them. Without flock (Windows) it removes none."""
     target = Path(target)
-    if fcntl is None:
-        return []
     prefix = re.escape(temporary_prefix(target))
     pattern = re.compile(prefix + r"(?P<retired>" + re.escape(RETIRED_TAG) + r")?[a-z0-9_]{8}")
+    return _remove_stale(target, pattern, folders=True)
+
+
+def _remove_stale(target: Path, pattern: re.Pattern[str], *, folders: bool) -> list[Path]:
+    """Remove the entries beside `target` whose names match `pattern` and that are clearly
+    a dead mlpay's: ours, old, of the right kind (a private folder or a plain file) and
+    unlocked. A retired folder (the `retired` group) is kept while `target` is missing: a run
+    killed mid-swap may have left the only copy in it."""
+    if fcntl is None:
+        return []
     removed: list[Path] = []
     try:
         entries = list(os.scandir(target.parent))
     except OSError:
         return removed
     now = time.time()
+    kind_flag = os.O_DIRECTORY if folders else 0
     for entry in entries:
         match = pattern.fullmatch(entry.name)
         if match is None:
             continue
-        if match["retired"] and not target.exists():  # killed mid-swap: it may be the only copy
+        if match.groupdict().get("retired") and not target.exists():
             continue
         try:
             status = entry.stat(follow_symlinks=False)
+            right_kind = (
+                entry.is_dir(follow_symlinks=False) and status.st_mode & 0o777 == 0o700
+                if folders
+                else entry.is_file(follow_symlinks=False)
+            )
             if (
-                not entry.is_dir(follow_symlinks=False)
+                not right_kind
                 or status.st_uid != os.geteuid()
-                or status.st_mode & 0o777 != 0o700
                 or now - status.st_mtime < STALE_AFTER_SECONDS
             ):
                 continue
-            handle = os.open(entry.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            handle = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | kind_flag)
         except OSError:
             continue
         try:
@@ -209,7 +188,10 @@ def remove_stale_folders(target: Path) -> list[Path]:
             os.close(handle)
             continue
         try:
-            shutil.rmtree(entry.path)
+            if folders:
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
             removed.append(Path(entry.path))
         except OSError:
             pass

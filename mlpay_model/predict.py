@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Any
 
 from mlpay_model.currency import MODEL_CURRENCY, Conversion, usd_to
-from mlpay_model.data.sources.registry import find_source, model_pay_text, source_pay_text
+from mlpay_model.data.sources.registry import find_source
 from mlpay_model.errors import InvalidInputError
 from mlpay_model.model import RecordPrediction, SalaryModel, load_model
 from mlpay_model.normalise import SENIORITY_FROM_YEARS_RULE, ProfileInput, normalise_profile
@@ -225,7 +225,7 @@ def predict_salary(
         SourceMedian(
             name,
             _label(name),
-            source_pay_text(salary_model.manifest, name),
+            salary_model.population_pay_texts[name],
             result.median
             if name == chosen or not pooled
             else salary_model.predict_record({**record, "source": name}).median,
@@ -245,9 +245,7 @@ def predict_salary(
         ),
         _record=result,
         pay_concept=(
-            source_pay_text(salary_model.manifest, chosen)
-            if pooled
-            else model_pay_text(salary_model.manifest)
+            salary_model.population_pay_texts[chosen] if pooled else salary_model.pay_text
         ),
         population=chosen,
         population_label=_label(chosen),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
+from mlpay_model.data.sources.registry import model_pay_text, source_pay_text
 from mlpay_model.errors import ArtifactError
 from mlpay_model.model._booster import NativeBooster
 from mlpay_model.model.artifact import MANIFEST_NAME, QUANTILE_HEADS, member_path
@@ -115,6 +116,11 @@ class SalaryModel:
             "years_experience"
         )
         self.populations, self.default_population = _populations(self.spec, self.manifest)
+        # What the pay figure is, worked out once: every prediction states it.
+        self.pay_text = model_pay_text(self.manifest)
+        self.population_pay_texts: Mapping[str, str] = MappingProxyType(
+            {name: source_pay_text(self.manifest, name) for name in self.populations}
+        )
         self._boosters = {
             head: NativeBooster(file, self.encoder.feature_names)
             for head, file in model_files.items()

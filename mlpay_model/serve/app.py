@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mlpay_model import __version__
 from mlpay_model._format import money, percent_points
-from mlpay_model.data.sources.registry import DataSource, model_pay_text, sources
+from mlpay_model.data.sources.registry import DataSource, sources
 from mlpay_model.errors import InvalidInputError, MlpayError
 from mlpay_model.model import SalaryModel, load_model
 from mlpay_model.normalise import ACCEPTED_CONTEXT
@@ -402,7 +402,7 @@ def _model_ref(model: SalaryModel) -> dict[str, str]:
 
 
 def _pay_concept(model: SalaryModel) -> str:
-    return model_pay_text(model.manifest)
+    return model.pay_text
 
 
 def _number(value: Any) -> float | None:

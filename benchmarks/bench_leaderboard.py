@@ -62,12 +62,16 @@ from xgboost import XGBRegressor  # noqa: E402
 
 from mlpay_model.data.datadir import data_dir  # noqa: E402
 from mlpay_model.errors import MlpayError  # noqa: E402
-from mlpay_model.model.features import CATEGORICAL_FEATURES, FeatureSpec  # noqa: E402
+from mlpay_model.model.features import (  # noqa: E402
+    CATEGORICAL_FEATURES,
+    FeatureEncoder,
+    FeatureSpec,
+)
 from training.baselines import GroupMedianBaseline, ridge_pipeline  # noqa: E402
 from training.config import TrainConfig, load_config  # noqa: E402
 from training.data import load_training_data, log_target, target_bounds  # noqa: E402
 from training.evaluate import point_metrics  # noqa: E402
-from training.train import prepare_split, train  # noqa: E402
+from training.train import evaluation_rows, prepare_split, train  # noqa: E402
 
 DEFAULT_CONFIGS: Final = (
     "configs/aijobs.yaml",
@@ -137,17 +141,22 @@ class DatasetResult:
 
 def prepare_data(config: TrainConfig) -> PreparedData:
     """Load, split and encode as `training.train.train` does (same seed, same spec)."""
-    prepared = prepare_split(config, load_training_data(config).profiles)
-    parts, matrices = prepared.parts, prepared.matrices
+    profiles = load_training_data(config).profiles
+    prepared = prepare_split(config, profiles)
+    # The rows train() fits its evaluated model and baselines on (train + calibration parts
+    # under cross-conformal calibration), encoded with a spec fitted on them, as train() does.
+    train_rows = evaluation_rows(config, profiles, prepared.split)
+    spec = FeatureSpec.fit(train_rows, config.features, config.min_category_count)
+    encoder = FeatureEncoder(spec)
     return PreparedData(
         dataset=config.model.name,
         seed=config.seed,
-        spec=prepared.spec,
-        train_rows=parts["train"],
-        test_rows=parts["test"],
-        train_matrix=matrices["train"],
-        test_matrix=matrices["test"],
-        train_target=log_target(parts["train"]),
+        spec=spec,
+        train_rows=train_rows,
+        test_rows=prepared.parts["test"],
+        train_matrix=encoder.encode_frame(train_rows),
+        test_matrix=encoder.encode_frame(prepared.parts["test"]),
+        train_target=log_target(train_rows),
         split_sizes=prepared.split.sizes(),
     )
 

@@ -1,21 +1,17 @@
 """Benchmark lleaves (LLVM-compiled LightGBM trees) against mlpay's ctypes path (issue 9, item 7).
 
-lleaves is NOT a project dependency. Install it into a separate scratch venv, never the
-project's .venv (it pins llvmlite < 0.45: lleaves 1.3.0 uses an llvmlite API that 0.45 removed):
+lleaves is the optional extra `fast` (`pip install -e ".[fast]"`, included in `dev`; lleaves
+1.3 pins llvmlite < 0.45: it uses an llvmlite API that 0.45 removed). Run:
 
-    python3 -m venv /tmp/llv
-    /tmp/llv/bin/pip install lleaves 'llvmlite<0.45' lightgbm numpy pandas pyarrow pycountry \\
-        pyyaml tqdm
-    /tmp/llv/bin/pip install -e . --no-deps
-    /tmp/llv/bin/python benchmarks/bench_lleaves.py [--models aijobs,kaggle,stackoverflow] \\
+    .venv/bin/python benchmarks/bench_lleaves.py [--models aijobs,kaggle,stackoverflow] \
         [--rows 200000] [--output benchmarks/results/lleaves.md]
 
 For every shipped model and booster (median, low, high):
 
-1. Normalise a temporary copy of the text model for lleaves, which reads only the header and
-   the trees: feature names become f0..fN (lleaves splits `key=value` lines on every `=`, and
-   mlpay's names hold `skill=python`), and an `objective=regression` line is added when the
-   header has none (boosters trained with a custom objective have none; their output is the raw
+1. Normalise a temporary copy of the text model for lleaves with the runtime's own
+   `mlpay_model.model._compiled.normalised_text` (feature names f0..fN: lleaves splits
+   `key=value` lines on every `=`, and mlpay's names hold `skill=python`; an
+   `objective=regression` line where a custom objective left none: the output is the raw
    score, which is what `regression`'s identity transform gives). The shipped file is unchanged.
 2. Compile it with lleaves, fp64, with one cache block of all trees unless --fblocksize (so
    the trees are summed in LightGBM's order and outputs are bit-identical). Timed cold (parse +
@@ -25,8 +21,13 @@ For every shipped model and booster (median, low, high):
    profiles (generate_profiles.py's generator, normalised and encoded by the model itself), and
    on a copy with 10% of the non-skill cells set missing: max |difference| must be <= 1e-9.
 4. Time predict throughput (rows/s, best of `--repeats`) of the three engines with 1 and 2
-   threads on the same encoded matrix. The ctypes engine is the runtime's exact call with the
-   parameter string "num_threads=N" (the runtime passes "" = OpenMP's default, all cores).
+   threads on the same encoded matrix.
+5. The runtime's compiled path (`_compiled.load_or_compile`: verified on its check matrix,
+   cached with a sidecar sha256): load time from its cache, whether its output is bit for bit
+   the ctypes one on both matrices, and its rows/s (all cores).
+
+The ctypes engine is the runtime's exact call with the parameter string "num_threads=N" (the
+runtime passes "" = OpenMP's default, all cores).
 
 Prints a markdown table and writes it to `--output`. Not a test; timings on the 2-core shared
 development machine are rough: compare engines within one run.
@@ -40,7 +41,6 @@ import importlib.metadata
 import importlib.util
 import os
 import platform
-import re
 import sys
 import tempfile
 import time
@@ -59,45 +59,15 @@ sys.path[:0] = [str(ROOT), str(BENCHMARKS)]
 import numpy as np  # noqa: E402
 from generate_profiles import profile_block, vocabularies  # noqa: E402
 
+from mlpay_model.model._compiled import load_or_compile, normalised_text  # noqa: E402
+
 INSTALL_HINT: Final = (
-    "lleaves is not installed (it is not a project dependency). Install it in a scratch venv:\n"
-    "  python3 -m venv /tmp/llv\n"
-    "  /tmp/llv/bin/pip install lleaves 'llvmlite<0.45' lightgbm numpy pandas pyarrow "
-    "pycountry pyyaml tqdm\n"
-    "  /tmp/llv/bin/pip install -e . --no-deps\n"
-    "  /tmp/llv/bin/python benchmarks/bench_lleaves.py"
+    'lleaves is not installed: `.venv/bin/pip install -e ".[fast]"` (lleaves 1.3, llvmlite<0.45)'
 )
 TOLERANCE: Final = 1e-9
 MISSING_RATE: Final = 0.10
 HEADS: Final = ("median", "low", "high")
 THREADS: Final = (1, 2)
-
-
-def normalised_model_text(text: str) -> str:
-    """The model text lleaves can compile: neutral feature names, an objective line.
-
-    Only the header changes; the trees (and so the predictions) are the shipped ones."""
-    header, separator, rest = text.partition("\n\n")
-    lines = header.split("\n")
-    count = None
-    for line in lines:
-        if line.startswith("max_feature_idx="):
-            count = int(line.split("=", 1)[1]) + 1
-    if count is None:
-        raise ValueError("no max_feature_idx line in the model header")
-    out = []
-    for line in lines:
-        if line.startswith("feature_names="):
-            line = "feature_names=" + " ".join(f"f{i}" for i in range(count))
-        out.append(line)
-    if not any(line.startswith("objective=") for line in out):
-        at = next(i for i, line in enumerate(out) if line.startswith("feature_names="))
-        out.insert(at, "objective=regression")
-    else:
-        objective = next(line for line in out if line.startswith("objective="))
-        if not re.match(r"objective=(regression|quantile|regression_l1|huber|fair)\b", objective):
-            raise ValueError(f"{objective}: not an identity-output objective; not benchmarked")
-    return "\n".join(out) + separator + rest
 
 
 @dataclass
@@ -113,7 +83,7 @@ def compile_lleaves(model_file: Path, workdir: Path, fblocksize: int | None) -> 
     import lleaves
 
     source = workdir / f"{model_file.parent.name}-{model_file.stem}.txt"
-    source.write_text(normalised_model_text(model_file.read_text()))
+    source.write_bytes(normalised_text(model_file.read_bytes()))
     cache = workdir / f"{source.stem}.o"
     start = time.perf_counter()
     compiled = lleaves.Model(model_file=str(source))
@@ -155,10 +125,10 @@ def with_missing(matrix: np.ndarray, feature_names: list[str], seed: int) -> np.
 
 
 def ctypes_predict(booster, matrix: np.ndarray, threads: int | None) -> np.ndarray:
-    """The runtime's LGBM_BoosterPredictForMat call (NativeBooster.predict_matrix), with the
+    """The runtime's LGBM_BoosterPredictForMat call (NativeBooster's C API path), with the
     parameter string "num_threads=N" (None: the runtime's own call, parameters "")."""
     if threads is None:
-        return booster.predict_matrix(matrix)
+        return booster._predict_with_c_api(matrix)  # never the compiled path it may have
     rows, cols = matrix.shape
     out = np.empty(rows, dtype=np.float64)
     out_len = ctypes.c_int64(0)
@@ -224,6 +194,33 @@ def one_row_microseconds(predict, row: np.ndarray, calls: int = 2000) -> float:
     return best * 1e6
 
 
+def runtime_path(
+    model_file: Path,
+    native,
+    cache: Path,
+    matrix: np.ndarray,
+    holes: np.ndarray,
+    repeats: int,
+) -> dict:
+    """Build, reload and check the runtime's own compiled forest of one booster."""
+    text = model_file.read_bytes()
+    reference = native._predict_with_c_api
+    start = time.perf_counter()
+    built = load_or_compile(text, reference, cache_root=cache)
+    build = time.perf_counter() - start
+    start = time.perf_counter()
+    forest = load_or_compile(text, reference, cache_root=cache)
+    load = time.perf_counter() - start
+    if built is None or forest is None:
+        return {"build": build, "load": load, "identical": False, "rate": 0.0}
+    identical = all(
+        np.array_equal(forest.predict(data).view(np.uint64), reference(data).view(np.uint64))
+        for data in (matrix, holes)
+    )
+    rate = best_rate(lambda: forest.predict(matrix), len(matrix), repeats)
+    return {"build": build, "load": load, "identical": identical, "rate": rate}
+
+
 def max_diff(a: np.ndarray, b: np.ndarray) -> float:
     if not np.array_equal(np.isnan(a), np.isnan(b)):
         return float("inf")
@@ -280,6 +277,9 @@ def main() -> None:
                 ok = max(diffs.values()) <= TOLERANCE
                 all_ok &= ok
                 rates = time_engines(llm, native, booster, matrix, args.repeats)
+                runtime = runtime_path(
+                    model_file, native, Path(work) / "runtime", matrix, holes, args.repeats
+                )
                 row = matrix[:1].copy()
                 latency = {
                     "lleaves": one_row_microseconds(partial(llm.predict, n_jobs=1), row),
@@ -297,6 +297,7 @@ def main() -> None:
                         ok=ok,
                         rates=rates,
                         latency=latency,
+                        runtime=runtime,
                     )
                 )
                 print(f"{name}/{head}: done", file=sys.stderr, flush=True)
@@ -358,6 +359,23 @@ def main() -> None:
             for engine in ("lleaves", "ctypes", "booster"):
                 cells.append(k(1.0 / sum(1.0 / r["rates"][engine, t] for r in group)))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "The runtime's compiled path (`mlpay_model.model._compiled.load_or_compile`: the check "
+        "matrix compared bit for bit with ctypes, object code cached with a sidecar sha256): "
+        "first build (compile + check + cache write), load from its cache (read, sha256, "
+        "check), bit-equality with ctypes on both matrices above, rows/s with all cores:",
+        "",
+        "| model | booster | build s | load from cache ms | bit-identical to ctypes | rows/s |",
+        "| --- | --- | ---: | ---: | --- | ---: |",
+    ]
+    for r in results:
+        rt = r["runtime"]
+        lines.append(
+            f"| {r['name']} | {r['head']} | {rt['build']:.2f} | {rt['load'] * 1000:.0f} | "
+            f"{'yes' if rt['identical'] else '**NO**'} | {k(rt['rate'])} |"
+        )
+        all_ok &= rt["identical"]
     lines += [
         "",
         f"All predictions within {TOLERANCE:g}: {'yes' if all_ok else 'NO'}.",

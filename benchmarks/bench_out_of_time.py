@@ -10,10 +10,10 @@ Models, all on the same training-year rows and scored on the same test-year rows
 
     mlpay                 the committed config `configs/<source>.yaml`, hyperparameters unchanged,
                           retrained through the project's pipeline (`training.train.train`) with
-                          a temporal split: its boosters learn from the training years minus the
-                          config's calibration share (a grouped sample of the training years),
-                          which calibrates the 80% interval. The shipped artifact is not scored:
-                          it was trained on the test years.
+                          a temporal split: its boosters learn from every training-year row, and
+                          the 80% interval's q comes from out-of-fold scores of grouped folds of
+                          them (cross-conformal, as `mlpay train` does). The shipped artifact is
+                          not scored: it was trained on the test years.
     lightgbm              LGBMRegressor, library defaults, on the publisher's RAW columns (pandas
                           categoricals and numbers, multi-select questions as 0/1 columns).
     lightgbm_q10_q90      the same, two extra LGBMRegressor(objective="quantile", alpha=0.1/0.9)
@@ -29,18 +29,16 @@ Models, all on the same training-year rows and scored on the same test-year rows
                           (aijobs) / experience band (0-2, 2-5, 5-10, 10+ years), falling back to
                           role x country, role, then all rows (cells need 5 rows).
 
-    pooled                `configs/pooled.yaml` (every source's canonical rows, `source` a
-                          feature, interaction constraints), fitted once on the union of every
-                          source's training-year rows (each source's boosters and calibration
-                          rows exactly as its own mlpay row above) and scored on each source's
-                          test year; its 80% interval is calibrated on the union of the
-                          calibration rows. The same is done in time ("In time" table: each
-                          config's grouped split, pooled trained on the union of the train parts)
-                          against each source's own config.
+    pooled                `configs/pooled.yaml`, the shipped default (every source's canonical
+                          rows, `source` a feature, education and skills in a second stage),
+                          fitted and calibrated once, as `mlpay train` does, on the union of
+                          every source's training-year rows (the rows of its own mlpay row
+                          above) and scored on each source's test year. The same is done in time
+                          ("In time" table: each config's grouped split, pooled fitted on the
+                          union of the non-test parts) against each source's own config.
 
 Diagnostics (same rows, not peers; they measure what issue 9's other items need):
 
-    mlpay_refit_all       the config's median booster refitted on ALL training-year rows.
     lightgbm_canonical    LightGBM defaults on mlpay's canonical feature matrix.
     lightgbm_raw_family   `lightgbm` with the raw title replaced by mlpay's role family.
 
@@ -67,7 +65,6 @@ import argparse
 import datetime as dt
 import math
 import platform
-import re
 import sys
 import tempfile
 import time
@@ -78,43 +75,36 @@ from pathlib import Path
 from typing import Final
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:  # run as a plain script from a checkout
-    sys.path.insert(0, str(REPO_ROOT))
+for _path in (REPO_ROOT, REPO_ROOT / "benchmarks"):  # run as a plain script from a checkout
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from catboost import CatBoostRegressor  # noqa: E402
 from lightgbm import LGBMRegressor  # noqa: E402
-from sklearn.compose import ColumnTransformer  # noqa: E402
-from sklearn.ensemble import HistGradientBoostingRegressor  # noqa: E402
-from sklearn.impute import SimpleImputer  # noqa: E402
-from sklearn.linear_model import RidgeCV  # noqa: E402
-from sklearn.model_selection import GroupKFold  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
+from oot_peers import (  # noqa: E402
+    THREADS,
+    fit_catboost,
+    fit_hgb,
+    fit_lightgbm,
+    fit_ridge,
+    group_median,
+)
+from oot_raw import RawFrame, peer_frames, raw_columns  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from mlpay_model.data.datadir import data_dir  # noqa: E402
-from mlpay_model.data.sources import kaggle as kaggle_adapter  # noqa: E402
-from mlpay_model.data.sources._io import read_header_rows, read_table  # noqa: E402
 from mlpay_model.errors import MlpayError  # noqa: E402
-from training.baselines import RIDGE_ALPHAS  # noqa: E402
 from training.config import SplitConfig, TrainConfig, load_config  # noqa: E402
 from training.data import load_training_data, log_target, target_bounds  # noqa: E402
 from training.evaluate import interval_metrics, point_metrics  # noqa: E402
 from training.split import group_keys  # noqa: E402
-from training.train import fit_boosters, prepare_split, train  # noqa: E402
+from training.train import prepare_split, train  # noqa: E402
 
 DEFAULT_OUTPUT: Final = "benchmarks/results/out_of_time.md"
-THREADS: Final = 2
-MISSING: Final = "<missing>"
-HGB_MAX_CATEGORIES: Final = 254  # + one bin for missing = HistGradientBoosting's 255 bins
-MIN_OPTION_ROWS: Final = 10  # a multi-select option becomes a 0/1 column with this many rows
-MIN_CELL_ROWS: Final = 5
 COLLAPSE_SHARE: Final = 0.10
 TOP_COUNTRIES: Final = 10
 MIN_GROUP_ROWS: Final = 10
-CV_FOLDS: Final = 5
 
 MLPAY: Final = "mlpay"
 PEERS: Final = (
@@ -128,10 +118,10 @@ PEERS: Final = (
 POOLED: Final = "pooled"
 POOLED_CONFIG: Final = "configs/pooled.yaml"
 MODELS: Final = (MLPAY, *PEERS)  # per source; POOLED joins when every source runs
-DIAGNOSTICS: Final = ("mlpay_refit_all", "lightgbm_canonical", "lightgbm_raw_family")
+DIAGNOSTICS: Final = ("lightgbm_canonical", "lightgbm_raw_family")
 README_MODELS: Final = (
-    MLPAY,
     POOLED,
+    MLPAY,
     "lightgbm",
     "catboost",
     "hist_gradient_boosting",
@@ -139,8 +129,8 @@ README_MODELS: Final = (
     "group_median",
 )
 README_NAMES: Final = {
-    MLPAY: "mlpay",
-    POOLED: "mlpay pooled",
+    MLPAY: "mlpay, source's own config",
+    POOLED: "**mlpay default** (pooled)",
     "lightgbm": "LightGBM (raw)",
     "catboost": "CatBoost",
     "hist_gradient_boosting": "HistGB",
@@ -220,7 +210,7 @@ class SourceResult:
     """Everything measured on one source."""
 
     case: OutOfTimeCase
-    rows: dict[str, int]  # train (training years, all), mlpay_train, calibration, test
+    rows: dict[str, int]  # train (training years, all), calibration_folds, test
     train_years: tuple[int, ...]
     has_bands: bool
     runs: list[ModelRun]
@@ -235,320 +225,6 @@ class SourceResult:
 
     def run(self, model: str) -> ModelRun | None:
         return next((run for run in (*self.runs, *self.diagnostics) if run.model == model), None)
-
-
-# --- raw columns ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RawFrame:
-    """The raw columns of every kept row (index = the profiles' index), by kind."""
-
-    frame: pd.DataFrame
-    categorical: tuple[str, ...]
-    numeric: tuple[str, ...]
-    multi: dict[str, list[list[str]]]  # question -> per row, the options chosen (raw text)
-    title: str  # the raw title column (replaced by the role family in a diagnostic)
-
-
-def raw_columns(
-    source: str,
-    files: Sequence[tuple[Path, int]],
-    profiles: pd.DataFrame,
-) -> RawFrame:
-    """The publisher's columns for each kept canonical row, read again from its file.
-
-    `files`: (path, kept rows) per configured file, in the order `load_training_data` joins
-    them; a kept row's `row_number` is its 1-based data row in its file.
-    """
-    builders = {"aijobs": _aijobs_raw, "kaggle": _kaggle_raw, "stackoverflow": _stackoverflow_raw}
-    parts: list[pd.DataFrame] = []
-    multi_parts: list[dict[str, list[list[str]]]] = []
-    start = 0
-    for path, kept in files:
-        rows = profiles.iloc[start : start + kept]
-        start += kept
-        frame, multi = builders[source](path)
-        positions = rows["row_number"].to_numpy(dtype="int64") - 1
-        parts.append(frame.iloc[positions].set_index(rows.index))
-        multi_parts.append({q: [answers[p] for p in positions] for q, answers in multi.items()})
-    if start != len(profiles):
-        raise MlpayError(f"{source}: the files' kept rows do not add up to the profiles")
-    frame = pd.concat(parts)
-    questions = sorted({q for part in multi_parts for q in part})
-    multi: dict[str, list[list[str]]] = {q: [] for q in questions}
-    for part, rows in zip(multi_parts, parts, strict=True):
-        for q in questions:
-            multi[q].extend(part.get(q, [[] for _ in range(len(rows))]))
-    numeric = tuple(c.removeprefix("num:") for c in frame.columns if c.startswith("num:"))
-    categorical = tuple(c for c in frame.columns if not c.startswith("num:"))
-    frame = frame.rename(columns=lambda c: c.removeprefix("num:"))
-    return RawFrame(frame, categorical, numeric, multi, TITLE_COLUMN[source])
-
-
-TITLE_COLUMN: Final = {"aijobs": "job_title", "kaggle": "title", "stackoverflow": "title"}
-
-
-def _clean(values: pd.Series) -> pd.Series:
-    """Raw answers as text, with blank and the surveys' "NA" as missing."""
-    text = values.astype(object).where(values.notna(), None)
-    text = text.map(lambda v: v.strip() if isinstance(v, str) else v)
-    return text.where(~text.isin(["", "NA"]), None)
-
-
-def _years(values: pd.Series) -> pd.Series:
-    """A years answer as a number: "7" -> 7, a band "2 to 3 years"/"3-5 years" -> its lower
-    edge, "Less than 1 year"/"< 1 years"/"never" -> 0, "More than 50 years" -> 50."""
-
-    def parse(value: object) -> float:
-        if not isinstance(value, str):
-            return math.nan
-        text = value.lower()
-        if text.startswith(("less than", "<")) or "never" in text:
-            return 0.0
-        match = re.search(r"\d+(\.\d+)?", text)
-        return float(match.group()) if match else math.nan
-
-    return _clean(values).map(parse).astype("float64")
-
-
-def _aijobs_raw(path: Path) -> tuple[pd.DataFrame, dict[str, list[list[str]]]]:
-    raw = read_table(path)
-    frame = pd.DataFrame(
-        {
-            name: _clean(raw[name])
-            for name in (
-                "job_title",
-                "experience_level",
-                "employment_type",
-                "employee_residence",
-                "company_location",
-                "company_size",
-            )
-        }
-    )
-    frame["num:remote_ratio"] = pd.to_numeric(raw["remote_ratio"], errors="coerce")
-    frame["num:work_year"] = pd.to_numeric(raw["work_year"], errors="coerce")
-    return frame, {}
-
-
-KAGGLE_FIELDS: Final = ("title", "country", "education", "company_size")
-
-
-def _kaggle_raw(path: Path) -> tuple[pd.DataFrame, dict[str, list[list[str]]]]:
-    members = kaggle_adapter._responses_member(path)
-    codes, texts = read_header_rows(path, members=members)
-    columns = kaggle_adapter._find_questions(codes, texts, path)
-    skills = kaggle_adapter._find_skill_columns(codes, texts)
-    wanted = [columns[f] for f in (*KAGGLE_FIELDS, "years_code") if f in columns]
-    raw = read_table(path, members=members, header_rows=2, columns=[*wanted, *skills])
-    frame = pd.DataFrame(
-        {
-            f: _clean(raw[columns[f]]) if f in columns else pd.Series(None, index=raw.index)
-            for f in KAGGLE_FIELDS
-        }
-    )
-    frame["num:years_code"] = _years(raw[columns["years_code"]])
-    chosen = raw[list(skills)].notna().to_numpy()
-    options = list(skills.values())
-    multi = {
-        "skills": [
-            [option for option, pick in zip(options, row, strict=True) if pick] for row in chosen
-        ]
-    }
-    return frame, multi
-
-
-SO_COLUMNS: Final = {  # our name -> (2017 column, 2021+ column)
-    "title": ("DeveloperType", "DevType"),
-    "country": ("Country", "Country"),
-    "education": ("FormalEducation", "EdLevel"),
-    "company_size": ("CompanySize", "OrgSize"),
-    "remote": ("HomeRemote", "RemoteWork"),
-}
-SO_SKILLS: Final = {  # question -> (2017 column, 2021+ column)
-    "language": ("HaveWorkedLanguage", "LanguageHaveWorkedWith"),
-    "database": ("HaveWorkedDatabase", "DatabaseHaveWorkedWith"),
-    "platform": ("HaveWorkedPlatform", "PlatformHaveWorkedWith"),
-    "framework": ("HaveWorkedFramework", "WebframeHaveWorkedWith"),
-}
-
-
-def _stackoverflow_raw(path: Path) -> tuple[pd.DataFrame, dict[str, list[list[str]]]]:
-    raw = read_table(path, members=("survey_results_public.csv",))
-    era = 0 if "Salary" in raw.columns and "DeveloperType" in raw.columns else 1
-
-    def column(name: str | None) -> pd.Series:
-        if name is None or name not in raw.columns:
-            return pd.Series(None, index=raw.index, dtype=object)
-        return _clean(raw[name])
-
-    frame = pd.DataFrame({ours: column(names[era]) for ours, names in SO_COLUMNS.items()})
-    frame["num:work_exp"] = _years(column(None if era == 0 else "WorkExp"))
-    frame["num:years_code_pro"] = _years(column("YearsCodedJob" if era == 0 else "YearsCodePro"))
-    year = re.search(r"(?<!\d)(?:19|20)\d{2}(?!\d)", path.name)
-    frame["num:year"] = float(year.group()) if year else math.nan
-    multi = {
-        question: [
-            [part.strip() for part in answer.split(";") if part.strip()]
-            if isinstance(answer, str)
-            else []
-            for answer in column(names[era])
-        ]
-        for question, names in SO_SKILLS.items()
-    }
-    return frame, multi
-
-
-# --- feature frames for the peers -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PeerData:
-    """Raw feature frames of the training-year rows and the test-year rows."""
-
-    train: pd.DataFrame
-    test: pd.DataFrame
-    categorical: tuple[str, ...]
-    numeric: tuple[str, ...]
-    binary: tuple[str, ...]
-
-
-def peer_frames(raw: RawFrame, train_index: pd.Index, test_index: pd.Index) -> PeerData:
-    """Categoricals with the training rows' categories (unseen -> missing), numbers, and one 0/1
-    column per multi-select option chosen by at least MIN_OPTION_ROWS training rows."""
-    train = pd.DataFrame(index=train_index)
-    test = pd.DataFrame(index=test_index)
-    for name in raw.categorical:
-        categories = sorted(raw.frame.loc[train_index, name].dropna().unique())
-        train[name] = _categorical(raw.frame.loc[train_index, name], categories)
-        test[name] = _categorical(raw.frame.loc[test_index, name], categories)
-    for name in raw.numeric:
-        train[name] = raw.frame.loc[train_index, name].astype("float64")
-        test[name] = raw.frame.loc[test_index, name].astype("float64")
-    position = pd.Series(np.arange(len(raw.frame)), index=raw.frame.index)
-    binary: list[str] = []
-    for question, answers in raw.multi.items():
-        train_rows = [answers[p] for p in position[train_index]]
-        test_rows = [answers[p] for p in position[test_index]]
-        counts = pd.Series([o for row in train_rows for o in row], dtype=object).value_counts()
-        options = sorted(counts[counts >= MIN_OPTION_ROWS].index)
-        for option in options:
-            name = f"{question}={option}"
-            train[name] = np.array([option in row for row in train_rows], dtype="float64")
-            test[name] = np.array([option in row for row in test_rows], dtype="float64")
-            binary.append(name)
-    return PeerData(train, test, raw.categorical, raw.numeric, tuple(binary))
-
-
-def _categorical(values: pd.Series, categories: Sequence[object]) -> pd.Categorical:
-    """`values` as a categorical of `categories`; any other value becomes missing."""
-    values = values.astype(object)
-    return pd.Categorical(values.where(values.isin(categories)), categories=categories)
-
-
-def _as_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    out = frame.copy()
-    for name in columns:
-        out[name] = out[name].astype(object).where(out[name].notna(), MISSING).astype(str)
-    return out
-
-
-def _capped_categories(data: PeerData) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """HistGradientBoosting allows at most 255 bins: rare categories beyond 254 -> missing."""
-    train, test = data.train.copy(), data.test.copy()
-    for name in data.categorical:
-        counts = train[name].value_counts()
-        if len(counts) <= HGB_MAX_CATEGORIES:
-            continue
-        keep = sorted(counts.index[:HGB_MAX_CATEGORIES])
-        train[name] = _categorical(train[name], keep)
-        test[name] = _categorical(test[name], keep)
-    return train, test
-
-
-# --- the models -----------------------------------------------------------------------------
-
-
-def fit_lightgbm(data: PeerData, y: np.ndarray, seed: int, **params: object) -> LGBMRegressor:
-    model = LGBMRegressor(random_state=seed, n_jobs=THREADS, verbose=-1, **params)
-    return model.fit(data.train, y)
-
-
-def fit_catboost(data: PeerData, y: np.ndarray, seed: int) -> np.ndarray:
-    train = _as_text(data.train, data.categorical)
-    test = _as_text(data.test, data.categorical)
-    model = CatBoostRegressor(
-        random_seed=seed, thread_count=THREADS, verbose=0, allow_writing_files=False
-    )
-    model.fit(train, y, cat_features=list(data.categorical))
-    return np.asarray(model.predict(test), dtype="float64")
-
-
-def fit_hgb(data: PeerData, y: np.ndarray, seed: int) -> np.ndarray:
-    train, test = _capped_categories(data)
-    model = HistGradientBoostingRegressor(random_state=seed, categorical_features="from_dtype")
-    model.fit(train, y)
-    return np.asarray(model.predict(test), dtype="float64")
-
-
-def fit_ridge(data: PeerData, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    categorical = list(data.categorical)
-    columns = ColumnTransformer(
-        [
-            ("one_hot", OneHotEncoder(handle_unknown="ignore"), categorical),
-            (
-                "numeric",
-                make_pipeline(
-                    SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
-                ),
-                list(data.numeric),
-            ),
-            ("binary", "passthrough", list(data.binary)),
-        ]
-    )
-    train = _as_text(data.train, categorical)
-    test = _as_text(data.test, categorical)
-    folds = list(GroupKFold(n_splits=CV_FOLDS).split(train, y, groups))
-    model = make_pipeline(columns, RidgeCV(alphas=RIDGE_ALPHAS, cv=folds))
-    model.fit(train, y)
-    return np.asarray(model.predict(test), dtype="float64")
-
-
-def experience_band(profiles: pd.DataFrame, source: str) -> pd.Series:
-    """The group median's third key: seniority (aijobs) or a years band (0-2, 2-5, 5-10, 10+)."""
-    if source == "aijobs":
-        return profiles["seniority"].astype(object)
-    years = pd.to_numeric(profiles["years_experience"], errors="coerce")
-    return pd.cut(years, [-np.inf, 2, 5, 10, np.inf], right=False, labels=False).astype(object)
-
-
-def group_median(train: pd.DataFrame, y: np.ndarray, test: pd.DataFrame, source: str) -> np.ndarray:
-    """Median log pay of role x country x band, falling back to coarser cells (module doc)."""
-
-    def keys(profiles: pd.DataFrame) -> pd.DataFrame:
-        frame = pd.DataFrame(
-            {
-                "role": profiles["role"].astype(object),
-                "country": profiles["country"].astype(object),
-                "band": experience_band(profiles, source),
-            },
-            index=profiles.index,
-        )
-        return frame.where(frame.notna(), MISSING).astype(str)
-
-    train_keys, test_keys = keys(train), keys(test)
-    train_keys["y"] = y
-    predicted = pd.Series(np.nan, index=test.index)
-    for by in (["role", "country", "band"], ["role", "country"], ["role"]):
-        grouped = train_keys.groupby(by)["y"]
-        stats = pd.DataFrame({"median": grouped.median(), "n": grouped.size()})
-        stats = stats[stats["n"] >= MIN_CELL_ROWS]
-        looked_up = test_keys[by].merge(stats["median"], left_on=by, right_index=True, how="left")[
-            "median"
-        ]
-        predicted = predicted.fillna(pd.Series(looked_up.to_numpy(), index=test.index))
-    return predicted.fillna(float(np.median(y))).to_numpy()
 
 
 def metrics_of(
@@ -671,14 +347,6 @@ def benchmark_source(
         runs,
     )
 
-    def refit_all() -> dict[str, float]:
-        matrix = np.vstack([prepared.matrices["train"], prepared.matrices["calibration"]])
-        order = np.concatenate([split.train, split.calibration])
-        boosters = fit_boosters(
-            config, prepared.spec, matrix, log_target(profiles.iloc[order]), heads=("median",)
-        )
-        return metrics_of(boosters["median"].predict(prepared.matrices["test"]), test_rows)
-
     def lightgbm_canonical() -> dict[str, float]:
         spec = prepared.spec
 
@@ -702,7 +370,6 @@ def benchmark_source(
         data = peer_frames(swapped, train_rows.index, test_rows.index)
         return metrics_of(fit_lightgbm(data, y, seed).predict(data.test), test_rows)
 
-    timed("mlpay_refit_all", refit_all, diagnostics)
     timed("lightgbm_canonical", lightgbm_canonical, diagnostics)
     timed("lightgbm_raw_family", lightgbm_raw_family, diagnostics)
 
@@ -716,8 +383,7 @@ def benchmark_source(
         case=case,
         rows={
             "train": len(train_positions),
-            "mlpay_train": len(split.train),
-            "calibration": len(split.calibration),
+            "calibration_folds": config.calibration.folds,
             "test": len(split.test),
         },
         train_years=tuple(sorted(int(v) for v in years.iloc[train_positions].unique())),
@@ -753,9 +419,8 @@ def pooled_runs(
     it: temporal at its test year when `out_of_time`, else the config's grouped split); per
     source, its ModelRun on that source's test part, and (test rows, metrics of the source's
     own config on the same rows) for the in-time table."""
-    from mlpay_model.model.features import FeatureEncoder, FeatureSpec
     from training.split import split_rows
-    from training.train import conformal_adjustment, predict_frame
+    from training.train import conformal_adjustment, cross_calibration, fit_model, predict_frame
 
     pooled = load_config(config_path or REPO_ROOT / POOLED_CONFIG)
     progress(f"pooled ({'out of time' if out_of_time else 'in time'}): load data")
@@ -792,30 +457,27 @@ def pooled_runs(
                     np.log(predictions["pred_high"].to_numpy()),
                 ),
             )
-    train_at = np.sort(np.concatenate(parts["train"]))
-    calibration_at = np.sort(np.concatenate(parts["calibration"]))
-    progress(f"pooled: fit on {len(train_at):,} rows")
+    fit_at = np.sort(np.concatenate([*parts["train"], *parts["calibration"]]))
+    progress(f"pooled: fit and calibrate on {len(fit_at):,} rows ({pooled.calibration.method})")
     with threadpool_limits(THREADS):
         started = time.perf_counter()
-        train_rows = profiles.iloc[train_at]
-        spec = FeatureSpec.fit(train_rows, pooled.features, pooled.min_category_count)
-        encoder = FeatureEncoder(spec)
-        boosters = fit_boosters(
-            pooled, spec, encoder.encode_frame(train_rows), log_target(train_rows)
-        )
-        calibration_rows = profiles.iloc[calibration_at]
-        raw = [
-            np.asarray(boosters[head].predict(encoder.encode_frame(calibration_rows)))
-            for head in ("median", "low", "high")
-        ]
-        adjustment = conformal_adjustment(
-            *raw, *target_bounds(calibration_rows), coverage=pooled.calibration.target_coverage
-        )
+        if pooled.calibration.method == "split":
+            train_at = np.sort(np.concatenate(parts["train"]))
+            calibration_at = np.sort(np.concatenate(parts["calibration"]))
+            evaluated = fit_model(pooled, profiles.iloc[train_at])
+            adjustment = conformal_adjustment(
+                *evaluated.raw(profiles.iloc[calibration_at]),
+                *target_bounds(profiles.iloc[calibration_at]),
+                coverage=pooled.calibration.target_coverage,
+            )
+        else:  # as `train` does: q from out-of-fold scores, the model refit on all the rows
+            calibrated = cross_calibration(pooled, profiles.iloc[fit_at], _silent)
+            evaluated, adjustment = calibrated.evaluated, calibrated.adjustment
         seconds = time.perf_counter() - started
     runs: dict[str, ModelRun] = {}
     for source, at in test_of.items():
         rows = profiles.iloc[at]
-        predictions = predict_frame(boosters, encoder.encode_frame(rows), adjustment, rows)
+        predictions = predict_frame(evaluated.boosters, evaluated.encode(rows), adjustment, rows)
         runs[source] = ModelRun(
             POOLED,
             metrics_of(
@@ -865,8 +527,8 @@ def in_time_table(rows: Sequence[InTimeRow]) -> list[str]:
         "## In time (each config's grouped split)",
         "",
         "Each source's own config trained and scored on its grouped split (as `mlpay train` "
-        "does); `pooled` trained on the union of every source's train part, calibrated on the "
-        "union of the calibration parts, scored on the same test rows.",
+        "does); `pooled` trained and calibrated (cross-conformal) on the union of every "
+        "source's non-test rows, scored on the same test rows.",
         "",
         "| source (test rows) | own config MAE | pooled MAE | own: coverage, width, collapsed "
         "| pooled: coverage, width, collapsed |",
@@ -922,8 +584,9 @@ def render_markdown(
             "- **R² (log pay)**: against log pay (a band: log of its geometric midpoint).",
             "- **bias (log)**: mean of log(predicted) - log(true), the same midpoint for a band; "
             "negative means the model predicts the test year too low.",
-            "- **80% coverage**, **mean width**: of the 80% interval (mlpay: calibrated on its "
-            "calibration rows; lightgbm_q10_q90: raw LightGBM quantiles, not calibrated). For a "
+            "- **80% coverage**, **mean width**: of the 80% interval (mlpay: cross-conformal "
+            "calibration on the training years, as `mlpay train` does; lightgbm_q10_q90: raw "
+            "LightGBM quantiles, not calibrated). For a "
             "band, coverage counts the share of the band inside the interval.",
             "- **collapsed**: share of predictions whose high is within 10% of the median.",
             "- **fit s**: wall seconds (mlpay: its whole `train(config)`, which also loads the "
@@ -937,8 +600,8 @@ def render_markdown(
 def readme_table(results: Sequence[SourceResult]) -> list[str]:
     header = " | ".join(README_NAMES[m] for m in README_MODELS)
     lines = [
-        f"| source: train → test (test rows) | {header} | 80% interval (mlpay / pooled): "
-        "coverage, mean width, collapsed |",
+        f"| source: train → test (test rows) | {header} | 80% interval (default / own "
+        "config): coverage, mean width, collapsed |",
         "| --- |" + " ---: |" * len(README_MODELS) + " --- |",
     ]
     for result in results:
@@ -955,7 +618,7 @@ def readme_table(results: Sequence[SourceResult]) -> list[str]:
             " / ".join(
                 f"{run.metrics['coverage']:.1%}, {_usd(run.metrics['width_usd'])}, "
                 f"{run.metrics['collapsed']:.1%}"
-                for run in (result.run(MLPAY), result.run(POOLED))
+                for run in (result.run(POOLED), result.run(MLPAY))
                 if run is not None
             )
             or NONE
@@ -983,7 +646,8 @@ def _render_source(result: SourceResult) -> list[str]:
         "",
         f"Config `{case.config}`, split made temporal at {case.test_year} (nothing else "
         f"changed). Rows: training years {_years_text(result.train_years)}: {rows['train']:,} "
-        f"(mlpay's boosters: {rows['mlpay_train']:,}, its calibration: {rows['calibration']:,}); "
+        "(mlpay: every one; its 80% interval's q from out-of-fold scores of "
+        f"{rows['calibration_folds']} grouped folds of them); "
         f"test {case.test_year}: {rows['test']:,}. Median pay by year: {medians}.",
         "",
         f"Raw columns of the peers ({result.raw_feature_count} model columns): {case.raw_columns}.",
@@ -998,9 +662,8 @@ def _render_source(result: SourceResult) -> list[str]:
     lines.extend(
         [
             "",
-            "Diagnostics (same rows; not peers): `mlpay_refit_all` = the config's median booster "
-            "refitted on all training-year rows (no rows held out for calibration); "
-            "`lightgbm_canonical` = LightGBM defaults on mlpay's canonical features; "
+            "Diagnostics (same rows; not peers): `lightgbm_canonical` = LightGBM defaults on "
+            "mlpay's canonical features; "
             "`lightgbm_raw_family` = `lightgbm` with the raw title replaced by mlpay's role "
             "family.",
             "",
@@ -1037,7 +700,7 @@ def _row(rank: str, run: ModelRun) -> str:
     m = run.metrics
     cells = [
         rank,
-        f"**{run.model}**" if run.model == MLPAY else run.model,
+        f"**{run.model}** (default)" if run.model == POOLED else run.model,
         _usd(m["mae_usd"]),
         _usd(m["mae_se_usd"]),
         f"{m['mdape']:.1%}",

@@ -42,6 +42,7 @@ import pandas as pd  # noqa: E402
 from bench_out_of_time import CASE_BY_SOURCE, metrics_of, temporal_config  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from mlpay_model.model import features as features_module  # noqa: E402
 from mlpay_model.model.features import FeatureEncoder, FeatureSpec  # noqa: E402
 from training.config import TrainConfig, load_config  # noqa: E402
 from training.data import load_training_data, log_target, target_bounds  # noqa: E402
@@ -71,6 +72,34 @@ def _groups(config: TrainConfig, groups: list[list[str]]) -> TrainConfig:
     return config.model_copy(update={"interaction_constraints": groups})
 
 
+def _stages(config: TrainConfig, rounds: int | None) -> TrainConfig:
+    """One stage (rounds None) or education and skills in a second stage of `rounds` trees."""
+    stage = (
+        None if rounds is None else {"features": ["education", "skills"], "num_boost_round": rounds}
+    )
+    return TrainConfig.model_validate({**config.model_dump(), "second_stage": stage})
+
+
+def _title(
+    config: TrainConfig, groups: tuple[int, ...] = (0,), min_count: int | None = None
+) -> TrainConfig:
+    """The raw title's key as a feature beside the role family, in these interaction groups
+    (titles seen fewer than `min_count` times missing; default features.TITLE_MIN_COUNT)."""
+    if min_count is not None:
+        features_module.TITLE_MIN_COUNT = min_count
+    interactions = [
+        [*group, "title"] if index in groups else group
+        for index, group in enumerate(config.interaction_constraints)
+    ]
+    return TrainConfig.model_validate(
+        {
+            **config.model_dump(),
+            "features": [*config.features, "title"],
+            "interaction_constraints": interactions,
+        }
+    )
+
+
 def _no_year(config: TrainConfig) -> TrainConfig:
     features = [f for f in config.features if f != "year"]
     groups = [[f for f in g if f != "year"] for g in config.interaction_constraints]
@@ -81,6 +110,11 @@ def _no_year(config: TrainConfig) -> TrainConfig:
 Variant = tuple[Callable[[TrainConfig], TrainConfig], bool]
 VARIANTS: dict[str, Variant] = {
     "base": (lambda c: c, False),  # the committed configs/pooled.yaml
+    "one_stage": (lambda c: _stages(c, None), False),
+    "title": (_title, False),
+    "title_both_groups": ((lambda c: _title(c, (0, 1))), False),
+    **{f"title_min{n}": ((lambda c, n=n: _title(c, min_count=n)), False) for n in (100, 300)},
+    **{f"second_stage_{n}": ((lambda c, n=n: _stages(c, n)), False) for n in (50, 100, 200, 400)},
     "year_source_only": (
         lambda c: _groups(c, [[f for f in GROUP_1 if f != "year"], ["source", "year"], GROUP_2]),
         False,
@@ -135,46 +169,10 @@ def parts_of(profiles: pd.DataFrame) -> dict[str, dict[str, np.ndarray]]:
     return parts
 
 
-class SkillsMissingEncoder:
-    """FeatureEncoder whose skill columns (and n_skills) are NaN on rows of a survey that
-    does not ask for skills (aijobs, Stack Overflow 2024: no skills listed), not 0."""
-
-    def __init__(self, spec: FeatureSpec) -> None:
-        self.inner = FeatureEncoder(spec)
-        self.columns = [
-            i for i, n in enumerate(spec.feature_names) if spec.factor_of(n) == "skills"
-        ]
-
-    def encode_frame(self, rows: pd.DataFrame) -> np.ndarray:
-        matrix = self.inner.encode_frame(rows).astype(float, copy=True)
-        year = pd.to_numeric(rows["year"], errors="coerce").to_numpy()
-        unasked = (rows["source"] == "aijobs").to_numpy() | (
-            (rows["source"] == "stackoverflow").to_numpy() & np.isin(year, (2024, 1924))
-        )
-        mask = unasked & (rows["skills"].map(len) == 0).to_numpy()
-        block = matrix[:, self.columns]
-        block[mask] = np.nan
-        matrix[:, self.columns] = block
-        return matrix
-
-
-SKILLS_NA = False
-SKILL_COPY = 0.0
-
-
 def fit(config: TrainConfig, rows: pd.DataFrame, heads=("median",)):
     spec = FeatureSpec.fit(rows, config.features, config.min_category_count)
-    encoder = SkillsMissingEncoder(spec) if SKILLS_NA else FeatureEncoder(spec)
+    encoder = FeatureEncoder(spec)
     matrix, target = encoder.encode_frame(rows), log_target(rows)
-    if SKILL_COPY:
-        # survey rows that list skills, copied with none listed: "no skills listed" is then
-        # not only the populations whose survey asks none (aijobs, SO 2024)
-        columns = [i for i, n in enumerate(spec.feature_names) if spec.factor_of(n) == "skills"]
-        listed = (rows["source"] != "aijobs").to_numpy() & (rows["skills"].map(len) > 0).to_numpy()
-        chosen = listed & (np.random.default_rng([config.seed, 7]).random(len(rows)) < SKILL_COPY)
-        copy = matrix[chosen].copy()
-        copy[:, columns] = 0.0
-        matrix, target = np.vstack([matrix, copy]), np.concatenate([target, target[chosen]])
     with threadpool_limits(2):
         boosters = fit_boosters(config, spec, matrix, target, heads=heads)
     return boosters, encoder
@@ -296,20 +294,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--test", default=None)
-    parser.add_argument(
-        "--skills-na",
-        action="store_true",
-        help="skill columns NaN (not 0) where the survey asks none",
-    )
-    parser.add_argument(
-        "--skill-copy",
-        type=float,
-        default=0.0,
-        help="share of survey rows listing skills copied with none listed",
-    )
     args = parser.parse_args()
-    global SKILLS_NA, SKILL_COPY
-    SKILLS_NA, SKILL_COPY = args.skills_na, args.skill_copy
     pooled = load_config(REPO_ROOT / "configs/pooled.yaml")
     profiles = load_training_data(pooled).profiles
     parts = parts_of(profiles)
@@ -318,9 +303,7 @@ def main() -> None:
         return
     for name in args.variants.split(","):
         r = validate(name, pooled, profiles, parts)
-        tag = (" skills_na" if SKILLS_NA else "") + (
-            f" skill_copy{SKILL_COPY}" if SKILL_COPY else ""
-        )
+        tag = ""
         print(
             f"VAL {name}{tag}: "
             + " ".join(

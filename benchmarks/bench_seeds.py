@@ -13,9 +13,12 @@ Reported per source and seed, on that seed's test split (from `TrainResult.metri
     coverage         `test_coverage`, the 80% interval's coverage (a band counts the share
                      inside the interval)
     mean width       `test_width_usd`
-    collapsed        share of test predictions whose high is within 10% of the median
-                     (pred_high <= 1.1 * pred_median)
-    train s          wall seconds of the whole `train` call
+    collapsed        `test_collapsed_share`: share of test predictions whose high is within
+                     10% of the median (pred_high <= 1.1 * pred_median)
+    role / country coverage  the lowest and highest coverage over the roles / countries with
+                     at least GROUP_ROWS test rows (`TrainResult.breakdowns`)
+    train s          wall seconds of the whole `train` call (cross-conformal calibration fits
+                     folds + 2 models of 3 boosters each; the split method 1)
 
 Then per source: min / max coverage across seeds and how many seeds land in 78-82% (issue 9,
 item 5: "coverage holds for every seed: 78-82% for each of 10 seeds").
@@ -49,7 +52,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from training.config import load_config  # noqa: E402
-from training.train import train  # noqa: E402
+from training.train import TrainResult, train  # noqa: E402
 
 DEFAULT_CONFIGS: Final = (
     "configs/aijobs.yaml",
@@ -57,8 +60,8 @@ DEFAULT_CONFIGS: Final = (
     "configs/stackoverflow.yaml",
 )
 DEFAULT_OUTPUT: Final = REPO_ROOT / "benchmarks" / "results" / "seeds.md"
-COLLAPSE_SHARE: Final = 0.10
 BAND: Final = (0.78, 0.82)
+GROUP_ROWS: Final = 100  # fewer test rows: a group's coverage is mostly noise (SE > 4 points)
 
 
 @dataclass(frozen=True)
@@ -71,11 +74,16 @@ class Run:
     width_usd: float
     collapsed: float
     seconds: float
+    method: str
+    role_coverage: tuple[float, float]
+    country_coverage: tuple[float, float]
 
 
-def collapsed_share(median: np.ndarray, high: np.ndarray) -> float:
-    """Share of predictions whose high is within COLLAPSE_SHARE of the median."""
-    return float(np.mean(np.asarray(high) <= (1.0 + COLLAPSE_SHARE) * np.asarray(median)))
+def group_coverage(result: TrainResult, column: str) -> tuple[float, float]:
+    """(lowest, highest) coverage over the `column` groups with at least GROUP_ROWS test rows."""
+    table = result.breakdowns[column]
+    shares = table.loc[table["rows"] >= GROUP_ROWS, "coverage"].to_numpy()
+    return (float(np.min(shares)), float(np.max(shares))) if len(shares) else (np.nan, np.nan)
 
 
 def run_one(config_path: Path, seed: int, staging: Path) -> Run:
@@ -83,7 +91,10 @@ def run_one(config_path: Path, seed: int, staging: Path) -> Run:
     start = time.perf_counter()
     result = train(config, staging_dir=staging / f"{config.model.name}-{seed}")
     seconds = time.perf_counter() - start
-    metrics, predictions = result.metrics, result.test_predictions
+    metrics = result.metrics
+    method = config.calibration.method
+    if method == "cross_conformal":
+        method += f" ({config.calibration.folds} folds)"
     return Run(
         source=config.model.name,
         seed=seed,
@@ -91,10 +102,11 @@ def run_one(config_path: Path, seed: int, staging: Path) -> Run:
         mae_usd=metrics["test_mae_usd"],
         coverage=metrics["test_coverage"],
         width_usd=metrics["test_width_usd"],
-        collapsed=collapsed_share(
-            predictions["pred_median"].to_numpy(), predictions["pred_high"].to_numpy()
-        ),
+        collapsed=metrics["test_collapsed_share"],
         seconds=seconds,
+        method=f"{method}, {config.calibration.quantile_heads} heads",
+        role_coverage=group_coverage(result, "role"),
+        country_coverage=group_coverage(result, "country"),
     )
 
 
@@ -102,23 +114,29 @@ def _usd(value: float) -> str:
     return f"${value:,.0f}"
 
 
+def _span(bounds: tuple[float, float]) -> str:
+    return f"{bounds[0]:.1%} - {bounds[1]:.1%}" if np.isfinite(bounds[0]) else "-"
+
+
 def render(runs: Sequence[Run], header: Sequence[str]) -> str:
     lines = [*header, "", "## Per source and seed", ""]
     lines += [
         "| source | seed | test rows | test MAE (USD) | 80% coverage | mean width (USD) "
-        "| collapsed | train s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| collapsed | role coverage (>= {GROUP_ROWS} rows) | country coverage "
+        f"(>= {GROUP_ROWS} rows) | train s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in runs:
         lines.append(
             f"| {r.source} | {r.seed} | {r.test_rows:,} | {_usd(r.mae_usd)} | {r.coverage:.1%} "
-            f"| {_usd(r.width_usd)} | {r.collapsed:.1%} | {r.seconds:.1f} |"
+            f"| {_usd(r.width_usd)} | {r.collapsed:.1%} | {_span(r.role_coverage)} "
+            f"| {_span(r.country_coverage)} | {r.seconds:.1f} |"
         )
     lines += ["", "## Per source, across seeds", ""]
     lines += [
         "| source | seeds | coverage min | coverage max | seeds in 78-82% | MAE min - max (USD) "
-        "| collapsed min - max |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| collapsed min - max | lowest role coverage | lowest country coverage |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for source in dict.fromkeys(r.source for r in runs):
         mine = [r for r in runs if r.source == source]
@@ -128,15 +146,23 @@ def render(runs: Sequence[Run], header: Sequence[str]) -> str:
         col = [r.collapsed for r in mine]
         lines.append(
             f"| {source} | {len(mine)} | {min(cov):.1%} | {max(cov):.1%} | {inside}/{len(mine)} "
-            f"| {_usd(min(mae))} - {_usd(max(mae))} | {min(col):.1%} - {max(col):.1%} |"
+            f"| {_usd(min(mae))} - {_usd(max(mae))} | {min(col):.1%} - {max(col):.1%} "
+            f"| {np.nanmin([r.role_coverage[0] for r in mine]):.1%} "
+            f"| {np.nanmin([r.country_coverage[0] for r in mine]):.1%} |"
         )
     lines += [
         "",
+        "- Calibration: "
+        + "; ".join(sorted({f"{r.source} {r.method}" for r in runs}))
+        + " (`training.config.CalibrationConfig`). Cross-conformal: q from the out-of-fold "
+        "scores of the non-test rows; the scored model is refitted on every non-test row.",
         "- The seed sets both the grouped train / calibration / test split and the boosters' "
         "seed; each row is scored on its own seed's test split.",
         "- **coverage**: `test_coverage` of `train` (a Kaggle band counts the share of the band "
         "inside the interval); in 78-82% means 0.78 <= coverage <= 0.82 before rounding.",
         "- **collapsed**: share of test predictions with pred_high <= 1.1 x pred_median.",
+        f"- **role / country coverage**: lowest - highest coverage over the groups with at "
+        f"least {GROUP_ROWS} test rows of that seed.",
         "",
     ]
     return "\n".join(lines)
@@ -177,7 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 runs.append(run)
                 print(
                     f"{run.source} seed {seed}: coverage {run.coverage:.1%}, "
-                    f"MAE {_usd(run.mae_usd)}, {run.seconds:.1f} s",
+                    f"collapsed {run.collapsed:.1%}, MAE {_usd(run.mae_usd)}, "
+                    f"{run.seconds:.1f} s",
                     file=sys.stderr,
                     flush=True,
                 )

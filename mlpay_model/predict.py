@@ -13,6 +13,7 @@ from mlpay_model.currency import MODEL_CURRENCY, Conversion, usd_to
 from mlpay_model.data.sources.registry import find_source
 from mlpay_model.errors import InvalidInputError
 from mlpay_model.model import RecordPrediction, SalaryModel, load_model
+from mlpay_model.model.pay_year import years_text
 from mlpay_model.normalise import SENIORITY_FROM_YEARS_RULE, ProfileInput, normalise_profile
 from mlpay_model.taxonomy import country_name
 
@@ -35,12 +36,14 @@ class SourceMedian:
     source      the source's registered name; label its human name (the registry's)
     pay_concept what that source's pay is ("base salary", "total compensation", ...)
     median      annual pay in the prediction's currency
+    pay_year    the year the median's pay is for (the year given, else that source's latest)
     """
 
     source: str
     label: str
     pay_concept: str
     median: float
+    pay_year: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +51,7 @@ class SourceMedian:
             "label": self.label,
             "pay_concept": self.pay_concept,
             "median": self.median,
+            "pay_year": self.pay_year,
         }
 
 
@@ -81,6 +85,12 @@ class SalaryPrediction:
     by_source          the median for the same person as each source population the model
                        learned (a pooled model: one per source; otherwise just its source),
                        with each source's label and pay concept: how much the sources differ
+    pay_year           the year the pay is for: the `year` given, else the latest pay year
+                       of the population's training data (`SalaryModel.default_pay_year`);
+                       a model without a year feature: the latest year of its data, which it
+                       prices as one (a warning says so). None if the model records no years
+    pay_year_defaulted True when no year was given (or the model ignores it) and `pay_year`
+                       is the default
 
     Equality and hash compare the values above except `contributions`, which follow from the
     model and the profile.
@@ -101,6 +111,8 @@ class SalaryPrediction:
     by_source: tuple[SourceMedian, ...] = ()
     rate: float = 1.0
     rate_date: str | None = None
+    pay_year: int | None = None
+    pay_year_defaulted: bool = True
 
     def converted(self, conversion: Conversion) -> SalaryPrediction:
         """The same prediction in `conversion.currency`: every amount times the rate (the
@@ -143,6 +155,8 @@ class SalaryPrediction:
             "rate": self.rate,
             "rate_date": self.rate_date,
             "pay_concept": self.pay_concept,
+            "pay_year": self.pay_year,
+            "pay_year_defaulted": self.pay_year_defaulted,
             "population": {"source": self.population, "label": self.population_label},
             "by_source": [figure.to_dict() for figure in self.by_source],
             "model": {"name": self.model.name, "version": self.model.version},
@@ -215,6 +229,9 @@ def predict_salary(
     salary_model = _model(model)
     chosen = _population(salary_model, population)
     pooled = salary_model.uses("source")
+    pay_year, defaulted, year_notes = _pay_year(salary_model, profile, chosen)
+    if defaulted and salary_model.uses("year") and pay_year is not None:
+        profile = dataclasses.replace(profile, record={**profile.record, "year": pay_year})
     record = {**profile.record, "source": chosen} if pooled else profile.record
     result = salary_model.predict_record(record)
     if result.record is not record:  # the model derived the seniority from years
@@ -228,7 +245,10 @@ def predict_salary(
             salary_model.population_pay_texts[name],
             result.median
             if name == chosen or not pooled
-            else salary_model.predict_record({**record, "source": name}).median,
+            else salary_model.median_as(result, _as_population(salary_model, name, defaulted)),
+            pay_year
+            if name == chosen or not pooled
+            else _population_year(salary_model, name, record, defaulted),
         )
         for name in salary_model.populations
     )
@@ -238,7 +258,7 @@ def predict_salary(
         high=result.high,
         currency=salary_model.currency,
         model=ModelRef(salary_model.name, salary_model.version),
-        warnings=input_warnings(salary_model, profile),
+        warnings=input_warnings(salary_model, profile) + year_notes,
         baseline=salary_model.baseline,
         profile=MappingProxyType(
             {name: value for name, value in profile.record.items() if name != "role_raw"}
@@ -250,7 +270,47 @@ def predict_salary(
         population=chosen,
         population_label=_label(chosen),
         by_source=by_source,
+        pay_year=pay_year,
+        pay_year_defaulted=defaulted,
     ).converted(conversion)
+
+
+def _pay_year(
+    model: SalaryModel, profile: ProfileInput, population: str
+) -> tuple[int | None, bool, tuple[str, ...]]:
+    """(pay year, whether it is the default, notes): the year given, when the model reads
+    it, else the population's latest pay year (`SalaryModel.default_pay_year`)."""
+    given = profile.record.get("year")
+    if model.uses("year") and given is not None:
+        note = model.pay_years.out_of_range_note(int(given), population)
+        return int(given), False, (note,) if note else ()
+    year = model.default_pay_year(population)
+    if model.uses("year") or year is None:
+        return year, True, ()
+    years = model.pay_years.years(population)
+    return (
+        year,
+        True,
+        (
+            f"model {model.name} has no year feature: it prices the pay of its data's years "
+            f"({years_text(years)}) as one; pay year stated as the latest, {year}",
+        ),
+    )
+
+
+def _population_year(
+    model: SalaryModel, name: str, record: dict[str, Any], defaulted: bool
+) -> int | None:
+    """The pay year of population `name`'s median: the year given, else its own latest."""
+    return model.default_pay_year(name) if defaulted else record.get("year")
+
+
+def _as_population(model: SalaryModel, name: str, defaulted: bool) -> dict[str, Any]:
+    """What changes when a pooled model prices the person as population `name`: the source,
+    and a defaulted pay year becomes that population's own latest."""
+    if defaulted and model.uses("year"):
+        return {"source": name, "year": model.default_pay_year(name)}
+    return {"source": name}
 
 
 def _population(model: SalaryModel, population: object) -> str:

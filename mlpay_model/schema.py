@@ -117,6 +117,9 @@ test rows of training): pred_median, pred_low, pred_high."""
 PROFILE_COLUMNS: Final[tuple[str, ...]] = (
     FACTOR_COLUMNS + CONTEXT_COLUMNS + BOOKKEEPING_COLUMNS + TARGET_COLUMNS
 )
+DERIVED_FEATURES: Final[dict[str, str]] = {"title": "role_raw"}
+"""Model features worked out from a profile column rather than being one: `title` is the key
+of the raw title (`taxonomy.title_key`), read beside the role family."""
 
 FLOAT_COLUMNS: Final[tuple[str, ...]] = (
     "years_experience",

@@ -22,6 +22,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))  # a script folder, not a package
 
 import bench_out_of_time as bench  # noqa: E402
+import oot_raw  # noqa: E402
 
 from training.config import load_config  # noqa: E402
 from training.data import load_training_data  # noqa: E402
@@ -117,7 +118,7 @@ def test_raw_columns_line_up_with_the_canonical_rows(tiny_data_dir, monkeypatch)
         (spec.resolved_path(), report.rows_kept)
         for spec, report in zip(config.data_recipe().sources, data.reports, strict=True)
     ]
-    raw = bench.raw_columns("aijobs", files, data.profiles)
+    raw = oot_raw.raw_columns("aijobs", files, data.profiles)
     assert raw.frame.index.equals(data.profiles.index)
     assert (raw.frame["employee_residence"] == data.profiles["country_raw"]).all()
     assert (raw.frame["job_title"] == data.profiles["role_raw"]).all()
@@ -138,7 +139,7 @@ def test_years_answers_become_numbers():
             None,
         ]
     )
-    parsed = bench._years(values).tolist()
+    parsed = oot_raw._years(values).tolist()
     assert parsed[:7] == [7.0, 2.0, 3.0, 0.0, 0.0, 50.0, 0.0]
     assert math.isnan(parsed[7]) and math.isnan(parsed[8])
 

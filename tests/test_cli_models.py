@@ -14,6 +14,7 @@ from artifact_factory import shared_models_dir
 import mlpay_model
 from mlpay_model.cli import BROKEN_PIPE_EXIT, main
 from mlpay_model.cli.models import sqlite_file
+from mlpay_model.model import DEFAULT_MODEL
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def test_lists_each_shipped_model_with_data_and_metrics(capsys, models_root, mon
     code, out = _models(capsys, models_root, monkeypatch)
     manifest = json.loads((models_root / "tiny" / "manifest.json").read_text())
     assert code == 0
-    assert f"Shipped models in {models_root} (default: aijobs):" in out
+    assert f"Shipped models in {models_root} (default: {DEFAULT_MODEL}):" in out
     assert "  tiny 0.0.test" in out and "  tiny_aijobs 0.0.test" in out
     assert "inline (tests/artifact_factory.py): 600 of 600 rows kept" in out
     assert f"mae ${manifest['metrics']['test_mae_usd']:,.0f}" in out
@@ -48,7 +49,7 @@ def test_lists_each_shipped_model_with_data_and_metrics(capsys, models_root, mon
 def test_json_lists_the_same(capsys, models_root, monkeypatch):
     code, out = _models(capsys, models_root, monkeypatch, "--json")
     report = json.loads(out)
-    assert code == 0 and report["default"] == "aijobs"
+    assert code == 0 and report["default"] == DEFAULT_MODEL
     assert [model["name"] for model in report["models"]] == ["tiny", "tiny_aijobs"]
     tiny = report["models"][0]
     assert tiny["version"] == "0.0.test"

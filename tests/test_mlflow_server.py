@@ -164,8 +164,11 @@ def test_model_logged_to_the_server_predicts_like_the_runtime(
     logged = mlflow.pyfunc.load_model(f"models:/{tracked.registered_name}@{CHAMPION}")
     predicted = logged.predict(mlflow_input(profiles))
 
-    expected = load_model(result.artifact_dir).predict(profiles)
-    np.testing.assert_allclose(predicted.to_numpy(), expected.to_numpy(), rtol=1e-12)
+    runtime = load_model(result.artifact_dir)
+    expected = runtime.predict(profiles)
+    pay = predicted[["median", "low", "high"]]
+    np.testing.assert_allclose(pay.to_numpy(), expected.to_numpy(), rtol=1e-12)
+    assert predicted["pay_year"].equals(runtime.default_pay_years(profiles).reset_index(drop=True))
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +254,11 @@ def test_the_readme_curl_example_gets_raw_text_predicted(result, served) -> None
     raw = pd.DataFrame(records)
     expected = load_model(result.artifact_dir).predict(canonical_input(raw))
     got = pd.DataFrame(answer["predictions"])
-    assert list(got.columns) == ["median", "low", "high"]
+    assert list(got.columns) == ["median", "low", "high", "pay_year"]
+    years = load_model(result.artifact_dir).default_pay_years(canonical_input(raw))
+    served_years = pd.to_numeric(got["pay_year"]).astype("float64")
+    assert served_years.equals(years.reset_index(drop=True))  # NaN: the data has no year
+    got = got[["median", "low", "high"]]
     np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-9)
 
 
@@ -267,7 +274,7 @@ def test_serving_takes_rows_with_and_without_skills_as_lists_or_text(result, ser
     status, answer = invoke(served, json.dumps({"dataframe_records": records}).encode())
 
     assert status == 200, answer
-    got = pd.DataFrame(answer["predictions"])
+    got = pd.DataFrame(answer["predictions"])[["median", "low", "high"]]
     expected = load_model(result.artifact_dir).predict(canonical_input(pd.DataFrame(records)))
     np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-9)
     assert len(got) == 4 and np.isfinite(got.to_numpy()).all()

@@ -95,7 +95,9 @@ def test_unknown_model_names_the_shipped_ones(models_root, monkeypatch):
 
 def test_default_without_models_says_how_to_get_one(tmp_path, monkeypatch):
     monkeypatch.setenv(MODELS_DIR_VARIABLE, str(tmp_path))
-    with pytest.raises(ModelNotFoundError, match=r"'default' \(= 'aijobs'\).*mlpay train"):
+    with pytest.raises(
+        ModelNotFoundError, match=rf"'default' \(= '{DEFAULT_MODEL}'\).*mlpay train"
+    ):
         load_model("default")
 
 
@@ -318,8 +320,12 @@ def test_predict_reads_raw_values_as_the_normaliser_does(tiny):
     pd.testing.assert_frame_equal(tiny.contributions(raw), tiny.contributions(canonical))
     for label, row in raw.iterrows():
         one = predict_salary(
-            row["role"], row["country"], row["years_experience"], row["education"],
-            row["skills"].replace(";", ","), model=tiny,
+            row["role"],
+            row["country"],
+            row["years_experience"],
+            row["education"],
+            row["skills"].replace(";", ","),
+            model=tiny,
         )
         assert predicted.loc[label, "median"] == pytest.approx(one.median, rel=1e-12)
 
@@ -376,3 +382,57 @@ def test_the_package_loader_fallback_predicts_the_same(tiny, profiles, monkeypat
     monkeypatch.setattr(booster_module, "_lightgbm_library", lambda: fallback)
     again = SalaryModel(tiny.path, tiny.manifest)
     pd.testing.assert_frame_equal(again.predict(profiles), tiny.predict(profiles))
+
+
+@pytest.fixture(scope="module")
+def spread_model(tmp_path_factory) -> SalaryModel:
+    """A model whose low and high heads continue the median (the default `quantile_heads`)."""
+    from training_factory import small_config, write_aijobs_csv
+
+    from training.train import train
+
+    folder = tmp_path_factory.mktemp("spread")
+    config = small_config(write_aijobs_csv(folder / "salaries.csv", rows=1200))
+    return load_model(train(config, staging_dir=folder / "out").artifact_dir)
+
+
+def test_one_row_sums_only_the_quantile_heads_own_trees_and_agrees_with_the_files(
+    spread_model, profiles
+):
+    boosters = spread_model._boosters
+    own = boosters["low"].text.count(b"\nTree=") - boosters["median"].text.count(b"\nTree=")
+    assert {
+        head: tail.text.count(b"\nTree=")
+        for head, (_, tail) in spread_model._continues_median.items()
+    } == {"low": own, "high": own}
+    matrix = spread_model._matrix(profiles)
+    whole = {head: boosters[head].predict_matrix(matrix) for head in ("low", "high")}
+    frame = spread_model.predict(profiles)
+    for head in ("low", "high"):  # LightGBM's sums over each whole file, then calibrated
+        bound = np.exp(whole[head] + (-1 if head == "low" else 1) * spread_model.adjustment)
+        clipped = (
+            np.clip(bound, None, frame["median"])
+            if head == "low"
+            else np.maximum(bound, frame["median"])
+        )
+        np.testing.assert_allclose(frame[head], clipped, rtol=1e-12)
+    for label, row in profiles.head(40).iterrows():
+        record = spread_model.predict_record(row.to_dict())
+        expected = frame.loc[label]
+        assert (record.median, record.low, record.high) == pytest.approx(
+            (expected["median"], expected["low"], expected["high"]), rel=1e-12
+        )
+
+
+def test_a_head_whose_first_trees_differ_from_the_median_is_summed_whole(spread_model):
+    from mlpay_model.model._model_text import shared_trees
+
+    median = spread_model._boosters["median"].text
+    low = spread_model._boosters["low"].text
+    assert shared_trees(median, low) is not None
+    second = low.index(b"\nTree=1\n")
+    at = low.index(b"leaf_value=", second) + len(b"leaf_value=")
+    edited = low[:at] + b"1" + low[at:]  # one leaf of tree 1 changed
+    assert shared_trees(median, edited) is None
+    assert shared_trees(median, median) is None  # no trees of its own
+    assert shared_trees(low, median) is None

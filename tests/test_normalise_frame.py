@@ -152,3 +152,17 @@ def test_employment_status_is_read_and_missing_is_unknown():
     )
     statuses = normalise_frame(frame).profiles["employment_status"].tolist()
     assert statuses == ["self_employed", "unknown", "not_employed"]
+
+
+@pytest.mark.parametrize("with_plus_or_slash", [False, True])
+def test_skills_texts_split_as_one_profile_splits_them(with_plus_or_slash: bool):
+    """A frame without "+" or "/" in its skills texts takes a faster split: same skills."""
+    from mlpay_model.normalise import normalise_skills
+
+    texts = ["Python, SQL", "sql;;python", " , ;Docker", "", None, "R,r"]
+    if with_plus_or_slash:
+        texts += ["C++;Python", "python / sql", "CI/CD, Go + Rust"]
+    frame = pd.DataFrame({"role": ["data scientist"] * len(texts), "country": "US"})
+    frame["skills"] = pd.Series(texts, dtype="str")
+    skills = normalise_frame(frame).profiles["skills"].tolist()
+    assert skills == [normalise_skills(text) if text else () for text in texts]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlpay_model import DEFAULT_MODEL, predict_salary
+from mlpay_model import predict_salary
 from mlpay_model.normalise import (
     SENIORITY_FROM_YEARS_RULE,
     frame_with_seniority_from_years,
@@ -31,7 +31,8 @@ def test_years_never_make_an_executive():
 
 
 def test_predict_salary_shows_the_seniority_the_model_derived_from_years():
-    derived = predict_salary("ML Engineer", "US", years_experience=3, model=DEFAULT_MODEL)
+    # aijobs: a model without years, which derives the seniority from them
+    derived = predict_salary("ML Engineer", "US", years_experience=3, model="aijobs")
     assert derived.profile["seniority"] == "mid"
     assert any("derived from years_experience=3" in note for note in derived.warnings)
     for kept, level in (
@@ -54,7 +55,7 @@ def test_predict_salary_applies_the_rule_once(monkeypatch):
         return original(record)
 
     monkeypatch.setattr(normalise, "record_with_seniority_from_years", counted)
-    predict_salary("ML Engineer", "US", years_experience=3, model=DEFAULT_MODEL)
+    predict_salary("ML Engineer", "US", years_experience=3, model="aijobs")
     assert len(calls) == 1
 
 

@@ -142,6 +142,7 @@ def test_by_source_of_a_single_source_model_is_its_source():
             "label": "Stack Overflow survey",
             "pay_concept": SO_PAY,
             "median": p.median,
+            "pay_year": p.pay_year,
         }
     ]
     json.dumps(data)
@@ -203,6 +204,6 @@ def test_the_pooled_model_shows_every_source_and_takes_a_population():
         "ML Engineer",
         "Germany",
         model="pooled",
-        **{**kwargs, "skills": ["python", "pytorch", "kubernetes"]},
+        **{**kwargs, "skills": ["python", "pytorch", "aws", "spark", "go"]},
     )
     assert more.median != p.median

@@ -79,9 +79,12 @@ def test_pyfunc_predicts_what_the_runtime_model_predicts(artifact, pyfunc) -> No
     predicted = pyfunc.predict(None, mlflow_input(profiles))
     expected = load_model(artifact).predict(profiles)
 
-    assert list(predicted.columns) == ["median", "low", "high"]
-    np.testing.assert_allclose(predicted.to_numpy(), expected.to_numpy(), rtol=1e-12)
-    assert np.isfinite(predicted.to_numpy()).all()
+    assert list(predicted.columns) == ["median", "low", "high", "pay_year"]
+    pay = predicted[["median", "low", "high"]]
+    np.testing.assert_allclose(pay.to_numpy(), expected.to_numpy(), rtol=1e-12)
+    assert np.isfinite(pay.to_numpy()).all()
+    runtime_years = load_model(artifact).default_pay_years(canonical_input(mlflow_input(profiles)))
+    assert predicted["pay_year"].equals(runtime_years.reset_index(drop=True))
     assert (predicted["low"] <= predicted["median"]).all()
     assert (predicted["median"] <= predicted["high"]).all()
 
@@ -90,7 +93,7 @@ def test_pyfunc_needs_only_a_role(pyfunc) -> None:
     predicted = pyfunc.predict(None, pd.DataFrame({"role": ["ml_engineer", "data_analyst"]}))
 
     assert len(predicted) == 2
-    assert np.isfinite(predicted.to_numpy()).all()
+    assert np.isfinite(predicted[["median", "low", "high"]].to_numpy()).all()
 
 
 def test_pyfunc_reads_raw_text_like_predict_salary(pyfunc) -> None:
@@ -119,7 +122,8 @@ def test_pyfunc_takes_skills_as_lists_texts_or_nothing_in_one_frame(pyfunc) -> N
 
     assert out["skills"].tolist() == [("python", "sql"), ("python", "sql"), (), ()]
     predicted = pyfunc.predict(None, mixed)
-    assert predicted.iloc[0].tolist() == predicted.iloc[1].tolist()
+    pay = predicted[["median", "low", "high"]]
+    assert pay.iloc[0].tolist() == pay.iloc[1].tolist()
 
 
 def test_pyfunc_signature_leaves_numbers_and_skills_to_the_normaliser() -> None:
@@ -170,11 +174,12 @@ def pooled_artifact(tmp_path_factory):
 def test_a_single_source_model_answers_median_low_high_only(pyfunc) -> None:
     predicted = pyfunc.predict(None, pd.DataFrame({"role": ["ml_engineer"]}))
 
-    assert list(predicted.columns) == ["median", "low", "high"]
+    assert list(predicted.columns) == ["median", "low", "high", "pay_year"]
     assert [spec.name for spec in pyfunc_signature(("aijobs",)).outputs.inputs] == [
         "median",
         "low",
         "high",
+        "pay_year",  # NaN for a model that records no pay years (this one)
     ]
 
 
@@ -191,7 +196,14 @@ def test_a_pooled_model_adds_the_median_of_each_source_as_by_source_does(pooled_
 
     predicted = model.predict(None, frame)
 
-    assert list(predicted.columns) == ["median", "low", "high", "median_aijobs", "median_kaggle"]
+    assert list(predicted.columns) == [
+        "median",
+        "low",
+        "high",
+        "median_aijobs",
+        "median_kaggle",
+        "pay_year",
+    ]
     for row, (role, country) in enumerate([("ml_engineer", "US"), ("data_analyst", "DE")]):
         by_source = predict_salary(role, country, model=str(pooled_artifact)).by_source
         assert [figure.source for figure in by_source] == ["aijobs", "kaggle"]
@@ -213,6 +225,7 @@ def test_the_signature_declares_the_source_medians_optional() -> None:
         ("high", True),
         ("median_aijobs", False),
         ("median_kaggle", False),
+        ("pay_year", False),
     ]
 
 

@@ -22,6 +22,7 @@ from mlpay_model import compare
 from mlpay_model.compare._refits import _training_part
 from mlpay_model.data.split import group_keys
 from mlpay_model.model import fitting
+from mlpay_model.model.artifact import boosters_fitted_on_all_rows
 from mlpay_model.model.features import FeatureEncoder
 from training.report.analysis import Settings, analyse
 from training.train import prepare_split, train
@@ -52,6 +53,7 @@ def _unresampled_median(model, profiles):
         config["split"],
         config["features"],
         settings.seed,
+        all_rows=boosters_fitted_on_all_rows(model.manifest),
     )
     return fitting.fit_boosters(settings, model.spec, matrix, log_pay, heads=("median",))["median"]
 

@@ -289,3 +289,20 @@ def test_malformed_csv_is_a_user_error_and_writes_nothing(tmp_path: Path, model_
     with pytest.raises(DataError, match="cannot be read as CSV"):
         score_file(source, tmp_path / "out.csv", model=str(model_dir))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_chunks_scored_in_parallel_are_written_in_input_order(
+    tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    rows = [[f"r{i}", *row[1:]] for i, row in enumerate(GOOD_ROWS * 6)]
+    rows[7][2] = "Atlantis"  # a reject among them
+    source = write_csv(tmp_path / "in.csv", rows)
+    outputs = {}
+    for threads in (1, 3):
+        monkeypatch.setattr(local_engine, "SCORING_THREADS", threads)
+        output = tmp_path / f"out{threads}.parquet"
+        score_file(source, output, model=str(model_dir), chunk_size=2)
+        outputs[threads] = (output.read_bytes(), default_rejects_path(output).read_bytes())
+    assert outputs[3] == outputs[1]
+    scored = pd.read_parquet(tmp_path / "out3.parquet")
+    assert scored["id"].tolist() == [row[0] for i, row in enumerate(rows) if i != 7]

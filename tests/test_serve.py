@@ -24,7 +24,7 @@ from serve_support import (
     wait_until_healthy,
 )
 
-from mlpay_model import InvalidInputError, predict_salary
+from mlpay_model import DEFAULT_MODEL, InvalidInputError, load_model, predict_salary
 from mlpay_model.cli import TERMINATED_EXIT, main
 
 pytestmark = pytest.mark.slow
@@ -38,6 +38,9 @@ PROFILE = {
 }
 
 
+DEFAULT_REF = {"name": DEFAULT_MODEL, "version": load_model().version}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with running_server("--log-level", "warning", root=tmp_path_factory.mktemp("serve")) as url:
@@ -49,7 +52,7 @@ def test_healthz_names_the_model(server: str) -> None:
 
     assert status == 200
     assert body["status"] == "ok"
-    assert body["model"] == {"name": "aijobs", "version": "1"}
+    assert body["model"] == DEFAULT_REF
 
 
 def test_predict_answers_as_predict_salary_does(server: str) -> None:
@@ -63,7 +66,7 @@ def test_predict_answers_as_predict_salary_does(server: str) -> None:
     )
     assert body["currency"] == "USD"
     assert body["pay_concept"] == "base salary"
-    assert body["model"] == {"name": "aijobs", "version": "1"}
+    assert body["model"] == DEFAULT_REF
     assert body["warnings"] == list(expected.warnings)
     assert body["display"]["median"] == f"${expected.median:,.0f}"
     factors = body["top_factors"]
@@ -76,10 +79,11 @@ def test_predict_gives_the_median_of_each_source(server: str) -> None:
     _status, _headers, body = call(f"{server}/api/predict", PROFILE)
 
     by_source = {entry["source"]: entry for entry in body["per_source"]}
+    assert body["per_source_basis"] == "model"  # the pooled default prices every population
     assert set(by_source) == {"aijobs", "kaggle", "stackoverflow"}
     assert by_source["aijobs"]["served_model"] is True
     assert by_source["aijobs"]["median"] == body["median"]
-    stackoverflow = predict_salary(**PROFILE, model="stackoverflow")
+    stackoverflow = predict_salary(**PROFILE, population="stackoverflow")
     assert by_source["stackoverflow"]["median"] == pytest.approx(stackoverflow.median, rel=1e-12)
     assert by_source["stackoverflow"]["pay_concept"] == (
         "total compensation (2024-2025) and base salary (2017)"  # 2017 `Salary` is base pay
@@ -124,8 +128,8 @@ def test_whatif_gives_both_predictions_and_the_change(
     percent = 100 * (after.median - before.median) / before.median
     assert body["difference"]["median_percent"] == pytest.approx(percent, rel=1e-9, abs=1e-9)
     assert body["difference"]["text"].endswith("in the median")
-    # the default model reads no skills, and says that the change cannot move it
-    assert (body["change"]["note"] is not None) == (field == "skills")
+    # the default model reads every factor changed here: no "cannot move it" note
+    assert body["change"]["note"] is None
 
 
 def test_a_bad_input_is_a_422_with_the_clis_one_line_message(
@@ -263,7 +267,7 @@ def test_the_context_cannot_set_predict_salarys_own_parameters(server: str, name
 def test_the_model_endpoint_lists_the_forms_choices(server: str) -> None:
     _status, _headers, body = call(f"{server}/api/model")
 
-    assert body["model"]["name"] == "aijobs"
+    assert body["model"]["name"] == DEFAULT_MODEL
     assert "master" in body["education_levels"]
     assert "pytorch" in body["skills"]
 
@@ -288,7 +292,8 @@ def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
 
     assert code == TERMINATED_EXIT
     text = log.read_text()
-    assert f"mlpay serve: {url}/ (model aijobs 1); Ctrl-C stops it" in text
+    name, version = DEFAULT_REF["name"], DEFAULT_REF["version"]
+    assert f"mlpay serve: {url}/ (model {name} {version}); Ctrl-C stops it" in text
     assert "mlpay serve: terminated (SIGTERM)" in text
     assert "Traceback" not in text
 

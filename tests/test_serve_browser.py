@@ -140,13 +140,16 @@ def test_the_form_answers_in_a_real_browser(browser: str, server: str, tmp_path:
     page = dump(browser, f"{server}/?{urlencode(QUESTION)}", tmp_path)
 
     assert page.attributes["app"]["data-state"] == "done", page.words("error")
+    model = f"{expected['model']['name']} {expected['model']['version']}"
     assert page.words("median") == expected["display"]["median"]
     assert page.words("median").startswith("$")
     assert page.words("low") == expected["display"]["low"]
     assert page.words("high") == expected["display"]["high"]
     assert "80% range: " + expected["display"]["low"] in page.words("result")
     assert page.words("headline") == "Senior ML Engineer in Germany"
-    assert page.words("concept").startswith("median base salary · model aijobs 1")
+    assert page.words("concept").startswith(
+        f"median base salary · pay year {expected['pay_year']} · model {model}"
+    )
     factors = page.words("factors")
     for factor in expected["top_factors"]:
         assert f"{factor['factor'].replace('_', ' ')} {factor['text']}" in factors
@@ -164,7 +167,7 @@ def test_the_form_answers_in_a_real_browser(browser: str, server: str, tmp_path:
         f"country to United States: {moved['before']['display']['median']} → "
         f"{moved['after']['display']['median']} ({moved['difference']['text']})"
     ) in whatif
-    assert "Model: aijobs 1 (base salary" in page.words("model-line")
+    assert f"Model: {model} (base salary" in page.words("model-line")
     assert "master" in page.words("education")
 
 

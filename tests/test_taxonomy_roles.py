@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from mlpay_model.data.sources._io import read_header_rows, read_table
 from mlpay_model.errors import ConfigError
 from mlpay_model.schema import ROLE_FAMILIES
-from mlpay_model.taxonomy import role_family, role_family_of_list, unmapped_titles
+from mlpay_model.taxonomy import role_family, role_family_of_list, title_key, unmapped_titles
 from mlpay_model.taxonomy._common import load_rules
 
 KAGGLE_2021 = ("kaggle/kaggle-survey-2021.zip", "kaggle_survey_2021_responses.csv")
@@ -237,3 +237,10 @@ def test_stackoverflow_2017_multi_select_labels_all_map(data_file) -> None:
     # every respondent who ticked "Machine learning specialist" is counted as an ML engineer
     ticked_ml = answers.fillna("").str.contains("Machine learning specialist")
     assert (families[ticked_ml] == "ml_engineer").all()
+
+
+def test_title_keys_leave_seniority_out_and_spell_ml_out():
+    assert title_key("Sr. ML Engineer") == title_key("Machine Learning Engineer")
+    assert title_key("Senior Research Engineer") == "research engineer"
+    assert title_key("Head of Data") == "head of data"
+    assert title_key("  ") is None and title_key(None) is None and title_key("Senior") is None

@@ -223,7 +223,8 @@ def test_logged_pyfunc_declares_its_signature_and_runtime_requirements(
 
     assert inputs["role"].required
     assert not inputs["skills"].required and not inputs["country"].required
-    assert [spec.name for spec in info.signature.outputs.inputs] == ["median", "low", "high"]
+    outputs = [spec.name for spec in info.signature.outputs.inputs]
+    assert outputs == ["median", "low", "high", "pay_year"]
     model_dir = Path(
         mlflow.artifacts.download_artifacts(first_run.model_uri, dst_path=str(tmp_path))
     )

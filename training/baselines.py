@@ -76,7 +76,8 @@ def ridge_pipeline(spec: FeatureSpec) -> Pipeline:
                 ),
                 numeric,
             ),
-            ("skills", "passthrough", skills),
+            # no skills listed is missing (NaN) in the matrix: for ridge, none of them
+            ("skills", SimpleImputer(strategy="constant", fill_value=0.0), skills),
         ]
     )
     return make_pipeline(columns, RidgeCV(alphas=RIDGE_ALPHAS))

@@ -18,7 +18,8 @@ Sections (all but `sources`, `features` and `model` have defaults):
     split           grouped (default) | random | temporal, with test/calibration fractions
     lightgbm        booster parameters (see LightGBMConfig)
     quantiles       {low, median, high}, default 0.1 / 0.5 / 0.9
-    calibration     {target_coverage}, default 0.8
+    calibration     {target_coverage (default 0.8), method (cross_conformal | split),
+                    folds, quantile_heads (from_median | independent)}; see CalibrationConfig
     monotone_constraints  {feature: 1 | 0 | -1}, default years_experience non-decreasing
     interaction_constraints  groups of features (lists of names from `features`) that may
                     interact: a tree branch only splits on features of one group, so a feature
@@ -26,6 +27,9 @@ Sections (all but `sources`, `features` and `model` have defaults):
                     `interaction_constraints`; `skills` stands for all its skill columns).
                     Empty (the default): no constraint. When given, every feature must be in
                     at least one group (LightGBM never uses a feature in none).
+    second_stage    {features, num_boost_round}: features the first `lightgbm.num_boost_round`
+                    trees never split on; `num_boost_round` more trees learn them from the
+                    rows where one is observed (default: none, one stage)
     population      the source whose population a prediction is for by default (a model with
                     `source` as a feature predicts as any source it learned); default: the
                     first source listed
@@ -172,6 +176,15 @@ class LightGBMConfig(StrictModel):
     num_threads: Annotated[int, Field(ge=1)] = 2
 
 
+class SecondStageConfig(StrictModel):
+    """Features learned after all the others, only from the rows that observe them
+    (`mlpay_model.model.fitting.SecondStage`): for a pooled model whose sources do not all
+    ask them (aijobs.net has no education or skills)."""
+
+    features: list[str] = Field(min_length=1)
+    num_boost_round: Annotated[int, Field(ge=1, le=20_000)] = 100
+
+
 class QuantilesConfig(StrictModel):
     low: Fraction = 0.1
     median: Fraction = 0.5
@@ -187,9 +200,36 @@ class QuantilesConfig(StrictModel):
 
 
 class CalibrationConfig(StrictModel):
-    """Conformalized quantile regression on the calibration split, to this interval coverage."""
+    """How the interval is built and calibrated (conformalized quantile regression, CQR).
+
+    method      cross_conformal (default): the non-test rows (train + calibration parts of the
+                split) are cut into `folds` grouped folds (the split's groups: identical rows
+                never straddle two folds); each fold is scored by boosters fitted on the
+                others, and the adjustment q comes from all those out-of-fold scores. The
+                test metrics are of boosters refitted on every non-test row with that q; the
+                shipped boosters are refitted on ALL rows (test too) with the same q.
+                split: the boosters fit on the train part, q on the calibration part alone,
+                and those boosters ship (split.calibration_fraction applies to this only).
+    folds       number of folds of cross_conformal (2-20, default 5).
+    quantile_heads  from_median (default): the low and high boosters continue the median
+                booster (its trees, then `lightgbm.num_boost_round` pinball-loss trees), so
+                they learn each profile's spread around its median and start on the right
+                side of it. independent: each starts from the training rows' quantile; with
+                few rounds the pinball loss moves it slowly, so the raw interval stays too wide
+                for many profiles and too narrow for others, q turns negative and a high end
+                falls onto the median ("collapsed" ranges).
+    """
 
     target_coverage: Fraction = 0.8
+    method: Literal["cross_conformal", "split"] = "cross_conformal"
+    folds: Annotated[int, Field(ge=2, le=20)] = 5
+    quantile_heads: Literal["from_median", "independent"] = "from_median"
+
+    @model_validator(mode="after")
+    def _folds_for_cross_conformal(self) -> CalibrationConfig:
+        if self.method == "split" and "folds" in self.model_fields_set:
+            raise ValueError("'folds' applies to method: cross_conformal only")
+        return self
 
 
 class MlflowSettings(StrictModel):
@@ -219,6 +259,7 @@ class TrainConfig(StrictModel):
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
     monotone_constraints: dict[str, Direction] = Field(default_factory=_experience_rises)
     interaction_constraints: list[list[str]] = Field(default_factory=list)
+    second_stage: SecondStageConfig | None = None
     population: str | None = None
     missing_augmentation: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.5
     seed: int = 0
@@ -245,6 +286,9 @@ class TrainConfig(StrictModel):
         problem = interaction_problem(self.interaction_constraints, self.features)
         if problem is not None:
             raise ValueError(problem)
+        problem = second_stage_problem(self.second_stage, self.features)
+        if problem is not None:
+            raise ValueError(problem)
         problem = quality_problem(self.quality)
         if problem is not None:
             raise ValueError(problem)
@@ -257,7 +301,7 @@ class TrainConfig(StrictModel):
         """The config as a dict; `interaction_constraints` only when given, so that the
         manifests of models trained without it stay as they were."""
         dumped: dict[str, Any] = handler(self)
-        for optional in ("interaction_constraints", "population"):
+        for optional in ("interaction_constraints", "second_stage", "population"):
             if not dumped.get(optional):
                 dumped.pop(optional, None)
         return dumped
@@ -307,6 +351,21 @@ def interaction_problem(groups: list[list[str]], features: list[str]) -> str | N
             f"interaction_constraints: {', '.join(missing)} in no group (LightGBM would never "
             "use it); add it to a group, or on its own as [name]"
         )
+    return None
+
+
+def second_stage_problem(stage: SecondStageConfig | None, features: list[str]) -> str | None:
+    """Why `second_stage` cannot apply to `features`, or None when it can."""
+    if stage is None:
+        return None
+    for name in stage.features:
+        if name not in features:
+            return (
+                unknown_message("second_stage feature", name, tuple(features))
+                + " (features of this config only)"
+            )
+    if len(set(stage.features)) == len(features):
+        return "second_stage: at least one feature must stay in the first stage"
     return None
 
 

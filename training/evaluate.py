@@ -12,10 +12,13 @@ exact pay; for a band:
                  the chance that the interval holds the true pay if that pay is spread
                  log-uniformly over the band. For exact pay: 1 inside the interval, else 0.
     width_usd    mean predicted interval width (high - low), in USD.
+    collapsed_share  share of predictions whose high is within COLLAPSED_WITHIN (10%) of the
+                 median: a range that says "no more than the median" (issue 9, item 5).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Final
 
@@ -28,7 +31,16 @@ MIN_GROUP_ROWS: Final = 10  # groups with fewer test rows are too noisy to repor
 TOP_COUNTRIES: Final = 10
 EVALUATED_COLUMNS: Final[tuple[str, ...]] = (*SCORE_COLUMNS.values(), "target_low", "target_high")
 """What a frame of evaluated rows holds: the predictions (USD) and the true pay interval."""
-GROUP_METRICS: Final = ("rows", "mae_usd", "mdape", "mae_log", "coverage", "width_usd")
+COLLAPSED_WITHIN: Final = 0.10
+GROUP_METRICS: Final = (
+    "rows",
+    "mae_usd",
+    "mdape",
+    "mae_log",
+    "coverage",
+    "width_usd",
+    "collapsed_share",
+)
 
 
 def point_metrics(
@@ -75,14 +87,22 @@ def interval_metrics(
     }
 
 
+def collapsed_share(median: np.ndarray, high: np.ndarray) -> float:
+    """Share of predictions whose high is within COLLAPSED_WITHIN of the median."""
+    median, high = np.asarray(median, dtype="float64"), np.asarray(high, dtype="float64")
+    return float(np.mean(high <= (1.0 + COLLAPSED_WITHIN) * median)) if len(median) else math.nan
+
+
 def score(predictions: pd.DataFrame) -> dict[str, float]:
     """Point and interval metrics of a frame holding EVALUATED_COLUMNS."""
     low, high = predictions["target_low"].to_numpy(), predictions["target_high"].to_numpy()
+    median = predictions["pred_median"].to_numpy()
     return {
-        **point_metrics(predictions["pred_median"].to_numpy(), low, high),
+        **point_metrics(median, low, high),
         **interval_metrics(
             predictions["pred_low"].to_numpy(), predictions["pred_high"].to_numpy(), low, high
         ),
+        "collapsed_share": collapsed_share(median, predictions["pred_high"].to_numpy()),
     }
 
 

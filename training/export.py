@@ -24,6 +24,7 @@ from mlpay_model.model.artifact import (
     file_hashes,
 )
 from mlpay_model.model.features import FeatureSpec
+from mlpay_model.model.pay_year import PAY_YEARS_KEY
 
 
 def write_artifact(
@@ -39,12 +40,14 @@ def write_artifact(
     data: list[dict[str, Any]],
     config: Mapping[str, Any],
     extra_files: Mapping[str, str] | None = None,
+    pay_years: Mapping[str, list[int]] | None = None,
 ) -> Path:
     """Write `directory` (replacing any previous one) and return it.
 
     Everything goes to a temporary sibling folder first and is renamed into place at the end,
     so a failure leaves either the old artifact or none, never half of one. `extra_files`
-    maps relative file names (e.g. MODEL_CARD.md) to their text.
+    maps relative file names (e.g. MODEL_CARD.md) to their text; `pay_years` maps each source
+    to the pay years of the rows the boosters learned from (`pay_year.pay_years_of_rows`).
     """
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
@@ -71,6 +74,9 @@ def write_artifact(
             "calibration": dict(calibration),
             "metrics": dict(metrics),
             "data": data,
+            # Per source, the pay years of the rows the boosters learned from
+            # (`mlpay_model.model.pay_year`): a prediction without a year is priced at the latest.
+            **({PAY_YEARS_KEY: dict(pay_years)} if pay_years is not None else {}),
             "config": dict(config),
             "files": file_hashes(staging),
         }

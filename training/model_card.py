@@ -78,6 +78,10 @@ def render_model_card(result: TrainResult) -> str:
             else "squared error"
         ),
         adjustment=f"{result.calibration.get('adjustment', math.nan):+.4f}",
+        folds=result.calibration.get("folds"),
+        from_median=config.calibration.quantile_heads == "from_median",
+        non_test_rows=f"{int(metrics['train_rows']):,}",
+        shipped_rows=f"{result.shipped_rows:,}",
         constraints=[
             f"{name} {'non-decreasing' if d > 0 else 'non-increasing'}"
             for name, d in config.monotone_directions().items()
@@ -96,6 +100,7 @@ def render_model_card(result: TrainResult) -> str:
         ],
         test_coverage=_percent(metrics["test_coverage"]),
         test_width=money(metrics["test_width_usd"]),
+        test_collapsed=_percent(metrics["test_collapsed_share"]),
         breakdowns={
             column: [
                 (
@@ -105,6 +110,7 @@ def render_model_card(result: TrainResult) -> str:
                     _percent(row["mdape"]),
                     _percent(row["coverage"]),
                     money(row["width_usd"]),
+                    _percent(row["collapsed_share"]),
                 )
                 for group, row in table.iterrows()
             ]

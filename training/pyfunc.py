@@ -13,7 +13,9 @@ the numbers and skills untyped (MLflow's AnyType) so that the normaliser, not ML
 casts, judges them. Output: a DataFrame with `median`, `low` and `high` annual USD pay, one
 row per input row, in the input's order; a model of more than one source population
 (`SalaryModel.populations`) adds `median_<source>` per population, the median for the same
-person as paid in that source's data, as `predict_salary(...).by_source` gives it. A row
+person as paid in that source's data, as `predict_salary(...).by_source` gives it; last,
+`pay_year`: the row's year, else the latest pay year of its population's training data (NaN
+for a model whose manifest records no pay years). A row
 that cannot be read refuses the request with RefusedInputError: an InvalidInputError and an
 MlflowException (INVALID_PARAMETER_VALUE), so `mlflow models serve` answers HTTP 400 with one
 line naming the row, field and value.
@@ -96,7 +98,14 @@ class SalaryPyfunc(PythonModel):
         profiles = canonical_input(pd.DataFrame(model_input))
         predictions = self._model.predict(profiles)
         out = predictions.loc[:, list(PREDICTION_COLUMNS)].reset_index(drop=True)
-        return out.assign(**source_medians(self._model, profiles, out["median"]))
+        out = out.assign(**source_medians(self._model, profiles, out["median"]))
+        pay_year = self._model.default_pay_years(profiles).reset_index(drop=True)
+        return out.assign(**{PAY_YEAR_COLUMN: pay_year})
+
+
+PAY_YEAR_COLUMN = "pay_year"
+"""The output column of the year each row's pay is for: the row's year, else the latest pay
+year of its population (`SalaryModel.default_pay_years`)."""
 
 
 def source_column(source: str) -> str:
@@ -161,7 +170,7 @@ def pyfunc_signature(populations: Sequence[str] = ()) -> ModelSignature:
     """Input: PYFUNC_INPUT_COLUMNS, only `role` required; the numbers and skills untyped
     (UNTYPED_COLUMNS). Output: median, low, high (annual USD), and, for a model of more than
     one source population (`populations`, `SalaryModel.populations`), an optional
-    `median_<source>` per population."""
+    `median_<source>` per population; then the optional `pay_year`."""
     from mlflow.types import ColSpec, DataType, Schema
     from mlflow.types.schema import AnyType
 
@@ -177,6 +186,7 @@ def pyfunc_signature(populations: Sequence[str] = ()) -> ModelSignature:
         outputs += [
             ColSpec(DataType.double, source_column(name), required=False) for name in populations
         ]
+    outputs.append(ColSpec(DataType.double, PAY_YEAR_COLUMN, required=False))
     return ModelSignature(
         inputs=Schema([column(name) for name in PYFUNC_INPUT_COLUMNS]),
         outputs=Schema([*outputs]),

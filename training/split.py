@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from mlpay_model.data.split import MIN_PART_ROWS, Split, deal_groups, group_keys, split_positions
 from training.config import SplitConfig
 
-__all__ = ["MIN_PART_ROWS", "Split", "deal_groups", "group_keys", "split_rows"]
+__all__ = ["MIN_PART_ROWS", "Split", "deal_groups", "fold_rows", "group_keys", "split_rows"]
 
 
 def split_rows(
@@ -30,3 +31,26 @@ def split_rows(
         features=features,
         seed=seed,
     )
+
+
+def fold_rows(
+    profiles: pd.DataFrame, config: SplitConfig, *, features: Sequence[str], folds: int, seed: int
+) -> np.ndarray:
+    """Per row of `profiles`, its fold 0..folds-1, with the split's grouping: rows with the
+    same feature values and pay share a fold (every row is its own group for method random).
+
+    Groups are shuffled (seeded) and dealt in that order, each to the fold whose share of rows
+    it starts in, so folds hold about len(profiles) / folds rows each.
+    """
+    keys = (
+        np.arange(len(profiles), dtype=np.uint64)
+        if config.method == "random"
+        else group_keys(profiles, features)
+    )
+    _, row_group, group_sizes = np.unique(keys, return_inverse=True, return_counts=True)
+    order = np.random.default_rng([seed, 2]).permutation(len(group_sizes))
+    rows_before = np.cumsum(group_sizes[order]) - group_sizes[order]
+    fold_in_order = (rows_before * folds) // len(profiles)
+    group_fold = np.empty(len(group_sizes), dtype=np.int64)
+    group_fold[order] = fold_in_order
+    return group_fold[row_group]

@@ -2,10 +2,18 @@
 
 `train(config)` reads the data (`training.data`), splits it (`training.split`), fits three
 LightGBM boosters on log(annual USD pay), one per head of `artifact.QUANTILE_HEADS` (the median
-and the low/high quantiles), calibrates the interval on the calibration split (conformalized
-quantile regression, through the runtime's own `mlpay_model.model.interval.calibrated_interval`),
-scores the model and the baselines on the test split (`training.evaluate`,
-`training.baselines`) and writes the artifact folder with its model card into a staging folder.
+and the low/high quantiles), calibrates the interval (conformalized quantile regression, through
+the runtime's own `mlpay_model.model.interval.calibrated_interval`), scores the model and the
+baselines on the test split (`training.evaluate`, `training.baselines`) and writes the artifact
+folder with its model card into a staging folder.
+
+Calibration (`config.calibration.method`, see `training.config.CalibrationConfig`):
+    cross_conformal  q from the out-of-fold scores of the non-test rows (K grouped folds, each
+                     scored by boosters fitted on the other folds); the test metrics are of
+                     boosters refitted on all non-test rows with that q; the shipped boosters
+                     are refitted on all rows (test too) with the same q.
+    split            boosters fitted on the train part, q from the calibration part; those
+                     boosters are scored on the test part and shipped.
 
 Determinism: the same config and data give byte-identical model files. Rows keep file order,
 the split is seeded, vocabularies are sorted, and LightGBM runs with deterministic=True,
@@ -25,13 +33,16 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from mlpay_model.errors import DataError
 from mlpay_model.model import fitting
+from mlpay_model.model.artifact import ALL_ROWS as ARTIFACT_ALL_ROWS
 from mlpay_model.model.artifact import QUANTILE_HEADS
 from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.model.fitting import FitSettings
 from mlpay_model.model.fitting import fit_booster as fit_booster  # re-exported
 from mlpay_model.model.fitting import with_missing_copy as with_missing_copy  # re-exported
 from mlpay_model.model.interval import calibrated_interval
+from mlpay_model.model.pay_year import pay_years_of_rows
 from mlpay_model.schema import PREDICTION_COLUMNS, SCORE_COLUMNS
 from training.baselines import fit_predict_baselines
 from training.config import TrainConfig
@@ -45,7 +56,7 @@ from training.data import (
 from training.evaluate import evaluate, interval_coverage, point_metrics
 from training.export import write_artifact
 from training.model_card import render_model_card
-from training.split import Split, split_rows
+from training.split import MIN_PART_ROWS, Split, fold_rows, split_rows
 
 STAGES: Final[tuple[str, ...]] = (
     "load data",
@@ -56,9 +67,11 @@ STAGES: Final[tuple[str, ...]] = (
     "calibrate",
     "evaluate",
     "baselines",
+    "refit on all rows",  # cross_conformal only: the shipped boosters
     "write artifact",
 )
 CALIBRATION_METHOD: Final = "conformal_quantile"
+SHIPPED_ON_ALL_ROWS: Final = ARTIFACT_ALL_ROWS
 _SEARCH_STEPS: Final = 100
 
 Progress = Callable[[str], None]
@@ -85,6 +98,34 @@ class TrainResult:
     dataset_digest: str
     calibration: dict[str, Any] = field(default_factory=dict)
     split_sizes: dict[str, int] = field(default_factory=dict)
+    shipped_rows: int = 0  # rows the shipped boosters were fitted on
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """Boosters of every head and the feature spec they read (fitted on the same rows)."""
+
+    spec: FeatureSpec
+    boosters: dict[str, lgb.Booster]
+
+    def encode(self, rows: pd.DataFrame) -> np.ndarray:
+        return FeatureEncoder(self.spec).encode_frame(rows)
+
+    def raw(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Uncalibrated (median, low, high) log pay of `rows`."""
+        return _raw_predictions(self.boosters, self.encode(rows))
+
+
+@dataclass(frozen=True)
+class Calibrated:
+    """What calibration decided: the evaluated model (scored on the test part), the rows it
+    was fitted on, q, and the rows that gave q's conformity scores."""
+
+    evaluated: FittedModel
+    fit_rows: pd.DataFrame
+    adjustment: float
+    scored_rows: int
+    folds: int | None  # None: the split method
 
 
 def train(
@@ -103,33 +144,39 @@ def train(
     data = load_training_data(config)
     step("split")
     prepared = prepare_split(config, data.profiles)
-    split, parts, spec, matrices = prepared.split, prepared.parts, prepared.spec, prepared.matrices
-    boosters = fit_boosters(config, spec, matrices["train"], log_target(parts["train"]), step)
-
-    step("calibrate")
-    adjustment = conformal_adjustment(
-        *_raw_predictions(boosters, matrices["calibration"]),
-        *target_bounds(parts["calibration"]),
-        coverage=config.calibration.target_coverage,
-    )
-    calibration = {
-        "method": CALIBRATION_METHOD,
-        "target_coverage": config.calibration.target_coverage,
-        "adjustment": adjustment,
-        "rows": len(split.calibration),
-    }
+    split, parts = prepared.split, prepared.parts
+    if config.calibration.method == "split":
+        calibrated = split_calibration(config, prepared, step)
+    else:
+        rows = evaluation_rows(config, data.profiles, split)
+        calibrated = cross_calibration(config, rows, step)
+    evaluated, adjustment = calibrated.evaluated, calibrated.adjustment
 
     step("evaluate")
-    predictions = predict_frame(boosters, matrices["test"], adjustment, parts["test"])
+    predictions = predict_frame(
+        evaluated.boosters, evaluated.encode(parts["test"]), adjustment, parts["test"]
+    )
     metrics, breakdowns = evaluate(predictions)
 
     step("baselines")
-    baselines = score_baselines(spec, parts, matrices)
+    baselines = score_baselines(
+        evaluated.spec,
+        {"train": calibrated.fit_rows, "test": parts["test"]},
+        {"train": evaluated.encode(calibrated.fit_rows), "test": evaluated.encode(parts["test"])},
+    )
     for name, scores in baselines.items():
         metrics.update({f"baseline_{name}_{metric}": value for metric, value in scores.items()})
+
+    if calibrated.folds is None:
+        shipped, shipped_rows = evaluated, len(calibrated.fit_rows)
+    else:
+        step("refit on all rows")
+        shipped, shipped_rows = fit_model(config, data.profiles), len(data.profiles)
+    calibration = calibration_block(config, calibrated, shipped_rows, len(split.test))
     metrics["calibration_adjustment"] = adjustment
-    metrics["train_rows"] = float(len(split.train))
-    metrics["calibration_rows"] = float(len(split.calibration))
+    metrics["train_rows"] = float(len(calibrated.fit_rows))
+    metrics["calibration_rows"] = float(calibrated.scored_rows)
+    metrics["shipped_rows"] = float(shipped_rows)
 
     step("write artifact")
     root = Path(staging_dir) if staging_dir is not None else Path(tempfile.mkdtemp("mlpay-"))
@@ -140,26 +187,125 @@ def train(
         breakdowns=breakdowns,
         baselines=baselines,
         test_predictions=predictions,
-        feature_importance=feature_importance(boosters["median"]),
+        feature_importance=feature_importance(shipped.boosters["median"]),
         data=data,
         dataset_digest=dataset_digest(data.profiles),
         calibration=calibration,
         split_sizes=split.sizes(),
+        shipped_rows=shipped_rows,
     )
     write_artifact(
         result.artifact_dir,
         name=config.model.name,
         version=config.model.version,
-        spec=spec,
-        boosters=boosters,
+        spec=shipped.spec,
+        boosters=shipped.boosters,
         quantiles=config.quantiles.model_dump(),
         calibration=calibration,
         metrics=_finite(metrics),
         data=[report.manifest_entry() for report in data.reports],
         config=config.model_dump(),
         extra_files={"MODEL_CARD.md": render_model_card(result)},
+        pay_years=pay_years_of_rows(
+            calibrated.fit_rows if calibrated.folds is None else data.profiles
+        ),
     )
     return result
+
+
+def evaluation_rows(config: TrainConfig, profiles: pd.DataFrame, split: Split) -> pd.DataFrame:
+    """The rows the evaluated model and the baselines learn from (the test part scores
+    them): the train part for the split method, train + calibration for cross_conformal."""
+    if config.calibration.method == "split":
+        return profiles.iloc[split.train]
+    return profiles.iloc[np.sort(np.concatenate([split.train, split.calibration]))]
+
+
+def split_calibration(config: TrainConfig, prepared: PreparedSplit, step: Progress) -> Calibrated:
+    """The split method: boosters on the train part, q from the calibration part."""
+    parts, matrices = prepared.parts, prepared.matrices
+    evaluated = FittedModel(
+        prepared.spec,
+        fit_boosters(config, prepared.spec, matrices["train"], log_target(parts["train"]), step),
+    )
+    step("calibrate")
+    adjustment = conformal_adjustment(
+        *_raw_predictions(evaluated.boosters, matrices["calibration"]),
+        *target_bounds(parts["calibration"]),
+        coverage=config.calibration.target_coverage,
+    )
+    return Calibrated(evaluated, parts["train"], adjustment, len(parts["calibration"]), None)
+
+
+def cross_calibration(config: TrainConfig, rows: pd.DataFrame, step: Progress) -> Calibrated:
+    """The cross_conformal method on the non-test `rows`: the model refitted on all of them,
+    q from their out-of-fold scores."""
+    evaluated = fit_model(config, rows, step)
+    step("calibrate")
+    folds = config.calibration.folds
+    raw = out_of_fold_predictions(config, rows, fold_ids(config, rows))
+    adjustment = conformal_adjustment(
+        *raw, *target_bounds(rows), coverage=config.calibration.target_coverage
+    )
+    return Calibrated(evaluated, rows, adjustment, len(rows), folds)
+
+
+def fold_ids(config: TrainConfig, rows: pd.DataFrame) -> np.ndarray:
+    """Each row's fold (`training.split.fold_rows`); a DataError when a fold is too small."""
+    folds = config.calibration.folds
+    ids = fold_rows(rows, config.split, features=config.features, folds=folds, seed=config.seed)
+    sizes = np.bincount(ids, minlength=folds)
+    if sizes.min() < MIN_PART_ROWS:
+        raise DataError(
+            f"calibration.folds {folds}: a fold holds {int(sizes.min())} row(s) of "
+            f"{len(rows):,} non-test rows; each needs at least {MIN_PART_ROWS} (lower "
+            "calibration.folds or add data)"
+        )
+    return ids
+
+
+def out_of_fold_predictions(
+    config: TrainConfig, rows: pd.DataFrame, folds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Uncalibrated (median, low, high) log pay of every row, each predicted by a model
+    (spec and boosters) fitted on the rows of the other folds."""
+    raw = np.empty((3, len(rows)))
+    for fold in np.unique(folds):
+        held_out = folds == fold
+        model = fit_model(config, rows.iloc[np.flatnonzero(~held_out)])
+        raw[:, held_out] = model.raw(rows.iloc[np.flatnonzero(held_out)])
+    return raw[0], raw[1], raw[2]
+
+
+def fit_model(config: TrainConfig, rows: pd.DataFrame, step: Progress = _silent) -> FittedModel:
+    """A feature spec fitted on `rows` and the boosters of every head fitted on them."""
+    spec = FeatureSpec.fit(rows, config.features, config.min_category_count)
+    matrix = FeatureEncoder(spec).encode_frame(rows)
+    return FittedModel(spec, fit_boosters(config, spec, matrix, log_target(rows), step))
+
+
+def calibration_block(
+    config: TrainConfig, calibrated: Calibrated, shipped_rows: int, test_rows: int
+) -> dict[str, Any]:
+    """The manifest's `calibration` (see `mlpay_model.model.artifact`)."""
+    block: dict[str, Any] = {
+        "method": CALIBRATION_METHOD,
+        "target_coverage": config.calibration.target_coverage,
+        "adjustment": calibrated.adjustment,
+        "rows": calibrated.scored_rows,
+        "scheme": config.calibration.method,
+        "quantile_heads": config.calibration.quantile_heads,
+        "fitted_on": SHIPPED_ON_ALL_ROWS if calibrated.folds is not None else "train part",
+        "fitted_rows": shipped_rows,
+        "test_rows": test_rows,
+    }
+    if calibrated.folds is not None:
+        block["folds"] = calibrated.folds
+        block["metrics_of"] = (
+            f"boosters refitted on the {len(calibrated.fit_rows):,} non-test rows with the "
+            "same adjustment, scored on the test rows"
+        )
+    return block
 
 
 @dataclass(frozen=True)
@@ -198,7 +344,8 @@ def fit_boosters(
     heads: tuple[str, ...] = QUANTILE_HEADS,
 ) -> dict[str, lgb.Booster]:
     """The boosters of `heads` (by default all three), trained on the rows plus their
-    missing-value copy (`mlpay_model.model.fitting`, which the model refits use too)."""
+    missing-value copy (`mlpay_model.model.fitting`, which the model refits use too; with
+    `calibration.quantile_heads: from_median` the low and high heads continue the median)."""
     return fitting.fit_boosters(
         FitSettings.from_config(config.model_dump()), spec, matrix, log_pay, step, heads
     )

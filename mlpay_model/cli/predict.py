@@ -118,6 +118,7 @@ def render_prediction(prediction: SalaryPrediction, title: str, heading: str = "
         f"{lead}{title} in {country_name(profile['country'])}: "
         f"{money(prediction.median, currency)} a year (median {prediction.pay_concept})",
         f"  80% range: {money(prediction.low, currency)} to {money(prediction.high, currency)}",
+        f"  pay year {_pay_year_text(prediction)}",
         f"  for the population of: {prediction.population_label} "
         f"({prediction.pay_concept}; --population picks another)",
         f"  model: {prediction.model}; read as: {_described_profile(profile)}",
@@ -145,6 +146,15 @@ def render_prediction(prediction: SalaryPrediction, title: str, heading: str = "
     return "\n".join(lines)
 
 
+def _pay_year_text(prediction: SalaryPrediction) -> str:
+    """ "2024 (the latest in the model's data; --year picks another)" or "2023 (as given)"."""
+    if prediction.pay_year is None:
+        return "not known (the model records no pay years)"
+    if not prediction.pay_year_defaulted:
+        return f"{prediction.pay_year} (as given)"
+    return f"{prediction.pay_year} (the latest in the model's data; --year picks another)"
+
+
 def _add_profile_arguments(parser: argparse.ArgumentParser) -> None:
     # Values stay text: predict_salary checks them and names the field in its error message.
     profile = parser.add_argument_group("profile")
@@ -159,7 +169,9 @@ def _add_profile_arguments(parser: argparse.ArgumentParser) -> None:
     profile.add_argument("--employment-type", help="full_time, part_time, contract, freelance")
     profile.add_argument("--remote-ratio", help="percent of remote work (0-100) or remote/hybrid")
     profile.add_argument("--company-size", help="small, medium or large")
-    profile.add_argument("--year", help="the year the pay refers to")
+    profile.add_argument(
+        "--year", help="the year the pay refers to (default: the latest in the model's data)"
+    )
     parser.add_argument(
         "--model", default="default", help="model name or folder (default: %(default)s)"
     )

@@ -139,10 +139,21 @@ def render_summary(result: TrainResult, artifact: Path, info: TrackingInfo) -> s
     metrics = result.metrics
     sizes = result.split_sizes
     rows = sum(report.rows_kept for report in result.data.reports)
+    folds = result.calibration.get("folds")
+    if folds is None:
+        split = (
+            f"train {sizes['train']:,}, calibration {sizes['calibration']:,}, "
+            f"test {sizes['test']:,}"
+        )
+    else:
+        split = (
+            f"test {sizes['test']:,}, scored by a model of the other {rows - sizes['test']:,} "
+            f"with its interval calibrated on {folds}-fold out-of-fold scores; the shipped "
+            f"model refitted on all {result.shipped_rows:,}"
+        )
     lines = [
         f"Trained {result.config.model.name} version {result.config.model.version} on "
-        f"{rows:,} rows (train {sizes['train']:,}, calibration {sizes['calibration']:,}, "
-        f"test {sizes['test']:,})",
+        f"{rows:,} rows ({split})",
         "",
         f"  {'test split':<22}{'MAE (USD)':>12}{'median APE':>12}{'R2 (log)':>10}",
         _score_line(

@@ -46,6 +46,7 @@ recipe), `_bootstrap` (median ratio premiums and their interval over people), `_
 
 from __future__ import annotations
 
+from mlpay_model._cache import CACHE_VARIABLE, cache_dir
 from mlpay_model.compare._bootstrap import (
     CONFIDENCE,
     DEFAULT_RESAMPLES,
@@ -87,11 +88,9 @@ from mlpay_model.compare._reference import (
     select_people,
 )
 from mlpay_model.compare._refits import (
-    CACHE_VARIABLE,
     DEFAULT_REFITS,
     MIN_REFITS,
     ModelRefits,
-    cache_dir,
     model_refits,
 )
 

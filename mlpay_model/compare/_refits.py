@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,10 +44,12 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from mlpay_model._cache import cache_dir, is_inside
 from mlpay_model.compare._bootstrap import DEFAULT_SEED
 from mlpay_model.data.quality import pay_point
 from mlpay_model.data.split import group_keys, split_positions
 from mlpay_model.errors import ConfigError, MlpayError
+from mlpay_model.model.artifact import boosters_fitted_on_all_rows
 from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 
 if TYPE_CHECKING:
@@ -56,21 +57,9 @@ if TYPE_CHECKING:
 
 DEFAULT_REFITS: Final = 20
 MIN_REFITS: Final = 4  # a spread (and Student's t) needs a few refits
-CACHE_VARIABLE: Final = "MLPAY_CACHE_DIR"
 # Changing how refits are drawn or fitted changes this, so old cache entries are not reused.
 REFIT_SCHEME: Final = "grouped-bootstrap-median-v1"
 Progress = Callable[[str], None]
-
-
-def cache_dir() -> Path | None:
-    """Where refits are cached; None when $MLPAY_CACHE_DIR is "off" (or empty)."""
-    value = os.environ.get(CACHE_VARIABLE)
-    if value is not None:
-        if value.strip().lower() in ("", "off", "0", "none"):
-            return None
-        return Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "mlpay"
 
 
 @dataclass(frozen=True)
@@ -142,7 +131,15 @@ def model_refits(
             from_cache += 1
             continue
         if prepared is None:
-            prepared = _training_part(profiles, all_keys, spec, split, features, settings.seed)
+            prepared = _training_part(
+                profiles,
+                all_keys,
+                spec,
+                split,
+                features,
+                settings.seed,
+                all_rows=boosters_fitted_on_all_rows(dict(manifest)),
+            )
         matrix, log_pay, row_group = prepared
         if progress is not None:
             progress(f"refit {index + 1} of {refits}")
@@ -167,10 +164,27 @@ def _training_part(
     split: Mapping[str, Any],
     features: Sequence[str],
     seed: int,
+    *,
+    all_rows: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The training part as training split it: encoded matrix, log pay, and each row's group."""
+    """The training part as training split it (every row when the shipped boosters were
+    refitted on all rows): encoded matrix, log pay, and each row's group."""
+    positions = (
+        np.arange(len(profiles)) if all_rows else _train_part(profiles, split, features, seed)
+    )
+    rows = profiles.iloc[positions]
+    matrix = FeatureEncoder(spec).encode_frame(rows)
+    log_pay = np.log(pay_point(rows))
+    _, row_group = np.unique(all_keys[positions], return_inverse=True)
+    return matrix, log_pay, row_group
+
+
+def _train_part(
+    profiles: pd.DataFrame, split: Mapping[str, Any], features: Sequence[str], seed: int
+) -> np.ndarray:
+    """Positions of the split's train part, as training split it."""
     try:
-        positions = split_positions(
+        return split_positions(
             profiles,
             method=str(split.get("method", "grouped")),
             test_fraction=float(split.get("test_fraction", 0.2)),
@@ -181,11 +195,6 @@ def _training_part(
         ).train
     except (TypeError, ValueError) as error:
         raise ConfigError(f"the model's split settings cannot be used ({error!r})") from None
-    rows = profiles.iloc[positions]
-    matrix = FeatureEncoder(spec).encode_frame(rows)
-    log_pay = np.log(pay_point(rows))
-    _, row_group = np.unique(all_keys[positions], return_inverse=True)
-    return matrix, log_pay, row_group
 
 
 def _refit(
@@ -220,7 +229,7 @@ def _cache_folder(
     if root is None:
         return None
     model_path = getattr(model, "path", None)
-    if model_path is not None and _inside(root, Path(model_path).parent):
+    if model_path is not None and is_inside(root, Path(model_path).parent):
         return None  # never write beside (or inside) the models themselves
     files = manifest.get("files") or {}
     median_file = (manifest.get("models") or {}).get("median", "median.txt")
@@ -233,14 +242,6 @@ def _cache_folder(
     }
     key = hashlib.sha256(json.dumps(key_parts, sort_keys=True, default=str).encode()).hexdigest()
     return root / "refits" / f"{_safe(str(model.name))}-{key[:24]}"
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-    except (ValueError, OSError):
-        return False
-    return True
 
 
 def _safe(name: str) -> str:

@@ -29,7 +29,7 @@ from mlpay_model.data.quality import QualityRules, apply_quality_rules
 from mlpay_model.data.sources import read_source
 from mlpay_model.data.sources.registry import find_source, unknown_source_message
 from mlpay_model.errors import ConfigError, DataError, did_you_mean
-from mlpay_model.schema import PROFILE_COLUMNS, present
+from mlpay_model.schema import DERIVED_FEATURES, PROFILE_COLUMNS, present
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,8 +80,9 @@ class DataRecipe:
         if problem is not None:
             raise ConfigError(problem)
         for name in self.features:
-            if name not in PROFILE_COLUMNS:
-                raise ConfigError(unknown_message("feature", str(name), PROFILE_COLUMNS))
+            if name not in PROFILE_COLUMNS and name not in DERIVED_FEATURES:
+                known = (*PROFILE_COLUMNS, *DERIVED_FEATURES)
+                raise ConfigError(unknown_message("feature", str(name), known))
         for source in self.sources:  # overrides are checked against each source's real rules
             self.quality_rules(source.adapter)
 
@@ -248,7 +249,9 @@ def _load_source(source: SourceSpec, recipe: DataRecipe) -> tuple[pd.DataFrame, 
         dropped=dropped,
         flagged=dict(result.flagged),
         missing_features=tuple(
-            name for name in recipe.features if name != "source" and not present(kept, name).any()
+            name
+            for name in recipe.features
+            if name != "source" and not present(kept, DERIVED_FEATURES.get(name, name)).any()
         ),
         years=tuple(sorted({int(year) for year in kept["year"].dropna()})),
     )

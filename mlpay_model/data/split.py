@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from mlpay_model.errors import DataError
-from mlpay_model.schema import TARGET_COLUMNS
+from mlpay_model.schema import DERIVED_FEATURES, TARGET_COLUMNS
 
 MIN_PART_ROWS: Final = 20
 SPLIT_METHODS: Final[tuple[str, ...]] = ("grouped", "random", "temporal")
@@ -86,8 +86,10 @@ def split_positions(
 
 
 def group_keys(profiles: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
-    """One key per row; rows with the same feature values and the same pay share it."""
-    return row_hashes(profiles, [*features, *TARGET_COLUMNS])
+    """One key per row; rows with the same feature values and the same pay share it (a
+    derived feature, e.g. `title`, by the profile column it is read from)."""
+    columns = dict.fromkeys(DERIVED_FEATURES.get(name, name) for name in features)
+    return row_hashes(profiles, [*columns, *TARGET_COLUMNS])
 
 
 def row_hashes(profiles: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:

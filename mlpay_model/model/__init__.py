@@ -1,12 +1,13 @@
 """The model layer: features, the artifact on disk, the interval, and `SalaryModel`.
 
-    features        canonical profiles -> the numeric matrix the boosters read
-    artifact        the model folder: manifest, hashes, loading checks
-    interval        the calibrated interval formula (training and prediction share it)
-    _booster        LightGBM's C API through ctypes (no `import lightgbm` at run time)
-    _salary_model   `SalaryModel`: predict a frame or one record, with contributions
-    protocol        `PayModel`: the part of a model that pricing needs (stand-ins in tests)
-    _resolve        model names -> folders; `load_model` (cached)
+features        canonical profiles -> the numeric matrix the boosters read
+artifact        the model folder: manifest, hashes, loading checks
+interval        the calibrated interval formula (training and prediction share it)
+pay_year        the pay years a model learned from, and the default pay year
+_booster        LightGBM's C API through ctypes (no `import lightgbm` at run time)
+_salary_model   `SalaryModel`: predict a frame or one record, with contributions
+protocol        `PayModel`: the part of a model that pricing needs (stand-ins in tests)
+_resolve        model names -> folders; `load_model` (cached)
 """
 
 from typing import TYPE_CHECKING

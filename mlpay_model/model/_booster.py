@@ -25,7 +25,8 @@ from typing import Final
 import numpy as np
 
 from mlpay_model.errors import ArtifactError
-from mlpay_model.model._model_text import check_model_text
+from mlpay_model.model._compiled import CompiledPath
+from mlpay_model.model._model_text import check_model_text, tail_model_text
 from mlpay_model.model.artifact import MEMBER_MAX_BYTES
 
 # LightGBM C API constants (LightGBM/c_api.h).
@@ -42,14 +43,22 @@ _LIBRARY_NAMES: Final[dict[str, str]] = {
 class NativeBooster:
     """A LightGBM text model behind LightGBM's C API: predict one row or a matrix."""
 
-    def __init__(self, path: Path, feature_names: list[str]):
+    def __init__(
+        self,
+        path: Path,
+        feature_names: list[str],
+        *,
+        text: bytes | None = None,
+    ):
+        """Load the model at `path`, or the model `text` derived from it (`tail`)."""
+        self.path = path
         self._lib = _lightgbm_library()
         self._handle = ctypes.c_void_p()
         self._row_predictors: dict[int, ctypes.c_void_p] = {}
         iterations = ctypes.c_int(0)
         # The text is read once, checked (LightGBM can crash on an unsound model) and parsed
         # from memory, so LightGBM parses exactly the bytes that were checked.
-        text = _read_model_text(path)
+        text = _read_model_text(path) if text is None else text
         check_model_text(text, path)
         # LightGBM prints its own "[LightGBM] [Fatal] ..." line on stderr before returning an
         # error (whatever the verbosity); the error is reported as one ArtifactError instead.
@@ -65,22 +74,35 @@ class NativeBooster:
                 f"{feature_names[:5]}... ({len(names)} vs {len(feature_names)} features)"
             )
         self.num_features = len(names)
+        self.text = text  # the checked bytes LightGBM parsed
         for predict_type in (_PREDICT_NORMAL, _PREDICT_CONTRIB):
-            predictor = ctypes.c_void_p()
-            self._call(
-                self._lib.LGBM_BoosterPredictForMatSingleRowFastInit(
-                    self._handle,
-                    ctypes.c_int(predict_type),
-                    ctypes.c_int(0),
-                    ctypes.c_int(-1),
-                    ctypes.c_int(_DTYPE_FLOAT64),
-                    ctypes.c_int32(self.num_features),
-                    b"",
-                    ctypes.byref(predictor),
-                ),
-                f"{path}: cannot prepare the single-row predictor",
-            )
-            self._row_predictors[predict_type] = predictor
+            self._add_row_predictor(predict_type)
+        self.compiled = CompiledPath(text, self._predict_with_c_api, model_folder=path.parent)
+
+    def tail(self, first_tree: int) -> NativeBooster:
+        """A booster of this model's trees from `first_tree` on (`_model_text.tail_model_text`),
+        rows and matrices alike. (Not LightGBM's start_iteration: it keeps one single-row
+        predictor per kind inside a booster, whatever its first tree.)"""
+        return NativeBooster(
+            self.path, self._feature_names(), text=tail_model_text(self.text, first_tree)
+        )
+
+    def _add_row_predictor(self, predict_type: int) -> None:
+        predictor = ctypes.c_void_p()
+        self._call(
+            self._lib.LGBM_BoosterPredictForMatSingleRowFastInit(
+                self._handle,
+                ctypes.c_int(predict_type),
+                ctypes.c_int(0),
+                ctypes.c_int(-1),
+                ctypes.c_int(_DTYPE_FLOAT64),
+                ctypes.c_int32(self.num_features),
+                b"",
+                ctypes.byref(predictor),
+            ),
+            f"{self.path}: cannot prepare the single-row predictor",
+        )
+        self._row_predictors[predict_type] = predictor
 
     def predict_row(self, row: np.ndarray, *, contrib: bool = False) -> np.ndarray:
         """One float64 row (shape (1, n) or (n,)): the prediction, or n + 1 SHAP values."""
@@ -101,6 +123,14 @@ class NativeBooster:
 
     def predict_matrix(self, matrix: np.ndarray, *, contrib: bool = False) -> np.ndarray:
         """A float64 (rows, n) matrix: predictions (rows,) or SHAP values (rows, n + 1)."""
+        data = np.ascontiguousarray(matrix, dtype=np.float64)
+        if not contrib:
+            forest = self.compiled.forest(data.shape[0])
+            if forest is not None:
+                return forest.predict(data)
+        return self._predict_with_c_api(data, contrib=contrib)
+
+    def _predict_with_c_api(self, matrix: np.ndarray, *, contrib: bool = False) -> np.ndarray:
         data = np.ascontiguousarray(matrix, dtype=np.float64)
         rows = data.shape[0]
         width = self.num_features + 1 if contrib else 1

@@ -239,3 +239,58 @@ def _line_offsets(text: bytes) -> list[int]:
     for line in text.splitlines(keepends=True):
         offsets.append(offsets[-1] + len(line))
     return offsets
+
+
+def shared_trees(base: bytes, text: bytes) -> tuple[int, float] | None:
+    """(k, offset) when the model `text` begins with all k trees of the model `base`, tree 0
+    shifted by `offset` on every leaf and every other tree byte for byte the same (a quantile
+    head that continues the median, `fitting.spread_booster`), and has more trees after them;
+    None otherwise. Then text(x) = base(x) + offset + (text's trees from k on)(x), up to the
+    order of a float sum."""
+    base_trees, trees = _tree_blocks(base), _tree_blocks(text)
+    if not base_trees or len(trees) <= len(base_trees):
+        return None
+    if any(a != b for a, b in zip(base_trees[1:], trees[1 : len(base_trees)], strict=False)):
+        return None
+    base_lines, lines = base_trees[0].split(b"\n"), trees[0].split(b"\n")
+    if len(base_lines) != len(lines):
+        return None
+    offsets: list[float] = []
+    for base_line, line in zip(base_lines, lines, strict=True):
+        if base_line == line:
+            continue
+        if not (base_line.startswith(b"leaf_value=") and line.startswith(b"leaf_value=")):
+            return None
+        try:
+            before = [float(v) for v in base_line[11:].split()]
+            after = [float(v) for v in line[11:].split()]
+        except ValueError:
+            return None
+        if len(before) != len(after):
+            return None
+        offsets.extend(b - a for a, b in zip(before, after, strict=True))
+    if not offsets:
+        return len(base_trees), 0.0
+    offset = offsets[0]
+    if any(abs(value - offset) > 1e-9 * max(1.0, abs(offset)) for value in offsets):
+        return None
+    return len(base_trees), offset
+
+
+def _tree_blocks(text: bytes) -> list[bytes]:
+    """Each tree's lines after its "Tree=N" line, in order (the text is already checked)."""
+    body = text.split(b"\nend of trees", 1)[0].replace(b"\r\n", b"\n")
+    blocks = body.split(b"\nTree=")[1:]
+    return [block.split(b"\n", 1)[1].strip(b"\n") if b"\n" in block else b"" for block in blocks]
+
+
+def tail_model_text(text: bytes, first_tree: int) -> bytes:
+    """The model `text` holding only its trees from `first_tree` on (renumbered from 0, no
+    `tree_sizes` line): a model predicting the sum of those trees."""
+    head, rest = text.split(b"\nTree=", 1)
+    body, end = rest.split(b"\nend of trees", 1)
+    trees = body.split(b"\nTree=")
+    kept = [tree.split(b"\n", 1)[1] for tree in trees[first_tree:]]
+    header = b"\n".join(line for line in head.split(b"\n") if not line.startswith(b"tree_sizes="))
+    blocks = b"".join(b"\nTree=%d\n" % index + tree for index, tree in enumerate(kept))
+    return header + blocks + b"\nend of trees" + end

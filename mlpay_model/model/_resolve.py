@@ -19,13 +19,15 @@ from mlpay_model.errors import ArtifactError, ModelNotFoundError, did_you_mean
 from mlpay_model.model._salary_model import SalaryModel
 from mlpay_model.model.artifact import MANIFEST_NAME, read_manifest
 
-DEFAULT_MODEL: Final = "aijobs"
-"""The model "default" means: aijobs, trained on the aijobs.net salary index.
+DEFAULT_MODEL: Final = "pooled"
+"""The model "default" means: pooled, trained on the canonical rows of every shipped source.
 
-Chosen because its pay is exact (not a survey band), its titles are ML-focused, and it is the
-largest and most recent of the shipped data sets. It has no years of experience, education or
-skills features (seniority stands in for experience); predictions given those say so in
-their warnings.
+Chosen because it uses all five factors and every source's evidence (configs/pooled.yaml):
+role, country and experience from where pay is dense, education and skills from the surveys
+that ask them (its second stage); it prices a person as aijobs.net's population (the largest
+and most recent exact pay) unless `population=` asks for another, and reports the median of
+every source population (`by_source`). Out of time it is measured against each source's own
+model and the peers in benchmarks/results/out_of_time.md.
 """
 
 MODELS_DIR_VARIABLE: Final = "MLPAY_MODELS_DIR"
@@ -92,18 +94,28 @@ def load_model(name_or_path: str | os.PathLike[str] = "default") -> SalaryModel:
     # Resolving a name costs a few stats and path operations; remember it per name, models
     # dir and working directory, and re-resolve if the remembered folder has gone.
     key = (os.fspath(name_or_path), os.environ.get(MODELS_DIR_VARIABLE), _working_directory())
-    manifest = _resolved.get(key)
-    status = _stat(manifest) if manifest is not None else None
-    if manifest is None or status is None:
-        manifest = resolve_model(name_or_path).resolve() / MANIFEST_NAME
+    remembered = _resolved.get(key)
+    if remembered is not None:  # the common case: one stat, no new path objects
+        folder, manifest = remembered
         status = _stat(manifest)
-        if status is None:
-            raise ArtifactError(f"{manifest.parent}: no {MANIFEST_NAME}; not a model folder")
-        _resolved[key] = manifest
-    return _load_cached(manifest.parent, (status.st_mtime_ns, status.st_ino, status.st_size))
+        if status is not None:
+            return _load_cached(folder, _stamp(status))
+    manifest = resolve_model(name_or_path).resolve() / MANIFEST_NAME
+    status = _stat(manifest)
+    if status is None:
+        raise ArtifactError(f"{manifest.parent}: no {MANIFEST_NAME}; not a model folder")
+    if len(_resolved) >= _REMEMBERED_NAMES:
+        _resolved.clear()
+    _resolved[key] = (manifest.parent, manifest)
+    return _load_cached(manifest.parent, _stamp(status))
 
 
-_resolved: dict[tuple[str, str | None, str], Path] = {}
+_REMEMBERED_NAMES: Final = 64
+_resolved: dict[tuple[str, str | None, str], tuple[Path, Path]] = {}
+
+
+def _stamp(status: os.stat_result) -> tuple[int, int, int]:
+    return status.st_mtime_ns, status.st_ino, status.st_size
 
 
 def _working_directory() -> str:
@@ -123,4 +135,3 @@ def _stat(path: Path) -> os.stat_result | None:
 @lru_cache(maxsize=16)
 def _load_cached(directory: Path, stamp: tuple[int, int, int]) -> SalaryModel:
     return SalaryModel(directory, read_manifest(directory))
-

@@ -20,9 +20,11 @@ import numpy as np
 from mlpay_model.data.sources.registry import model_pay_text, source_pay_text
 from mlpay_model.errors import ArtifactError
 from mlpay_model.model._booster import NativeBooster
+from mlpay_model.model._model_text import shared_trees
 from mlpay_model.model.artifact import MANIFEST_NAME, QUANTILE_HEADS, member_path
 from mlpay_model.model.features import OTHER_CATEGORY, FeatureEncoder, FeatureSpec
-from mlpay_model.model.interval import calibrated_interval
+from mlpay_model.model.interval import calibrated_bounds, calibrated_interval
+from mlpay_model.model.pay_year import PayYears
 from mlpay_model.schema import PREDICTION_COLUMNS, is_missing
 
 if TYPE_CHECKING:
@@ -116,6 +118,11 @@ class SalaryModel:
             "years_experience"
         )
         self.populations, self.default_population = _populations(self.spec, self.manifest)
+        # The pay year of a profile without one, worked out once (`model.pay_year`).
+        self.pay_years = PayYears.of_model(
+            self.manifest, self.populations, self.default_population, pooled=self.uses("source")
+        )
+        self._defaults_year = self.uses("year")
         # What the pay figure is, worked out once: every prediction states it.
         self.pay_text = model_pay_text(self.manifest)
         self.population_pay_texts: Mapping[str, str] = MappingProxyType(
@@ -125,6 +132,15 @@ class SalaryModel:
             head: NativeBooster(file, self.encoder.feature_names)
             for head, file in model_files.items()
         }
+        # A quantile head that continues the median (its trees, shifted, then its own) is
+        # predicted as the median plus its own trees (`_model_text.shared_trees`): the shared
+        # trees run once, not three times.
+        self._continues_median: dict[str, tuple[float, NativeBooster]] = {}
+        for head in ("low", "high"):
+            shared = shared_trees(self._boosters["median"].text, self._boosters[head].text)
+            if shared is not None:
+                trees, offset = shared
+                self._continues_median[head] = (offset, self._boosters[head].tail(trees))
         # Column j of the feature matrix belongs to factor i where _grouping[j, i] == 1.
         self._grouping = np.array(
             [
@@ -140,6 +156,30 @@ class SalaryModel:
     def uses(self, factor: str) -> bool:
         """True when the model reads the canonical column `factor`."""
         return factor in self.factors
+
+    def default_pay_year(self, population: str | None = None) -> int | None:
+        """The pay year a profile without one is priced at: the latest pay year of
+        `population`'s training rows (None: the default population; a model without `source`
+        as a feature: the latest of all its data). None when the manifest records no years."""
+        return self.pay_years.default(population)
+
+    def default_pay_years(self, profiles: pd.DataFrame) -> pd.Series:
+        """Per row of canonical `profiles`, the pay year given or else the default of its
+        population (floats; NaN where the model knows no year)."""
+        import pandas as pd
+
+        given = profiles["year"] if "year" in profiles else pd.Series(np.nan, profiles.index)
+        given = pd.to_numeric(given, errors="coerce").astype("float64")
+        fallback = _year_or_nan(self.pay_years.default())
+        if self.uses("source") and "source" in profiles:
+            by_population = {
+                name: _year_or_nan(self.pay_years.default(name)) for name in self.populations
+            }
+            defaults = profiles["source"].astype(object).map(by_population).astype("float64")
+            defaults = defaults.fillna(fallback)
+        else:
+            defaults = pd.Series(fallback, profiles.index)
+        return given.where(given.notna(), defaults)
 
     def predict(self, profiles: pd.DataFrame) -> pd.DataFrame:
         """Annual pay per row: columns median, low, high (the calibrated 80% interval).
@@ -158,8 +198,13 @@ class SalaryModel:
         matrix = self._matrix(profiles)
         if len(profiles) == 0:
             return pd.DataFrame({name: [] for name in PREDICTION_COLUMNS}, index=profiles.index)
-        raw = {head: booster.predict_matrix(matrix) for head, booster in self._boosters.items()}
-        interval = calibrated_interval(raw["median"], raw["low"], raw["high"], self.adjustment)
+        median = self._boosters["median"].predict_matrix(matrix)
+        interval = calibrated_interval(
+            median,
+            self._head_of_matrix("low", matrix, median),
+            self._head_of_matrix("high", matrix, median),
+            self.adjustment,
+        )
         columns = dict(zip(PREDICTION_COLUMNS, interval, strict=True))
         return pd.DataFrame(columns, index=profiles.index)
 
@@ -190,21 +235,52 @@ class SalaryModel:
         come later, from the same row, when they are read. Values are not checked here;
         `predict_salary` checks and normalises what users type before calling it.
         """
+        record = self._priced_record(record)
+        row = self.encoder.encode_record(record)
+        median_raw = float(self._boosters["median"].predict_row(row)[0])
+        median, low, high = calibrated_bounds(
+            median_raw,
+            self._head_of_row("low", row, median_raw),
+            self._head_of_row("high", row, median_raw),
+            self.adjustment,
+        )
+        return RecordPrediction(median, low, high, record, self, row)
+
+    def _head_of_matrix(self, head: str, matrix: np.ndarray, median_raw: np.ndarray) -> np.ndarray:
+        shared = self._continues_median.get(head)
+        if shared is None:
+            return self._boosters[head].predict_matrix(matrix)
+        offset, own_trees = shared
+        return median_raw + offset + own_trees.predict_matrix(matrix)
+
+    def _head_of_row(self, head: str, row: np.ndarray, median_raw: float) -> float:
+        shared = self._continues_median.get(head)
+        if shared is None:
+            return float(self._boosters[head].predict_row(row)[0])
+        offset, own_trees = shared
+        return median_raw + offset + float(own_trees.predict_row(row)[0])
+
+    def median_as(self, prediction: RecordPrediction, changes: Mapping[str, Any]) -> float:
+        """The median of `prediction`'s profile with some canonical values changed (e.g. the
+        same person priced as another population of a pooled model: `source`, and its pay
+        year), re-encoding only those columns and running the median booster alone."""
+        row = self.encoder.with_values(prediction._row, changes)
+        return math.exp(self._boosters["median"].predict_row(row)[0])
+
+    def _priced_record(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
+        """`record` with what the model fills in: seniority derived from years (a model
+        without years), its default population, the population's latest pay year."""
         if self.derives_seniority_from_years:
             from mlpay_model.normalise import record_with_seniority_from_years
 
             record = record_with_seniority_from_years(record)
         if self.uses("source") and is_missing(record.get("source")):
             record = {**record, "source": self.default_population}
-        row = self.encoder.encode_record(record)
-        boosters = self._boosters
-        median, low, high = calibrated_interval(
-            boosters["median"].predict_row(row),
-            boosters["low"].predict_row(row),
-            boosters["high"].predict_row(row),
-            self.adjustment,
-        )
-        return RecordPrediction(float(median[0]), float(low[0]), float(high[0]), record, self, row)
+        if self._defaults_year and is_missing(record.get("year")):
+            year = self.pay_years.default(record.get("source"))
+            if year is not None:
+                record = {**record, "year": year}
+        return record
 
     def _row_contributions(self, row: np.ndarray) -> Mapping[str, float]:
         """Percent per factor for one encoded row, the largest effect first (read-only)."""
@@ -228,6 +304,8 @@ class SalaryModel:
                 if given is None
                 else given.astype(object).where(given.notna(), self.default_population)
             )
+        if self._defaults_year:  # rows without a year are priced at their population's latest
+            profiles = profiles.assign(year=self.default_pay_years(profiles))
         return self.encoder.encode_frame(profiles)
 
     def _check_median_model(self) -> float:
@@ -247,6 +325,10 @@ class SalaryModel:
                 "(not an identity-link objective); mlpay models predict log pay directly"
             )
         return math.exp(shap[-1])
+
+
+def _year_or_nan(year: int | None) -> float:
+    return math.nan if year is None else float(year)
 
 
 def _size_first(item: tuple[str, float]) -> float:

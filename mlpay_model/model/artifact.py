@@ -18,9 +18,19 @@ manifest.json keys:
     models          {head: file} for each of QUANTILE_HEADS:
                     {"median": "median.txt", "low": "low.txt", "high": "high.txt"}
     calibration     {"method": "conformal_quantile", "target_coverage": 0.8,
-                     "adjustment": <float added to high and subtracted from low, log scale>}
+                     "adjustment": <float added to high and subtracted from low, log scale>,
+                     "rows": <rows whose conformity scores gave the adjustment>,
+                     and, from models written with a calibration scheme:
+                     "scheme": "cross_conformal" | "split", "folds": <cross_conformal>,
+                     "quantile_heads": "from_median" | "independent",
+                     "fitted_on": ALL_ROWS | "train part" (the rows the boosters here saw),
+                     "fitted_rows": <their count>, "test_rows": <held-out rows scored>,
+                     "metrics_of": <which boosters `metrics` scored, when not these>}
+                    `boosters_fitted_on_all_rows` reads it (absent: the train part).
     metrics         {metric name: value} on the held-out test split
     data            [{"source", "file", "sha256", "rows_read", "rows_kept"}, ...]
+    pay_years       {source: [pay years of the rows the boosters learned from]} (optional;
+                    a manifest without it: `pay_year.manifest_pay_years` derives them)
     config          the resolved training config (so data and reference rows can be rebuilt)
     files           {relative file name: sha256} for every file except manifest.json
 
@@ -54,6 +64,9 @@ MANIFEST_NAME: Final = "manifest.json"
 QUANTILE_HEADS: Final[tuple[str, ...]] = PREDICTION_COLUMNS
 """The three boosters of a model, by head: its median and the interval's low and high ends
 (the manifest's `models` maps each head to its file, `<head>.txt`)."""
+
+ALL_ROWS: Final = "all rows"
+"""calibration.fitted_on of a model whose boosters were refitted on every row (test too)."""
 
 MANIFEST_MAX_BYTES: Final = 4 << 20
 """The largest manifest.json read (4 MiB; the shipped ones are under 20 KB)."""
@@ -109,6 +122,12 @@ def validate_manifest(manifest: object, path: Path) -> dict[str, Any]:
     data = _expect(manifest, "data", list, where, required=False)
     if data is not None and not all(isinstance(item, dict) for item in data):
         raise ArtifactError(f"{where}: 'data' must be a list of objects")
+    pay_years = _expect(manifest, "pay_years", dict, where, required=False)
+    for source, years in (pay_years or {}).items():
+        if not isinstance(years, list) or not all(
+            isinstance(year, int) and not isinstance(year, bool) for year in years
+        ):
+            raise ArtifactError(f"{where}: pay_years.{clip(source, 40)} must be a list of years")
 
     features = _expect(manifest, "features", dict, where, required=True)
     _string_list(features.get("features"), f"{where}: features.features")
@@ -125,6 +144,8 @@ def validate_manifest(manifest: object, path: Path) -> dict[str, Any]:
         raise ArtifactError(f"{where}: calibration.adjustment must be a number")
     if not math.isfinite(adjustment):
         raise ArtifactError(f"{where}: calibration adjustment not finite")
+    for key in ("scheme", "quantile_heads", "fitted_on", "metrics_of"):
+        _expect(calibration, key, str, f"{where}: calibration", required=False)
 
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
@@ -146,6 +167,13 @@ def validate_manifest(manifest: object, path: Path) -> dict[str, Any]:
         if name not in files:
             raise ArtifactError(f"{where}: the {head} model is not listed")
     return manifest
+
+
+def boosters_fitted_on_all_rows(manifest: dict[str, Any]) -> bool:
+    """Whether the model's boosters were refitted on every row of its data (test rows too),
+    rather than on its split's train part (`calibration.fitted_on`)."""
+    calibration = manifest.get("calibration")
+    return isinstance(calibration, dict) and calibration.get("fitted_on") == ALL_ROWS
 
 
 def plain_name(name: object, what: str) -> str:

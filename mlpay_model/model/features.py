@@ -9,10 +9,19 @@ Kinds of feature:
     categorical  role, country, employment_type, source: a code per value seen at least
                  `min_count` times in training; rarer or unseen values share the code of
                  OTHER_CATEGORY; missing is NaN (LightGBM's missing).
+    title        the raw title's key (`taxonomy.title_key` of `role_raw`: "Sr. ML Engineer"
+                 -> "machine learning engineer"), a categorical beside the role family, for
+                 keys seen at least max(`min_count`, TITLE_MIN_COUNT) times; any other title
+                 is missing (the trees' "title not known" branch, i.e. the family decides),
+                 never a shared code for rare titles.
     ordinal      education, seniority, company_size: the index in the schema's ordered levels.
     numeric      years_experience, remote_ratio, year: passed through (NaN when missing).
     skills       multi-hot over the skills seen at least `min_count` times, plus `n_skills`,
-                 the number of canonical skills listed (known to the vocabulary or not).
+                 the number of canonical skills listed (known to the vocabulary or not); a
+                 profile that lists no skills has all of them missing (NaN): "not said", as
+                 for every other factor, so the trees take the branch they learned for it
+                 (rows of sources that never asked, and the missing-value copy of training
+                 rows, `mlpay_model.model.fitting.with_missing_copy`), not "knows none".
 """
 
 from __future__ import annotations
@@ -26,7 +35,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
-from mlpay_model.schema import COMPANY_SIZES, EDUCATION_LEVELS, SENIORITY_LEVELS, is_missing
+from mlpay_model.schema import (
+    COMPANY_SIZES,
+    DERIVED_FEATURES,
+    EDUCATION_LEVELS,
+    SENIORITY_LEVELS,
+    is_missing,
+)
+from mlpay_model.taxonomy import title_key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,7 +51,16 @@ OTHER_CATEGORY: Final = "__other__"
 SKILL_PREFIX: Final = "skill="
 SKILL_COUNT: Final = "n_skills"
 
-CATEGORICAL_FEATURES: Final[tuple[str, ...]] = ("role", "country", "employment_type", "source")
+TITLE_FEATURE: Final = "title"
+TITLE_SOURCE: Final = DERIVED_FEATURES[TITLE_FEATURE]  # the profile column it is read from
+TITLE_MIN_COUNT: Final = 100
+CATEGORICAL_FEATURES: Final[tuple[str, ...]] = (
+    "role",
+    "country",
+    "employment_type",
+    "source",
+    TITLE_FEATURE,
+)
 ORDINAL_FEATURES: Final[dict[str, tuple[str, ...]]] = {
     "education": EDUCATION_LEVELS,
     "seniority": SENIORITY_LEVELS,
@@ -70,8 +95,11 @@ class FeatureSpec:
         categories = {
             name: (*_frequent(profiles[name].dropna(), min_count), OTHER_CATEGORY)
             for name in features
-            if name in CATEGORICAL_FEATURES
+            if name in CATEGORICAL_FEATURES and name != TITLE_FEATURE
         }
+        if TITLE_FEATURE in features:
+            keys = title_keys(profiles[TITLE_SOURCE]).dropna()
+            categories[TITLE_FEATURE] = _frequent(keys, max(min_count, TITLE_MIN_COUNT))
         skills: tuple[str, ...] = ()
         if SKILLS_FEATURE in features:
             skills = _frequent(
@@ -139,9 +167,9 @@ class FeatureEncoder:
         self._count_position = (
             self.feature_names.index(SKILL_COUNT) if SKILLS_FEATURE in spec.features else None
         )
-        # encode_record starts from a copy of this row: all missing, skill indicators 0.
+        # encode_record starts from a copy of this row: all missing.
         self._empty_row = np.full((1, len(self.feature_names)), np.nan, dtype=np.float64)
-        self._empty_row[0, np.fromiter(self._skill_index.values(), dtype=np.intp)] = 0.0
+        self._skill_positions = np.fromiter(self._skill_index.values(), dtype=np.intp)
 
     def encode_frame(self, profiles: pd.DataFrame) -> np.ndarray:
         """A float64 matrix with one row per profile and one column per feature name."""
@@ -149,24 +177,44 @@ class FeatureEncoder:
 
         matrix = np.full((len(profiles), len(self.feature_names)), np.nan, dtype=np.float64)
         for name, position in self._positions.items():
-            column = (
-                profiles[name]
-                if name in profiles.columns
-                else pd.Series(np.nan, index=profiles.index)
-            )
+            if name == TITLE_FEATURE and TITLE_SOURCE in profiles.columns:
+                column = title_keys(profiles[TITLE_SOURCE])
+            elif name in profiles.columns:
+                column = profiles[name]
+            else:
+                column = pd.Series(np.nan, index=profiles.index)
             matrix[:, position] = self._encode_column(name, column)
         if self._count_position is not None:
             raw = profiles[SKILLS_FEATURE] if SKILLS_FEATURE in profiles.columns else ()
-            lists = [_as_skills(value) for value in raw] if len(raw) else [()] * len(profiles)
+            # Normalised frames share one tuple per distinct skill set: encode each distinct
+            # object once (by identity, no hashing of tuples), then spread it over its rows.
+            values = np.asarray(raw, dtype=object) if len(raw) else np.empty(len(profiles), object)
+            codes, distinct = pd.factorize(np.fromiter(map(id, values), np.uint64, len(values)))
+            one_each = np.empty(len(distinct), dtype=np.intp)
+            one_each[codes] = np.arange(len(values))
+            lists = [v if type(v) is tuple else _as_skills(v) for v in values[one_each]]
             counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-            # One lookup per listed skill, then a scatter of ones: no per-row Python loop.
-            listed = pd.Series(list(chain.from_iterable(lists)), dtype=object)
-            columns = listed.map(self._skill_index).to_numpy(dtype=np.float64)
-            rows = np.repeat(np.arange(len(lists)), counts)
-            known = ~np.isnan(columns)
-            matrix[:, list(self._skill_index.values())] = 0.0
-            matrix[rows[known], columns[known].astype(np.int64)] = 1.0
-            matrix[:, self._count_position] = counts
+            # One lookup per distinct skill name, then per row the known columns of its set
+            # (expanded with numpy, no per-row loop) and a scatter of ones.
+            listed = np.array(list(chain.from_iterable(lists)), dtype=object)
+            tokens, names = pd.factorize(listed, use_na_sentinel=True)
+            columns = np.array([*(self._skill_index.get(name, -1) for name in names), -1])[tokens]
+            known = columns >= 0
+            set_of = np.repeat(np.arange(len(lists)), counts)[known]
+            per_set = np.bincount(set_of, minlength=len(lists))
+            per_row = per_set[codes]
+            rows = np.repeat(np.arange(len(values)), per_row)
+            starts = np.repeat((np.cumsum(per_set) - per_set)[codes], per_row)
+            within = np.arange(len(rows)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+            listing = counts[codes] > 0
+            skill_columns = list(self._skill_index.values())
+            first = self._count_position - len(skill_columns)
+            if skill_columns == list(range(first, self._count_position)):  # a slice is faster
+                matrix[listing, first : self._count_position] = 0.0
+            else:
+                matrix[np.ix_(listing, np.array(skill_columns, dtype=np.intp))] = 0.0
+            matrix[rows, columns[known][starts + within]] = 1.0
+            matrix[listing, self._count_position] = counts[codes][listing]
         return matrix
 
     def encode_record(self, record: Mapping[str, Any]) -> np.ndarray:
@@ -174,15 +222,33 @@ class FeatureEncoder:
         row = self._empty_row.copy()
         values = row[0]
         for name, position in self._positions.items():
-            values[position] = self._encode_value(name, record.get(name))
+            value = (
+                title_key(record.get(TITLE_SOURCE)) if name == TITLE_FEATURE else record.get(name)
+            )
+            values[position] = self._encode_value(name, value)
         if self._count_position is not None:
             skills = _as_skills(record.get(SKILLS_FEATURE))
+            if not skills:
+                return row
+            values[self._skill_positions] = 0.0
             for skill in skills:
                 skill_position = self._skill_index.get(skill)
                 if skill_position is not None:
                     values[skill_position] = 1.0
             values[self._count_position] = float(len(skills))
         return row
+
+    def with_values(self, row: np.ndarray, values: Mapping[str, Any]) -> np.ndarray:
+        """A copy of an `encode_record` row with these canonical columns encoded anew (not
+        skills or title: those come from a whole record)."""
+        changed = row.copy()
+        for name, value in values.items():
+            if name in (SKILLS_FEATURE, TITLE_FEATURE):
+                raise ValueError(f"with_values cannot change {name!r}; encode the record again")
+            position = self._positions.get(name)
+            if position is not None:
+                changed[0, position] = self._encode_value(name, value)
+        return changed
 
     def _encode_column(self, name: str, column: pd.Series) -> np.ndarray:
         import pandas as pd
@@ -192,7 +258,7 @@ class FeatureEncoder:
             positions, distinct = pd.factorize(column, use_na_sentinel=True)
             if name in self._codes:
                 codes = self._codes[name]
-                other = codes[OTHER_CATEGORY]
+                other = codes.get(OTHER_CATEGORY, np.nan)  # title: no shared code
                 table = [codes.get(value, other) for value in distinct]
             else:
                 levels = self._levels[name]
@@ -205,7 +271,7 @@ class FeatureEncoder:
             return math.nan
         if name in self._codes:
             codes = self._codes[name]
-            return codes.get(value, codes[OTHER_CATEGORY])
+            return codes.get(value, codes.get(OTHER_CATEGORY, math.nan))
         if name in self._levels:
             return self._levels[name].get(value, math.nan)
         return float(value)
@@ -213,7 +279,16 @@ class FeatureEncoder:
     def is_known(self, name: str, value: Any) -> bool:
         """False when a categorical value is folded into OTHER_CATEGORY (rare or unseen)."""
         codes = self._codes.get(name)
-        return codes is None or is_missing(value) or value in codes
+        return codes is None or is_missing(value) or value in codes or name == TITLE_FEATURE
+
+
+def title_keys(titles: pd.Series) -> pd.Series:
+    """`taxonomy.title_key` of every title, worked out once per distinct title."""
+    import pandas as pd
+
+    positions, distinct = pd.factorize(titles, use_na_sentinel=True)
+    keys = np.array([*(title_key(title) for title in distinct), None], dtype=object)
+    return pd.Series(keys[positions], index=titles.index, dtype=object)
 
 
 def _frequent(values: Iterable[Any], min_count: int) -> tuple[str, ...]:

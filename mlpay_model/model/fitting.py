@@ -26,7 +26,7 @@ from mlpay_model.model.artifact import QUANTILE_HEADS
 from mlpay_model.model.features import FeatureSpec
 
 # Features that are never blanked in the missing-value copy.
-ALWAYS_GIVEN: Final[tuple[str, ...]] = ("role", "country", "source", "skills")
+ALWAYS_GIVEN: Final[tuple[str, ...]] = ("role", "country", "source")
 # LightGBM settings of a config's `lightgbm` section that are not LightGBM parameters.
 _NOT_PARAMETERS: Final = ("median_objective", "num_boost_round")
 
@@ -35,6 +35,24 @@ Progress = Callable[[str], None]
 
 def _silent(_stage: str) -> None:
     """The default progress callback: report nothing."""
+
+
+@dataclass(frozen=True)
+class SecondStage:
+    """Features learned only after the others, from the rows that observe them.
+
+    Why: a pooled model learns from sources that never asked some questions (aijobs.net has
+    no education or skills). Trees that split on those features next to rows that lack them
+    learn the sources' pay gap as if it were the features' effect (listing one skill on an
+    aijobs profile lowered its pay 10-20%). So the first `num_boost_round` trees never see
+    these features; then `rounds` more trees, on the rows where one of them is observed
+    (and those rows' missing-value copies), learn what they add to the first stage's
+    prediction. Both stages are one LightGBM model (continued training), so prediction and
+    SHAP contributions read one text file as before.
+    """
+
+    features: tuple[str, ...]
+    rounds: int
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,10 @@ class FitSettings:
     monotone: Mapping[str, int] = field(default_factory=dict)  # feature -> direction (non-zero)
     # groups of canonical features that may interact in one tree branch; () = no constraint
     interactions: tuple[tuple[str, ...], ...] = ()
+    second_stage: SecondStage | None = None
+    # "from_median": the low/high boosters continue the median booster (`spread_booster`);
+    # "independent": each starts from the rows' quantile (models trained before it existed)
+    quantile_heads: str = "independent"
 
     @classmethod
     def from_config(cls, config: object) -> FitSettings:
@@ -76,9 +98,24 @@ class FitSettings:
                     tuple(str(name) for name in group)
                     for group in config.get("interaction_constraints") or ()
                 ),
+                second_stage=_second_stage(config.get("second_stage")),
+                quantile_heads=str(
+                    dict(config.get("calibration") or {}).get("quantile_heads", "independent")
+                ),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigError(f"the training config cannot be fitted from ({error!r})") from None
+
+
+def _second_stage(section: object) -> SecondStage | None:
+    if not section:
+        return None
+    if not isinstance(section, Mapping):
+        raise TypeError(f"second_stage must be a mapping, not {section!r}")
+    return SecondStage(
+        features=tuple(str(name) for name in section["features"]),
+        rounds=int(section["num_boost_round"]),
+    )
 
 
 def fit_boosters(
@@ -90,7 +127,11 @@ def fit_boosters(
     heads: tuple[str, ...] = QUANTILE_HEADS,
 ) -> dict[str, lgb.Booster]:
     """The boosters of `heads` (by default all three), trained on the rows plus their
-    missing-value copy."""
+    missing-value copy: in two stages when the settings have a `second_stage`, and with
+    `quantile_heads: from_median` the low and high heads continue the median booster (which
+    is then fitted even when `heads` leaves it out)."""
+    stage = settings.second_stage
+    observed = None if stage is None else observed_rows(matrix, spec, stage.features)
     matrix, log_pay = with_missing_copy(
         matrix,
         log_pay,
@@ -98,19 +139,116 @@ def fit_boosters(
         settings.missing_augmentation,
         np.random.default_rng([settings.seed, 1]),
     )
+    if observed is not None and len(log_pay) > len(observed):
+        observed = np.concatenate([observed, observed])  # the copy keeps its row's stage
     params = booster_params(settings, spec)
     quantiles = {
         "median": settings.quantiles["median"] if settings.median_objective == "quantile" else None,
         "low": settings.quantiles["low"],
         "high": settings.quantiles["high"],
     }
+    from_median = settings.quantile_heads == "from_median"
+    order = ("median", *heads) if from_median and "median" not in heads else heads
     boosters: dict[str, lgb.Booster] = {}
-    for head in heads:
+    for head in order:
         step(f"fit {head}")
-        boosters[head] = fit_booster(
-            matrix, log_pay, spec, params, settings.num_boost_round, quantile=quantiles[head]
-        )
-    return boosters
+        if from_median and head != "median":
+            boosters[head] = spread_booster(
+                boosters["median"],
+                matrix,
+                log_pay,
+                spec,
+                settings,
+                params,
+                settings.quantiles[head],
+            )
+        elif stage is None or observed is None:
+            boosters[head] = fit_booster(
+                matrix, log_pay, spec, params, settings.num_boost_round, quantile=quantiles[head]
+            )
+        else:
+            first, second = stage_params(settings, spec, params, stage)
+            booster = fit_booster(
+                matrix, log_pay, spec, first, settings.num_boost_round, quantile=quantiles[head]
+            )
+            boosters[head] = continue_booster(
+                booster,
+                matrix[observed],
+                log_pay[observed],
+                spec,
+                second,
+                stage.rounds,
+                quantile=quantiles[head],
+            )
+    return {head: boosters[head] for head in heads}
+
+
+def spread_booster(
+    median: lgb.Booster,
+    matrix: np.ndarray,
+    log_pay: np.ndarray,
+    spec: FeatureSpec,
+    settings: FitSettings,
+    params: dict[str, Any],
+    alpha: float,
+) -> lgb.Booster:
+    """A quantile head that continues the median booster: its trees shifted by the rows'
+    residual quantile at `alpha`, then `num_boost_round` pinball trees on the same rows.
+
+    Why: started from the whole file's quantile, a head of few pinball rounds barely moves,
+    so raw intervals are too wide for most people, calibration shrinks them, and the median
+    clamp flattens the high end of the rest (collapsed ranges). Continuing the median, the
+    trees only learn how a profile's spread differs from the average one, and every file
+    still predicts on its own. With a second stage the spread trees keep its first-stage
+    constraints: sources that never ask its features cannot skew the range.
+    """
+    if settings.second_stage is not None:
+        params = stage_params(settings, spec, params, settings.second_stage)[0]
+    residuals = log_pay - median.predict(matrix)
+    return continue_booster(
+        shifted_copy(median, float(np.quantile(residuals, alpha))),
+        matrix,
+        log_pay,
+        spec,
+        params,
+        settings.num_boost_round,
+        quantile=alpha,
+    )
+
+
+def shifted_copy(booster: lgb.Booster, offset: float) -> lgb.Booster:
+    """A copy of `booster` predicting `offset` more (added to every leaf of its first tree)."""
+    copy = lgb.Booster(model_str=booster.model_to_string())
+    leaves = copy.dump_model(num_iteration=1)["tree_info"][0]["num_leaves"]
+    for leaf in range(leaves):
+        copy.set_leaf_output(0, leaf, copy.get_leaf_output(0, leaf) + offset)
+    return copy
+
+
+def observed_rows(matrix: np.ndarray, spec: FeatureSpec, features: tuple[str, ...]) -> np.ndarray:
+    """True for rows where at least one model column of `features` is not missing."""
+    columns = [i for i, name in enumerate(spec.feature_names) if spec.factor_of(name) in features]
+    return ~np.isnan(matrix[:, columns]).all(axis=1)
+
+
+def stage_params(
+    settings: FitSettings, spec: FeatureSpec, params: dict[str, Any], stage: SecondStage
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """LightGBM parameters of the first stage (never splits on the stage's features) and of
+    the second (branches only within the interaction groups that hold one of them; every
+    feature when there are no groups)."""
+    features = [name for name in spec.features]
+    groups = settings.interactions or (tuple(features),)
+    first = [
+        kept
+        for group in groups
+        if (kept := tuple(name for name in group if name not in stage.features))
+    ]
+    second = [group for group in groups if set(group) & set(stage.features)]
+    return (
+        {**params, "interaction_constraints": interaction_columns(tuple(first), spec)},
+        {**params, "interaction_constraints": interaction_columns(tuple(second), spec)},
+    )
 
 
 def with_missing_copy(
@@ -123,25 +261,26 @@ def with_missing_copy(
     """The training rows plus a copy in which each optional feature value is blanked
     (set missing) with probability `rate`; the original rows alone when `rate` is 0.
 
-    Why: users leave optional fields out (seniority, company size, year, education...), and
-    a LightGBM tree sends a missing value where it saw missing values in training. Where it
-    saw none, NaN is read as 0, i.e. the lowest level or an absurd year, and a profile
-    without context gets entry-level pay of the earliest year. The copy teaches the trees a
-    "not given" branch close to the average over that feature. role, country and source are
-    always given; skills are never blanked (an empty list already means "none listed").
+    Why: users leave optional fields out (seniority, company size, year, education,
+    skills...), and a LightGBM tree sends a missing value where it saw missing values in
+    training. Where it saw none, NaN is read as 0, i.e. the lowest level or an absurd year,
+    and a profile without context gets entry-level pay of the earliest year. The copy teaches
+    the trees a "not given" branch close to the average over that feature. role, country and
+    source are always given; a row's skill columns are blanked together (skills not given).
     """
     if rate == 0:
         return matrix, target
-    optional = [
-        position
-        for position, name in enumerate(spec.feature_names)
-        if spec.factor_of(name) not in ALWAYS_GIVEN
-    ]
+    factors: dict[str, list[int]] = {}
+    for position, name in enumerate(spec.feature_names):
+        factor = spec.factor_of(name)
+        if factor not in ALWAYS_GIVEN:
+            factors.setdefault(factor, []).append(position)
     copy = matrix.copy()
-    blank = rng.random((len(copy), len(optional))) < rate
-    block = copy[:, optional]
-    block[blank] = np.nan
-    copy[:, optional] = block
+    blank = rng.random((len(copy), len(factors))) < rate
+    for draw, positions in enumerate(factors.values()):
+        block = copy[:, positions]
+        block[blank[:, draw]] = np.nan
+        copy[:, positions] = block
     return np.vstack([matrix, copy]), np.concatenate([target, target])
 
 
@@ -206,6 +345,32 @@ def fit_booster(
         for leaf in range(first_tree["num_leaves"]):
             booster.set_leaf_output(0, leaf, booster.get_leaf_output(0, leaf) + start)
     return booster
+
+
+def continue_booster(
+    booster: lgb.Booster,
+    matrix: np.ndarray,
+    target: np.ndarray,
+    spec: FeatureSpec,
+    params: dict[str, Any],
+    num_boost_round: int,
+    *,
+    quantile: float | None = None,
+) -> lgb.Booster:
+    """`booster` followed by `num_boost_round` more trees fitted on these rows, starting
+    from `booster`'s predictions (LightGBM's continued training: one model holding both)."""
+    dataset = lgb.Dataset(
+        matrix,
+        label=target,
+        feature_name=spec.feature_names,
+        categorical_feature=spec.categorical_feature_names,
+        params={"max_bin": params["max_bin"], "verbosity": -1},
+        free_raw_data=True,
+    )
+    objective = "regression" if quantile is None else pinball_objective(quantile)
+    return lgb.train(
+        {**params, "objective": objective}, dataset, num_boost_round, init_model=booster
+    )
 
 
 def pinball_objective(

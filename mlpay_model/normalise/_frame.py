@@ -42,6 +42,7 @@ REJECTED_COLUMNS: Final = ["row", "field", "value", "reason"]
 NUMERIC_FIELDS: Final = ("years_experience", "remote_ratio", "year")
 MAX_REMEMBERED: Final = 1_000_000  # distinct values per field before the memory is reset
 _JOIN: Final = "\x1f"  # joins canonical skill names; never part of one
+_COMMA_SEMICOLON_OR_SPACED_PLUS_SLASH: Final = r"[,;]|\s+[+/]\s+"  # what _split_skills speeds up
 
 
 @dataclass(frozen=True)
@@ -258,9 +259,9 @@ def _skills_of_text(
 ) -> tuple[pd.Series, np.ndarray]:
     """Skills per row from texts such as "Python;SQL": each skill name normalised once; and
     per row whether a name with no letter or digit (an emoji) was dropped."""
-    lists = pc.split_pattern_regex(pa.array(column, pa.large_string()), SKILL_SEPARATORS)
+    lists = _split_skills(pa.array(column, pa.large_string()))
     rows = pc.list_parent_indices(lists).to_numpy()
-    codes, tokens = pd.factorize(pc.list_flatten(lists).to_numpy(zero_copy_only=False))
+    codes, tokens = _factorized(pc.list_flatten(lists))
     for token in tokens:
         if token not in memory:
             memory[token] = _Normalised(
@@ -283,15 +284,35 @@ def _skills_of_text(
     key_rows, key_ranks = np.divmod(keys, width)
     offsets = np.searchsorted(key_rows, np.arange(len(column) + 1))
     skill_lists = pa.ListArray.from_arrays(
-        pa.array(offsets, pa.int64()),
-        pa.array(np.array(names, dtype=object)[key_ranks], pa.string()),
+        pa.array(offsets, pa.int64()), pa.array(names, pa.string()).take(pa.array(key_ranks))
     )
     # Identical skill sets share one tuple: build a tuple per distinct set, not per row.
-    joined = pc.binary_join(skill_lists, _JOIN).to_numpy(zero_copy_only=False)
-    set_codes, sets = pd.factorize(joined)
+    set_codes, sets = _factorized(pc.binary_join(skill_lists, _JOIN))
     tuples = [tuple(text.split(_JOIN)) if text else () for text in sets]
     values = _take(tuples, np.where(column.isna().to_numpy(), -1, set_codes), missing=())
     return pd.Series(values, dtype=object, copy=False), dropped
+
+
+def _split_skills(texts: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Each text split at SKILL_SEPARATORS. Without a "+" or "/" in any text the pattern is
+    one of "," or ";": a plain split, several times faster than the regular expression."""
+    if (
+        SKILL_SEPARATORS != _COMMA_SEMICOLON_OR_SPACED_PLUS_SLASH
+        or pc.any(pc.match_substring(texts, "+")).as_py()
+        or pc.any(pc.match_substring(texts, "/")).as_py()
+    ):
+        return pc.split_pattern_regex(texts, SKILL_SEPARATORS)
+    return pc.split_pattern(pc.replace_substring(texts, ",", ";"), ";")
+
+
+def _factorized(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """Codes per text and the distinct texts in order of first appearance (as pd.factorize
+    gives them, without converting every text to a Python string)."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    encoded = pc.dictionary_encode(texts)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    return codes, encoded.dictionary.to_pylist()
 
 
 def _assemble(frame: pd.DataFrame, out: dict[str, pd.Series]) -> pd.DataFrame:

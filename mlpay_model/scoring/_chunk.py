@@ -21,6 +21,7 @@ import pyarrow as pa
 from mlpay_model.errors import DataError, clip
 from mlpay_model.normalise import FrameCache, NormalisedFrame, normalise_frame
 from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS, SCORE_COLUMNS, is_missing
+from mlpay_model.scoring._summary import YEAR_DEFAULTED
 
 if TYPE_CHECKING:
     from mlpay_model.model import SalaryModel
@@ -30,6 +31,10 @@ ROW_NUMBER: Final = "row_number"
 REASON: Final = "reason"
 FILE: Final = "file"
 SCORING_COLUMNS: Final[tuple[str, ...]] = FACTOR_COLUMNS + CONTEXT_COLUMNS
+PREDICT_BLOCK_ROWS: Final = 65_536
+"""Rows encoded and predicted at once: bounds the float64 feature matrix (83 MB for Stack
+Overflow's 158 features, not 250 MB for a 200k-row chunk), while staying above the batch size
+from which the compiled trees are used (`mlpay_model.model._compiled.MIN_BATCH_ROWS`)."""
 SKILLS_DROPPED: Final = "skills dropped (no letter or digit in them)"
 """How the summary counts the scored rows whose skills lost a name such as an emoji."""
 
@@ -110,8 +115,21 @@ def missing_counts(
     the seniority from it): they are scored as unknown, and the summary says how many.
     Also, under SKILLS_DROPPED, the scored rows whose skills held a name with no letter or
     digit (`skills_dropped`, row labels), read as no skill (a row left with none is counted
-    under skills as well), when the model reads skills."""
+    under skills as well), when the model reads skills. Rows without a year, for a model that
+    reads it, are counted under YEAR_DEFAULTED + the year they were priced at (whether or not
+    the input has a year column), not as unknown (unless the model records no pay years)."""
     counts: Counter[str] = Counter()
+    given = list(given)
+    if model.uses("year"):
+        given_years = profiles["year"] if "year" in profiles else pd.Series(np.nan, profiles.index)
+        absent = given_years.isna().to_numpy()
+        if absent.any():
+            years = model.default_pay_years(profiles[absent].assign(year=np.nan))
+            for year, rows in zip(*np.unique(years.dropna(), return_counts=True), strict=True):
+                counts[f"{YEAR_DEFAULTED}{int(year)}"] = int(rows)
+            unknown_years = int(years.isna().sum())  # a model that records no pay years
+            if unknown_years and "year" in given:
+                counts["year"] = unknown_years
     if skills_dropped is not None and len(skills_dropped) and model.uses("skills"):
         dropped = int(profiles.index.isin(skills_dropped).sum())
         if dropped:
@@ -120,11 +138,12 @@ def missing_counts(
         read = model.uses(name) or (
             name == "years_experience" and model.derives_seniority_from_years
         )
-        if not read or name in ("role", "country") or name not in profiles:
+        if not read or name in ("role", "country", "year") or name not in profiles:
             continue
         column = profiles[name]
         if name == "skills":
-            unknown = int(sum(1 for value in column if not len(value)))
+            lengths = np.fromiter(map(len, column), np.int64, len(column))
+            unknown = int(np.count_nonzero(lengths == 0))
         else:
             unknown = int(column.isna().sum())
         if unknown:
@@ -220,7 +239,11 @@ def _with_raw_values(normalised: NormalisedFrame, table: pa.Table, prefix: str) 
 def _predictions(
     model: SalaryModel, profiles: pd.DataFrame, contributions: bool
 ) -> dict[str, np.ndarray]:
-    predicted = model.predict(profiles)
+    blocks = [
+        model.predict(profiles.iloc[start : start + PREDICT_BLOCK_ROWS])
+        for start in range(0, len(profiles), PREDICT_BLOCK_ROWS)
+    ]
+    predicted = pd.concat(blocks) if len(blocks) > 1 else (blocks or [model.predict(profiles)])[0]
     columns = {
         column: predicted[name].to_numpy(dtype=np.float64) for name, column in SCORE_COLUMNS.items()
     }

@@ -1,6 +1,10 @@
 """The local engine: stream the input chunk by chunk through `score_chunk` in this process.
 
-Memory holds one chunk at a time (plus the model), whatever the file size. Output and
+Memory holds a few chunks at a time (plus the model), whatever the file size: SCORING_THREADS
+chunks are scored at once while the next one is parsed and the previous one written (Arrow
+parses and writes, and the trees predict, without Python's lock, so one thread's I/O and trees
+overlap another's normalising). Results are written in input order, each scoring thread has
+its own FrameCache, and the output is byte for byte what one thread writes. Output and
 rejects go to temporary files beside their targets and are renamed into place only after the
 last chunk, so any failure (an error, Ctrl-C) leaves the previous files or none.
 """
@@ -9,17 +13,19 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections import Counter
-from collections.abc import Iterable
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import pyarrow as pa
 from tqdm import tqdm
 
 from mlpay_model._atomic import AtomicFile
 from mlpay_model.normalise import FrameCache
-from mlpay_model.scoring._chunk import FILE, ScoringPlan, score_chunk
+from mlpay_model.scoring._chunk import FILE, ChunkResult, ScoringPlan, score_chunk
 from mlpay_model.scoring._readers import Chunk
 from mlpay_model.scoring._summary import ScoreSummary
 from mlpay_model.scoring._writers import (
@@ -31,6 +37,10 @@ from mlpay_model.scoring._writers import (
 
 if TYPE_CHECKING:
     from mlpay_model.model import SalaryModel
+
+SCORING_THREADS: Final = 2
+"""Chunks scored at once: two, for the two cores the target machine has. Normalising holds
+Python's lock for much of a chunk, so more threads would add memory, not speed."""
 
 
 def score_local(
@@ -56,16 +66,26 @@ def score_local(
     reasons: Counter[str] = Counter()
     missing: Counter[str] = Counter()
     show = sys.stderr.isatty() if progress is None else progress
-    cache = FrameCache()
+    local = threading.local()  # one FrameCache per scoring thread (a cache is not shared)
+
+    def score(chunk: Chunk) -> ChunkResult:
+        if not hasattr(local, "cache"):
+            local.cache = FrameCache()
+        return score_chunk(chunk.table, chunk.first_row, model, plan, local.cache)
+
+    scorers = ThreadPoolExecutor(max_workers=SCORING_THREADS, thread_name_prefix="mlpay-score")
+    io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlpay-write")
+    writing: Future[None] | None = None
     try:
         with tqdm(
             total=total_rows, unit=" rows", unit_scale=True, disable=not show, file=sys.stderr
         ) as bar:
-            for chunk in chunks:
-                result = score_chunk(chunk.table, chunk.first_row, model, plan, cache)
+            for chunk, result in _in_order(iter(chunks), score, scorers):
                 rejected = result.rejects
                 if with_file_column:
                     rejected = _with_file(rejected, chunk.file)
+                if writing is not None:
+                    writing.result()  # in order, and at most one chunk waiting to be written
                 if not writers:
                     writers.append(
                         open_table_writer(
@@ -73,8 +93,7 @@ def score_local(
                         )
                     )
                     writers.append(CsvTableWriter(rejects_file.temp, rejected.schema))
-                writers[0].write(result.scored)
-                writers[1].write(rejected)
+                writing = io.submit(_write_both, writers, result.scored, rejected)
                 counts.update(
                     read=chunk.table.num_rows,
                     scored=result.scored.num_rows,
@@ -83,16 +102,23 @@ def score_local(
                 reasons.update(result.reasons)
                 missing.update(result.missing)
                 bar.update(chunk.table.num_rows)
+        if writing is not None:
+            writing.result()
         for writer in writers:
             writer.close()
         output_file.commit()
         rejects_file.commit()
     except BaseException:
+        for pool in (scorers, io):  # no thread writes into what is removed
+            pool.shutdown(wait=True, cancel_futures=True)
         for writer in writers:
             _close_quietly(writer)
         output_file.discard()
         rejects_file.discard()
         raise
+    finally:
+        for pool in (scorers, io):
+            pool.shutdown(wait=True, cancel_futures=True)
     return ScoreSummary(
         rows_read=counts["read"],
         rows_scored=counts["scored"],
@@ -102,6 +128,28 @@ def score_local(
         rejected_by_field=dict(reasons),
         missing_by_field=dict(missing),
     )
+
+
+def _in_order(
+    chunks: Iterator[Chunk], score: Callable[[Chunk], ChunkResult], pool: ThreadPoolExecutor
+) -> Iterator[tuple[Chunk, ChunkResult]]:
+    """Each chunk with its result, in input order; up to SCORING_THREADS chunks are scored at
+    once (while one waits for Arrow or the compiled trees, another runs Python), and the next
+    chunk is read meanwhile."""
+    pending: deque[tuple[Chunk, Future[ChunkResult]]] = deque()
+    for chunk in chunks:
+        pending.append((chunk, pool.submit(score, chunk)))
+        if len(pending) >= SCORING_THREADS:
+            first, result = pending.popleft()
+            yield first, result.result()
+    while pending:
+        first, result = pending.popleft()
+        yield first, result.result()
+
+
+def _write_both(writers: list[TableWriter], scored: pa.Table, rejected: pa.Table) -> None:
+    writers[0].write(scored)
+    writers[1].write(rejected)
 
 
 def _with_file(rejected: pa.Table, file: Path) -> pa.Table:

@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
+
+YEAR_DEFAULTED: Final = "year defaulted to "
+"""The `missing_by_field` key (+ the year) of scored rows without a year, priced at the
+latest pay year of their population (`SalaryModel.default_pay_years`), not as unknown."""
 
 
 @dataclass(frozen=True)
@@ -38,11 +43,24 @@ class ScoreSummary:
                 f"{name} {count:,}" for name, count in Counter(self.rejected_by_field).most_common()
             )
             line += f" ({by_field})"
-        if self.missing_by_field:
+        unknown = {
+            name: count
+            for name, count in self.missing_by_field.items()
+            if not name.startswith(YEAR_DEFAULTED)
+        }
+        if unknown:
             missing = ", ".join(
-                f"{name} {count:,}" for name, count in Counter(self.missing_by_field).most_common()
+                f"{name} {count:,}" for name, count in Counter(unknown).most_common()
             )
             line += f"; scored with a missing value (as unknown): {missing}"
+        defaulted = sorted(
+            (name.removeprefix(YEAR_DEFAULTED), count)
+            for name, count in self.missing_by_field.items()
+            if name.startswith(YEAR_DEFAULTED)
+        )
+        if defaulted:
+            years = ", ".join(f"{year} ({count:,} rows)" for year, count in defaulted)
+            line += f"; rows without a year priced at the latest pay year of the data: {years}"
         line += f"; output {self.output}"
         if self.rows_rejected:
             line += f"; rejects {self.rejects}"

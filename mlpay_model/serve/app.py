@@ -300,6 +300,7 @@ def per_source(
                 "source": item.source.name,
                 "label": item.source.label,
                 "pay_concept": other.pay_concept,
+                "pay_year": other.pay_year,
                 "model": _model_ref(item.model),
                 "served_model": same,
                 **_amounts(other.median, other.low, other.high, other.currency),
@@ -310,12 +311,13 @@ def per_source(
 
 def _source_entry(figure: Any, prediction: SalaryPrediction) -> dict[str, Any]:
     """One entry from a pooled prediction's `by_source` figure (source, label, pay_concept,
-    median)."""
+    pay_year, median)."""
     source = str(getattr(figure, "source", "unknown"))
     return {
         "source": source,
         "label": str(getattr(figure, "label", source)),
         "pay_concept": getattr(figure, "pay_concept", None),
+        "pay_year": getattr(figure, "pay_year", None),
         "model": {"name": prediction.model.name, "version": prediction.model.version},
         "served_model": source == getattr(prediction, "population", None),
         **_amounts(_number(getattr(figure, "median", None)), None, None, prediction.currency),

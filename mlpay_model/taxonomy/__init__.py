@@ -10,7 +10,12 @@ from mlpay_model.taxonomy.countries import country_code, country_name, is_countr
 from mlpay_model.taxonomy.education import education_level
 from mlpay_model.taxonomy.employment import employment_status, employment_type
 from mlpay_model.taxonomy.experience import experience_years
-from mlpay_model.taxonomy.roles import role_family, role_family_of_list, unmapped_titles
+from mlpay_model.taxonomy.roles import (
+    role_family,
+    role_family_of_list,
+    title_key,
+    unmapped_titles,
+)
 from mlpay_model.taxonomy.seniority import seniority_level, title_seniority
 from mlpay_model.taxonomy.skills import canonical_skill, canonical_skills, is_unreadable_skill
 from mlpay_model.taxonomy.workplace import company_size, remote_ratio
@@ -31,6 +36,7 @@ __all__ = [
     "role_family",
     "role_family_of_list",
     "seniority_level",
+    "title_key",
     "title_seniority",
     "unmapped_titles",
 ]

@@ -30,6 +30,9 @@ ROLES_FILE: Final = "roles.yaml"
 OTHER: Final = "other"
 # Separator of Stack Overflow multi-select answers ("Web developer; Data scientist").
 LIST_SEPARATOR: Final = ";"
+# Words a title key leaves out (seniority is a factor of its own) or spells out.
+_SENIORITY_WORDS: Final = frozenset({"senior", "sr", "junior", "jr", "mid", "level"})
+_SPELLED_OUT: Final = {"ml": "machine learning", "swe": "software engineer"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,21 @@ def role_family(title: object) -> str:
     """
     words = as_words(title)
     return OTHER if words is None else _family_of_normalised(words)
+
+
+@lru_cache(maxsize=65536)
+def title_key(title: object) -> str | None:
+    """The title as a model reads it beside its family: normalised words, seniority words
+    left out, "ML" spelled out; None when missing.
+
+    >>> title_key("Sr. ML Engineer"), title_key("Machine Learning Engineer")
+    ('machine learning engineer', 'machine learning engineer')
+    """
+    words = as_words(title)
+    if words is None:
+        return None
+    kept = [_SPELLED_OUT.get(word, word) for word in words.split() if word not in _SENIORITY_WORDS]
+    return " ".join(kept) or None
 
 
 def role_family_of_list(titles: Iterable[object] | str | None) -> str:

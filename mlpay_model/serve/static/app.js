@@ -84,7 +84,9 @@
     $("headline").textContent = profile.role + " in " + answer.country_name;
     $("median").textContent = display.median;
     $("concept").textContent =
-      "median " + answer.pay_concept + " · model " + answer.model.name + " " +
+      "median " + answer.pay_concept +
+      (answer.pay_year ? " · pay year " + answer.pay_year : "") +
+      " · model " + answer.model.name + " " +
       answer.model.version + " · " + answer.currency +
       (answer.rate_date
         ? " (ECB rate " + Number(answer.rate).toPrecision(4) + " per USD, " +
@@ -113,7 +115,8 @@
     for (const source of answer.per_source || []) {
       const row = element("tr", null, source.served_model ? "served" : "");
       row.append(element("td", source.label));
-      row.append(element("td", source.pay_concept || ""));
+      row.append(element("td", (source.pay_concept || "") +
+        (source.pay_year ? ", " + source.pay_year : "")));
       row.append(element("td", source.display.median));
       const range = source.display.low === null ? "—"
         : source.display.low + " to " + source.display.high;

@@ -1,0 +1,144 @@
+"""The pay year of a prediction: which year's pay a model's figure is for.
+
+Pay drifts year to year, so every prediction states its pay year. A model knows the pay years
+of the rows it learned from, per source (`manifest_pay_years`): the manifest's `pay_years`,
+written at training from the train and calibration rows, or, in a manifest written before
+that key existed, each `data` entry's `years` less the test years of a temporal split.
+
+`PayYears` is the one owner of the default: a profile without a year is priced at the latest
+pay year of its population (a pooled model, one with `source` as a feature: that source's
+latest; any other model: the latest of all its data, which it cannot tell apart). A year given
+outside the population's years is priced (trees hold the nearest year's level; no trend is
+extrapolated) and `out_of_range_note` says so in one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from mlpay_model.schema import is_missing
+
+PAY_YEARS_KEY = "pay_years"
+
+
+def pay_years_by_source(sources: Iterable[object], years: Iterable[object]) -> dict[str, list[int]]:
+    """{source: sorted distinct pay years} of rows given as parallel `sources` and `years`
+    (missing years skipped): what training writes under the manifest's `pay_years`."""
+    found: dict[str, set[int]] = {}
+    for source, year in zip(sources, years, strict=True):
+        if not is_missing(year):
+            found.setdefault(str(source), set()).add(int(year))  # type: ignore[call-overload]
+    return {source: sorted(values) for source, values in sorted(found.items())}
+
+
+def pay_years_of_rows(rows: Any) -> dict[str, list[int]]:
+    """`pay_years_by_source` of a frame of canonical rows (its `source` and `year` columns)."""
+    return pay_years_by_source(rows["source"], rows["year"])
+
+
+def manifest_pay_years(manifest: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
+    """Per source, the pay years the model learned from (see the module docstring)."""
+    written = manifest.get(PAY_YEARS_KEY)
+    if isinstance(written, Mapping):
+        return {
+            str(source): tuple(sorted({int(year) for year in years}))
+            for source, years in written.items()
+        }
+    first_test = _temporal_test_from(manifest)
+    found: dict[str, set[int]] = {}
+    for entry in manifest.get("data") or []:
+        if not isinstance(entry, Mapping) or "source" not in entry:
+            continue
+        years = {int(year) for year in entry.get("years") or ()}
+        found.setdefault(str(entry["source"]), set()).update(years)
+    test_from: int | None
+    if first_test == "latest":
+        everything = {year for years in found.values() for year in years}
+        test_from = max(everything) if everything else None
+    else:
+        test_from = first_test if isinstance(first_test, int) else None
+    return {
+        source: tuple(sorted(y for y in years if test_from is None or y < test_from))
+        for source, years in found.items()
+    }
+
+
+def _temporal_test_from(manifest: Mapping[str, Any]) -> int | str | None:
+    """The first test year of a temporal split ("latest" when the config leaves it to the
+    data), None for any other split: those rows were not learned from."""
+    config = manifest.get("config")
+    split = config.get("split") if isinstance(config, Mapping) else None
+    if not isinstance(split, Mapping) or split.get("method") != "temporal":
+        return None
+    first = split.get("test_from_year")
+    return "latest" if first is None else int(first)
+
+
+@dataclass(frozen=True)
+class PayYears:
+    """The pay years a model learned from, and the default pay year of each population.
+
+    `by_population` maps each population the model prices to its years (a model without
+    `source` as a feature: every population has the union of its data's years).
+    """
+
+    by_population: Mapping[str, tuple[int, ...]]
+    default_population: str
+    model_name: str
+
+    @classmethod
+    def of_model(
+        cls,
+        manifest: Mapping[str, Any],
+        populations: Sequence[str],
+        default_population: str,
+        *,
+        pooled: bool,
+    ) -> PayYears:
+        per_source = manifest_pay_years(manifest)
+        union = tuple(sorted({year for years in per_source.values() for year in years}))
+        by_population = {
+            name: per_source.get(name, ()) if pooled else union for name in populations
+        }
+        if default_population not in by_population:
+            by_population[default_population] = union
+        return cls(
+            MappingProxyType(by_population), default_population, str(manifest.get("name", "?"))
+        )
+
+    def years(self, population: str | None = None) -> tuple[int, ...]:
+        """The pay years of `population` (None or one the model does not know: the default
+        population's)."""
+        years = self.by_population.get(population) if population is not None else None
+        return years if years is not None else self.by_population[self.default_population]
+
+    def default(self, population: str | None = None) -> int | None:
+        """The pay year of a profile without one: the population's latest (None: no years)."""
+        years = self.years(population)
+        return years[-1] if years else None
+
+    def out_of_range_note(self, year: int, population: str | None = None) -> str | None:
+        """One line when `year` lies outside the population's pay years, else None."""
+        years = self.years(population)
+        if not years or years[0] <= year <= years[-1]:
+            return None
+        nearest, where = (years[0], "before") if year < years[0] else (years[-1], "past")
+        return (
+            f"year {year} is {where} model {self.model_name}'s pay years ({years_text(years)}): "
+            f"priced at the {nearest} level (the trees hold the nearest year; no trend is "
+            "extrapolated)"
+        )
+
+
+def years_text(years: Sequence[int]) -> str:
+    """(2020, 2021, 2022) -> "2020-2022"; (2017, 2024, 2025) -> "2017, 2024-2025"."""
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in runs)

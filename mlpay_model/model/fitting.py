@@ -219,9 +219,7 @@ def spread_booster(
 def shifted_copy(booster: lgb.Booster, offset: float) -> lgb.Booster:
     """A copy of `booster` predicting `offset` more (added to every leaf of its first tree)."""
     copy = lgb.Booster(model_str=booster.model_to_string())
-    leaves = copy.dump_model(num_iteration=1)["tree_info"][0]["num_leaves"]
-    for leaf in range(leaves):
-        copy.set_leaf_output(0, leaf, copy.get_leaf_output(0, leaf) + offset)
+    _add_to_first_tree(copy, offset)
     return copy
 
 
@@ -329,21 +327,11 @@ def fit_booster(
     afterwards so that the saved model predicts on its own (as LightGBM's boost_from_average).
     """
     start = 0.0 if quantile is None else float(np.quantile(target, quantile))
-    dataset = lgb.Dataset(
-        matrix,
-        label=target,
-        init_score=None if quantile is None else np.full(len(target), start),
-        feature_name=spec.feature_names,
-        categorical_feature=spec.categorical_feature_names,
-        params={"max_bin": params["max_bin"], "verbosity": -1},
-        free_raw_data=True,
-    )
-    objective = "regression" if quantile is None else pinball_objective(quantile)
-    booster = lgb.train({**params, "objective": objective}, dataset, num_boost_round)
+    init = None if quantile is None else np.full(len(target), start)
+    dataset = _dataset(matrix, target, spec, params, init_score=init)
+    booster = lgb.train({**params, "objective": _objective(quantile)}, dataset, num_boost_round)
     if quantile is not None:
-        first_tree = booster.dump_model(num_iteration=1)["tree_info"][0]
-        for leaf in range(first_tree["num_leaves"]):
-            booster.set_leaf_output(0, leaf, booster.get_leaf_output(0, leaf) + start)
+        _add_to_first_tree(booster, start)
     return booster
 
 
@@ -359,18 +347,39 @@ def continue_booster(
 ) -> lgb.Booster:
     """`booster` followed by `num_boost_round` more trees fitted on these rows, starting
     from `booster`'s predictions (LightGBM's continued training: one model holding both)."""
-    dataset = lgb.Dataset(
+    dataset = _dataset(matrix, target, spec, params)
+    return lgb.train(
+        {**params, "objective": _objective(quantile)}, dataset, num_boost_round, init_model=booster
+    )
+
+
+def _dataset(
+    matrix: np.ndarray,
+    target: np.ndarray,
+    spec: FeatureSpec,
+    params: dict[str, Any],
+    init_score: np.ndarray | None = None,
+) -> lgb.Dataset:
+    return lgb.Dataset(
         matrix,
         label=target,
+        init_score=init_score,
         feature_name=spec.feature_names,
         categorical_feature=spec.categorical_feature_names,
         params={"max_bin": params["max_bin"], "verbosity": -1},
         free_raw_data=True,
     )
-    objective = "regression" if quantile is None else pinball_objective(quantile)
-    return lgb.train(
-        {**params, "objective": objective}, dataset, num_boost_round, init_model=booster
-    )
+
+
+def _objective(quantile: float | None) -> Any:
+    return "regression" if quantile is None else pinball_objective(quantile)
+
+
+def _add_to_first_tree(booster: lgb.Booster, offset: float) -> None:
+    """Add `offset` to every leaf of the first tree: the model then predicts `offset` more."""
+    leaves = booster.dump_model(num_iteration=1)["tree_info"][0]["num_leaves"]
+    for leaf in range(leaves):
+        booster.set_leaf_output(0, leaf, booster.get_leaf_output(0, leaf) + offset)
 
 
 def pinball_objective(

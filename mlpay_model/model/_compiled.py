@@ -238,13 +238,44 @@ def normalised_text(text: bytes) -> bytes:
     if count is None or not any(line.startswith(b"feature_names=") for line in lines):
         raise ValueError("no max_feature_idx or feature_names line in the model header")
     names = b"feature_names=" + b" ".join(b"f%d" % i for i in range(count))
-    out = [names if line.startswith(b"feature_names=") else line for line in lines]
+    infos = b"feature_infos=" + b" ".join(_feature_kinds(rest, count))
+    out = [
+        names
+        if line.startswith(b"feature_names=")
+        else infos
+        if line.startswith(b"feature_infos=")
+        else line
+        for line in lines
+    ]
     objectives = [line for line in out if line.startswith(b"objective=")]
     if not objectives:
         out.insert(out.index(names), b"objective=regression")
     elif not _IDENTITY_OBJECTIVE.match(objectives[0].decode("utf-8", "replace")):
         raise ValueError(f"{objectives[0][:60]!r}: not an identity-output objective")
     return b"\n".join(out) + separator + rest
+
+
+def _feature_kinds(trees: bytes, count: int) -> list[bytes]:
+    """Per feature, a `feature_infos` entry that tells lleaves its kind from the trees'
+    own splits: "0:1" (categorical) where a split is categorical, "[0:0]" (numeric) else.
+
+    Why: lleaves reads a feature's kind from `feature_infos` ("[a:b]" numeric, anything else
+    categorical), and LightGBM writes "none" there for a feature with no values in the data
+    of the last training round: a model whose later trees learned from other rows (a second
+    stage on survey rows, with no seniority) would have numeric splits on a "categorical"
+    feature, which LLVM refuses."""
+    categorical = set()
+    for block in trees.split(b"\nTree=")[1:]:
+        features = decisions = None
+        for line in block.split(b"\n"):
+            if line.startswith(b"split_feature="):
+                features = line[len(b"split_feature=") :].split()
+            elif line.startswith(b"decision_type="):
+                decisions = line[len(b"decision_type=") :].split()
+        for feature, decision in zip(features or (), decisions or (), strict=False):
+            if int(decision) & 1:
+                categorical.add(int(feature))
+    return [b"0:1" if index in categorical else b"[0:0]" for index in range(count)]
 
 
 def cache_key(text: bytes) -> str:

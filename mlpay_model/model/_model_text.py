@@ -25,6 +25,7 @@ Only what mlpay trains is accepted (one regression output per iteration).
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Final
 
@@ -285,12 +286,15 @@ def _tree_blocks(text: bytes) -> list[bytes]:
 
 
 def tail_model_text(text: bytes, first_tree: int) -> bytes:
-    """The model `text` holding only its trees from `first_tree` on (renumbered from 0, no
-    `tree_sizes` line): a model predicting the sum of those trees."""
-    head, rest = text.split(b"\nTree=", 1)
-    body, end = rest.split(b"\nend of trees", 1)
-    trees = body.split(b"\nTree=")
-    kept = [tree.split(b"\n", 1)[1] for tree in trees[first_tree:]]
-    header = b"\n".join(line for line in head.split(b"\n") if not line.startswith(b"tree_sizes="))
-    blocks = b"".join(b"\nTree=%d\n" % index + tree for index, tree in enumerate(kept))
-    return header + blocks + b"\nend of trees" + end
+    """The model `text` holding only its trees from `first_tree` on, renumbered from 0, with
+    their `tree_sizes` (lleaves needs them): a model predicting the sum of those trees."""
+    starts = [match.start() for match in re.finditer(rb"^Tree=\d+$", text, re.MULTILINE)]
+    end = text.index(b"\nend of trees") + 1
+    blocks = [text[a:b] for a, b in zip(starts, [*starts[1:], end], strict=True)]
+    kept = [
+        b"Tree=%d" % index + block[block.index(b"\n") :]
+        for index, block in enumerate(blocks[first_tree:])
+    ]
+    sizes = b"tree_sizes=" + b" ".join(b"%d" % len(block) for block in kept)
+    head = re.sub(rb"^tree_sizes=.*$", sizes, text[: starts[0]], count=1, flags=re.MULTILINE)
+    return head + b"".join(kept) + text[end:]

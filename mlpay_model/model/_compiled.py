@@ -57,6 +57,7 @@ import numpy as np
 from mlpay_model._atomic import write_text
 from mlpay_model._cache import cache_dir, is_inside
 from mlpay_model.errors import MlpayError
+from mlpay_model.model._model_text import tree_blocks
 
 OPT_OUT_VARIABLE: Final = "MLPAY_COMPILED"
 MIN_BATCH_ROWS: Final = 50_000
@@ -265,7 +266,7 @@ def _feature_kinds(trees: bytes, count: int) -> list[bytes]:
     stage on survey rows, with no seniority) would have numeric splits on a "categorical"
     feature, which LLVM refuses."""
     categorical = set()
-    for block in trees.split(b"\nTree=")[1:]:
+    for block in tree_blocks(trees)[1]:
         features = decisions = None
         for line in block.split(b"\n"):
             if line.startswith(b"split_feature="):

@@ -242,16 +242,25 @@ def _line_offsets(text: bytes) -> list[int]:
     return offsets
 
 
+def tree_blocks(text: bytes) -> tuple[bytes, list[bytes], bytes]:
+    """(header, trees, rest) of a checked model text: each tree its "Tree=N" line and all
+    up to the next tree, and `rest` from "end of trees" on."""
+    starts = [match.start() for match in re.finditer(rb"^Tree=\d+\r?$", text, re.MULTILINE)]
+    end = text.index(b"end of trees", starts[-1]) if starts else len(text)
+    blocks = [text[a:b] for a, b in zip(starts, [*starts[1:], end], strict=True)]
+    return text[: starts[0]] if starts else text, blocks, text[end:]
+
+
 def shared_trees(base: bytes, text: bytes) -> tuple[int, float] | None:
     """(k, offset) when the model `text` begins with all k trees of the model `base`, tree 0
     shifted by `offset` on every leaf and every other tree byte for byte the same (a quantile
     head that continues the median, `fitting.spread_booster`), and has more trees after them;
     None otherwise. Then text(x) = base(x) + offset + (text's trees from k on)(x), up to the
     order of a float sum."""
-    base_trees, trees = _tree_blocks(base), _tree_blocks(text)
+    base_trees, trees = _tree_bodies(base), _tree_bodies(text)
     if not base_trees or len(trees) <= len(base_trees):
         return None
-    if any(a != b for a, b in zip(base_trees[1:], trees[1 : len(base_trees)], strict=False)):
+    if base_trees[1:] != trees[1 : len(base_trees)]:
         return None
     base_lines, lines = base_trees[0].split(b"\n"), trees[0].split(b"\n")
     if len(base_lines) != len(lines):
@@ -270,31 +279,28 @@ def shared_trees(base: bytes, text: bytes) -> tuple[int, float] | None:
         if len(before) != len(after):
             return None
         offsets.extend(b - a for a, b in zip(before, after, strict=True))
-    if not offsets:
-        return len(base_trees), 0.0
-    offset = offsets[0]
+    offset = offsets[0] if offsets else 0.0
     if any(abs(value - offset) > 1e-9 * max(1.0, abs(offset)) for value in offsets):
         return None
     return len(base_trees), offset
 
 
-def _tree_blocks(text: bytes) -> list[bytes]:
-    """Each tree's lines after its "Tree=N" line, in order (the text is already checked)."""
-    body = text.split(b"\nend of trees", 1)[0].replace(b"\r\n", b"\n")
-    blocks = body.split(b"\nTree=")[1:]
-    return [block.split(b"\n", 1)[1].strip(b"\n") if b"\n" in block else b"" for block in blocks]
+def _tree_bodies(text: bytes) -> list[bytes]:
+    """Each tree's lines after its "Tree=N" line (line ends and blank lines evened out)."""
+    return [
+        block.replace(b"\r\n", b"\n").partition(b"\n")[2].strip(b"\n")
+        for block in tree_blocks(text)[1]
+    ]
 
 
 def tail_model_text(text: bytes, first_tree: int) -> bytes:
     """The model `text` holding only its trees from `first_tree` on, renumbered from 0, with
     their `tree_sizes` (lleaves needs them): a model predicting the sum of those trees."""
-    starts = [match.start() for match in re.finditer(rb"^Tree=\d+$", text, re.MULTILINE)]
-    end = text.index(b"\nend of trees") + 1
-    blocks = [text[a:b] for a, b in zip(starts, [*starts[1:], end], strict=True)]
+    head, blocks, rest = tree_blocks(text)
     kept = [
         b"Tree=%d" % index + block[block.index(b"\n") :]
         for index, block in enumerate(blocks[first_tree:])
     ]
     sizes = b"tree_sizes=" + b" ".join(b"%d" % len(block) for block in kept)
-    head = re.sub(rb"^tree_sizes=.*$", sizes, text[: starts[0]], count=1, flags=re.MULTILINE)
-    return head + b"".join(kept) + text[end:]
+    head = re.sub(rb"^tree_sizes=.*$", sizes, head, count=1, flags=re.MULTILINE)
+    return head + b"".join(kept) + rest

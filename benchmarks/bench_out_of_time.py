@@ -203,6 +203,7 @@ class ModelRun:
     model: str
     metrics: dict[str, float]
     fit_seconds: float
+    breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)  # per role / country
 
 
 @dataclass
@@ -316,12 +317,13 @@ def benchmark_source(
         if not predictions.index.equals(test_rows.index):
             raise MlpayError(f"{case.source}: train() scored other test rows than the peers")
         breakdowns.update(mlpay_breakdowns(predictions))
-        return metrics_of(
+        metrics = metrics_of(
             np.log(predictions["pred_median"].to_numpy()),
             test_rows,
             np.log(predictions["pred_low"].to_numpy()),
             np.log(predictions["pred_high"].to_numpy()),
         )
+        return {**metrics, "year_ahead": result.metrics.get("calibration_year_ahead", 0.0)}
 
     timed(MLPAY, mlpay, runs)
     lgb_median: dict[str, np.ndarray] = {}
@@ -470,23 +472,35 @@ def pooled_runs(
                 *target_bounds(profiles.iloc[calibration_at]),
                 coverage=pooled.calibration.target_coverage,
             )
+            year_ahead = 0.0
+
+            def adjustments(rows: pd.DataFrame) -> np.ndarray:
+                return np.full(len(rows), adjustment)
+
         else:  # as `train` does: q from out-of-fold scores, the model refit on all the rows
             calibrated = cross_calibration(pooled, profiles.iloc[fit_at], _silent)
-            evaluated, adjustment = calibrated.evaluated, calibrated.adjustment
+            evaluated, adjustments = calibrated.evaluated, calibrated.adjustments
+            ahead = calibrated.year_ahead
+            year_ahead = ahead.adjustment if ahead is not None else 0.0
+            progress(f"pooled: q {calibrated.adjustment:+.4f}, year ahead {ahead}")
         seconds = time.perf_counter() - started
     runs: dict[str, ModelRun] = {}
     for source, at in test_of.items():
         rows = profiles.iloc[at]
-        predictions = predict_frame(evaluated.boosters, evaluated.encode(rows), adjustment, rows)
+        predictions = predict_frame(
+            evaluated.boosters, evaluated.encode(rows), adjustments(rows), rows
+        )
+        metrics = metrics_of(
+            np.log(predictions["pred_median"].to_numpy()),
+            rows,
+            np.log(predictions["pred_low"].to_numpy()),
+            np.log(predictions["pred_high"].to_numpy()),
+        )
         runs[source] = ModelRun(
             POOLED,
-            metrics_of(
-                np.log(predictions["pred_median"].to_numpy()),
-                rows,
-                np.log(predictions["pred_low"].to_numpy()),
-                np.log(predictions["pred_high"].to_numpy()),
-            ),
+            {**metrics, "year_ahead": year_ahead},
             seconds,
+            mlpay_breakdowns(predictions),
         )
     return runs, own
 
@@ -656,6 +670,17 @@ def _render_source(result: SourceResult) -> list[str]:
         lines.append(
             "Pay bands are scored against the band (distance to its nearest pay, 0 inside)."
         )
+    ahead = [
+        f"{run.model} +{run.metrics['year_ahead']:.3f}"
+        for run in result.runs
+        if "year_ahead" in run.metrics
+    ]
+    lines.append(
+        "The test year lies past the training years, so mlpay's intervals add the year-ahead "
+        "adjustment its calibration measured (`calibration.year_ahead`, log scale): "
+        + ", ".join(ahead)
+        + "."
+    )
     lines.extend(["", *TABLE_HEADER])
     for rank, run in enumerate(result.ranked(), start=1):
         lines.append(_row(str(rank), run))
@@ -672,14 +697,22 @@ def _render_source(result: SourceResult) -> list[str]:
     )
     for run in sorted(result.diagnostics, key=lambda r: r.metrics["mae_usd"]):
         lines.append(_row("", run))
-    for column, title in (("role", "role family"), ("country", "top countries")):
-        table = result.breakdowns.get(column)
+    default = result.run(POOLED)
+    tables = [
+        (who, column, title, breakdowns.get(column))
+        for who, breakdowns in (
+            ("the default (pooled)", default.breakdowns if default is not None else {}),
+            ("mlpay (own config)", result.breakdowns),
+        )
+        for column, title in (("role", "role family"), ("country", "top countries"))
+    ]
+    for who, column, title, table in tables:
         if table is None or table.empty:
             continue
         lines.extend(
             [
                 "",
-                f"mlpay on the test year by {title} (groups with at least {MIN_GROUP_ROWS} rows):",
+                f"{who} on the test year by {title} (groups with at least {MIN_GROUP_ROWS} rows):",
                 "",
                 f"| {column} | rows | MAE (USD) | bias (log) | 80% coverage | mean width (USD) "
                 "| collapsed |",

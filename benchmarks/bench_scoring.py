@@ -9,6 +9,7 @@ CPU times, from wait4). Batch prediction is measured three ways:
     cold      compiled trees (lleaves), empty cache: the first run compiles them in the
               background after its first chunk and writes the cache
     warm      compiled trees loaded from the cache that the cold run wrote
+    baseline  (with --baseline DIR) the code of another checkout, warm: before/after
 
 Every mode's output is checked byte for byte against the ctypes run's (Parquet and rejects).
 Wall times are the best of --repeats runs, the modes taking turns (the machine is shared: the
@@ -54,7 +55,7 @@ from mlpay_model.scoring import default_rejects_path  # noqa: E402
 RAW_SAMPLE_ROWS: Final = 200_000  # rows encoded once to time Booster.predict on
 
 
-MODES: Final = ("ctypes", "cold", "warm")
+MODES: Final = ("ctypes", "cold", "warm")  # and "baseline" with --baseline
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,10 @@ def score_in_child(
     chunk_size: int,
     engine: str,
     extra_env: dict[str, str] | None = None,
+    root: Path = ROOT,
 ) -> Run:
-    """`mlpay score` in a fresh process: wall time, CPU time and that process's peak RSS."""
+    """`mlpay score` in a fresh process (of the code in `root`, by default this checkout):
+    wall time, CPU time and that process's peak RSS."""
     command = [
         sys.executable,
         "-m",
@@ -90,14 +93,14 @@ def score_in_child(
         "--engine",
         engine,
     ]
-    paths = [str(ROOT), os.environ.get("PYTHONPATH", "")]
+    paths = [str(root), os.environ.get("PYTHONPATH", "")]
     environment = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(p for p in paths if p),
         **(extra_env or {}),
     }
     start = time.perf_counter()
-    child = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, text=True, cwd=root)
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - start
     summary = child.stdout.read() if child.stdout else ""
@@ -140,14 +143,20 @@ def raw_predict_rows_per_second(source: Path, model_name: str) -> float:
 def run_once(
     mode: str, source: Path, workdir: Path, model: str, args: argparse.Namespace, cache: Path
 ) -> tuple[Run, Path]:
-    """One run of one mode (cold: on an emptied cache)."""
+    """One run of one mode (cold: on an emptied cache; baseline: the code in --baseline,
+    warm, with a cache of its own)."""
     env = {"MLPAY_CACHE_DIR": str(cache)}
+    root = ROOT
     if mode == "ctypes":
         env["MLPAY_COMPILED"] = "off"
     elif mode == "cold":
         shutil.rmtree(cache, ignore_errors=True)
+    elif mode == "baseline":
+        env["MLPAY_CACHE_DIR"] = str(cache.with_name("cache_baseline"))
+        root = args.baseline
     output = workdir / f"scored_{mode}.parquet"
-    return score_in_child(source, output, model, args.chunk_size, args.engine, env), output
+    run = score_in_child(source, output, model, args.chunk_size, args.engine, env, root)
+    return run, output
 
 
 def best_runs(
@@ -157,6 +166,8 @@ def best_runs(
     load changes hit them alike (cold runs once, first, so that warm finds its cache)."""
     cache = workdir / "cache"
     best: dict[str, tuple[Run, Path]] = {}
+    if "baseline" in modes:  # untimed: the baseline's compiled trees into its own cache
+        run_once("baseline", source, workdir, model, args, cache)
     for repeat in range(args.repeats):
         for mode in modes:
             if mode == "cold" and repeat:
@@ -179,6 +190,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000000", help="comma-separated row counts")
     parser.add_argument("--models", "--model", default="aijobs,kaggle,stackoverflow")
     parser.add_argument("--modes", default=",".join(MODES), help=f"of {', '.join(MODES)}")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. `git worktree add /tmp/base <commit>`): adds the mode "
+        "'baseline', its code scored warm, taking turns with the others (before/after)",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="runs per mode; best is kept")
     parser.add_argument("--chunk-size", type=int, default=200_000)
     parser.add_argument("--engine", choices=("local", "dask"), default="local")
@@ -188,6 +205,9 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     modes = [mode for mode in args.modes.split(",") if mode]
+    if args.baseline is not None:
+        args.baseline = args.baseline.resolve()
+        modes.append("baseline")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="mlpay-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     lines = [
@@ -199,7 +219,8 @@ def main() -> None:
         f"{_version('lleaves')}. CSV in, Parquet out; seconds = best of {args.repeats} runs "
         "(the modes taking turns; cold: one run on an empty cache, which compiles after 500k "
         "rows and waits for the compile at exit); CPU = user + system seconds of that run. The "
-        "machine is shared with other work: the load average before each model is given.",
+        "machine is shared with other work: the load average before each model is given."
+        + (f" baseline = the code in {args.baseline}." if args.baseline else ""),
         "",
         "| model | rows | mode | seconds | rows/s | CPU s | raw 3x Booster.predict rows/s "
         "| x raw | peak RSS (MiB) | output = ctypes output |",

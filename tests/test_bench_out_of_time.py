@@ -97,8 +97,11 @@ def test_every_model_once_ranked_by_finite_mae(report):
 def test_report_has_rows_breakdowns_and_the_readme_block(report):
     assert "Rows: training years 2020-2023: " in report
     assert f"test 2024: {TEST_ROWS:,}" in report
-    assert "mlpay on the test year by role family" in report
-    assert "mlpay on the test year by top countries" in report
+    assert "mlpay (own config) on the test year by role family" in report
+    assert "mlpay (own config) on the test year by top countries" in report
+    # Its interval adds the year-ahead adjustment its calibration measured (2023 from 2020-22).
+    ahead = report.split("calibration measured (`calibration.year_ahead`, log scale): mlpay +")
+    assert len(ahead) == 2 and float(ahead[1].split(".\n", 1)[0].split()[0]) >= 0
     summary = report.split("## Summary (the README's table)", 1)[1].split("\n## ", 1)[0]
     lines = [line for line in summary.splitlines() if line.startswith("| aijobs")]
     assert len(lines) == 1

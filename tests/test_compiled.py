@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from artifact_factory import build_artifact, canonical_frame
 
-from mlpay_model.model import _compiled
+from mlpay_model.model import _compiled, _in_order_blocks
+from mlpay_model.model._booster import NativeBooster
 from mlpay_model.model._resolve import models_dir
 from mlpay_model.model._salary_model import SalaryModel
 from mlpay_model.model.artifact import file_hashes, read_manifest
@@ -224,3 +225,77 @@ def test_lleaves_reads_each_features_kind_from_the_trees_not_from_none_infos():
         ):
             categorical = int(decision) & 1
             assert kinds[int(feature)] == (b"0:1" if categorical else b"[0:0]")
+
+
+def _shipped(name: str) -> SalaryModel:
+    folder = models_dir() / name
+    if not (folder / "manifest.json").is_file():
+        pytest.skip(f"no shipped {name} model in {folder}")
+    return fresh_model(folder)
+
+
+def test_blocked_trees_are_summed_in_lightgbms_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Blocks of trees (fast: instruction cache) still add tree after tree as LightGBM does;
+    lleaves' own blocks (each summed apart, then added) differ in the last bits, which the
+    bit check refuses."""
+    import lleaves
+
+    assert _in_order_blocks.supported()
+    monkeypatch.setattr(_in_order_blocks, "BLOCK_TREES", 8)
+    booster = _shipped("aijobs")._boosters["median"]
+    text = booster.compiled._text
+    trees = text.count(b"\nTree=")
+    assert _in_order_blocks.block_size(trees) == 8 < trees
+    matrix = batch_matrix(_shipped("aijobs"), 20_000)
+    expected = booster._predict_with_c_api(matrix)
+    forest = _compiled.load_or_compile(text, booster._predict_with_c_api, cache_root=tmp_path)
+    assert forest is not None, dict(_compiled.FALLBACKS)
+    np.testing.assert_array_equal(bits(forest.predict(matrix)), bits(expected))
+
+    model_file = tmp_path / "model.txt"
+    model_file.write_bytes(_compiled.normalised_text(text))
+    plain = lleaves.Model(model_file=str(model_file))
+    plain.compile(fblocksize=8)  # lleaves' own block sums
+    assert not np.array_equal(bits(plain.predict(matrix)), bits(expected))
+    check = _compiled.check_matrix(text)
+    assert not np.array_equal(bits(plain.predict(check)), bits(booster._predict_with_c_api(check)))
+
+
+def test_one_row_moves_to_the_compiled_trees_after_enough_rows_with_the_same_numbers(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("MLPAY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(_compiled, "ROW_CALLS_BEFORE_LOAD", 10)
+    frame = canonical_frame(60, seed=11)
+    frame.loc[::4, "years_experience"] = np.nan
+    frame.loc[1::5, "skills"] = None
+    records = [row.where(row.notna(), None).to_dict() for _, row in frame.iterrows()]
+
+    def boosters(model: SalaryModel) -> list[NativeBooster]:  # the three a row runs through
+        return [
+            model._continues_median[head][1] if head in model._continues_median else booster
+            for head, booster in model._boosters.items()
+        ]
+
+    cold = fresh_model(model_dir)  # no cache entry: single rows never compile
+    expected = [cold.predict_record(record) for record in records]
+    assert all(b.compiled.wait() is None for b in boosters(cold))
+    assert not (tmp_path / "cache" / _compiled.CACHE_FOLDER).exists()
+
+    for booster in boosters(cold):  # a batch run leaves the cache warm
+        booster.compiled.forest(_compiled.COMPILE_AFTER_ROWS)
+        assert booster.compiled.wait() is not None
+    warm = fresh_model(model_dir)
+    first = [warm.predict_record(record) for record in records[:5]]
+    assert all(b.compiled._forest is None for b in boosters(warm))  # not before 10 rows
+    rest = [warm.predict_record(record) for record in records[5:]]
+    assert all(b.compiled.wait() is not None for b in boosters(warm))
+    again = [warm.predict_record(record) for record in records]
+    for got in (first + rest, again):
+        assert [(p.median, p.low, p.high) for p in got] == [
+            (p.median, p.low, p.high) for p in expected
+        ]
+        changed = [warm.median_as(p, {"years_experience": 3.0}) for p in got]
+        assert changed == [cold.median_as(p, {"years_experience": 3.0}) for p in expected]

@@ -182,6 +182,26 @@ def test_a_wider_coverage_gives_a_wider_interval(aijobs, fitted):
     assert np.mean((wide_low <= y) & (y <= wide_high)) > 0.9
 
 
+def test_quantile_heads_continue_the_median_as_mlpay_train_does(aijobs, fitted):
+    from mlpay_model.model._model_text import shared_trees
+
+    X, y = aijobs
+    text = {h: b.model_to_string().encode() for h, b in fitted.boosters_.items()}
+    assert shared_trees(text["median"], text["high"]) is not None
+    assert fitted.quantile_heads == "from_median"
+    independent = clone(fitted).set_params(quantile_heads="independent").fit(X, y)
+    high = independent.boosters_["high"].model_to_string().encode()
+    assert shared_trees(independent.boosters_["median"].model_to_string().encode(), high) is None
+    median = fitted.predict(X)
+    _, from_median_high = fitted.predict_interval(X)
+    _, independent_high = independent.predict_interval(X)
+    np.testing.assert_array_equal(independent.predict(X), median)  # same median booster
+    # Continued heads keep every high end clear of the median; independent ones may not.
+    assert np.mean(from_median_high <= 1.1 * median) <= np.mean(independent_high <= 1.1 * median)
+    with pytest.raises(ValueError, match=r"quantile_heads='offsets'.*'from_median' or"):
+        SalaryRegressor(quantile_heads="offsets").fit(X, y)
+
+
 def test_features_choose_the_columns(aijobs):
     X, y = aijobs
     model = SalaryRegressor(features=("role", "country"), **FAST).fit(X, y)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from mlpay_model.model.features import TITLE_MIN_COUNT, FeatureEncoder, FeatureSpec
+from mlpay_model.model.features import TITLE_MIN_COUNT, FeatureEncoder, FeatureSpec, MatrixBuffer
 
 SPEC = FeatureSpec(
     features=("role", "skills"),
@@ -64,3 +65,22 @@ def test_a_frame_encodes_each_row_as_the_record_path_does():
         for role, skill in zip(frame["role"], skills, strict=True)
     ]
     np.testing.assert_array_equal(encoder.encode_frame(frame), np.vstack(rows))
+
+
+def test_encoding_into_a_reused_buffer_equals_a_fresh_matrix():
+    """Blocks of different sizes, one after another, into one buffer: every cell is
+    overwritten (nothing left over from a longer block or from other values)."""
+    encoder = FeatureEncoder(SPEC)
+    width = len(encoder.feature_names)
+    skills = [("go",), (), ("sql", "go", "rust"), None, ("rust",), ("sql",), ("go", "sql")]
+    frame = pd.DataFrame({"role": (["ml_engineer", "other_role", None] * 3)[:7], "skills": skills})
+    buffer = MatrixBuffer()
+    buffer.rows(9, width)[:] = 7.0  # stale values the next blocks must not show
+    for start, stop in ((0, 7), (2, 4), (1, 6), (0, 1), (3, 7)):
+        block = frame.iloc[start:stop]
+        into = buffer.rows(len(block), width)
+        got = encoder.encode_frame(block, out=into)
+        assert got is into and got.flags.c_contiguous
+        np.testing.assert_array_equal(got, encoder.encode_frame(block))
+    with pytest.raises(ValueError, match=r"float64 \(2, 4\) array"):
+        encoder.encode_frame(frame.iloc[:2], out=np.empty((3, width)))

@@ -27,6 +27,7 @@ from mlpay_model.model import (
 )
 from mlpay_model.model import _booster as booster_module
 from mlpay_model.model.artifact import QUANTILE_HEADS, read_manifest
+from mlpay_model.model.features import MatrixBuffer
 from mlpay_model.normalise import normalise_frame
 from mlpay_model.predict import predict_salary
 
@@ -291,6 +292,25 @@ def test_a_missing_role_is_refused_naming_the_row(tiny):
     with pytest.raises(InvalidInputError, match=r"row 9: is required but missing") as caught:
         tiny.predict(frame)
     assert caught.value.field == "role"
+
+
+@pytest.mark.parametrize("name", ["tiny", "tiny_aijobs"])
+def test_predicting_normalised_rows_block_by_block_equals_predict(models_root, profiles, name):
+    """Batch scoring's path (no second canonical check, blocks encoded into one reused
+    buffer) gives predict's numbers exactly, blocks of any size, missing values included."""
+    model = load_model(models_root / name)
+    raw = profiles.copy()
+    raw.loc[raw.index[::3], "years_experience"] = np.nan
+    raw.loc[raw.index[1::4], "seniority"] = None
+    raw.loc[raw.index[::5], "skills"] = None
+    normalised = normalise_frame(raw).profiles
+    expected = model.predict(normalised)
+    buffer = MatrixBuffer()
+    for block_rows in (len(normalised) + 5, 7, 64):
+        got = model.predict_normalised(normalised, block_rows=block_rows, buffer=buffer)
+        for column, values in zip(expected.columns, got, strict=True):
+            np.testing.assert_array_equal(values, expected[column].to_numpy())
+    assert all(len(v) == 0 for v in model.predict_normalised(normalised.iloc[:0]))
 
 
 def test_an_empty_frame_gives_an_empty_result(tiny, profiles):

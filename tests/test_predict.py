@@ -278,3 +278,52 @@ def test_prediction_names_the_pay_concept_of_the_models_data() -> None:
     prediction = predict_salary("ML Engineer", "US", model="aijobs")
     assert prediction.pay_concept == "base salary"
     assert prediction.to_dict()["pay_concept"] == "base salary"
+
+
+POOLED_PROFILES: tuple[dict[str, object], ...] = (
+    {"role": "Senior ML Engineer", "country": "US"},  # everything else missing
+    {
+        "role": "Data Scientist",
+        "country": "India",
+        "years_experience": 3,
+        "education": "MSc",
+        "skills": "python, sql",
+    },
+    {
+        "role": "Data Engineer",
+        "country": "Germany",
+        "seniority": "mid",
+        "remote_ratio": 100,
+        "company_size": "L",
+        "year": 2021,
+    },
+    {
+        "role": "Research Scientist",
+        "country": "FR",
+        "education": "PhD",
+        "employment_type": "FT",
+        "skills": "pytorch",
+        "year": 2025,
+    },
+)
+
+
+def test_one_profile_is_priced_as_a_batch_prices_it_in_every_population():
+    """predict_salary's one-row path (three boosters, then the median alone re-encoded per
+    population for by_source) against the frame path, on the shipped pooled model."""
+    if not (models_dir() / "pooled" / "manifest.json").is_file():
+        pytest.skip(f"no shipped pooled model in {models_dir()}")
+    pooled = load_model("pooled")
+    normalised = normalise_frame(pd.DataFrame(list(POOLED_PROFILES))).profiles
+    batches = {name: pooled.predict(normalised.assign(source=name)) for name in pooled.populations}
+    assert len(batches) > 1
+    for position, kwargs in enumerate(POOLED_PROFILES):
+        for population, batch in batches.items():
+            got = predict_salary(**kwargs, model=pooled, population=population)  # type: ignore[arg-type]
+            want = batch.iloc[position]
+            assert (got.median, got.low, got.high) == pytest.approx(
+                (want["median"], want["low"], want["high"]), rel=1e-12
+            )
+            for figure in got.by_source:  # each population's median, the year as given
+                expected = batches[figure.source]["median"].iloc[position]
+                assert figure.median == pytest.approx(expected, rel=1e-12), figure.source

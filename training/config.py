@@ -218,17 +218,27 @@ class CalibrationConfig(StrictModel):
                 few rounds the pinball loss moves it slowly, so the raw interval stays too wide
                 for many profiles and too narrow for others, q turns negative and a high end
                 falls onto the median ("collapsed" ranges).
+    year_ahead  true (default; cross_conformal only): also measure how much wider the interval
+                must be for a pay year past the training years. Each source whose latest pay
+                year directly follows another of its years has that latest year held out and
+                predicted by a model of the other rows; as many of its rows drawn at random
+                from all its years are predicted by a model of the rest; the extra adjustment
+                is the first q minus the second, never below 0 (both models lack as many rows,
+                so what differs is the year's drift). Prediction adds it for profiles whose
+                pay year lies past their population's latest year.
     """
 
     target_coverage: Fraction = 0.8
     method: Literal["cross_conformal", "split"] = "cross_conformal"
     folds: Annotated[int, Field(ge=2, le=20)] = 5
     quantile_heads: Literal["from_median", "independent"] = "from_median"
+    year_ahead: bool = True
 
     @model_validator(mode="after")
     def _folds_for_cross_conformal(self) -> CalibrationConfig:
-        if self.method == "split" and "folds" in self.model_fields_set:
-            raise ValueError("'folds' applies to method: cross_conformal only")
+        for name in ("folds", "year_ahead"):
+            if self.method == "split" and name in self.model_fields_set:
+                raise ValueError(f"'{name}' applies to method: cross_conformal only")
         return self
 
 

@@ -62,6 +62,10 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         coverage            the interval's target coverage: the low/high boosters learn the
                             (1 - coverage) / 2 and (1 + coverage) / 2 quantiles, and the
                             calibration rows set the conformal adjustment that reaches it
+        quantile_heads      "from_median" (default, as `mlpay train`): the low and high
+                            boosters continue the median booster, so each profile's range is
+                            its spread around its own median; "independent": each head starts
+                            from the rows' quantile (ranges can collapse onto the median)
         calibration_fraction  share of rows (whole groups of identical rows) held out of the
                             boosters to calibrate the interval; at least 20 rows
         min_category_count  categories and skills seen fewer times share one code
@@ -90,6 +94,7 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         reg_lambda: float = 1.0,
         max_bin: int = 255,
         coverage: float = 0.8,
+        quantile_heads: str = "from_median",
         calibration_fraction: float = 0.2,
         min_category_count: int = 5,
         missing_augmentation: float = 0.0,
@@ -105,6 +110,7 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         self.reg_lambda = reg_lambda
         self.max_bin = max_bin
         self.coverage = coverage
+        self.quantile_heads = quantile_heads
         self.calibration_fraction = calibration_fraction
         self.min_category_count = min_category_count
         self.missing_augmentation = missing_augmentation
@@ -203,19 +209,32 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
             seed=int(self.random_state),
             missing_augmentation=float(self.missing_augmentation),
             monotone=monotone,
+            quantile_heads=str(self.quantile_heads),
         )
 
     def _check_parameters(self) -> None:
         checks = {
-            "n_estimators": isinstance(self.n_estimators, int | np.integer)
-            and self.n_estimators >= 1,
-            "coverage": 0.0 < float(self.coverage) < 1.0,
-            "calibration_fraction": 0.0 < float(self.calibration_fraction) < 1.0,
-            "missing_augmentation": 0.0 <= float(self.missing_augmentation) < 1.0,
+            "n_estimators": (
+                isinstance(self.n_estimators, int | np.integer) and self.n_estimators >= 1,
+                "an integer >= 1",
+            ),
+            "coverage": (0.0 < float(self.coverage) < 1.0, "between 0 and 1"),
+            "calibration_fraction": (
+                0.0 < float(self.calibration_fraction) < 1.0,
+                "between 0 and 1",
+            ),
+            "missing_augmentation": (
+                0.0 <= float(self.missing_augmentation) < 1.0,
+                "at least 0 and below 1",
+            ),
+            "quantile_heads": (
+                self.quantile_heads in ("from_median", "independent"),
+                "'from_median' or 'independent'",
+            ),
         }
-        for name, valid in checks.items():
+        for name, (valid, accepted) in checks.items():
             if not valid:
-                raise ValueError(f"{name}={getattr(self, name)!r} is out of range")
+                raise ValueError(f"{name}={getattr(self, name)!r} is out of range ({accepted})")
 
     # --- predicting -----------------------------------------------------------------------
 

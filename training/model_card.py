@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from mlpay_model._format import money, percent
 from mlpay_model.data.sources.registry import get_source
@@ -81,6 +81,7 @@ def render_model_card(result: TrainResult) -> str:
         ),
         adjustment=f"{result.calibration.get('adjustment', math.nan):+.4f}",
         folds=result.calibration.get("folds"),
+        year_ahead=_year_ahead_text(result.calibration.get("year_ahead")),
         from_median=config.calibration.quantile_heads == "from_median",
         non_test_rows=f"{int(metrics['train_rows']):,}",
         shipped_rows=f"{result.shipped_rows:,}",
@@ -163,3 +164,18 @@ def _year_list(years: tuple[int, ...]) -> str:
 def _percent(value: float) -> str:
     """A share, unsigned: 0.8 -> "80.0%"."""
     return percent(value, signed=False)
+
+
+def _year_ahead_text(year_ahead: dict[str, Any] | None) -> str:
+    """The model card's sentence on the year-ahead adjustment ("" when not measured)."""
+    if not year_ahead:
+        return ""
+    held_out = ", ".join(f"{source} {year}" for source, year in year_ahead["measured_on"].items())
+    return (
+        f"pay drifts, so the interval widens by a further {year_ahead['adjustment']:+.4f} "
+        f"(log scale). Measured on the latest year of each source that has the year before it "
+        f"({held_out}; {year_ahead['rows']:,} rows) predicted by boosters of the other rows: "
+        f"their adjustment {year_ahead['ahead_q']:+.4f} against {year_ahead['in_time_q']:+.4f} "
+        "for as many rows drawn at random from all of the source's years. Profiles at or "
+        "before their population's latest pay year get the plain interval."
+    )

@@ -41,8 +41,8 @@ from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.model.fitting import FitSettings
 from mlpay_model.model.fitting import fit_booster as fit_booster  # re-exported
 from mlpay_model.model.fitting import with_missing_copy as with_missing_copy  # re-exported
-from mlpay_model.model.interval import calibrated_interval
-from mlpay_model.model.pay_year import pay_years_of_rows
+from mlpay_model.model.interval import calibrated_interval, row_adjustments
+from mlpay_model.model.pay_year import PayYears, pay_years_of_rows
 from mlpay_model.schema import PREDICTION_COLUMNS, SCORE_COLUMNS
 from training.baselines import fit_predict_baselines
 from training.config import TrainConfig
@@ -56,7 +56,7 @@ from training.data import (
 from training.evaluate import evaluate, interval_coverage, point_metrics
 from training.export import write_artifact
 from training.model_card import render_model_card
-from training.split import MIN_PART_ROWS, Split, fold_rows, split_rows
+from training.split import MIN_PART_ROWS, Split, deal_groups, fold_rows, group_keys, split_rows
 
 STAGES: Final[tuple[str, ...]] = (
     "load data",
@@ -73,6 +73,7 @@ STAGES: Final[tuple[str, ...]] = (
 CALIBRATION_METHOD: Final = "conformal_quantile"
 SHIPPED_ON_ALL_ROWS: Final = ARTIFACT_ALL_ROWS
 _SEARCH_STEPS: Final = 100
+_DRAWN_PART: Final = 1  # the part `deal_groups` deals its calibration_fraction of rows to
 
 Progress = Callable[[str], None]
 
@@ -117,15 +118,51 @@ class FittedModel:
 
 
 @dataclass(frozen=True)
+class YearAhead:
+    """How much wider the interval must be a year past the training years
+    (`calibration.year_ahead`, `measure_year_ahead`): each source's latest pay year predicted
+    by a model of the other rows gives `ahead_q`; as many of the source's rows drawn at random
+    from all its years, predicted by a model of the rest, give `in_time_q`; the extra
+    adjustment is their difference, never below 0."""
+
+    adjustment: float
+    measured_on: dict[str, int]  # source -> the pay year held out
+    rows: int
+    ahead_q: float
+    in_time_q: float
+
+    def manifest_entry(self) -> dict[str, Any]:
+        return {
+            "adjustment": self.adjustment,
+            "measured_on": dict(self.measured_on),
+            "rows": self.rows,
+            "ahead_q": self.ahead_q,
+            "in_time_q": self.in_time_q,
+        }
+
+
+@dataclass(frozen=True)
 class Calibrated:
     """What calibration decided: the evaluated model (scored on the test part), the rows it
-    was fitted on, q, and the rows that gave q's conformity scores."""
+    was fitted on, q, the rows that gave q's conformity scores, and the year-ahead extra."""
 
     evaluated: FittedModel
     fit_rows: pd.DataFrame
     adjustment: float
     scored_rows: int
     folds: int | None  # None: the split method
+    pay_years: PayYears
+    year_ahead: YearAhead | None = None
+
+    def adjustments(self, rows: pd.DataFrame) -> np.ndarray:
+        """q per row of canonical `rows`, plus the year-ahead adjustment where the row's pay
+        year lies past its population's latest pay year in the fit rows, for a model with a
+        year feature (as prediction does)."""
+        reads_year = "year" in self.evaluated.spec.features
+        extra = self.year_ahead.adjustment if self.year_ahead and reads_year else 0.0
+        years = pd.to_numeric(rows["year"], errors="coerce").to_numpy("float64")
+        past = self.pay_years.past_latest(years, rows["source"].astype(str).to_numpy())
+        return row_adjustments(self.adjustment, extra, past)
 
 
 def train(
@@ -154,7 +191,10 @@ def train(
 
     step("evaluate")
     predictions = predict_frame(
-        evaluated.boosters, evaluated.encode(parts["test"]), adjustment, parts["test"]
+        evaluated.boosters,
+        evaluated.encode(parts["test"]),
+        calibrated.adjustments(parts["test"]),
+        parts["test"],
     )
     metrics, breakdowns = evaluate(predictions)
 
@@ -174,6 +214,8 @@ def train(
         shipped, shipped_rows = fit_model(config, data.profiles), len(data.profiles)
     calibration = calibration_block(config, calibrated, shipped_rows, len(split.test))
     metrics["calibration_adjustment"] = adjustment
+    if calibrated.year_ahead is not None:
+        metrics["calibration_year_ahead"] = calibrated.year_ahead.adjustment
     metrics["train_rows"] = float(len(calibrated.fit_rows))
     metrics["calibration_rows"] = float(calibrated.scored_rows)
     metrics["shipped_rows"] = float(shipped_rows)
@@ -234,12 +276,20 @@ def split_calibration(config: TrainConfig, prepared: PreparedSplit, step: Progre
         *target_bounds(parts["calibration"]),
         coverage=config.calibration.target_coverage,
     )
-    return Calibrated(evaluated, parts["train"], adjustment, len(parts["calibration"]), None)
+    return Calibrated(
+        evaluated,
+        parts["train"],
+        adjustment,
+        len(parts["calibration"]),
+        None,
+        fit_pay_years(config, parts["train"]),
+    )
 
 
 def cross_calibration(config: TrainConfig, rows: pd.DataFrame, step: Progress) -> Calibrated:
     """The cross_conformal method on the non-test `rows`: the model refitted on all of them,
-    q from their out-of-fold scores."""
+    q from their out-of-fold scores (and, with `calibration.year_ahead`, the extra q of a
+    pay year past them: `measure_year_ahead`)."""
     evaluated = fit_model(config, rows, step)
     step("calibrate")
     folds = config.calibration.folds
@@ -247,7 +297,81 @@ def cross_calibration(config: TrainConfig, rows: pd.DataFrame, step: Progress) -
     adjustment = conformal_adjustment(
         *raw, *target_bounds(rows), coverage=config.calibration.target_coverage
     )
-    return Calibrated(evaluated, rows, adjustment, len(rows), folds)
+    year_ahead = measure_year_ahead(config, rows) if config.calibration.year_ahead else None
+    return Calibrated(
+        evaluated, rows, adjustment, len(rows), folds, fit_pay_years(config, rows), year_ahead
+    )
+
+
+def fit_pay_years(config: TrainConfig, rows: pd.DataFrame) -> PayYears:
+    """The pay years of `rows` per population, as the runtime reads them from the manifest."""
+    per_source = pay_years_of_rows(rows)
+    populations = tuple(per_source) or ("unknown",)
+    default = config.population if config.population in per_source else populations[0]
+    return PayYears.of_model(
+        {"pay_years": per_source, "name": config.model.name},
+        populations,
+        default,
+        pooled="source" in config.features,
+    )
+
+
+def latest_year_rows(rows: pd.DataFrame) -> tuple[np.ndarray, dict[str, int]]:
+    """Rows of each source's latest pay year where the source's previous pay year is the year
+    before (a step of one year, the horizon `year_ahead` measures), and those years."""
+    years = pd.to_numeric(rows["year"], errors="coerce")
+    sources = rows["source"].astype(str)
+    held_out = np.zeros(len(rows), dtype=bool)
+    measured_on: dict[str, int] = {}
+    for source in sorted(sources.unique()):
+        of_source = (sources == source).to_numpy()
+        distinct = sorted({int(year) for year in years[of_source].dropna()})
+        if len(distinct) >= 2 and distinct[-1] - distinct[-2] == 1:
+            held_out |= of_source & (years == distinct[-1]).to_numpy()
+            measured_on[source] = distinct[-1]
+    return held_out, measured_on
+
+
+def measure_year_ahead(config: TrainConfig, rows: pd.DataFrame) -> YearAhead | None:
+    """`YearAhead` of `rows`; None when no source has two consecutive pay years, or a side
+    would hold fewer than MIN_PART_ROWS rows.
+
+    Both qs come from models that lack the same number of each source's rows: `ahead_q`'s
+    lacks the source's latest year (`latest_year_rows`), `in_time_q`'s as many of its rows
+    drawn at random from all its years (`random_draw_like`). Losing rows alone widens the
+    interval a model needs, and both pay that; what only the first pays is the year's drift.
+    """
+    held_out, measured_on = latest_year_rows(rows)
+    drawn = random_draw_like(config, rows, held_out)
+    if min(int(held_out.sum()), int((~held_out).sum()), int((~drawn).sum())) < MIN_PART_ROWS:
+        return None
+    coverage = config.calibration.target_coverage
+
+    def held_out_q(scored: np.ndarray) -> float:
+        model = fit_model(config, rows.iloc[np.flatnonzero(~scored)])
+        scored_rows = rows.iloc[np.flatnonzero(scored)]
+        raw = model.raw(scored_rows)
+        return conformal_adjustment(*raw, *target_bounds(scored_rows), coverage=coverage)
+
+    ahead_q, in_time_q = held_out_q(held_out), held_out_q(drawn)
+    return YearAhead(
+        max(0.0, ahead_q - in_time_q), measured_on, int(held_out.sum()), ahead_q, in_time_q
+    )
+
+
+def random_draw_like(config: TrainConfig, rows: pd.DataFrame, held_out: np.ndarray) -> np.ndarray:
+    """Per source with `held_out` rows, as many of its rows (whole groups of identical rows,
+    as the split deals them) drawn at random from all its years."""
+    keys = group_keys(rows, config.features)
+    sources = rows["source"].astype(str).to_numpy()
+    rng = np.random.default_rng([config.seed, 3])
+    drawn = np.zeros(len(rows), dtype=bool)
+    for source in sorted(set(sources[held_out])):
+        of_source = np.flatnonzero(sources == source)
+        share = float(held_out[of_source].mean())
+        parts = deal_groups(keys[of_source], 0.0, share, rng)
+        drawn[of_source[parts == _DRAWN_PART]] = True
+    return drawn
 
 
 def fold_ids(config: TrainConfig, rows: pd.DataFrame) -> np.ndarray:
@@ -301,6 +425,9 @@ def calibration_block(
     }
     if calibrated.folds is not None:
         block["folds"] = calibrated.folds
+        block["year_ahead"] = (
+            calibrated.year_ahead.manifest_entry() if calibrated.year_ahead is not None else None
+        )
         block["metrics_of"] = (
             f"boosters refitted on the {len(calibrated.fit_rows):,} non-test rows with the "
             "same adjustment, scored on the test rows"
@@ -415,10 +542,11 @@ def conformal_adjustment(
 def predict_frame(
     boosters: dict[str, lgb.Booster],
     matrix: np.ndarray,
-    adjustment: float,
+    adjustment: float | np.ndarray,
     rows: pd.DataFrame,
 ) -> pd.DataFrame:
-    """`rows` plus pred_median/pred_low/pred_high and target_low/target_high, all in USD."""
+    """`rows` plus pred_median/pred_low/pred_high and target_low/target_high, all in USD
+    (`adjustment`: q, or q per row as `Calibrated.adjustments` gives it)."""
     interval = calibrated_interval(*_raw_predictions(boosters, matrix), adjustment)
     predicted = dict(zip(PREDICTION_COLUMNS, interval, strict=True))
     target_low, target_high = target_bounds(rows)

@@ -49,8 +49,10 @@ class NativeBooster:
         feature_names: list[str],
         *,
         text: bytes | None = None,
+        checked: bool = False,
     ):
-        """Load the model at `path`, or the model `text` derived from it (`tail`)."""
+        """Load the model at `path`, or the model `text` derived from it (`tail`; `checked`:
+        built by mlpay from checked text, so not checked again)."""
         self.path = path
         self._lib = _lightgbm_library()
         self._handle = ctypes.c_void_p()
@@ -59,7 +61,8 @@ class NativeBooster:
         # The text is read once, checked (LightGBM can crash on an unsound model) and parsed
         # from memory, so LightGBM parses exactly the bytes that were checked.
         text = _read_model_text(path) if text is None else text
-        check_model_text(text, path)
+        if not checked:
+            check_model_text(text, path)
         # LightGBM prints its own "[LightGBM] [Fatal] ..." line on stderr before returning an
         # error (whatever the verbosity); the error is reported as one ArtifactError instead.
         with _without_lightgbm_fatal_lines():
@@ -83,9 +86,9 @@ class NativeBooster:
         """A booster of this model's trees from `first_tree` on (`_model_text.tail_model_text`),
         rows and matrices alike. (Not LightGBM's start_iteration: it keeps one single-row
         predictor per kind inside a booster, whatever its first tree.)"""
-        return NativeBooster(
-            self.path, self._feature_names(), text=tail_model_text(self.text, first_tree)
-        )
+        # The tail holds this checked text's own tree blocks, renumbered, with its header.
+        tail = tail_model_text(self.text, first_tree)
+        return NativeBooster(self.path, self._feature_names(), text=tail, checked=True)
 
     def _add_row_predictor(self, predict_type: int) -> None:
         predictor = ctypes.c_void_p()
@@ -120,6 +123,27 @@ class NativeBooster:
             "single-row prediction failed",
         )
         return out
+
+    def predict_one(self, row: np.ndarray) -> float:
+        """The prediction for one float64 row (shape (1, n) or (n,)): compiled trees once
+        this booster has predicted enough single rows (`CompiledPath.row_forest`), else
+        LightGBM's single-row predictor; the same number either way."""
+        data = np.ascontiguousarray(row, dtype=np.float64)
+        forest = self.compiled.row_forest()
+        if forest is not None:
+            return forest.predict_one(data)
+        out = ctypes.c_double()
+        out_len = ctypes.c_int64(0)
+        self._call(
+            self._lib.LGBM_BoosterPredictForMatSingleRowFast(
+                self._row_predictors[_PREDICT_NORMAL],
+                ctypes.c_void_p(data.ctypes.data),
+                ctypes.byref(out_len),
+                ctypes.byref(out),
+            ),
+            "single-row prediction failed",
+        )
+        return out.value
 
     def predict_matrix(self, matrix: np.ndarray, *, contrib: bool = False) -> np.ndarray:
         """A float64 (rows, n) matrix: predictions (rows,) or SHAP values (rows, n + 1)."""

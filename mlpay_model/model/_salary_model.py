@@ -21,9 +21,14 @@ from mlpay_model.data.sources.registry import model_pay_text, source_pay_text
 from mlpay_model.errors import ArtifactError
 from mlpay_model.model._booster import NativeBooster
 from mlpay_model.model._model_text import shared_trees
-from mlpay_model.model.artifact import MANIFEST_NAME, QUANTILE_HEADS, member_path
-from mlpay_model.model.features import OTHER_CATEGORY, FeatureEncoder, FeatureSpec
-from mlpay_model.model.interval import calibrated_bounds, calibrated_interval
+from mlpay_model.model.artifact import (
+    MANIFEST_NAME,
+    QUANTILE_HEADS,
+    member_path,
+    year_ahead_adjustment,
+)
+from mlpay_model.model.features import OTHER_CATEGORY, FeatureEncoder, FeatureSpec, MatrixBuffer
+from mlpay_model.model.interval import calibrated_bounds, calibrated_interval, row_adjustments
 from mlpay_model.model.pay_year import PayYears
 from mlpay_model.schema import PREDICTION_COLUMNS, is_missing
 
@@ -32,6 +37,10 @@ if TYPE_CHECKING:
 
 # Rows per call when a frame's contributions are computed (bounds the (rows x features) buffer).
 _CONTRIBUTION_BLOCK_ROWS: Final = 8192
+PREDICT_BLOCK_ROWS: Final = 65_536
+"""Rows `predict_normalised` encodes and predicts at once: bounds the float64 feature matrix
+(100 MB for the pooled model's 191 features, not 300 MB for a 200k-row chunk), while staying
+above the batch size from which compiled trees are used (`_compiled.MIN_BATCH_ROWS`)."""
 
 
 class RecordPrediction:
@@ -110,6 +119,8 @@ class SalaryModel:
             }
         except (KeyError, TypeError, ValueError) as error:
             raise ArtifactError(f"{self.path / MANIFEST_NAME}: malformed ({error!r})") from None
+        # Added to q for a pay year past the population's latest (`interval.row_adjustments`).
+        self.year_ahead = year_ahead_adjustment(manifest, str(self.path / MANIFEST_NAME))
         if not math.isfinite(self.adjustment):
             raise ArtifactError(f"{self.path / MANIFEST_NAME}: calibration adjustment not finite")
         self.encoder = FeatureEncoder(self.spec)
@@ -195,18 +206,72 @@ class SalaryModel:
         """
         import pandas as pd
 
-        matrix = self._matrix(profiles)
-        if len(profiles) == 0:
+        from mlpay_model.normalise import canonical_profiles
+
+        priced = self._priced_frame(canonical_profiles(profiles))
+        if len(priced) == 0:
             return pd.DataFrame({name: [] for name in PREDICTION_COLUMNS}, index=profiles.index)
+        interval = self._interval(self.encoder.encode_frame(priced), self._adjustments(priced))
+        columns = dict(zip(PREDICTION_COLUMNS, interval, strict=True))
+        return pd.DataFrame(columns, index=profiles.index)
+
+    def predict_normalised(
+        self,
+        profiles: pd.DataFrame,
+        *,
+        block_rows: int = PREDICT_BLOCK_ROWS,
+        buffer: MatrixBuffer | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`predict` for what `normalise_frame` returned (canonical, every role known; not
+        checked again): (median, low, high) arrays, the same numbers. Rows are encoded and
+        predicted `block_rows` at a time, into `buffer` when given (batch scoring passes
+        one per thread, reused chunk after chunk: no new matrix per block)."""
+        priced = self._priced_frame(profiles)
+        out = np.empty((len(PREDICTION_COLUMNS), len(priced)), dtype=np.float64)
+        width = len(self.encoder.feature_names)
+        for start in range(0, len(priced), block_rows):
+            block = priced.iloc[start : start + block_rows]
+            into = None if buffer is None else buffer.rows(len(block), width)
+            matrix = self.encoder.encode_frame(block, out=into)
+            out[:, start : start + len(block)] = self._interval(matrix, self._adjustments(block))
+        median, low, high = out
+        return median, low, high
+
+    def _adjustments(self, priced: pd.DataFrame) -> float | np.ndarray:
+        """q for rows of `_priced_frame`: one number, or per row where some pay year lies past
+        its population's latest (plus `year_ahead` there; a model without a year feature
+        prices every profile at its latest pay year, so never)."""
+        if self.year_ahead == 0.0 or not self._defaults_year:
+            return self.adjustment
+        years = self.default_pay_years(priced).to_numpy()
+        populations = priced["source"].astype(str).to_numpy() if self.uses("source") else None
+        past = self.pay_years.past_latest(years, populations)
+        return (
+            row_adjustments(self.adjustment, self.year_ahead, past)
+            if past.any()
+            else self.adjustment
+        )
+
+    def _record_adjustment(self, record: Mapping[str, Any]) -> float:
+        """`_adjustments` of one priced record."""
+        past = (
+            self.year_ahead != 0.0
+            and self._defaults_year
+            and self.pay_years.is_past(record.get("year"), record.get("source"))
+        )
+        return self.adjustment + self.year_ahead if past else self.adjustment
+
+    def _interval(
+        self, matrix: np.ndarray, adjustment: float | np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(median, low, high) annual pay of encoded rows."""
         median = self._boosters["median"].predict_matrix(matrix)
-        interval = calibrated_interval(
+        return calibrated_interval(
             median,
             self._head_of_matrix("low", matrix, median),
             self._head_of_matrix("high", matrix, median),
-            self.adjustment,
+            adjustment,
         )
-        columns = dict(zip(PREDICTION_COLUMNS, interval, strict=True))
-        return pd.DataFrame(columns, index=profiles.index)
 
     def contributions(self, profiles: pd.DataFrame) -> pd.DataFrame:
         """Per row and factor, how much that factor moved the median, in percent vs baseline.
@@ -237,12 +302,12 @@ class SalaryModel:
         """
         record = self._priced_record(record)
         row = self.encoder.encode_record(record)
-        median_raw = float(self._boosters["median"].predict_row(row)[0])
+        median_raw = self._boosters["median"].predict_one(row)
         median, low, high = calibrated_bounds(
             median_raw,
             self._head_of_row("low", row, median_raw),
             self._head_of_row("high", row, median_raw),
-            self.adjustment,
+            self._record_adjustment(record),
         )
         return RecordPrediction(median, low, high, record, self, row)
 
@@ -256,16 +321,16 @@ class SalaryModel:
     def _head_of_row(self, head: str, row: np.ndarray, median_raw: float) -> float:
         shared = self._continues_median.get(head)
         if shared is None:
-            return float(self._boosters[head].predict_row(row)[0])
+            return self._boosters[head].predict_one(row)
         offset, own_trees = shared
-        return median_raw + offset + float(own_trees.predict_row(row)[0])
+        return median_raw + offset + own_trees.predict_one(row)
 
     def median_as(self, prediction: RecordPrediction, changes: Mapping[str, Any]) -> float:
         """The median of `prediction`'s profile with some canonical values changed (e.g. the
         same person priced as another population of a pooled model: `source`, and its pay
         year), re-encoding only those columns and running the median booster alone."""
         row = self.encoder.with_values(prediction._row, changes)
-        return math.exp(self._boosters["median"].predict_row(row)[0])
+        return math.exp(self._boosters["median"].predict_one(row))
 
     def _priced_record(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         """`record` with what the model fills in: seniority derived from years (a model
@@ -290,11 +355,16 @@ class SalaryModel:
         return MappingProxyType(dict(ranked))
 
     def _matrix(self, profiles: pd.DataFrame) -> np.ndarray:
-        """The feature matrix of profiles (canonical, or normalised from raw values; seniority
-        derived if need be)."""
-        from mlpay_model.normalise import canonical_profiles, frame_with_seniority_from_years
+        """The feature matrix of profiles (canonical, or normalised from raw values)."""
+        from mlpay_model.normalise import canonical_profiles
 
-        profiles = canonical_profiles(profiles)
+        return self.encoder.encode_frame(self._priced_frame(canonical_profiles(profiles)))
+
+    def _priced_frame(self, profiles: pd.DataFrame) -> pd.DataFrame:
+        """Canonical `profiles` with what the model fills in (`_priced_record`, per row):
+        seniority derived if need be, the default population, the population's pay year."""
+        from mlpay_model.normalise import frame_with_seniority_from_years
+
         if self.derives_seniority_from_years:
             profiles = frame_with_seniority_from_years(profiles)
         if self.uses("source"):  # a pooled model: rows without a source are the default's
@@ -306,7 +376,7 @@ class SalaryModel:
             )
         if self._defaults_year:  # rows without a year are priced at their population's latest
             profiles = profiles.assign(year=self.default_pay_years(profiles))
-        return self.encoder.encode_frame(profiles)
+        return profiles
 
     def _check_median_model(self) -> float:
         """The baseline pay; refuses a median model whose SHAP values do not add up to it.

@@ -25,8 +25,12 @@ manifest.json keys:
                      "quantile_heads": "from_median" | "independent",
                      "fitted_on": ALL_ROWS | "train part" (the rows the boosters here saw),
                      "fitted_rows": <their count>, "test_rows": <held-out rows scored>,
-                     "metrics_of": <which boosters `metrics` scored, when not these>}
-                    `boosters_fitted_on_all_rows` reads it (absent: the train part).
+                     "metrics_of": <which boosters `metrics` scored, when not these>,
+                     "year_ahead": {"adjustment": <float >= 0 added to q for a pay year past
+                     the population's latest>, "measured_on": {source: year held out},
+                     "rows", "ahead_q", "in_time_q"} | null (not measured)}
+                    `boosters_fitted_on_all_rows` reads it (absent: the train part);
+                    `year_ahead_adjustment` reads the year-ahead extra (absent: 0).
     metrics         {metric name: value} on the held-out test split
     data            [{"source", "file", "sha256", "rows_read", "rows_kept"}, ...]
     pay_years       {source: [pay years of the rows the boosters learned from]} (optional;
@@ -52,6 +56,7 @@ import math
 import os
 import re
 import warnings
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
@@ -146,6 +151,7 @@ def validate_manifest(manifest: object, path: Path) -> dict[str, Any]:
         raise ArtifactError(f"{where}: calibration adjustment not finite")
     for key in ("scheme", "quantile_heads", "fitted_on", "metrics_of"):
         _expect(calibration, key, str, f"{where}: calibration", required=False)
+    year_ahead_adjustment(manifest, where)
 
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
@@ -167,6 +173,21 @@ def validate_manifest(manifest: object, path: Path) -> dict[str, Any]:
         if name not in files:
             raise ArtifactError(f"{where}: the {head} model is not listed")
     return manifest
+
+
+def year_ahead_adjustment(manifest: Mapping[str, Any], where: str = "manifest") -> float:
+    """The calibration's year-ahead extra q (log scale, >= 0; 0 when not measured)."""
+    calibration = manifest.get("calibration")
+    year_ahead = calibration.get("year_ahead") if isinstance(calibration, Mapping) else None
+    if year_ahead is None:
+        return 0.0
+    value = year_ahead.get("adjustment") if isinstance(year_ahead, Mapping) else None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+        raise ArtifactError(
+            f"{where}: calibration.year_ahead.adjustment must be a finite number >= 0, "
+            f"got {value!r}"
+        )
+    return float(value)
 
 
 def boosters_fitted_on_all_rows(manifest: dict[str, Any]) -> bool:

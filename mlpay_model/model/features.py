@@ -144,6 +144,21 @@ class FeatureSpec:
         )
 
 
+class MatrixBuffer:
+    """One float64 feature matrix reused from call to call (`FeatureEncoder.encode_frame`'s
+    `out`): batch scoring encodes block after block into one per thread, instead of
+    allocating (and page-faulting in) a new 100 MB matrix each time. Not for two threads."""
+
+    def __init__(self) -> None:
+        self._array = np.empty((0, 0), dtype=np.float64)
+
+    def rows(self, rows: int, width: int) -> np.ndarray:
+        """A C-contiguous (rows, width) float64 view, grown (never shrunk) when needed."""
+        if self._array.shape[1] != width or self._array.shape[0] < rows:
+            self._array = np.empty((rows, width), dtype=np.float64)
+        return self._array[:rows]
+
+
 class FeatureEncoder:
     """Applies a FeatureSpec. Holds lookup tables so that encoding one record is cheap."""
 
@@ -170,12 +185,28 @@ class FeatureEncoder:
         # encode_record starts from a copy of this row: all missing.
         self._empty_row = np.full((1, len(self.feature_names)), np.nan, dtype=np.float64)
         self._skill_positions = np.fromiter(self._skill_index.values(), dtype=np.intp)
+        # encode_frame writes every cell itself (no NaN fill first) when the skill columns
+        # lie side by side before n_skills, as FeatureSpec.feature_names puts them.
+        first_skill = (self._count_position or 0) - len(self._skill_index)
+        self._writes_every_column = self._count_position is None or list(
+            self._skill_index.values()
+        ) == list(range(first_skill, self._count_position))
 
-    def encode_frame(self, profiles: pd.DataFrame) -> np.ndarray:
-        """A float64 matrix with one row per profile and one column per feature name."""
+    def encode_frame(self, profiles: pd.DataFrame, *, out: np.ndarray | None = None) -> np.ndarray:
+        """A float64 matrix with one row per profile and one column per feature name
+        (written into `out` when given: a float64 (rows, features) array, e.g. from a
+        `MatrixBuffer`; every cell is overwritten)."""
         import pandas as pd  # here, not at the top: `mlpay predict` never needs pandas
 
-        matrix = np.full((len(profiles), len(self.feature_names)), np.nan, dtype=np.float64)
+        shape = (len(profiles), len(self.feature_names))
+        if out is None:
+            matrix = np.empty(shape, dtype=np.float64)
+        elif out.shape != shape or out.dtype != np.float64:
+            raise ValueError(f"out: a float64 {shape} array is needed, not {out.dtype} {out.shape}")
+        else:
+            matrix = out
+        if not self._writes_every_column:
+            matrix.fill(np.nan)
         for name, position in self._positions.items():
             if name == TITLE_FEATURE and TITLE_SOURCE in profiles.columns:
                 column = title_keys(profiles[TITLE_SOURCE])
@@ -207,14 +238,13 @@ class FeatureEncoder:
             starts = np.repeat((np.cumsum(per_set) - per_set)[codes], per_row)
             within = np.arange(len(rows)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
             listing = counts[codes] > 0
-            skill_columns = list(self._skill_index.values())
-            first = self._count_position - len(skill_columns)
-            if skill_columns == list(range(first, self._count_position)):  # a slice is faster
-                matrix[listing, first : self._count_position] = 0.0
+            if self._writes_every_column:  # skill columns side by side: 0 or NaN, row by row
+                first = self._count_position - len(self._skill_index)
+                matrix[:, first : self._count_position] = np.where(listing, 0.0, np.nan)[:, None]
             else:
-                matrix[np.ix_(listing, np.array(skill_columns, dtype=np.intp))] = 0.0
+                matrix[np.ix_(listing, self._skill_positions)] = 0.0
             matrix[rows, columns[known][starts + within]] = 1.0
-            matrix[listing, self._count_position] = counts[codes][listing]
+            matrix[:, self._count_position] = np.where(listing, counts[codes], np.nan)
         return matrix
 
     def encode_record(self, record: Mapping[str, Any]) -> np.ndarray:

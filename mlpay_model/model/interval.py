@@ -5,6 +5,10 @@ quantiles). Conformalized quantile regression widens (or narrows) the quantile i
 one adjustment q learned on the calibration split: low = exp(low(X) - q), high =
 exp(high(X) + q), then clipped so that low <= median <= high (quantiles never cross).
 
+A pay year past the model's training years is a year ahead: pay drifts, and training measures
+how much wider the interval must be for it (the manifest's `calibration.year_ahead.adjustment`,
+see `training.train.measure_year_ahead`); `row_adjustments` adds it to q for such rows.
+
 Training fits q with this very function (`training.train.conformal_adjustment`, which lives
 with the training metrics because it scores pay bands by `training.evaluate`'s coverage), so
 the interval it calibrates is the interval every prediction returns.
@@ -18,9 +22,13 @@ import numpy as np
 
 
 def calibrated_interval(
-    median_raw: np.ndarray, low_raw: np.ndarray, high_raw: np.ndarray, adjustment: float
+    median_raw: np.ndarray,
+    low_raw: np.ndarray,
+    high_raw: np.ndarray,
+    adjustment: float | np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Log-scale model outputs to (median, low, high) annual pay, CQR-adjusted, never crossing."""
+    """Log-scale model outputs to (median, low, high) annual pay, CQR-adjusted, never crossing
+    (`adjustment`: one q, or q per row from `row_adjustments`)."""
     median = np.exp(median_raw)
     low = np.minimum(np.exp(low_raw - adjustment), median)
     high = np.maximum(np.exp(high_raw + adjustment), median)
@@ -38,3 +46,9 @@ def calibrated_bounds(
         min(math.exp(low_raw - adjustment), median),
         max(math.exp(high_raw + adjustment), median),
     )
+
+
+def row_adjustments(adjustment: float, year_ahead: float, past: np.ndarray) -> np.ndarray:
+    """q per row: `adjustment`, plus `year_ahead` where `past` (the row's pay year lies past
+    its population's latest training year, `PayYears.past_latest`)."""
+    return np.where(past, adjustment + year_ahead, adjustment)

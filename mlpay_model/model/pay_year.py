@@ -14,10 +14,13 @@ extrapolated) and `out_of_range_note` says so in one line.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+
+import numpy as np
 
 from mlpay_model.schema import is_missing
 
@@ -120,17 +123,47 @@ class PayYears:
         years = self.years(population)
         return years[-1] if years else None
 
-    def out_of_range_note(self, year: int, population: str | None = None) -> str | None:
-        """One line when `year` lies outside the population's pay years, else None."""
+    def is_past(self, year: object, population: str | None = None) -> bool:
+        """True when `year` lies past the population's latest pay year (a year ahead: the
+        interval widens by the model's measured year-ahead adjustment, see
+        `mlpay_model.model.interval`)."""
+        years = self.years(population)
+        return bool(years) and not is_missing(year) and float(year) > years[-1]  # type: ignore[arg-type]
+
+    def past_latest(self, years: Any, populations: Any = None) -> np.ndarray:
+        """Per row, `is_past` of parallel pay `years` (NaN: not past) and `populations` (None:
+        the default population for every row), as a boolean array."""
+        years = np.asarray(years, dtype="float64")
+        if populations is None:
+            return years > self._latest(None)
+        latest_of = {name: self._latest(name) for name in dict.fromkeys(populations)}
+        latest = np.fromiter((latest_of[name] for name in populations), "float64", len(years))
+        return years > latest
+
+    def _latest(self, population: str | None) -> float:
+        years = self.years(population)
+        return float(years[-1]) if years else math.inf
+
+    def out_of_range_note(
+        self, year: int, population: str | None = None, year_ahead: float = 0.0
+    ) -> str | None:
+        """One line when `year` lies outside the population's pay years, else None
+        (`year_ahead`: the model's year-ahead adjustment, which widens the range past them)."""
         years = self.years(population)
         if not years or years[0] <= year <= years[-1]:
             return None
         nearest, where = (years[0], "before") if year < years[0] else (years[-1], "past")
-        return (
+        note = (
             f"year {year} is {where} model {self.model_name}'s pay years ({years_text(years)}): "
             f"priced at the {nearest} level (the trees hold the nearest year; no trend is "
             "extrapolated)"
         )
+        if where == "past" and year_ahead > 0.0:
+            note += (
+                f"; its range is {math.exp(year_ahead) - 1:.1%} wider each way, for the pay "
+                "drift measured a year past the training years"
+            )
+        return note
 
 
 def years_text(years: Sequence[int]) -> str:

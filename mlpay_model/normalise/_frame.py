@@ -137,26 +137,26 @@ def normalise_frame(
             continue
         if name == "skills" and _is_text(frame[name]):
             out[name], dropped = _skills_of_text(frame[name], memory.field("skills:token"))
-            reasons = np.full(rows, None, dtype=object)  # a text is always a skills list
-            missing = frame[name].isna().to_numpy()
+            # A text is always a skills list: one "value" that is never refused.
+            codes = np.where(frame[name].isna().to_numpy(), -1, 0)
+            reasons: list[str | None] = [None]
         else:
             codes, normalised = _normalised(name, frame[name], memory.field(name))
             out[name] = _spread([n.value for n in normalised], codes, name)
-            reasons = _take([n.reason for n in normalised], codes)
-            missing = codes < 0
+            reasons = [n.reason for n in normalised]
             if name == "role":
                 out["seniority_hint"] = _spread([n.hint for n in normalised], codes, name)
             if name == "skills":
-                dropped = _take([n.dropped for n in normalised], codes, False).astype(bool)
-        bad = reasons != None  # noqa: E711 - elementwise on an object array
-        if name in required:
-            reasons[missing] = MISSING_REASON
-            bad |= missing
-        new = bad & (first_problem < 0)
+                dropped = np.array([n.dropped for n in normalised] + [False])[codes]
+        # Whether each distinct value (and, last, a missing cell) is refused, spread over the
+        # rows as booleans; reasons are only looked up for the rows refused.
+        missing_reason = MISSING_REASON if name in required else None
+        refused = np.array([reason is not None for reason in reasons] + [bool(missing_reason)])
+        new = refused[codes] & (first_problem < 0)
         if new.any():
             positions = np.flatnonzero(new)
             first_problem[positions] = len(problems)
-            problems.append((name, positions, reasons[positions]))
+            problems.append((name, positions, _take(reasons, codes[positions], missing_reason)))
     profiles = _assemble(frame, out)
     keep = first_problem < 0
     return NormalisedFrame(
@@ -349,8 +349,7 @@ def _spread(per_value: list[Any], codes: np.ndarray, name: str) -> pd.Series:
 
 def _take(per_value: list[Any], codes: np.ndarray, missing: object = None) -> np.ndarray:
     table = np.empty(len(per_value) + 1, dtype=object)
-    for position, value in enumerate(per_value):
-        table[position] = value  # one by one: tuples stay whole
+    table[:-1] = np.fromiter(per_value, dtype=object, count=len(per_value))  # tuples stay whole
     table[-1] = missing  # code -1 (missing) picks it
     return table[codes]
 

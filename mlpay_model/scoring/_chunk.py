@@ -19,8 +19,15 @@ import pandas as pd
 import pyarrow as pa
 
 from mlpay_model.errors import DataError, clip
+from mlpay_model.model.features import MatrixBuffer
 from mlpay_model.normalise import FrameCache, NormalisedFrame, normalise_frame
-from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS, SCORE_COLUMNS, is_missing
+from mlpay_model.schema import (
+    CONTEXT_COLUMNS,
+    FACTOR_COLUMNS,
+    PREDICTION_COLUMNS,
+    SCORE_COLUMNS,
+    is_missing,
+)
 from mlpay_model.scoring._summary import YEAR_DEFAULTED
 
 if TYPE_CHECKING:
@@ -31,10 +38,6 @@ ROW_NUMBER: Final = "row_number"
 REASON: Final = "reason"
 FILE: Final = "file"
 SCORING_COLUMNS: Final[tuple[str, ...]] = FACTOR_COLUMNS + CONTEXT_COLUMNS
-PREDICT_BLOCK_ROWS: Final = 65_536
-"""Rows encoded and predicted at once: bounds the float64 feature matrix (83 MB for Stack
-Overflow's 158 features, not 250 MB for a 200k-row chunk), while staying above the batch size
-from which the compiled trees are used (`mlpay_model.model._compiled.MIN_BATCH_ROWS`)."""
 SKILLS_DROPPED: Final = "skills dropped (no letter or digit in them)"
 """How the summary counts the scored rows whose skills lost a name such as an emoji."""
 
@@ -71,10 +74,12 @@ def score_chunk(
     model: SalaryModel,
     plan: ScoringPlan,
     cache: FrameCache | None = None,
+    buffer: MatrixBuffer | None = None,
 ) -> ChunkResult:
     """Score the rows of `table`; `first_row` is the 1-based data row number of its first row.
 
-    Pass the same `cache` for every chunk of a run: it remembers distinct values.
+    Pass the same `cache` for every chunk of a run (it remembers distinct values) and the
+    same `buffer` (the feature matrix, reused): one of each per thread.
     """
     normalised = _normalise(table, plan, cache if cache is not None else FrameCache(), model)
     if plan.hidden_prefix:
@@ -83,7 +88,8 @@ def score_chunk(
     accepted = np.zeros(table.num_rows, dtype=bool)
     accepted[normalised.profiles.index.to_numpy(dtype=np.int64)] = True
     scored = table.filter(pa.array(accepted))
-    for name, values in _predictions(model, normalised.profiles, plan.contributions).items():
+    predictions = _predictions(model, normalised.profiles, plan.contributions, buffer)
+    for name, values in predictions.items():
         scored = scored.append_column(name, pa.array(values, pa.float64()))
     rejected = normalised.rejected
     positions = rejected["row"].to_numpy(dtype=np.int64)
@@ -237,16 +243,15 @@ def _with_raw_values(normalised: NormalisedFrame, table: pa.Table, prefix: str) 
 
 
 def _predictions(
-    model: SalaryModel, profiles: pd.DataFrame, contributions: bool
+    model: SalaryModel,
+    profiles: pd.DataFrame,
+    contributions: bool,
+    buffer: MatrixBuffer | None,
 ) -> dict[str, np.ndarray]:
-    blocks = [
-        model.predict(profiles.iloc[start : start + PREDICT_BLOCK_ROWS])
-        for start in range(0, len(profiles), PREDICT_BLOCK_ROWS)
-    ]
-    predicted = pd.concat(blocks) if len(blocks) > 1 else (blocks or [model.predict(profiles)])[0]
-    columns = {
-        column: predicted[name].to_numpy(dtype=np.float64) for name, column in SCORE_COLUMNS.items()
-    }
+    predicted = dict(
+        zip(PREDICTION_COLUMNS, model.predict_normalised(profiles, buffer=buffer), strict=True)
+    )
+    columns = {column: predicted[name] for name, column in SCORE_COLUMNS.items()}
     if contributions:
         effects = model.contributions(profiles)
         for name in effects.columns:

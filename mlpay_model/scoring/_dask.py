@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 from mlpay_model._atomic import usual_mode
 from mlpay_model.errors import ConfigError, DataError
 from mlpay_model.model import load_model
+from mlpay_model.model.features import MatrixBuffer
 from mlpay_model.normalise import FrameCache
 from mlpay_model.scoring._chunk import FILE, ROW_NUMBER, ScoringPlan, score_chunk
 from mlpay_model.scoring._readers import InputFiles
@@ -145,9 +146,11 @@ def score_partition(
     reasons: Counter[str] = Counter()
     missing: Counter[str] = Counter()
     cache = FrameCache()
+    buffer = MatrixBuffer()
     try:
         for start in range(0, max(table.num_rows, 1), chunk_size):
-            result = score_chunk(table.slice(start, chunk_size), start + 1, model, plan, cache)
+            chunk = table.slice(start, chunk_size)
+            result = score_chunk(chunk, start + 1, model, plan, cache, buffer)
             if not writers:
                 writers.append(
                     open_table_writer(Path(scored_path), "parquet", result.scored.schema)

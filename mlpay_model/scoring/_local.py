@@ -24,6 +24,7 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from mlpay_model._atomic import AtomicFile
+from mlpay_model.model.features import MatrixBuffer
 from mlpay_model.normalise import FrameCache
 from mlpay_model.scoring._chunk import FILE, ChunkResult, ScoringPlan, score_chunk
 from mlpay_model.scoring._readers import Chunk
@@ -66,12 +67,13 @@ def score_local(
     reasons: Counter[str] = Counter()
     missing: Counter[str] = Counter()
     show = sys.stderr.isatty() if progress is None else progress
-    local = threading.local()  # one FrameCache per scoring thread (a cache is not shared)
+    local = threading.local()  # per scoring thread (neither is shared): a cache and a matrix
 
     def score(chunk: Chunk) -> ChunkResult:
         if not hasattr(local, "cache"):
             local.cache = FrameCache()
-        return score_chunk(chunk.table, chunk.first_row, model, plan, local.cache)
+            local.buffer = MatrixBuffer()
+        return score_chunk(chunk.table, chunk.first_row, model, plan, local.cache, local.buffer)
 
     scorers = ThreadPoolExecutor(max_workers=SCORING_THREADS, thread_name_prefix="mlpay-score")
     io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlpay-write")

@@ -472,7 +472,7 @@ def pooled_runs(
                 *target_bounds(profiles.iloc[calibration_at]),
                 coverage=pooled.calibration.target_coverage,
             )
-            year_ahead = 0.0
+            year_ahead, encode = 0.0, evaluated.encode
 
             def adjustments(rows: pd.DataFrame) -> np.ndarray:
                 return np.full(len(rows), adjustment)
@@ -480,6 +480,7 @@ def pooled_runs(
         else:  # as `train` does: q from out-of-fold scores, the model refit on all the rows
             calibrated = cross_calibration(pooled, profiles.iloc[fit_at], _silent)
             evaluated, adjustments = calibrated.evaluated, calibrated.adjustments
+            encode = calibrated.encode
             ahead = calibrated.year_ahead
             year_ahead = ahead.adjustment if ahead is not None else 0.0
             progress(f"pooled: q {calibrated.adjustment:+.4f}, year ahead {ahead}")
@@ -487,9 +488,7 @@ def pooled_runs(
     runs: dict[str, ModelRun] = {}
     for source, at in test_of.items():
         rows = profiles.iloc[at]
-        predictions = predict_frame(
-            evaluated.boosters, evaluated.encode(rows), adjustments(rows), rows
-        )
+        predictions = predict_frame(evaluated.boosters, encode(rows), adjustments(rows), rows)
         metrics = metrics_of(
             np.log(predictions["pred_median"].to_numpy()),
             rows,

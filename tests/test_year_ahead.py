@@ -139,3 +139,18 @@ def test_year_ahead_belongs_to_cross_conformal(tmp_path):
     )
     with pytest.raises(ConfigError, match="'year_ahead' applies to method: cross_conformal"):
         load_config(write_config(tmp_path / "bad.yaml", config))
+
+
+def test_a_pooled_model_prices_a_later_year_at_the_populations_latest():
+    # The pooled trees also split on other sources' years (Stack Overflow has 2025 pay), so a
+    # year past aijobs.net's 2024 must be read as 2024, as the warning says, not as a 2025 row.
+    profile = {"role": "ML Engineer", "country": "Germany", "years_experience": 5}
+    latest, later = (predict_salary(**profile, year=year) for year in (2024, 2026))
+    assert later.median == latest.median and later.high > latest.high
+    by_source = {entry.source: entry for entry in later.by_source}
+    overflow = predict_salary(**profile, population="stackoverflow", year=2025)
+    assert by_source["stackoverflow"].median == pytest.approx(overflow.median, rel=1e-12)
+    frame = pd.DataFrame([{**profile, "year": 2024}, {**profile, "year": 2026}])
+    batch = load_model("default").predict(frame)
+    assert batch["median"].tolist() == pytest.approx([latest.median] * 2, rel=1e-12)
+    assert batch["high"].tolist() == pytest.approx([latest.high, later.high], rel=1e-12)

@@ -154,6 +154,15 @@ class Calibrated:
     pay_years: PayYears
     year_ahead: YearAhead | None = None
 
+    def encode(self, rows: pd.DataFrame) -> np.ndarray:
+        """The evaluated model's matrix of canonical `rows`, each pay year held within its
+        population's pay years in the fit rows (`PayYears.nearest`, as prediction reads it)."""
+        if "year" in self.evaluated.spec.features:
+            years = pd.to_numeric(rows["year"], errors="coerce").to_numpy("float64")
+            sources = rows["source"].astype(str).to_numpy()
+            rows = rows.assign(year=self.pay_years.nearest_years(years, sources))
+        return self.evaluated.encode(rows)
+
     def adjustments(self, rows: pd.DataFrame) -> np.ndarray:
         """q per row of canonical `rows`, plus the year-ahead adjustment where the row's pay
         year lies past its population's latest pay year in the fit rows, for a model with a
@@ -192,7 +201,7 @@ def train(
     step("evaluate")
     predictions = predict_frame(
         evaluated.boosters,
-        evaluated.encode(parts["test"]),
+        calibrated.encode(parts["test"]),
         calibrated.adjustments(parts["test"]),
         parts["test"],
     )

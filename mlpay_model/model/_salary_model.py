@@ -211,7 +211,8 @@ class SalaryModel:
         priced = self._priced_frame(canonical_profiles(profiles))
         if len(priced) == 0:
             return pd.DataFrame({name: [] for name in PREDICTION_COLUMNS}, index=profiles.index)
-        interval = self._interval(self.encoder.encode_frame(priced), self._adjustments(priced))
+        matrix = self.encoder.encode_frame(self._tree_frame(priced))
+        interval = self._interval(matrix, self._adjustments(priced))
         columns = dict(zip(PREDICTION_COLUMNS, interval, strict=True))
         return pd.DataFrame(columns, index=profiles.index)
 
@@ -232,7 +233,7 @@ class SalaryModel:
         for start in range(0, len(priced), block_rows):
             block = priced.iloc[start : start + block_rows]
             into = None if buffer is None else buffer.rows(len(block), width)
-            matrix = self.encoder.encode_frame(block, out=into)
+            matrix = self.encoder.encode_frame(self._tree_frame(block), out=into)
             out[:, start : start + len(block)] = self._interval(matrix, self._adjustments(block))
         median, low, high = out
         return median, low, high
@@ -301,7 +302,7 @@ class SalaryModel:
         `predict_salary` checks and normalises what users type before calling it.
         """
         record = self._priced_record(record)
-        row = self.encoder.encode_record(record)
+        row = self.encoder.encode_record(self._tree_record(record))
         median_raw = self._boosters["median"].predict_one(row)
         median, low, high = calibrated_bounds(
             median_raw,
@@ -329,8 +330,34 @@ class SalaryModel:
         """The median of `prediction`'s profile with some canonical values changed (e.g. the
         same person priced as another population of a pooled model: `source`, and its pay
         year), re-encoding only those columns and running the median booster alone."""
+        if self._defaults_year:  # the year the trees read is the new population's nearest
+            given = prediction.record
+            year = changes.get("year", given.get("year"))
+            changes = {
+                **changes,
+                "year": self.pay_years.nearest(year, changes.get("source", given.get("source"))),
+            }
         row = self.encoder.with_values(prediction._row, changes)
         return math.exp(self._boosters["median"].predict_one(row))
+
+    def _tree_record(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
+        """A priced record as the trees read it: its pay year held within its population's
+        pay years (`PayYears.nearest`); the record itself keeps the year asked for."""
+        if not self._defaults_year:
+            return record
+        year = record.get("year")
+        nearest = self.pay_years.nearest(year, record.get("source"))
+        return record if nearest == year or is_missing(year) else {**record, "year": nearest}
+
+    def _tree_frame(self, priced: pd.DataFrame) -> pd.DataFrame:
+        """`_tree_record` of every row of a `_priced_frame`."""
+        if not self._defaults_year:
+            return priced
+        years = priced["year"].to_numpy("float64")
+        populations = priced["source"].astype(str).to_numpy() if self.uses("source") else None
+        nearest = self.pay_years.nearest_years(years, populations)
+        same = (nearest == years) | np.isnan(years)
+        return priced if same.all() else priced.assign(year=nearest)
 
     def _priced_record(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         """`record` with what the model fills in: seniority derived from years (a model
@@ -358,7 +385,8 @@ class SalaryModel:
         """The feature matrix of profiles (canonical, or normalised from raw values)."""
         from mlpay_model.normalise import canonical_profiles
 
-        return self.encoder.encode_frame(self._priced_frame(canonical_profiles(profiles)))
+        priced = self._priced_frame(canonical_profiles(profiles))
+        return self.encoder.encode_frame(self._tree_frame(priced))
 
     def _priced_frame(self, profiles: pd.DataFrame) -> pd.DataFrame:
         """Canonical `profiles` with what the model fills in (`_priced_record`, per row):

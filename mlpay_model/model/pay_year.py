@@ -8,8 +8,8 @@ that key existed, each `data` entry's `years` less the test years of a temporal 
 `PayYears` is the one owner of the default: a profile without a year is priced at the latest
 pay year of its population (a pooled model, one with `source` as a feature: that source's
 latest; any other model: the latest of all its data, which it cannot tell apart). A year given
-outside the population's years is priced (trees hold the nearest year's level; no trend is
-extrapolated) and `out_of_range_note` says so in one line.
+outside the population's years is priced at the nearest of them (`nearest`: the trees read
+that year; no trend is extrapolated) and `out_of_range_note` says so in one line.
 """
 
 from __future__ import annotations
@@ -140,6 +140,30 @@ class PayYears:
         latest = np.fromiter((latest_of[name] for name in populations), "float64", len(years))
         return years > latest
 
+    def nearest(self, year: Any, population: str | None = None) -> Any:
+        """The year the trees read for `year`: held within the population's pay years (a
+        pooled model's trees also split on other sources' years, so a year past this
+        population's would read another source's later pay); missing stays missing."""
+        years = self.years(population)
+        if not years or is_missing(year):
+            return year
+        return min(max(year, years[0]), years[-1])
+
+    def nearest_years(self, years: Any, populations: Any = None) -> np.ndarray:
+        """`nearest` of parallel pay `years` and `populations` (None: the default
+        population for every row), as a float array (NaN stays NaN)."""
+        years = np.asarray(years, dtype="float64")
+        if populations is None:
+            return np.clip(years, *self._bounds(None))
+        bounds = {name: self._bounds(name) for name in dict.fromkeys(populations)}
+        low = np.fromiter((bounds[name][0] for name in populations), "float64", len(years))
+        high = np.fromiter((bounds[name][1] for name in populations), "float64", len(years))
+        return np.clip(years, low, high)
+
+    def _bounds(self, population: str | None) -> tuple[float, float]:
+        years = self.years(population)
+        return (float(years[0]), float(years[-1])) if years else (-math.inf, math.inf)
+
     def _latest(self, population: str | None) -> float:
         years = self.years(population)
         return float(years[-1]) if years else math.inf
@@ -155,7 +179,7 @@ class PayYears:
         nearest, where = (years[0], "before") if year < years[0] else (years[-1], "past")
         note = (
             f"year {year} is {where} model {self.model_name}'s pay years ({years_text(years)}): "
-            f"priced at the {nearest} level (the trees hold the nearest year; no trend is "
+            f"priced at the {nearest} level (the trees read that year; no trend is "
             "extrapolated)"
         )
         if where == "past" and year_ahead > 0.0:

@@ -158,9 +158,7 @@ class Calibrated:
         """The evaluated model's matrix of canonical `rows`, each pay year held within its
         population's pay years in the fit rows (`PayYears.nearest`, as prediction reads it)."""
         if "year" in self.evaluated.spec.features:
-            years = pd.to_numeric(rows["year"], errors="coerce").to_numpy("float64")
-            sources = rows["source"].astype(str).to_numpy()
-            rows = rows.assign(year=self.pay_years.nearest_years(years, sources))
+            rows = rows.assign(year=self.pay_years.nearest_years(*_years_and_sources(rows)))
         return self.evaluated.encode(rows)
 
     def adjustments(self, rows: pd.DataFrame) -> np.ndarray:
@@ -169,9 +167,14 @@ class Calibrated:
         year feature (as prediction does)."""
         reads_year = "year" in self.evaluated.spec.features
         extra = self.year_ahead.adjustment if self.year_ahead and reads_year else 0.0
-        years = pd.to_numeric(rows["year"], errors="coerce").to_numpy("float64")
-        past = self.pay_years.past_latest(years, rows["source"].astype(str).to_numpy())
+        past = self.pay_years.past_latest(*_years_and_sources(rows))
         return row_adjustments(self.adjustment, extra, past)
+
+
+def _years_and_sources(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The pay years (floats, NaN when missing) and sources of canonical `rows`."""
+    years = pd.to_numeric(rows["year"], errors="coerce").to_numpy("float64")
+    return years, rows["source"].astype(str).to_numpy()
 
 
 def train(

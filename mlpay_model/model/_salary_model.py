@@ -244,9 +244,7 @@ class SalaryModel:
         prices every profile at its latest pay year, so never)."""
         if self.year_ahead == 0.0 or not self._defaults_year:
             return self.adjustment
-        years = self.default_pay_years(priced).to_numpy()
-        populations = priced["source"].astype(str).to_numpy() if self.uses("source") else None
-        past = self.pay_years.past_latest(years, populations)
+        past = self.pay_years.past_latest(*self._years_and_populations(priced))
         return (
             row_adjustments(self.adjustment, self.year_ahead, past)
             if past.any()
@@ -353,11 +351,17 @@ class SalaryModel:
         """`_tree_record` of every row of a `_priced_frame`."""
         if not self._defaults_year:
             return priced
-        years = priced["year"].to_numpy("float64")
-        populations = priced["source"].astype(str).to_numpy() if self.uses("source") else None
+        years, populations = self._years_and_populations(priced)
         nearest = self.pay_years.nearest_years(years, populations)
         same = (nearest == years) | np.isnan(years)
         return priced if same.all() else priced.assign(year=nearest)
+
+    def _years_and_populations(self, priced: pd.DataFrame) -> tuple[np.ndarray, Any]:
+        """The pay years (floats) of `_priced_frame` rows and, for a pooled model, their
+        populations (None: every row is the model's one population)."""
+        years = priced["year"].to_numpy("float64")
+        populations = priced["source"].astype(str).to_numpy() if self.uses("source") else None
+        return years, populations
 
     def _priced_record(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         """`record` with what the model fills in: seniority derived from years (a model

@@ -134,11 +134,7 @@ class PayYears:
         """Per row, `is_past` of parallel pay `years` (NaN: not past) and `populations` (None:
         the default population for every row), as a boolean array."""
         years = np.asarray(years, dtype="float64")
-        if populations is None:
-            return years > self._latest(None)
-        latest_of = {name: self._latest(name) for name in dict.fromkeys(populations)}
-        latest = np.fromiter((latest_of[name] for name in populations), "float64", len(years))
-        return years > latest
+        return years > self._per_row_bounds(len(years), populations)[1]
 
     def nearest(self, year: Any, population: str | None = None) -> Any:
         """The year the trees read for `year`: held within the population's pay years (a
@@ -153,20 +149,20 @@ class PayYears:
         """`nearest` of parallel pay `years` and `populations` (None: the default
         population for every row), as a float array (NaN stays NaN)."""
         years = np.asarray(years, dtype="float64")
+        return np.clip(years, *self._per_row_bounds(len(years), populations))
+
+    def _per_row_bounds(self, rows: int, populations: Any) -> tuple[Any, Any]:
+        """(first, last) pay year per row of `populations` (None: the default's, as floats)."""
         if populations is None:
-            return np.clip(years, *self._bounds(None))
+            return self._bounds(None)
         bounds = {name: self._bounds(name) for name in dict.fromkeys(populations)}
-        low = np.fromiter((bounds[name][0] for name in populations), "float64", len(years))
-        high = np.fromiter((bounds[name][1] for name in populations), "float64", len(years))
-        return np.clip(years, low, high)
+        first = np.fromiter((bounds[name][0] for name in populations), "float64", rows)
+        last = np.fromiter((bounds[name][1] for name in populations), "float64", rows)
+        return first, last
 
     def _bounds(self, population: str | None) -> tuple[float, float]:
         years = self.years(population)
         return (float(years[0]), float(years[-1])) if years else (-math.inf, math.inf)
-
-    def _latest(self, population: str | None) -> float:
-        years = self.years(population)
-        return float(years[-1]) if years else math.inf
 
     def out_of_range_note(
         self, year: int, population: str | None = None, year_ahead: float = 0.0

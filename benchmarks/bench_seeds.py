@@ -52,6 +52,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from training.config import load_config  # noqa: E402
+from training.evaluate import breakdown  # noqa: E402
 from training.train import TrainResult, train  # noqa: E402
 
 DEFAULT_CONFIGS: Final = (
@@ -77,6 +78,7 @@ class Run:
     method: str
     role_coverage: tuple[float, float]
     country_coverage: tuple[float, float]
+    source_coverage: dict[str, float]  # the pooled model's test rows of each source
 
 
 def group_coverage(result: TrainResult, column: str) -> tuple[float, float]:
@@ -84,6 +86,18 @@ def group_coverage(result: TrainResult, column: str) -> tuple[float, float]:
     table = result.breakdowns[column]
     shares = table.loc[table["rows"] >= GROUP_ROWS, "coverage"].to_numpy()
     return (float(np.min(shares)), float(np.max(shares))) if len(shares) else (np.nan, np.nan)
+
+
+def source_coverage(result: TrainResult) -> dict[str, float]:
+    """Coverage on each source's test rows when the model learns from several sources (the
+    interval a user gets for each `population`)."""
+    predictions = result.test_predictions
+    sources = sorted(predictions["source"].astype(str).unique())
+    if len(sources) < 2:
+        return {}
+    labelled = predictions.assign(source=predictions["source"].astype(str))
+    table = breakdown(labelled, "source", sources)
+    return {source: float(table.loc[source, "coverage"]) for source in sources}
 
 
 def run_one(config_path: Path, seed: int, staging: Path) -> Run:
@@ -107,6 +121,7 @@ def run_one(config_path: Path, seed: int, staging: Path) -> Run:
         method=f"{method}, {config.calibration.quantile_heads} heads",
         role_coverage=group_coverage(result, "role"),
         country_coverage=group_coverage(result, "country"),
+        source_coverage=source_coverage(result),
     )
 
 
@@ -132,6 +147,25 @@ def render(runs: Sequence[Run], header: Sequence[str]) -> str:
             f"| {_usd(r.width_usd)} | {r.collapsed:.1%} | {_span(r.role_coverage)} "
             f"| {_span(r.country_coverage)} | {r.seconds:.1f} |"
         )
+    pooled = [r for r in runs if r.source_coverage]
+    if pooled:
+        sources = sorted({source for r in pooled for source in r.source_coverage})
+        lines += ["", "## A model of several sources: coverage on each source's test rows", ""]
+        lines += [
+            "| model | seed | " + " | ".join(sources) + " |",
+            "| --- | ---: | " + " | ".join("---:" for _ in sources) + " |",
+        ]
+        for r in pooled:
+            cells = [
+                f"{r.source_coverage[s]:.1%}" if s in r.source_coverage else "-" for s in sources
+            ]
+            lines.append(f"| {r.source} | {r.seed} | " + " | ".join(cells) + " |")
+        inside = [
+            f"{source} {sum(BAND[0] <= r.source_coverage[source] <= BAND[1] for r in pooled)}"
+            f"/{len(pooled)}"
+            for source in sources
+        ]
+        lines += ["", "Seeds in 78-82% per source: " + ", ".join(inside) + "."]
     lines += ["", "## Per source, across seeds", ""]
     lines += [
         "| source | seeds | coverage min | coverage max | seeds in 78-82% | MAE min - max (USD) "
@@ -204,7 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(
                     f"{run.source} seed {seed}: coverage {run.coverage:.1%}, "
                     f"collapsed {run.collapsed:.1%}, MAE {_usd(run.mae_usd)}, "
-                    f"{run.seconds:.1f} s",
+                    f"{run.seconds:.1f} s"
+                    + "".join(f", {k} {v:.1%}" for k, v in run.source_coverage.items()),
                     file=sys.stderr,
                     flush=True,
                 )

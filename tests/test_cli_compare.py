@@ -102,6 +102,35 @@ def test_each_shipped_model_compares_ml_engineers(capsys, shipped, model: str) -
 
 
 @pytest.mark.data
+def test_the_pooled_default_compares_within_each_source_in_its_own_pay(capsys, shipped) -> None:
+    from mlpay_model.data.sources.registry import find_source
+    from mlpay_model.model import load_model
+
+    model = load_model(shipped("pooled"))
+    args = ("--role", "ML Engineer", "--vs", "Data Scientist", "--model", "pooled", "--refits", "0")
+    code, out, _ = compare(capsys, *args, "--json")
+    assert code == 0
+    results = json.loads(out)
+    assert [r["population"] for r in results] == list(model.populations)
+    assert [r["pay_concept"] for r in results] == [
+        model.population_pay_texts[name] for name in model.populations
+    ]
+    assert all(
+        r["status"] == "ok" and r["filters"] == {"population": r["population"]} for r in results
+    )
+    # Each source's people only: its raw medians are those of one population, so they differ.
+    assert len({r["raw_median_role"] for r in results}) == len(results)
+    # --population picks one: the same numbers as that population's block.
+    kaggle = next(r for r in results if r["population"] == "kaggle")
+    code, out, _ = compare(capsys, *args, "--population", "kaggle", "--json")
+    assert json.loads(out) == [kaggle]
+    code, text, _ = compare(capsys, *args)
+    for name in model.populations:
+        label = find_source(name).label
+        assert f"== {label}: pay: {model.population_pay_texts[name]};" in text
+
+
+@pytest.mark.data
 def test_raw_medians_are_the_observed_pay_of_each_role(capsys, shipped) -> None:
     from mlpay_model.compare import load_reference
     from mlpay_model.data.quality import pay_point

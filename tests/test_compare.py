@@ -126,6 +126,99 @@ def test_filters_change_the_population_and_so_the_premium() -> None:
     assert india.filters == {"country": "IN"}
 
 
+class TwoPopulationModel(KnownModel):
+    """`KnownModel` as a model of two source populations (what the pooled default is)."""
+
+    name = "two"
+    populations = ("survey_a", "survey_b")
+
+
+def by_country_population(n_us: int, n_in: int) -> pd.DataFrame:
+    """`population`, with the US people from survey_a and the Indian people from survey_b."""
+    frame = population(n_us, n_in)
+    frame["source"] = np.where(frame["country"] == "US", "survey_a", "survey_b")
+    return frame
+
+
+def test_a_model_of_several_populations_compares_within_each_in_turn() -> None:
+    results = compare_roles(
+        TwoPopulationModel(),
+        by_country_population(60, 40),
+        "ml_engineer",
+        ["software_engineer"],
+        min_rows=10,
+    )
+    assert [r.population for r in results] == ["survey_a", "survey_b"]
+    first, second = results
+    assert first.premium == pytest.approx(0.3) and first.n == 60
+    assert second.premium == pytest.approx(0.1) and second.n == 40
+    assert second.filters == {"population": "survey_b"}
+    assert second.raw_median_role == pytest.approx(
+        by_country_population(60, 40)
+        .query("country == 'IN' and role == 'ml_engineer'")["salary_usd"]
+        .median()
+    )
+
+
+def test_the_population_filter_picks_one_population_and_unknown_ones_are_refused() -> None:
+    frame = by_country_population(60, 40)
+    [only] = compare_roles(
+        TwoPopulationModel(),
+        frame,
+        "ml_engineer",
+        ["software_engineer"],
+        parse_filters(population=" Survey_B "),
+        min_rows=10,
+    )
+    assert only.population == "survey_b" and only.premium == pytest.approx(0.1)
+    # People of one population only: compared as that population, without asking.
+    [implied] = compare_roles(
+        TwoPopulationModel(),
+        frame[frame["source"] == "survey_b"],
+        "ml_engineer",
+        ["software_engineer"],
+        min_rows=10,
+    )
+    assert implied == only
+    with pytest.raises(InvalidInputError, match=r"population='survey_c'.*did you mean survey_"):
+        compare_roles(
+            TwoPopulationModel(),
+            frame,
+            "ml_engineer",
+            ["software_engineer"],
+            Filters(population="survey_c"),
+        )
+
+
+def test_a_population_whose_data_lacks_a_filtered_factor_is_a_flagged_row() -> None:
+    frame = by_country_population(60, 40)
+    frame.loc[frame["source"] == "survey_a", "education"] = None
+    lacking, compared = compare_roles(
+        TwoPopulationModel(),
+        frame,
+        "ml_engineer",
+        ["software_engineer"],
+        Filters(education="bachelor"),
+        min_rows=10,
+    )
+    assert (lacking.status, lacking.population, lacking.premium) == (
+        "not_in_data",
+        "survey_a",
+        None,
+    )
+    assert "survey_a has no education" in lacking.note
+    assert compared.status == "ok" and compared.population == "survey_b"
+    frame["education"] = None
+    with pytest.raises(InvalidInputError, match="has no education"):
+        compare_roles(
+            TwoPopulationModel(),
+            frame,
+            "ml_engineer",
+            ["software_engineer"],
+            Filters(education="bachelor"),
+        )
+
+
 def test_raw_medians_use_observed_pay_of_each_role_within_the_filters() -> None:
     frame = population(60, 40)
     [result] = compare_roles(KnownModel(), frame, "ml_engineer", ["software_engineer"])

@@ -26,7 +26,7 @@ from training.report.analysis import (
     analyse,
 )
 from training.report.claims import effect_finding, verdict_of
-from training.report.wording import percent
+from training.report.wording import percent, source_label
 
 SECTIONS = ("summary", "peers", "variation", "skills", "claims", "method", "caveats", "footer")
 FAST = Settings(min_rows=20, max_people=200, resamples=100, seed=0)
@@ -543,3 +543,30 @@ def test_report_renders_in_headless_chromium(tiny_report, tmp_path: Path) -> Non
     ).stdout  # fmt: skip
     assert 'id="headline-plot"' in dumped and "data:image/png;base64," in dumped
     assert answer(tiny_report[0]).headline in dumped
+
+
+@pytest.mark.data
+def test_the_pooled_default_is_reported_per_source_population(data_dir: Path) -> None:
+    from mlpay_model.compare import load_reference
+    from mlpay_model.data.sources.registry import find_source
+    from mlpay_model.model import load_model, models_dir, shipped_models
+    from training.report import analyse_populations
+
+    if "pooled" not in shipped_models():
+        pytest.skip(f"shipped model 'pooled' is not in {models_dir()}")
+    model = load_model("pooled")
+    reference = load_reference(model.manifest)
+    analyses = analyse_populations(model, reference, REAL)
+    assert [a.population for a in analyses] == list(model.populations)
+    document = render_report(analyses, answer(analyses), check_claims(analyses), REAL)
+    page = check_self_contained(document)
+    ids = [attrs["id"] for _, attrs in page.tags if attrs.get("id")]
+    assert len(ids) == len(set(ids)), "two analyses of one model share an element id"
+    for analysis in analyses:
+        name = analysis.population
+        people = reference.profiles[reference.profiles["source"] == name]
+        assert analysis.rows == len(people)
+        assert analysis.pay_concept == model.population_pay_texts[name]
+        assert source_label(analysis) == find_source(name).label
+        assert {c.population for c in analysis.peers} == {name}
+        assert all(item.source == name for item in analysis.files)

@@ -25,13 +25,18 @@ everything else unchanged; the premium is the median of the per-person ratios mi
 Its 90% interval covers the model's own uncertainty and the people: the model's median booster
 is refitted --refits times (default 20) on grouped bootstrap resamples of its training rows,
 the premium recomputed under each refit, and that spread joined with a bootstrap over people
-(1,000 resamples, seeded). Refits are fitted once per model and data (a few seconds) and cached
-as LightGBM text models in $MLPAY_CACHE_DIR (default ~/.cache/mlpay; "off" to not cache).
+(1,000 resamples, seeded). Refits are fitted once per model and data (seconds for a
+single-source model, minutes for the pooled default) and cached as LightGBM text models in
+$MLPAY_CACHE_DIR (default ~/.cache/mlpay; "off" to not cache).
 The people-only interval (model fixed; it can be almost zero wide) is printed beside it, named
 so; --refits 0 gives it alone. Beside them: the raw median observed pay of each role within the
 filters (a Kaggle pay band counts as its geometric midpoint), which does not hold anything
 fixed. Every figure is of the model's pay concept: base salary (aijobs), total compensation
 (Stack Overflow) or a yearly compensation band (Kaggle).
+
+A model of several sources (the pooled default) is compared within each source's people in
+turn, each in its own pay concept (--population picks one): one premium over all of them would
+mix base salary, total compensation and pay bands.
 
 --years N keeps people with N-2 to N+2 years of experience. A role the model folds into
 __other__, or with fewer than 30 training rows within the filters, is shown as a flagged
@@ -64,6 +69,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--education", help="only people with this highest education")
     parser.add_argument(
         "--seniority", help="only people at this level: entry, mid, senior, executive (aijobs)"
+    )
+    parser.add_argument(
+        "--population",
+        help="only the people of this source (a model of several sources; default: each in turn)",
     )
     parser.add_argument(
         "--model", default="default", help="shipped model name or model folder (default: default)"
@@ -106,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
         years=args.years,
         education=args.education,
         seniority=args.seniority,
+        population=args.population,
     )
     model = load_model(args.model)
     reference = load_reference(model.manifest)
@@ -159,13 +169,40 @@ def interval_text(result: RoleComparison) -> str:
 
 
 def render(results: Sequence[RoleComparison], filters: str) -> str:
-    """The comparison as a few lines of plain text."""
+    """The comparison as a few lines of plain text; a model of several sources: one block per
+    source population, each in its own pay."""
+    blocks: dict[str | None, list[RoleComparison]] = {}
+    for result in results:
+        blocks.setdefault(result.population, []).append(result)
     first = results[0]
+    model = f"model {first.model} (version {first.model_version})"
+    if len(blocks) == 1:
+        return "\n".join([f"{model}; {_block_header(first, filters)}", *_block(results)])
+    lines = [f"{model}: each source's people in turn, in its own pay (--population picks one)"]
+    for block in blocks.values():
+        label = _population_label(block[0].population)
+        lines += ["", f"== {label}: {_block_header(block[0], filters)}", *_block(block)]
+    return "\n".join(lines)
+
+
+def _population_label(population: str | None) -> str:
+    from mlpay_model.data.sources.registry import find_source
+
+    entry = find_source(population or "")
+    return entry.label if entry is not None else str(population)
+
+
+def _block_header(result: RoleComparison, filters: str) -> str:
+    return (
+        f"pay: {result.pay_concept}; filters: {filters}; {result.n_matching:,} training rows match"
+    )
+
+
+def _block(results: Sequence[RoleComparison]) -> list[str]:
+    """The lines of one population's comparisons (after its header line)."""
+    first = results[0]
+    lines = []
     people = next((r.n for r in results if r.status == "ok"), 0)
-    lines = [
-        f"model {first.model} (version {first.model_version}); pay: {first.pay_concept}; "
-        f"filters: {filters}; {first.n_matching:,} training rows match",
-    ]
     if people:
         sampled = (
             f" (sampled with a fixed seed from the {first.n_matching:,})"
@@ -195,9 +232,11 @@ def render(results: Sequence[RoleComparison], filters: str) -> str:
         else:
             heading += f"not compared: {result.note}"
         lines.append(heading)
+        if result.status == "not_in_data":
+            continue
         lines.append(
             f"  raw median {first.pay_concept}: {result.role} {money(result.raw_median_role)} "
             f"({result.n_role:,} rows), {result.vs} {money(result.raw_median_vs)} "
             f"({result.n_vs:,} rows)"
         )
-    return "\n".join(lines)
+    return lines

@@ -45,7 +45,7 @@ class Premium:
 
     @property
     def interval_kind(self) -> str:
-        """"model + people" or "people only": what `ci` covers."""
+        """ "model + people" or "people only": what `ci` covers."""
         return "model + people" if self.refitted else "people only"
 
     @property

@@ -27,6 +27,7 @@ class Filters:
     years: tuple[float, float] | None = None  # inclusive range of years_experience
     education: str | None = None
     seniority: str | None = None
+    population: str | None = None  # a source: only its people (a model of several sources)
 
     def to_dict(self) -> dict[str, Any]:
         values = asdict(self)
@@ -37,6 +38,8 @@ class Filters:
     def describe(self) -> str:
         """Human-readable, e.g. "country=US, years 3-7"; "all rows" without filters."""
         parts = []
+        if self.population is not None:
+            parts.append(f"population={self.population}")
         if self.country is not None:
             parts.append(f"country={self.country}")
         if self.years is not None:
@@ -84,9 +87,11 @@ def parse_filters(
     years: float | None = None,
     education: str | None = None,
     seniority: str | None = None,
+    population: str | None = None,
     years_window: float = YEARS_WINDOW,
 ) -> Filters:
-    """Filters from what a user typed; InvalidInputError naming the field if a value is unknown."""
+    """Filters from what a user typed; InvalidInputError naming the field if a value is unknown
+    (a population is checked against the model's populations by `compare_roles`)."""
     years_range = None
     if years is not None:
         if not math.isfinite(years) or years < 0:
@@ -97,7 +102,17 @@ def parse_filters(
         years=years_range,
         education=_level(normalise_education, "education", education),
         seniority=_level(normalise_seniority, "seniority", seniority),
+        population=_population(population),
     )
+
+
+def _population(text: str | None) -> str | None:
+    if text is None:
+        return None
+    name = text.strip().lower()
+    if not name:
+        raise InvalidInputError("population", text, "must not be empty; leave population out")
+    return name
 
 
 def _level(normalise: Any, field_name: str, text: str | None) -> str | None:

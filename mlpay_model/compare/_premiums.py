@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
@@ -23,15 +23,22 @@ from mlpay_model.compare._refits import (
     model_refits,
     premiums_between,
 )
-from mlpay_model.data.sources.registry import model_pay_text
-from mlpay_model.errors import ConfigError, DataError, InvalidInputError, MlpayError, closest
+from mlpay_model.data.sources.registry import model_pay_text, source_pay_text
+from mlpay_model.errors import (
+    ConfigError,
+    DataError,
+    InvalidInputError,
+    MlpayError,
+    closest,
+    did_you_mean,
+)
 from mlpay_model.model.features import OTHER_CATEGORY
 
 if TYPE_CHECKING:
     from mlpay_model.model.protocol import PayModel
 
 DEFAULT_MIN_ROWS: Final = 30
-Status = Literal["ok", "too_rare", "not_in_model"]
+Status = Literal["ok", "too_rare", "not_in_model", "not_in_data"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,7 @@ class RoleComparison:
     refits: int = 0
     interval: str = "people only"
     pay_concept: str = "unknown"
+    population: str | None = None  # the source whose people these are (`Filters.population`)
 
     def to_dict(self) -> dict[str, Any]:
         values = asdict(self)
@@ -89,8 +97,6 @@ class FactorEffect:
     @property
     def interval(self) -> str:
         return "model + people" if self.refits >= 2 else "people only"
-
-
 
 
 # --- counterfactual predictions ---------------------------------------------------------------
@@ -124,8 +130,6 @@ def predicted_pay(model: PayModel, people: pd.DataFrame) -> np.ndarray:
     return model.predict(people)["median"].to_numpy(dtype=np.float64)
 
 
-
-
 # --- the comparisons --------------------------------------------------------------------------
 
 
@@ -149,11 +153,41 @@ def compare_roles(
     `refits`: refitted models (`model_refits`) whose spread joins the interval, or how many to
     refit (cached on disk; a model without a training config in its manifest, such as a
     stand-in, gets the people-only interval, named so), or None/0 for the people only.
+
+    A model that learned several source populations (`source` a feature: the pooled default)
+    is compared within each population of `profiles` in turn, each in its own pay concept,
+    unless `filters.population` picks one: its sources pay different things to different
+    people, so one premium over all of them would mix pay concepts.
     """
     filters = filters or Filters()
     if "role" not in model.spec.features:
         raise MlpayError(f"model {model.name} does not use the role; it cannot compare roles")
     role, versus = resolve_roles(role, versus)
+    learned = model_populations(model)
+    if filters.population is None and len(learned) > 1:
+        present = tuple(name for name in learned if (profiles["source"] == name).any())
+        if len(present) > 1:
+            return _within_each_population(
+                model,
+                profiles,
+                (role, versus),
+                filters,
+                present,
+                min_rows=min_rows,
+                max_people=max_people,
+                resamples=resamples,
+                seed=seed,
+                refits=resolve_refits(model, profiles, refits, seed),
+            )
+        if present:
+            filters = replace(filters, population=present[0])
+    if filters.population is not None and learned and filters.population not in learned:
+        raise InvalidInputError(
+            "population",
+            filters.population,
+            f"is not a population of model {model.name}; expected one of "
+            f"{', '.join(learned)}{did_you_mean(filters.population, learned)}",
+        )
     matching = select_people(profiles, filters)
     people = sample_people(matching, max_people, seed)
     raw = {name: raw_median(matching[matching["role"] == name]) for name in (role, *versus)}
@@ -204,15 +238,76 @@ def compare_roles(
                 ci_refits=premium.ci_refits if premium else None,
                 refits=len(premium.refit_premiums) if premium else 0,
                 interval=premium.interval_kind if premium else "none",
-                pay_concept=pay_concept(model),
+                pay_concept=pay_concept(model, filters.population),
+                population=filters.population,
             )
         )
     return results
 
 
-def pay_concept(model: PayModel) -> str:
-    """What the model's pay figure is ("base salary", "total compensation", ...)."""
-    return model_pay_text(getattr(model, "manifest", None))
+def _within_each_population(
+    model: PayModel,
+    profiles: pd.DataFrame,
+    roles: tuple[str, Sequence[str]],
+    filters: Filters,
+    populations: Sequence[str],
+    **options: Any,
+) -> list[RoleComparison]:
+    """`compare_roles` within each of `populations` in turn; a population whose data lacks a
+    factor the filters name is a flagged row (`_not_in_data`), unless every one lacks it."""
+    role, versus = roles
+    results: list[RoleComparison] = []
+    lacking: list[InvalidInputError] = []
+    for name in populations:
+        within = replace(filters, population=name)
+        try:
+            results += compare_roles(model, profiles, role, versus, within, **options)
+        except InvalidInputError as error:  # a filter on a factor this source lacks
+            lacking.append(error)
+            results += [_not_in_data(model, role, other, within, error) for other in versus]
+    if len(lacking) == len(populations):
+        raise lacking[0]
+    return results
+
+
+def _not_in_data(
+    model: PayModel, role: str, other: str, filters: Filters, error: InvalidInputError
+) -> RoleComparison:
+    """The flagged line of a population whose data lacks a factor the filters name."""
+    return RoleComparison(
+        role=role,
+        vs=other,
+        status="not_in_data",
+        premium=None,
+        ci=None,
+        n=0,
+        n_matching=0,
+        raw_median_role=None,
+        raw_median_vs=None,
+        n_role=0,
+        n_vs=0,
+        model=model.name,
+        model_version=model.version,
+        filters=filters.to_dict(),
+        note=f"{filters.population} has no {error.field} to filter on",
+        pay_concept=pay_concept(model, filters.population),
+        population=filters.population,
+    )
+
+
+def model_populations(model: PayModel) -> tuple[str, ...]:
+    """The source populations `model` prices (`SalaryModel.populations`); a stand-in model
+    without them: ()."""
+    return tuple(getattr(model, "populations", ()))
+
+
+def pay_concept(model: PayModel, population: str | None = None) -> str:
+    """What the model's pay figure is ("base salary", "total compensation", ...); of one
+    source `population` when given."""
+    manifest = getattr(model, "manifest", None)
+    if population is not None and population in model_populations(model):
+        return source_pay_text(manifest, population)
+    return model_pay_text(manifest)
 
 
 def resolve_refits(

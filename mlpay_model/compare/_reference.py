@@ -18,7 +18,6 @@ from mlpay_model.errors import ConfigError, InvalidInputError
 DEFAULT_MAX_PEOPLE: Final = 5_000
 
 
-
 # A data file the reference population was rebuilt from, and whether it is the model's:
 # the recipe's SourceReport with `model_sha256` set from the model's manifest.
 DataFile = SourceReport
@@ -74,6 +73,8 @@ def select_people(profiles: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     Raises InvalidInputError when a filter names a factor no row of `profiles` has (filtering
     would silently return nothing otherwise).
     """
+    if filters.population is not None:  # first: a factor is checked within its source's rows
+        profiles = profiles.loc[profiles["source"] == filters.population]
     keep = pd.Series(True, index=profiles.index)
     wanted: dict[str, Any] = {
         "country": filters.country,

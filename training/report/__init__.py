@@ -18,7 +18,7 @@ from mlpay_model._atomic import write_text
 from mlpay_model.compare import RefitPremiums, combined_interval, model_refits
 from mlpay_model.data.sources.registry import default_model_names
 from mlpay_model.errors import DataError
-from training.report.analysis import Settings, SourceAnalysis, analyse
+from training.report.analysis import Settings, SourceAnalysis, analyse_populations
 from training.report.claims import Answer, Claim, answer, check_claims
 from training.report.render import render_report
 
@@ -33,6 +33,7 @@ __all__ = [
     "Settings",
     "SourceAnalysis",
     "analyse_models",
+    "analyse_populations",
     "answer",
     "build_report",
     "check_claims",
@@ -74,7 +75,7 @@ def analyse_models(
         if progress is not None:
             refits = f", {settings.refits} model refits" if settings.refits else ""
             progress(f"{model.name}: comparing ({len(reference.profiles):,} rows{refits})")
-        analyses.append(analyse(model, reference, settings))
+        analyses.extend(analyse_populations(model, reference, settings))
     return analyses
 
 

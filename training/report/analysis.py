@@ -155,6 +155,14 @@ class SourceAnalysis:
     refits: int = 0  # median boosters refitted for every interval (0: people only)
     refit_note: str = ""  # why there are no refits, when there are none
     pay_concept: str = "unknown"  # base salary, total compensation, yearly compensation band
+    # The source whose people these are, when the model learned several (the pooled default:
+    # one analysis per source population, each in its own pay).
+    population: str | None = None
+
+    @property
+    def key(self) -> str:
+        """What tells this analysis from the others of the report (ids, anchors)."""
+        return self.model if self.population is None else f"{self.model}-{self.population}"
 
     def headline(self, vs: str) -> RoleComparison | None:
         """ML engineers against `vs` over the whole population, when it was computed."""
@@ -176,13 +184,22 @@ class SourceAnalysis:
         return roles.index(FOCUS_ROLE) + 1, len(roles)
 
 
-def analyse(model: SalaryModel, reference: Reference, settings: Settings) -> SourceAnalysis:
-    """Run every comparison of the report for `model` on its rebuilt training rows."""
+def analyse(
+    model: SalaryModel, reference: Reference, settings: Settings, population: str | None = None
+) -> SourceAnalysis:
+    """Run every comparison of the report for `model` on its rebuilt training rows (of one
+    source `population` only, when given: a model of several sources is analysed per source,
+    with `settings.fitted` refitted on all its rows, see `analyse_populations`)."""
+    refits, refit_note = _refits(model, reference.profiles, settings)
+    if population is not None:
+        reference = Reference(
+            reference.profiles.loc[reference.profiles["source"] == population],
+            tuple(item for item in reference.files if item.source == population),
+        )
     profiles = reference.profiles
     people = compare.sample_people(profiles, settings.max_people, settings.seed)
     features = set(model.spec.features)
     years = profiles["year"].dropna()
-    refits, refit_note = _refits(model, profiles, settings)
     settings = replace(settings, fitted=refits)
     peers = tuple(_compare(model, profiles, PEERS, Filters(), settings))
     return SourceAnalysis(
@@ -206,14 +223,34 @@ def analyse(model: SalaryModel, reference: Reference, settings: Settings) -> Sou
         education_pay=tuple(_education_pay(profiles)),
         refits=len(refits) if refits is not None else 0,
         refit_note=refit_note,
-        pay_concept=compare.pay_concept(model),
+        pay_concept=compare.pay_concept(model, population),
+        population=population,
     )
+
+
+def analyse_populations(
+    model: SalaryModel, reference: Reference, settings: Settings
+) -> list[SourceAnalysis]:
+    """`analyse` of a model: once, or per source population for a model of several (the
+    refits fitted once, on all its rows)."""
+    learned = compare.model_populations(model)
+    present = [name for name in learned if (reference.profiles["source"] == name).any()]
+    if len(present) < 2:
+        return [analyse(model, reference, settings)]
+    refits, refit_note = _refits(model, reference.profiles, settings)
+    if refits is None:
+        settings = replace(settings, refits=0)
+    shared = replace(settings, fitted=refits)
+    analyses = [analyse(model, reference, shared, name) for name in present]
+    return [replace(a, refit_note=refit_note) if refit_note else a for a in analyses]
 
 
 def _refits(
     model: SalaryModel, profiles: pd.DataFrame, settings: Settings
 ) -> tuple[compare.ModelRefits | None, str]:
     """The refitted median boosters of every interval, or why there are none."""
+    if settings.fitted is not None:
+        return settings.fitted, ""
     if settings.refits < compare.MIN_REFITS:
         return None, f"not run ({settings.refits} refits requested)"
     if not isinstance(model.manifest.get("config"), dict):

@@ -234,7 +234,7 @@ def _peer_row(analysis: SourceAnalysis, c: RoleComparison) -> str:
         outside = not c.ci_refits[0] <= c.premium <= c.ci_refits[1]
         cells = _num(interval(*c.ci_refits) + (" (estimate outside)" if outside else ""))
     return _comparison_row(
-        slug("peer", analysis.model, c.vs),
+        slug("peer", analysis.key, c.vs),
         [source_label(analysis), analysis.pay_concept, f"vs {role_label(c.vs)}"],
         c,
         extra_cells=cells,
@@ -339,7 +339,7 @@ def _variation_section(analyses: Sequence[SourceAnalysis], settings: Settings) -
         ]
         rows = [
             _comparison_row(
-                slug("slice", a.model, item.dimension, item.label, c.vs),
+                slug("slice", a.key, item.dimension, item.label, c.vs),
                 [source_label(a), DIMENSION_TITLES[item.dimension], item.label, role_label(c.vs)],
                 c,
             )
@@ -432,7 +432,7 @@ def _skills_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> s
             )
         rows = [
             _effect_row(
-                slug("skill", a.model, effect.value),
+                slug("skill", a.key, effect.value),
                 [source_label(a), effect.value, f"{effect.n_with:,}"],
                 effect,
             )
@@ -551,7 +551,7 @@ def _role_table(analyses: Sequence[SourceAnalysis]) -> str:
         for rank, item in enumerate(ordered, start=1):
             style = " style='font-weight:bold'" if item.role == FOCUS_ROLE else ""
             rows.append(
-                f"<tr id='{e(slug('rolepay', a.model, item.role))}'{style}>"
+                f"<tr id='{e(slug('rolepay', a.key, item.role))}'{style}>"
                 f"<td>{e(source_label(a))}</td><td>{e(item.role)}</td>{_num(str(rank))}"
                 f"{_num(money(item.raw_median))}{_num(f'{item.n:,}')}"
                 f"{_num(money(item.controlled_median))}</tr>"

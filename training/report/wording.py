@@ -11,7 +11,11 @@ from training.report.analysis import SourceAnalysis
 
 
 def source_label(analysis: SourceAnalysis) -> str:
-    """The label of the source whose shipped model this is ("aijobs.net"), else the model."""
+    """The label of the source whose people these are (a model of several sources) or whose
+    shipped model this is ("aijobs.net"), else the model."""
+    for entry in registered_sources():
+        if analysis.population is not None and entry.name == analysis.population:
+            return entry.label
     for entry in registered_sources():
         if entry.default_model == analysis.model:
             return entry.label

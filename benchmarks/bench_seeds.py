@@ -51,6 +51,7 @@ REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from mlpay_model._atomic import write_text  # noqa: E402
 from training.config import load_config  # noqa: E402
 from training.evaluate import breakdown  # noqa: E402
 from training.train import TrainResult, train  # noqa: E402
@@ -221,6 +222,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _header(
+    names: str, seeds: str, started: float, load_start: tuple[float, float, float], done: bool
+) -> list[str]:
+    progress = "" if done else " (in progress: the seeds finished so far)"
+    return [
+        "# Seed stability of the 80% interval",
+        "",
+        f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC} by `benchmarks/bench_seeds.py`: "
+        f"configs {names}, seeds {seeds}{progress}; total {time.perf_counter() - started:.0f} s "
+        f"on {os.cpu_count()} cores (load average {load_start[0]:.2f} at start, "
+        f"{os.getloadavg()[0]:.2f} at end).",
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     configs = [
@@ -229,7 +244,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     seeds = parse_seeds(args.seeds)
     started = time.perf_counter()
     load_start = os.getloadavg()
+    names = ", ".join(
+        f"`{p.relative_to(REPO_ROOT)}`" if p.is_relative_to(REPO_ROOT) else f"`{p}`"
+        for p in configs
+    )
     runs: list[Run] = []
+    text = ""
     with tempfile.TemporaryDirectory(prefix="mlpay-seeds-") as staging:
         for path in configs:
             for seed in seeds:
@@ -243,22 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                     flush=True,
                 )
-    total = time.perf_counter() - started
-    names = ", ".join(
-        f"`{p.relative_to(REPO_ROOT)}`" if p.is_relative_to(REPO_ROOT) else f"`{p}`"
-        for p in configs
-    )
-    header = [
-        "# Seed stability of the 80% interval",
-        "",
-        f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC} by `benchmarks/bench_seeds.py`: "
-        f"configs {names}, "
-        f"seeds {args.seeds}; total {total:.0f} s on {os.cpu_count()} cores "
-        f"(load average {load_start[0]:.2f} at start, {os.getloadavg()[0]:.2f} at end).",
-    ]
-    text = render(runs, header)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
+                # Written after every seed: a run stopped early keeps the seeds it finished.
+                done = len(runs) == len(configs) * len(seeds)
+                text = render(runs, _header(names, args.seeds, started, load_start, done))
+                args.output.parent.mkdir(parents=True, exist_ok=True)
+                write_text(args.output, text)
     print(text)
     return 0
 

@@ -140,14 +140,15 @@ def by_country_population(n_us: int, n_in: int) -> pd.DataFrame:
     return frame
 
 
-def test_a_model_of_several_populations_compares_within_each_in_turn() -> None:
-    results = compare_roles(
-        TwoPopulationModel(),
-        by_country_population(60, 40),
-        "ml_engineer",
-        ["software_engineer"],
-        min_rows=10,
+def ml_vs_software(frame: pd.DataFrame, *args, **options):
+    """ML engineers against software engineers by `TwoPopulationModel`."""
+    return compare_roles(
+        TwoPopulationModel(), frame, "ml_engineer", ["software_engineer"], *args, **options
     )
+
+
+def test_a_model_of_several_populations_compares_within_each_in_turn() -> None:
+    results = ml_vs_software(by_country_population(60, 40), min_rows=10)
     assert [r.population for r in results] == ["survey_a", "survey_b"]
     first, second = results
     assert first.premium == pytest.approx(0.3) and first.n == 60
@@ -162,30 +163,18 @@ def test_a_model_of_several_populations_compares_within_each_in_turn() -> None:
 
 def test_the_population_filter_picks_one_population_and_unknown_ones_are_refused() -> None:
     frame = by_country_population(60, 40)
-    [only] = compare_roles(
-        TwoPopulationModel(),
+    [only] = ml_vs_software(
         frame,
-        "ml_engineer",
-        ["software_engineer"],
         parse_filters(population=" Survey_B "),
         min_rows=10,
     )
     assert only.population == "survey_b" and only.premium == pytest.approx(0.1)
     # People of one population only: compared as that population, without asking.
-    [implied] = compare_roles(
-        TwoPopulationModel(),
-        frame[frame["source"] == "survey_b"],
-        "ml_engineer",
-        ["software_engineer"],
-        min_rows=10,
-    )
+    [implied] = ml_vs_software(frame[frame["source"] == "survey_b"], min_rows=10)
     assert implied == only
     with pytest.raises(InvalidInputError, match=r"population='survey_c'.*did you mean survey_"):
-        compare_roles(
-            TwoPopulationModel(),
+        ml_vs_software(
             frame,
-            "ml_engineer",
-            ["software_engineer"],
             Filters(population="survey_c"),
         )
 
@@ -193,11 +182,8 @@ def test_the_population_filter_picks_one_population_and_unknown_ones_are_refused
 def test_a_population_whose_data_lacks_a_filtered_factor_is_a_flagged_row() -> None:
     frame = by_country_population(60, 40)
     frame.loc[frame["source"] == "survey_a", "education"] = None
-    lacking, compared = compare_roles(
-        TwoPopulationModel(),
+    lacking, compared = ml_vs_software(
         frame,
-        "ml_engineer",
-        ["software_engineer"],
         Filters(education="bachelor"),
         min_rows=10,
     )
@@ -210,11 +196,8 @@ def test_a_population_whose_data_lacks_a_filtered_factor_is_a_flagged_row() -> N
     assert compared.status == "ok" and compared.population == "survey_b"
     frame["education"] = None
     with pytest.raises(InvalidInputError, match="has no education"):
-        compare_roles(
-            TwoPopulationModel(),
+        ml_vs_software(
             frame,
-            "ml_engineer",
-            ["software_engineer"],
             Filters(education="bachelor"),
         )
 

@@ -238,11 +238,10 @@ def analyse_populations(
     if len(present) < 2:
         return [analyse(model, reference, settings)]
     refits, refit_note = _refits(model, reference.profiles, settings)
-    if refits is None:
-        settings = replace(settings, refits=0)
-    shared = replace(settings, fitted=refits)
+    # Without refits (none asked for, or none possible): no population tries them again.
+    shared = replace(settings, fitted=refits, refits=settings.refits if refits else 0)
     analyses = [analyse(model, reference, shared, name) for name in present]
-    return [replace(a, refit_note=refit_note) if refit_note else a for a in analyses]
+    return [replace(a, refit_note=refit_note) for a in analyses] if refit_note else analyses
 
 
 def _refits(

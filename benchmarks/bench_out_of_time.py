@@ -472,7 +472,10 @@ def pooled_runs(
                 *target_bounds(profiles.iloc[calibration_at]),
                 coverage=pooled.calibration.target_coverage,
             )
-            year_ahead, encode = 0.0, evaluated.encode
+            encode = evaluated.encode
+
+            def year_ahead(source: str) -> float:
+                return 0.0
 
             def adjustments(rows: pd.DataFrame) -> np.ndarray:
                 return np.full(len(rows), adjustment)
@@ -481,9 +484,11 @@ def pooled_runs(
             calibrated = cross_calibration(pooled, profiles.iloc[fit_at], _silent)
             evaluated, adjustments = calibrated.evaluated, calibrated.adjustments
             encode = calibrated.encode
-            ahead = calibrated.year_ahead
-            year_ahead = ahead.adjustment if ahead is not None else 0.0
-            progress(f"pooled: q {calibrated.adjustment:+.4f}, year ahead {ahead}")
+            year_ahead = calibrated.runtime_adjustments.year_ahead_of
+            progress(
+                f"pooled: q {calibrated.adjustment:+.4f} (per source "
+                f"{calibrated.q_by_population}), year ahead {calibrated.year_ahead}"
+            )
         seconds = time.perf_counter() - started
     runs: dict[str, ModelRun] = {}
     for source, at in test_of.items():
@@ -497,7 +502,7 @@ def pooled_runs(
         )
         runs[source] = ModelRun(
             POOLED,
-            {**metrics, "year_ahead": year_ahead},
+            {**metrics, "year_ahead": year_ahead(source)},
             seconds,
             mlpay_breakdowns(predictions),
         )

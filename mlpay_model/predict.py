@@ -282,7 +282,9 @@ def _pay_year(
     it, else the population's latest pay year (`SalaryModel.default_pay_year`)."""
     given = profile.record.get("year")
     if model.uses("year") and given is not None:
-        note = model.pay_years.out_of_range_note(int(given), population, model.year_ahead)
+        note = model.pay_years.out_of_range_note(
+            int(given), population, model.adjustments.year_ahead_of(population)
+        )
         return int(given), False, (note,) if note else ()
     year = model.default_pay_year(population)
     if model.uses("year") or year is None:

@@ -429,7 +429,7 @@ def test_one_row_sums_only_the_quantile_heads_own_trees_and_agrees_with_the_file
     whole = {head: boosters[head].predict_matrix(matrix) for head in ("low", "high")}
     frame = spread_model.predict(profiles)
     for head in ("low", "high"):  # LightGBM's sums over each whole file, then calibrated
-        bound = np.exp(whole[head] + (-1 if head == "low" else 1) * spread_model.adjustment)
+        bound = np.exp(whole[head] + (-1 if head == "low" else 1) * spread_model.adjustments.q)
         clipped = (
             np.clip(bound, None, frame["median"])
             if head == "low"

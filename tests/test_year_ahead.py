@@ -21,7 +21,7 @@ from training_factory import aijobs_frame, small_config, small_config_dict, writ
 from mlpay_model import predict_salary
 from mlpay_model.errors import ConfigError
 from mlpay_model.model import load_model
-from mlpay_model.model.artifact import read_manifest, year_ahead_adjustment
+from mlpay_model.model.artifact import calibration_adjustments, read_manifest
 from training.config import load_config
 from training.data import load_training_data
 from training.train import latest_year_rows, train
@@ -85,7 +85,7 @@ def test_a_jump_in_the_latest_year_is_measured_and_recorded(drifting):
 
 def test_only_a_year_past_the_training_years_gets_the_wider_interval(drifting):
     model = load_model(drifting.artifact_dir)
-    extra = year_ahead_adjustment(model.manifest)
+    extra = calibration_adjustments(model.manifest).year_ahead_of(model.default_population)
     profile = {"role": "Data Scientist", "country": "US", "seniority": "senior"}
     latest, ahead = (
         predict_salary(**profile, year=year, model=drifting.artifact_dir) for year in (2024, 2026)

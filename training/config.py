@@ -226,6 +226,12 @@ class CalibrationConfig(StrictModel):
                 is the first q minus the second, never below 0 (both models lack as many rows,
                 so what differs is the year's drift). Prediction adds it for profiles whose
                 pay year lies past their population's latest year.
+    per_population  true (default): a model that reads `source` is calibrated per
+                population (Mondrian conformal prediction): each source with at least
+                `training.train.MIN_POPULATION_ROWS` scored rows gets its own q from its own
+                rows' scores, and its own year-ahead extra where it was measured, so the 80%
+                holds for each source's people, not only for the sources mixed; other
+                sources take the model-wide values. Models without `source` are unaffected.
     """
 
     target_coverage: Fraction = 0.8
@@ -233,6 +239,7 @@ class CalibrationConfig(StrictModel):
     folds: Annotated[int, Field(ge=2, le=20)] = 5
     quantile_heads: Literal["from_median", "independent"] = "from_median"
     year_ahead: bool = True
+    per_population: bool = True
 
     @model_validator(mode="after")
     def _folds_for_cross_conformal(self) -> CalibrationConfig:
@@ -308,12 +315,15 @@ class TrainConfig(StrictModel):
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """The config as a dict; `interaction_constraints` only when given, so that the
-        manifests of models trained without it stay as they were."""
+        """The config as a dict; `interaction_constraints` only when given and
+        `calibration.per_population` only for a model that reads `source` (nothing else
+        uses it), so that the manifests of models trained without them stay as they were."""
         dumped: dict[str, Any] = handler(self)
         for optional in ("interaction_constraints", "second_stage", "population"):
             if not dumped.get(optional):
                 dumped.pop(optional, None)
+        if "source" not in self.features and isinstance(dumped.get("calibration"), dict):
+            dumped["calibration"].pop("per_population", None)
         return dumped
 
     def quality_rules(self, adapter: str) -> QualityRules:

@@ -41,7 +41,7 @@ from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.model.fitting import FitSettings
 from mlpay_model.model.fitting import fit_booster as fit_booster  # re-exported
 from mlpay_model.model.fitting import with_missing_copy as with_missing_copy  # re-exported
-from mlpay_model.model.interval import calibrated_interval, row_adjustments
+from mlpay_model.model.interval import Adjustments, calibrated_interval
 from mlpay_model.model.pay_year import PayYears, pay_years_of_rows
 from mlpay_model.schema import PREDICTION_COLUMNS, SCORE_COLUMNS
 from training.baselines import fit_predict_baselines
@@ -72,6 +72,9 @@ STAGES: Final[tuple[str, ...]] = (
 )
 CALIBRATION_METHOD: Final = "conformal_quantile"
 SHIPPED_ON_ALL_ROWS: Final = ARTIFACT_ALL_ROWS
+MIN_POPULATION_ROWS: Final = 300
+"""Fewest scored rows of a source that give it its own q (or year-ahead extra); a source with
+fewer takes the model-wide one (at 300 rows, 80% coverage is measured to about +-2.3 points)."""
 _SEARCH_STEPS: Final = 100
 _DRAWN_PART: Final = 1  # the part `deal_groups` deals its calibration_fraction of rows to
 
@@ -123,28 +126,34 @@ class YearAhead:
     (`calibration.year_ahead`, `measure_year_ahead`): each source's latest pay year predicted
     by a model of the other rows gives `ahead_q`; as many of the source's rows drawn at random
     from all its years, predicted by a model of the rest, give `in_time_q`; the extra
-    adjustment is their difference, never below 0."""
+    adjustment is their difference, never below 0. For a model calibrated per population,
+    `by_population` holds the same difference of each measured source's own rows' qs."""
 
     adjustment: float
     measured_on: dict[str, int]  # source -> the pay year held out
     rows: int
     ahead_q: float
     in_time_q: float
+    by_population: dict[str, float] = field(default_factory=dict)
 
     def manifest_entry(self) -> dict[str, Any]:
-        return {
+        entry: dict[str, Any] = {
             "adjustment": self.adjustment,
             "measured_on": dict(self.measured_on),
             "rows": self.rows,
             "ahead_q": self.ahead_q,
             "in_time_q": self.in_time_q,
         }
+        if self.by_population:
+            entry["by_population"] = dict(self.by_population)
+        return entry
 
 
 @dataclass(frozen=True)
 class Calibrated:
     """What calibration decided: the evaluated model (scored on the test part), the rows it
-    was fitted on, q, the rows that gave q's conformity scores, and the year-ahead extra."""
+    was fitted on, q, the rows that gave q's conformity scores, the year-ahead extra, and
+    each source's own q when calibrated per population (`population_adjustments`)."""
 
     evaluated: FittedModel
     fit_rows: pd.DataFrame
@@ -153,6 +162,18 @@ class Calibrated:
     folds: int | None  # None: the split method
     pay_years: PayYears
     year_ahead: YearAhead | None = None
+    q_by_population: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def runtime_adjustments(self) -> Adjustments:
+        """The adjustments as the shipped model applies them (`interval.Adjustments`)."""
+        ahead = self.year_ahead
+        return Adjustments(
+            self.adjustment,
+            ahead.adjustment if ahead is not None else 0.0,
+            self.q_by_population,
+            ahead.by_population if ahead is not None else {},
+        )
 
     def encode(self, rows: pd.DataFrame) -> np.ndarray:
         """The evaluated model's matrix of canonical `rows`, each pay year held within its
@@ -165,10 +186,10 @@ class Calibrated:
         """q per row of canonical `rows`, plus the year-ahead adjustment where the row's pay
         year lies past its population's latest pay year in the fit rows, for a model with a
         year feature (as prediction does)."""
+        years, sources = _years_and_sources(rows)
         reads_year = "year" in self.evaluated.spec.features
-        extra = self.year_ahead.adjustment if self.year_ahead and reads_year else 0.0
-        past = self.pay_years.past_latest(*_years_and_sources(rows))
-        return row_adjustments(self.adjustment, extra, past)
+        past = self.pay_years.past_latest(years, sources) if reads_year else None
+        return self.runtime_adjustments.per_row(sources, past)
 
 
 def _years_and_sources(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -283,11 +304,9 @@ def split_calibration(config: TrainConfig, prepared: PreparedSplit, step: Progre
         fit_boosters(config, prepared.spec, matrices["train"], log_target(parts["train"]), step),
     )
     step("calibrate")
-    adjustment = conformal_adjustment(
-        *_raw_predictions(evaluated.boosters, matrices["calibration"]),
-        *target_bounds(parts["calibration"]),
-        coverage=config.calibration.target_coverage,
-    )
+    raw = _raw_predictions(evaluated.boosters, matrices["calibration"])
+    coverage = config.calibration.target_coverage
+    adjustment = conformal_adjustment(*raw, *target_bounds(parts["calibration"]), coverage=coverage)
     return Calibrated(
         evaluated,
         parts["train"],
@@ -295,6 +314,7 @@ def split_calibration(config: TrainConfig, prepared: PreparedSplit, step: Progre
         len(parts["calibration"]),
         None,
         fit_pay_years(config, parts["train"]),
+        q_by_population=population_adjustments(config, raw, parts["calibration"]),
     )
 
 
@@ -311,8 +331,42 @@ def cross_calibration(config: TrainConfig, rows: pd.DataFrame, step: Progress) -
     )
     year_ahead = measure_year_ahead(config, rows) if config.calibration.year_ahead else None
     return Calibrated(
-        evaluated, rows, adjustment, len(rows), folds, fit_pay_years(config, rows), year_ahead
+        evaluated,
+        rows,
+        adjustment,
+        len(rows),
+        folds,
+        fit_pay_years(config, rows),
+        year_ahead,
+        population_adjustments(config, raw, rows),
     )
+
+
+def population_adjustments(
+    config: TrainConfig, raw: tuple[np.ndarray, np.ndarray, np.ndarray], rows: pd.DataFrame
+) -> dict[str, float]:
+    """{source: q of its own rows' scores} (Mondrian conformal: each population's interval
+    covers its own people) for a model that reads `source` and has `calibration.
+    per_population`; sources with fewer than MIN_POPULATION_ROWS rows are left out (they
+    take the model-wide q). {} for a model without the `source` feature."""
+    if not config.calibration.per_population or "source" not in config.features:
+        return {}
+    sources = rows["source"].astype(str).to_numpy()
+    median, low, high = raw
+    target_low, target_high = target_bounds(rows)
+    adjustments = {}
+    for source in sorted(set(sources)):
+        of_source = sources == source
+        if of_source.sum() >= MIN_POPULATION_ROWS:
+            adjustments[source] = conformal_adjustment(
+                median[of_source],
+                low[of_source],
+                high[of_source],
+                target_low[of_source],
+                target_high[of_source],
+                coverage=config.calibration.target_coverage,
+            )
+    return adjustments
 
 
 def fit_pay_years(config: TrainConfig, rows: pd.DataFrame) -> PayYears:
@@ -359,15 +413,27 @@ def measure_year_ahead(config: TrainConfig, rows: pd.DataFrame) -> YearAhead | N
         return None
     coverage = config.calibration.target_coverage
 
-    def held_out_q(scored: np.ndarray) -> float:
+    def held_out_qs(scored: np.ndarray) -> tuple[float, dict[str, float]]:
+        """q of the `scored` rows predicted by a model of the others, and each source's."""
         model = fit_model(config, rows.iloc[np.flatnonzero(~scored)])
         scored_rows = rows.iloc[np.flatnonzero(scored)]
         raw = model.raw(scored_rows)
-        return conformal_adjustment(*raw, *target_bounds(scored_rows), coverage=coverage)
+        q = conformal_adjustment(*raw, *target_bounds(scored_rows), coverage=coverage)
+        return q, population_adjustments(config, raw, scored_rows)
 
-    ahead_q, in_time_q = held_out_q(held_out), held_out_q(drawn)
+    (ahead_q, ahead_by), (in_time_q, in_time_by) = held_out_qs(held_out), held_out_qs(drawn)
+    by_population = {
+        source: max(0.0, ahead_by[source] - in_time_by[source])
+        for source in measured_on
+        if source in ahead_by and source in in_time_by
+    }
     return YearAhead(
-        max(0.0, ahead_q - in_time_q), measured_on, int(held_out.sum()), ahead_q, in_time_q
+        max(0.0, ahead_q - in_time_q),
+        measured_on,
+        int(held_out.sum()),
+        ahead_q,
+        in_time_q,
+        by_population,
     )
 
 
@@ -429,6 +495,7 @@ def calibration_block(
         "target_coverage": config.calibration.target_coverage,
         "adjustment": calibrated.adjustment,
         "rows": calibrated.scored_rows,
+        **({"by_population": calibrated.q_by_population} if calibrated.q_by_population else {}),
         "scheme": config.calibration.method,
         "quantile_heads": config.calibration.quantile_heads,
         "fitted_on": SHIPPED_ON_ALL_ROWS if calibrated.folds is not None else "train part",

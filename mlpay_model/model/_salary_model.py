@@ -21,14 +21,15 @@ from mlpay_model.data.sources.registry import model_pay_text, source_pay_text
 from mlpay_model.errors import ArtifactError
 from mlpay_model.model._booster import NativeBooster
 from mlpay_model.model._model_text import shared_trees
+from mlpay_model.model._row_order import in_input_order, most_split_features
 from mlpay_model.model.artifact import (
     MANIFEST_NAME,
     QUANTILE_HEADS,
+    calibration_adjustments,
     member_path,
-    year_ahead_adjustment,
 )
 from mlpay_model.model.features import OTHER_CATEGORY, FeatureEncoder, FeatureSpec, MatrixBuffer
-from mlpay_model.model.interval import calibrated_bounds, calibrated_interval, row_adjustments
+from mlpay_model.model.interval import calibrated_bounds, calibrated_interval
 from mlpay_model.model.pay_year import PayYears
 from mlpay_model.schema import PREDICTION_COLUMNS, is_missing
 
@@ -112,17 +113,14 @@ class SalaryModel:
             self.version = str(manifest["version"])
             self.currency = str(manifest.get("currency", "USD"))
             self.spec = FeatureSpec.from_dict(manifest["features"])
-            self.adjustment = float(manifest["calibration"]["adjustment"])
             model_files = {
                 head: member_path(self.path, manifest["models"][head], what=f"the {head} model")
                 for head in QUANTILE_HEADS
             }
         except (KeyError, TypeError, ValueError) as error:
             raise ArtifactError(f"{self.path / MANIFEST_NAME}: malformed ({error!r})") from None
-        # Added to q for a pay year past the population's latest (`interval.row_adjustments`).
-        self.year_ahead = year_ahead_adjustment(manifest, str(self.path / MANIFEST_NAME))
-        if not math.isfinite(self.adjustment):
-            raise ArtifactError(f"{self.path / MANIFEST_NAME}: calibration adjustment not finite")
+        # q, and the extra for a pay year past the population's latest, per population.
+        self.adjustments = calibration_adjustments(manifest, str(self.path / MANIFEST_NAME))
         self.encoder = FeatureEncoder(self.spec)
         self.factors: tuple[str, ...] = tuple(self.spec.features)
         self.derives_seniority_from_years = self.uses("seniority") and not self.uses(
@@ -134,6 +132,9 @@ class SalaryModel:
             self.manifest, self.populations, self.default_population, pooled=self.uses("source")
         )
         self._defaults_year = self.uses("year")
+        self._widens_past_latest = self.adjustments.year_ahead != 0.0 or any(
+            self.adjustments.year_ahead_by_population.values()
+        )
         # What the pay figure is, worked out once: every prediction states it.
         self.pay_text = model_pay_text(self.manifest)
         self.population_pay_texts: Mapping[str, str] = MappingProxyType(
@@ -158,6 +159,10 @@ class SalaryModel:
                 [1.0 if self.spec.factor_of(name) == factor else 0.0 for factor in self.factors]
                 for name in self.encoder.feature_names
             ]
+        )
+        # Large frames are encoded sorted by these columns (`_row_order`): same numbers.
+        self._order_features = most_split_features(
+            booster.text for booster in self._boosters.values()
         )
         self.baseline = self._check_median_model()
 
@@ -211,8 +216,8 @@ class SalaryModel:
         priced = self._priced_frame(canonical_profiles(profiles))
         if len(priced) == 0:
             return pd.DataFrame({name: [] for name in PREDICTION_COLUMNS}, index=profiles.index)
-        matrix = self.encoder.encode_frame(self._tree_frame(priced))
-        interval = self._interval(matrix, self._adjustments(priced))
+        matrix, order = self.encoder.encode_sorted(self._tree_frame(priced), self._order_features)
+        interval = self._interval(matrix, self._adjustments(priced), order)
         columns = dict(zip(PREDICTION_COLUMNS, interval, strict=True))
         return pd.DataFrame(columns, index=profiles.index)
 
@@ -233,43 +238,68 @@ class SalaryModel:
         for start in range(0, len(priced), block_rows):
             block = priced.iloc[start : start + block_rows]
             into = None if buffer is None else buffer.rows(len(block), width)
-            matrix = self.encoder.encode_frame(self._tree_frame(block), out=into)
-            out[:, start : start + len(block)] = self._interval(matrix, self._adjustments(block))
+            matrix, order = self.encoder.encode_sorted(
+                self._tree_frame(block), self._order_features, out=into
+            )
+            out[:, start : start + len(block)] = self._interval(
+                matrix, self._adjustments(block), order
+            )
         median, low, high = out
         return median, low, high
 
     def _adjustments(self, priced: pd.DataFrame) -> float | np.ndarray:
-        """q for rows of `_priced_frame`: one number, or per row where some pay year lies past
-        its population's latest (plus `year_ahead` there; a model without a year feature
-        prices every profile at its latest pay year, so never)."""
-        if self.year_ahead == 0.0 or not self._defaults_year:
-            return self.adjustment
-        past = self.pay_years.past_latest(*self._years_and_populations(priced))
-        return (
-            row_adjustments(self.adjustment, self.year_ahead, past)
-            if past.any()
-            else self.adjustment
+        """q for rows of `_priced_frame`: one number, or one per row where the rows'
+        populations differ in q or some pay year lies past its population's latest (which
+        adds the year-ahead extra; a model without a year feature prices every profile at
+        its latest pay year, so never)."""
+        years, populations = self._years_and_populations(priced)
+        past = (
+            self.pay_years.past_latest(years, populations)
+            if self._widens_past_latest and self._defaults_year
+            else None
+        )
+        if past is not None and not past.any():
+            past = None
+        if populations is not None:
+            return self.adjustments.per_row(populations, past)
+        if past is None:
+            return self.adjustments.of(self.default_population)
+        return np.where(
+            past,
+            self.adjustments.of(self.default_population, past=True),
+            self.adjustments.of(self.default_population),
         )
 
     def _record_adjustment(self, record: Mapping[str, Any]) -> float:
         """`_adjustments` of one priced record."""
+        population = record.get("source") or self.default_population
         past = (
-            self.year_ahead != 0.0
+            self._widens_past_latest
             and self._defaults_year
             and self.pay_years.is_past(record.get("year"), record.get("source"))
         )
-        return self.adjustment + self.year_ahead if past else self.adjustment
+        return self.adjustments.of(str(population), past=bool(past))
 
     def _interval(
-        self, matrix: np.ndarray, adjustment: float | np.ndarray
+        self,
+        matrix: np.ndarray,
+        adjustment: float | np.ndarray,
+        order: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(median, low, high) annual pay of encoded rows."""
+        """(median, low, high) annual pay of encoded rows, in input order (`order`: the
+        row order of `encode_sorted`'s matrix, None when it is the input order)."""
+        median, low, high = self._raw_heads(matrix)
+        if order is not None:
+            median, low, high = (in_input_order(values, order) for values in (median, low, high))
+        return calibrated_interval(median, low, high, adjustment)
+
+    def _raw_heads(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The three boosters' raw scores (log pay) of encoded rows."""
         median = self._boosters["median"].predict_matrix(matrix)
-        return calibrated_interval(
+        return (
             median,
             self._head_of_matrix("low", matrix, median),
             self._head_of_matrix("high", matrix, median),
-            adjustment,
         )
 
     def contributions(self, profiles: pd.DataFrame) -> pd.DataFrame:
@@ -358,9 +388,13 @@ class SalaryModel:
 
     def _years_and_populations(self, priced: pd.DataFrame) -> tuple[np.ndarray, Any]:
         """The pay years (floats) of `_priced_frame` rows and, for a pooled model, their
-        populations (None: every row is the model's one population)."""
+        populations (None: every row is the model's one population, or the default one)."""
         years = priced["year"].to_numpy("float64")
-        populations = priced["source"].astype(str).to_numpy() if self.uses("source") else None
+        if not self.uses("source"):
+            return years, None
+        populations = priced["source"].astype(str).to_numpy()
+        if (populations == self.default_population).all():  # a file without sources
+            return years, None  # the same bounds, looked up once instead of per row
         return years, populations
 
     def _priced_record(self, record: Mapping[str, Any]) -> Mapping[str, Any]:

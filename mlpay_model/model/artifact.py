@@ -28,9 +28,13 @@ manifest.json keys:
                      "metrics_of": <which boosters `metrics` scored, when not these>,
                      "year_ahead": {"adjustment": <float >= 0 added to q for a pay year past
                      the population's latest>, "measured_on": {source: year held out},
-                     "rows", "ahead_q", "in_time_q"} | null (not measured)}
+                     "rows", "ahead_q", "in_time_q", "by_population": {source: extra}}
+                     | null (not measured),
+                     "by_population": {source: q} (a model of several sources, calibrated
+                     per population: `interval.Adjustments`)}
                     `boosters_fitted_on_all_rows` reads it (absent: the train part);
-                    `year_ahead_adjustment` reads the year-ahead extra (absent: 0).
+                    `calibration_adjustments` reads q and the year-ahead extra (absent: 0),
+                    model-wide and per population (absent: the model-wide ones).
     metrics         {metric name: value} on the held-out test split
     data            [{"source", "file", "sha256", "rows_read", "rows_kept"}, ...]
     pay_years       {source: [pay years of the rows the boosters learned from]} (optional;
@@ -62,6 +66,7 @@ from typing import Any, Final
 
 from mlpay_model._digest import sha256_file
 from mlpay_model.errors import ArtifactError, ArtifactWarning, clip
+from mlpay_model.model.interval import Adjustments
 from mlpay_model.schema import PREDICTION_COLUMNS
 
 ARTIFACT_SCHEMA_VERSION: Final = 1
@@ -144,14 +149,9 @@ def validate_manifest(manifest: object, path: Path) -> dict[str, Any]:
         _string_list(values, f"{where}: features.categories.{clip(name, 40)}")
 
     calibration = _expect(manifest, "calibration", dict, where, required=True)
-    adjustment = calibration.get("adjustment")
-    if isinstance(adjustment, bool) or not isinstance(adjustment, int | float):
-        raise ArtifactError(f"{where}: calibration.adjustment must be a number")
-    if not math.isfinite(adjustment):
-        raise ArtifactError(f"{where}: calibration adjustment not finite")
     for key in ("scheme", "quantile_heads", "fitted_on", "metrics_of"):
         _expect(calibration, key, str, f"{where}: calibration", required=False)
-    year_ahead_adjustment(manifest, where)
+    calibration_adjustments(manifest, where)
 
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
@@ -175,19 +175,53 @@ def validate_manifest(manifest: object, path: Path) -> dict[str, Any]:
     return manifest
 
 
-def year_ahead_adjustment(manifest: Mapping[str, Any], where: str = "manifest") -> float:
-    """The calibration's year-ahead extra q (log scale, >= 0; 0 when not measured)."""
+def calibration_adjustments(manifest: Mapping[str, Any], where: str = "manifest") -> Adjustments:
+    """The calibration's q and year-ahead extra, model-wide and per population (an absent
+    year_ahead: 0; absent `by_population`: the model-wide values for every population)."""
     calibration = manifest.get("calibration")
-    year_ahead = calibration.get("year_ahead") if isinstance(calibration, Mapping) else None
-    if year_ahead is None:
-        return 0.0
-    value = year_ahead.get("adjustment") if isinstance(year_ahead, Mapping) else None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
-        raise ArtifactError(
-            f"{where}: calibration.year_ahead.adjustment must be a finite number >= 0, "
-            f"got {value!r}"
-        )
+    if not isinstance(calibration, Mapping):
+        raise ArtifactError(f"{where}: calibration must be an object")
+    year_ahead = calibration.get("year_ahead")
+    if year_ahead is not None and not isinstance(year_ahead, Mapping):
+        raise ArtifactError(f"{where}: calibration.year_ahead must be an object or null")
+    return Adjustments(
+        _adjustment(calibration.get("adjustment"), f"{where}: calibration.adjustment"),
+        _adjustment(
+            (year_ahead or {}).get("adjustment", 0.0),
+            f"{where}: calibration.year_ahead.adjustment",
+            at_least_zero=True,
+        ),
+        _by_population(calibration, f"{where}: calibration"),
+        _by_population(year_ahead or {}, f"{where}: calibration.year_ahead", at_least_zero=True),
+    )
+
+
+def _adjustment(value: object, what: str, *, at_least_zero: bool = False) -> float:
+    """`value` as a finite float (>= 0 when `at_least_zero`), else ArtifactError."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or (at_least_zero and value < 0)
+    ):
+        kind = "a finite number >= 0" if at_least_zero else "a finite number"
+        raise ArtifactError(f"{what} must be {kind}, got {clip(repr(value), 40)}")
     return float(value)
+
+
+def _by_population(
+    block: Mapping[str, Any], what: str, *, at_least_zero: bool = False
+) -> dict[str, float]:
+    """`block["by_population"]` ({population: adjustment}; absent: {})."""
+    values = block.get("by_population", {})
+    if not isinstance(values, Mapping):
+        raise ArtifactError(f"{what}.by_population must be an object")
+    return {
+        str(population): _adjustment(
+            value, f"{what}.by_population.{clip(str(population), 40)}", at_least_zero=at_least_zero
+        )
+        for population, value in values.items()
+    }
 
 
 def boosters_fitted_on_all_rows(manifest: dict[str, Any]) -> bool:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
+from mlpay_model.model._row_order import tree_order
 from mlpay_model.schema import (
     COMPANY_SIZES,
     DERIVED_FEATURES,
@@ -196,6 +197,20 @@ class FeatureEncoder:
         """A float64 matrix with one row per profile and one column per feature name
         (written into `out` when given: a float64 (rows, features) array, e.g. from a
         `MatrixBuffer`; every cell is overwritten)."""
+        matrix, _ = self.encode_sorted(profiles, (), out=out)
+        return matrix
+
+    def encode_sorted(
+        self,
+        profiles: pd.DataFrame,
+        sort_by: tuple[int, ...],
+        *,
+        out: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """`encode_frame`, its rows written in `_row_order.tree_order` of the feature columns
+        `sort_by` (skill columns are not sort keys): the matrix and the order, None when
+        the rows kept the input order (a small frame, no `sort_by`). Row i of the matrix is
+        profile order[i]."""
         import pandas as pd  # here, not at the top: `mlpay predict` never needs pandas
 
         shape = (len(profiles), len(self.feature_names))
@@ -207,6 +222,7 @@ class FeatureEncoder:
             matrix = out
         if not self._writes_every_column:
             matrix.fill(np.nan)
+        encoded: dict[int, np.ndarray] = {}
         for name, position in self._positions.items():
             if name == TITLE_FEATURE and TITLE_SOURCE in profiles.columns:
                 column = title_keys(profiles[TITLE_SOURCE])
@@ -214,38 +230,56 @@ class FeatureEncoder:
                 column = profiles[name]
             else:
                 column = pd.Series(np.nan, index=profiles.index)
-            matrix[:, position] = self._encode_column(name, column)
+            encoded[position] = self._encode_column(name, column)
+        order = tree_order([encoded[key] for key in sort_by if key in encoded])
+        for position, values in encoded.items():
+            matrix[:, position] = values if order is None else values[order]
         if self._count_position is not None:
-            raw = profiles[SKILLS_FEATURE] if SKILLS_FEATURE in profiles.columns else ()
-            # Normalised frames share one tuple per distinct skill set: encode each distinct
-            # object once (by identity, no hashing of tuples), then spread it over its rows.
-            values = np.asarray(raw, dtype=object) if len(raw) else np.empty(len(profiles), object)
-            codes, distinct = pd.factorize(np.fromiter(map(id, values), np.uint64, len(values)))
-            one_each = np.empty(len(distinct), dtype=np.intp)
-            one_each[codes] = np.arange(len(values))
-            lists = [v if type(v) is tuple else _as_skills(v) for v in values[one_each]]
-            counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-            # One lookup per distinct skill name, then per row the known columns of its set
-            # (expanded with numpy, no per-row loop) and a scatter of ones.
-            listed = np.array(list(chain.from_iterable(lists)), dtype=object)
-            tokens, names = pd.factorize(listed, use_na_sentinel=True)
-            columns = np.array([*(self._skill_index.get(name, -1) for name in names), -1])[tokens]
-            known = columns >= 0
-            set_of = np.repeat(np.arange(len(lists)), counts)[known]
-            per_set = np.bincount(set_of, minlength=len(lists))
-            per_row = per_set[codes]
-            rows = np.repeat(np.arange(len(values)), per_row)
-            starts = np.repeat((np.cumsum(per_set) - per_set)[codes], per_row)
-            within = np.arange(len(rows)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-            listing = counts[codes] > 0
-            if self._writes_every_column:  # skill columns side by side: 0 or NaN, row by row
-                first = self._count_position - len(self._skill_index)
-                matrix[:, first : self._count_position] = np.where(listing, 0.0, np.nan)[:, None]
-            else:
-                matrix[np.ix_(listing, self._skill_positions)] = 0.0
-            matrix[rows, columns[known][starts + within]] = 1.0
-            matrix[:, self._count_position] = np.where(listing, counts[codes], np.nan)
-        return matrix
+            self._encode_skills(profiles, matrix, order, self._count_position)
+        return matrix, order
+
+    def _encode_skills(
+        self,
+        profiles: pd.DataFrame,
+        matrix: np.ndarray,
+        order: np.ndarray | None,
+        count_position: int,
+    ) -> None:
+        """The skill columns and n_skills (at `count_position`) of `encode_sorted`, rows in
+        `order` when given."""
+        import pandas as pd
+
+        raw = profiles[SKILLS_FEATURE] if SKILLS_FEATURE in profiles.columns else ()
+        # Normalised frames share one tuple per distinct skill set: encode each distinct
+        # object once (by identity, no hashing of tuples), then spread it over its rows.
+        values = np.asarray(raw, dtype=object) if len(raw) else np.empty(len(profiles), object)
+        codes, distinct = pd.factorize(np.fromiter(map(id, values), np.uint64, len(values)))
+        one_each = np.empty(len(distinct), dtype=np.intp)
+        one_each[codes] = np.arange(len(values))
+        lists = [v if type(v) is tuple else _as_skills(v) for v in values[one_each]]
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        # One lookup per distinct skill name, then per row the known columns of its set
+        # (expanded with numpy, no per-row loop) and a scatter of ones.
+        listed = np.array(list(chain.from_iterable(lists)), dtype=object)
+        tokens, names = pd.factorize(listed, use_na_sentinel=True)
+        columns = np.array([*(self._skill_index.get(name, -1) for name in names), -1])[tokens]
+        known = columns >= 0
+        set_of = np.repeat(np.arange(len(lists)), counts)[known]
+        per_set = np.bincount(set_of, minlength=len(lists))
+        if order is not None:  # each matrix row's set, in the order the rows are written
+            codes = codes[order]
+        per_row = per_set[codes]
+        rows = np.repeat(np.arange(len(values)), per_row)
+        starts = np.repeat((np.cumsum(per_set) - per_set)[codes], per_row)
+        within = np.arange(len(rows)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+        listing = counts[codes] > 0
+        if self._writes_every_column:  # skill columns side by side: 0 or NaN, row by row
+            first = count_position - len(self._skill_index)
+            matrix[:, first:count_position] = np.where(listing, 0.0, np.nan)[:, None]
+        else:
+            matrix[np.ix_(listing, self._skill_positions)] = 0.0
+        matrix[rows, columns[known][starts + within]] = 1.0
+        matrix[:, count_position] = np.where(listing, counts[codes], np.nan)
 
     def encode_record(self, record: Mapping[str, Any]) -> np.ndarray:
         """One canonical profile (a mapping of canonical column -> value) as a 1-row matrix."""

@@ -7,7 +7,13 @@ exp(high(X) + q), then clipped so that low <= median <= high (quantiles never cr
 
 A pay year past the model's training years is a year ahead: pay drifts, and training measures
 how much wider the interval must be for it (the manifest's `calibration.year_ahead.adjustment`,
-see `training.train.measure_year_ahead`); `row_adjustments` adds it to q for such rows.
+see `training.train.measure_year_ahead`); `Adjustments` adds it to q for such rows.
+
+A model of several sources (pooled) is calibrated per population (Mondrian conformal
+prediction): each source's rows give that source's q and year-ahead extra, so its interval
+covers 80% of its own people, not 80% of the sources mixed (where the widest source's
+misses hide behind another's spare width). `Adjustments` holds them, the model-wide ones for
+a population that had too few rows to have its own.
 
 Training fits q with this very function (`training.train.conformal_adjustment`, which lives
 with the training metrics because it scores pay bands by `training.evaluate`'s coverage), so
@@ -17,6 +23,8 @@ the interval it calibrates is the interval every prediction returns.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,7 +36,7 @@ def calibrated_interval(
     adjustment: float | np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Log-scale model outputs to (median, low, high) annual pay, CQR-adjusted, never crossing
-    (`adjustment`: one q, or q per row from `row_adjustments`)."""
+    (`adjustment`: one q, or q per row from `Adjustments.per_row`)."""
     median = np.exp(median_raw)
     low = np.minimum(np.exp(low_raw - adjustment), median)
     high = np.maximum(np.exp(high_raw + adjustment), median)
@@ -48,7 +56,35 @@ def calibrated_bounds(
     )
 
 
-def row_adjustments(adjustment: float, year_ahead: float, past: np.ndarray) -> np.ndarray:
-    """q per row: `adjustment`, plus `year_ahead` where `past` (the row's pay year lies past
-    its population's latest training year, `PayYears.past_latest`)."""
-    return np.where(past, adjustment + year_ahead, adjustment)
+@dataclass(frozen=True)
+class Adjustments:
+    """A model's calibration: q and the year-ahead extra (log scale), model-wide and, for a
+    model calibrated per population, per population (a population not listed uses the
+    model-wide value)."""
+
+    q: float
+    year_ahead: float = 0.0
+    q_by_population: Mapping[str, float] = field(default_factory=dict)
+    year_ahead_by_population: Mapping[str, float] = field(default_factory=dict)
+
+    def of(self, population: str, past: bool = False) -> float:
+        """q of a profile of `population`, plus its year-ahead extra when `past` (its pay
+        year lies past the population's latest training year)."""
+        q = self.q_by_population.get(population, self.q)
+        return q + self.year_ahead_of(population) if past else q
+
+    def year_ahead_of(self, population: str) -> float:
+        """The extra q of a pay year past `population`'s latest training year."""
+        return self.year_ahead_by_population.get(population, self.year_ahead)
+
+    def per_row(self, populations: np.ndarray, past: np.ndarray | None) -> np.ndarray:
+        """q per row of these `populations` (`past` as in `of`; None: no row is)."""
+        q = np.full(len(populations), self.q)
+        for population, value in self.q_by_population.items():
+            q[populations == population] = value
+        if past is None:
+            return q
+        extra = np.full(len(populations), self.year_ahead)
+        for population, value in self.year_ahead_by_population.items():
+            extra[populations == population] = value
+        return np.where(past, q + extra, q)

@@ -252,12 +252,11 @@ class SalaryModel:
         populations differ in q or some pay year lies past its population's latest (which
         adds the year-ahead extra; a model without a year feature prices every profile at
         its latest pay year, so never)."""
-        years, populations = self._years_and_populations(priced)
-        past = (
-            self.pay_years.past_latest(years, populations)
-            if self._widens_past_latest and self._defaults_year
-            else None
-        )
+        populations = self._populations_of(priced) if self.adjustments.q_by_population else None
+        past = None
+        if self._widens_past_latest and self._defaults_year:  # a year column is filled in
+            years, populations = self._years_and_populations(priced)
+            past = self.pay_years.past_latest(years, populations)
         if past is not None and not past.any():
             past = None
         if populations is not None:
@@ -386,16 +385,19 @@ class SalaryModel:
         same = (nearest == years) | np.isnan(years)
         return priced if same.all() else priced.assign(year=nearest)
 
+    def _populations_of(self, priced: pd.DataFrame) -> Any:
+        """The populations of `_priced_frame` rows (None: every row is the default one)."""
+        if not self.uses("source"):
+            return None
+        populations = priced["source"].astype(str).to_numpy()
+        if (populations == self.default_population).all():  # a file without sources
+            return None
+        return populations
+
     def _years_and_populations(self, priced: pd.DataFrame) -> tuple[np.ndarray, Any]:
         """The pay years (floats) of `_priced_frame` rows and, for a pooled model, their
         populations (None: every row is the model's one population, or the default one)."""
-        years = priced["year"].to_numpy("float64")
-        if not self.uses("source"):
-            return years, None
-        populations = priced["source"].astype(str).to_numpy()
-        if (populations == self.default_population).all():  # a file without sources
-            return years, None  # the same bounds, looked up once instead of per row
-        return years, populations
+        return priced["year"].to_numpy("float64"), self._populations_of(priced)
 
     def _priced_record(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         """`record` with what the model fills in: seniority derived from years (a model

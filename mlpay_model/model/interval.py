@@ -79,12 +79,16 @@ class Adjustments:
 
     def per_row(self, populations: np.ndarray, past: np.ndarray | None) -> np.ndarray:
         """q per row of these `populations` (`past` as in `of`; None: no row is)."""
-        q = np.full(len(populations), self.q)
-        for population, value in self.q_by_population.items():
-            q[populations == population] = value
+        q = _by_row(populations, self.q_by_population, self.q)
         if past is None:
             return q
-        extra = np.full(len(populations), self.year_ahead)
-        for population, value in self.year_ahead_by_population.items():
-            extra[populations == population] = value
+        extra = _by_row(populations, self.year_ahead_by_population, self.year_ahead)
         return np.where(past, q + extra, q)
+
+
+def _by_row(populations: np.ndarray, values: Mapping[str, float], default: float) -> np.ndarray:
+    """values[population] per row, `default` for a population not in `values`."""
+    out = np.full(len(populations), default)
+    for population, value in values.items():
+        out[populations == population] = value
+    return out

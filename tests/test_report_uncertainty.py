@@ -71,8 +71,8 @@ def test_the_runtime_refit_is_the_pipelines_median_booster(trained) -> None:
 def test_refits_vary_around_the_shipped_premium_and_are_reproducible(trained, tmp_path) -> None:
     _, model, reference = trained
     people = compare.sample_people(reference.profiles, 400)
-    as_ml = compare.with_value(people, "role", "ml_engineer")
-    as_swe = compare.with_value(people, "role", "software_engineer")
+    as_ml = compare.with_role(people, "ml_engineer")
+    as_swe = compare.with_role(people, "software_engineer")
     first = compare.model_refits(model, reference.profiles, refits=4, seed=3, cache=False)
     again = compare.model_refits(model, reference.profiles, refits=4, seed=3, cache=tmp_path)
     premiums = first.premiums(as_ml, as_swe)

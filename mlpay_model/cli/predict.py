@@ -69,6 +69,12 @@ def run_whatif(args: argparse.Namespace) -> int:
     after_profile = dict(before_profile)
     if field == "skills":
         after_profile["skills"] = ",".join(filter(None, (before_profile.get("skills"), value)))
+    elif field == "role":  # the title changes with the role, the rank words carried over
+        from mlpay_model.compare import arguments_with_role
+
+        after_profile = arguments_with_role(before_profile, value)
+        if after_profile["role"] != value:
+            description += f" (as {after_profile['role']!r})"
     else:
         after_profile[field] = value
     before = predict_salary(
@@ -77,7 +83,7 @@ def run_whatif(args: argparse.Namespace) -> int:
     after = predict_salary(
         **after_profile, model=args.model, population=args.population, currency=args.currency
     )
-    if after.profile == before.profile:
+    if after.profile == before.profile and _title_key(after_profile) == _title_key(before_profile):
         from mlpay_model.errors import InvalidInputError
 
         raise InvalidInputError(
@@ -87,7 +93,12 @@ def run_whatif(args: argparse.Namespace) -> int:
     percent = 100.0 * difference / before.median
     if args.json:
         report = {
-            "change": {"field": field, "value": value, "description": description},
+            "change": {
+                "field": field,
+                "value": value,
+                "description": description,
+                **({"title": after_profile["role"]} if field == "role" else {}),
+            },
             "before": before.to_dict(),
             "after": after.to_dict(),
             "difference": {"median": difference, "median_percent": percent},
@@ -237,6 +248,13 @@ def _change(args: argparse.Namespace) -> tuple[str, str, str]:
                 return field, value, f"add skill {value}"
             return field, value, f"{option.removeprefix('--').replace('-', ' ')} {value}"
     raise AssertionError("argparse requires one change")  # pragma: no cover
+
+
+def _title_key(profile: dict[str, Any]) -> str | None:
+    """The title as the model reads it (two titles of one family can be priced apart)."""
+    from mlpay_model.taxonomy import title_key
+
+    return title_key(profile["role"])
 
 
 def _described_profile(profile: Any) -> str:

@@ -46,6 +46,9 @@ recipe), `_bootstrap` (median ratio premiums and their interval over people), `_
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Final
+
 from mlpay_model._cache import CACHE_VARIABLE, cache_dir
 from mlpay_model.compare._bootstrap import (
     CONFIDENCE,
@@ -65,35 +68,82 @@ from mlpay_model.compare._filters import (
     resolve_role,
     resolve_roles,
 )
-from mlpay_model.compare._premiums import (
-    DEFAULT_MIN_ROWS,
-    FactorEffect,
-    RoleComparison,
-    compare_roles,
-    factor_premium,
-    model_populations,
-    pay_concept,
-    predicted_pay,
-    resolve_refits,
-    skill_premiums,
-    with_skill,
-    with_value,
+from mlpay_model.compare._roles import (
+    ROLE_TITLES,
+    arguments_with_role,
+    role_title,
+    title_with_role,
+    with_role,
 )
-from mlpay_model.compare._reference import (
-    DEFAULT_MAX_PEOPLE,
-    DataFile,
-    Reference,
-    load_reference,
-    raw_median,
-    sample_people,
-    select_people,
-)
-from mlpay_model.compare._refits import (
-    DEFAULT_REFITS,
-    MIN_REFITS,
-    ModelRefits,
-    model_refits,
-)
+
+if TYPE_CHECKING:
+    from mlpay_model.compare._premiums import (
+        DEFAULT_MIN_ROWS,
+        FactorEffect,
+        RoleComparison,
+        compare_roles,
+        factor_premium,
+        model_populations,
+        pay_concept,
+        predicted_pay,
+        resolve_refits,
+        skill_premiums,
+        with_skill,
+        with_value,
+    )
+    from mlpay_model.compare._reference import (
+        DEFAULT_MAX_PEOPLE,
+        DataFile,
+        Reference,
+        load_reference,
+        raw_median,
+        sample_people,
+        select_people,
+    )
+    from mlpay_model.compare._refits import (
+        DEFAULT_REFITS,
+        MIN_REFITS,
+        ModelRefits,
+        model_refits,
+    )
+
+# The rooms that need pandas are imported on first use (`__getattr__`), so that `mlpay whatif`
+# (one profile, no pandas) can use `_roles`.
+_LAZY: Final = {
+    "_premiums": (
+        "DEFAULT_MIN_ROWS",
+        "FactorEffect",
+        "RoleComparison",
+        "compare_roles",
+        "factor_premium",
+        "model_populations",
+        "pay_concept",
+        "predicted_pay",
+        "resolve_refits",
+        "skill_premiums",
+        "with_skill",
+        "with_value",
+    ),
+    "_reference": (
+        "DEFAULT_MAX_PEOPLE",
+        "DataFile",
+        "Reference",
+        "load_reference",
+        "raw_median",
+        "sample_people",
+        "select_people",
+    ),
+    "_refits": ("DEFAULT_REFITS", "MIN_REFITS", "ModelRefits", "model_refits"),
+}
+_ROOM_OF: Final = {name: room for room, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str) -> object:
+    room = _ROOM_OF.get(name)
+    if room is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{room}"), name)
+
 
 __all__ = [
     "CACHE_VARIABLE",
@@ -104,6 +154,7 @@ __all__ = [
     "DEFAULT_RESAMPLES",
     "DEFAULT_SEED",
     "MIN_REFITS",
+    "ROLE_TITLES",
     "YEARS_WINDOW",
     "DataFile",
     "FactorEffect",
@@ -113,6 +164,7 @@ __all__ = [
     "Reference",
     "RefitPremiums",
     "RoleComparison",
+    "arguments_with_role",
     "bootstrap_interval",
     "cache_dir",
     "combined_interval",
@@ -129,10 +181,13 @@ __all__ = [
     "resolve_refits",
     "resolve_role",
     "resolve_roles",
+    "role_title",
     "sample_people",
     "select_people",
     "skill_premiums",
     "t_quantile",
+    "title_with_role",
+    "with_role",
     "with_skill",
     "with_value",
 ]

@@ -23,6 +23,7 @@ from mlpay_model.compare._refits import (
     model_refits,
     premiums_between,
 )
+from mlpay_model.compare._roles import TITLE_COLUMN, with_role
 from mlpay_model.data.sources.registry import model_pay_text, source_pay_text
 from mlpay_model.errors import (
     ConfigError,
@@ -103,7 +104,11 @@ class FactorEffect:
 
 
 def with_value(people: pd.DataFrame, column: str, value: Any) -> pd.DataFrame:
-    """A copy of `people` with `column` set to `value` on every row, all else unchanged."""
+    """A copy of `people` with `column` set to `value` on every row, all else unchanged.
+
+    Not for the role: a role change also changes the title (`with_role`)."""
+    if column in ("role", TITLE_COLUMN):
+        raise ValueError(f"with_value cannot change {column!r}: use with_role")
     changed = people.copy()
     dtype = object if isinstance(value, str) else None  # canonical text columns are object
     changed[column] = pd.Series([value] * len(people), index=people.index, dtype=dtype)
@@ -200,12 +205,12 @@ def compare_roles(
         premium: Premium | None = None
         if status == "ok":
             if pay_as_role is None:
-                as_role = with_value(people, "role", role)
+                as_role = with_role(people, role)
                 pay_as_role = predicted_pay(model, as_role)
                 refits = resolve_refits(model, profiles, refits, seed)
                 if refits is not None:
                     refitted_as_role = refits.log_pay(as_role)
-            as_other = with_value(people, "role", other)
+            as_other = with_role(people, other)
             pay_as_other = predicted_pay(model, as_other)
             refit_premiums: tuple[float, ...] = ()
             if isinstance(refits, ModelRefits) and refitted_as_role is not None:

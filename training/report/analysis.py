@@ -373,7 +373,7 @@ def _role_pay(
         median, n = compare.raw_median(profiles[profiles["role"] == role])
         if median is None or n < settings.min_rows:
             continue
-        predicted = compare.predicted_pay(model, compare.with_value(people, "role", role))
+        predicted = compare.predicted_pay(model, compare.with_role(people, role))
         rows.append(
             RolePay(
                 role=role, raw_median=median, n=n, controlled_median=float(np.median(predicted))

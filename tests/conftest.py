@@ -11,9 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from mlpay_model.data.datadir import pin_data_dir
+
 # OpenMP threads that spin while waiting starve each other on a small shared machine (2 cores):
 # LightGBM and scikit-learn fits ran 10-30x slower. Must be set before either is imported.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# A relative MLPAY_DATA_DIR (the README's ../shared/data) is relative to where pytest was run:
+# made absolute now, before any test starts a process (`mlpay`, a server) in another folder.
+pin_data_dir()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,10 +43,10 @@ def _missing_data(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    value = os.environ.get("MLPAY_DATA_DIR")
+    value = pin_data_dir()  # absolute: tests hand it to processes running in other folders
     if not value:
         _missing_data("MLPAY_DATA_DIR is not set")
-    path = Path(value).expanduser()  # type: ignore[arg-type]
+    path = Path(value)  # type: ignore[arg-type]
     if not path.is_dir():
         _missing_data(f"MLPAY_DATA_DIR={value} is not a folder")
     return path

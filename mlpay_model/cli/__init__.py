@@ -29,6 +29,7 @@ from types import FrameType
 from typing import Any, Final, NoReturn, TextIO
 
 from mlpay_model import __version__
+from mlpay_model.data.datadir import pin_data_dir
 from mlpay_model.errors import MlpayError, MlpayWarning
 
 USER_ERROR_EXIT = 2
@@ -78,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Spinning OpenMP threads starve each other on small shared machines; set before LightGBM
     # or scikit-learn is imported (command handlers import them lazily).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    pin_data_dir()  # a relative MLPAY_DATA_DIR: relative to where the user ran mlpay, for good
     try:
         status = _run(build_parser(), argv)
         sys.stdout.flush()  # a reader that has gone shows here, not at interpreter exit

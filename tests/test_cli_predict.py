@@ -81,6 +81,7 @@ def test_context_options_reach_the_model(capsys):
         (("--country", "Germny"), "country='Germny': unknown country (did you mean: Germany"),
         (("--country", "US", "--years", "five"), "years_experience='five'"),
         (("--country", "US", "--years", "-3"), "cannot be negative"),
+        (("--country", "US", "--role", "ML\x01Engineer"), "role='ML\\x01Engineer': contains"),
         (("--country", "US", "--model", "nope"), "model 'nope'"),
     ],
 )

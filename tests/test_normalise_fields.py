@@ -240,3 +240,41 @@ def test_employment_status_words(typed, expected):
 def test_an_unknown_employment_status_is_refused():
     with pytest.raises(InvalidInputError, match="retired"):
         normalise_employment_status("on leave")
+
+
+@pytest.mark.parametrize(
+    ("normalise", "field", "text"),
+    [
+        (normalise_role, "role", "ML\x01Engineer"),
+        (normalise_country, "country", "U\x7fS"),
+        (normalise_years, "years_experience", "5\x00"),
+        (normalise_education, "education", "mas\x1bter"),
+        (normalise_skills, "skills", "python,py\x02torch"),
+        (normalise_seniority, "seniority", "\x1fsenior"),  # str.strip() alone would drop it
+        (normalise_employment_type, "employment_type", "full\x0e-time"),
+        (normalise_employment_status, "employment_status", "Employed\x9b"),
+        (normalise_company_size, "company_size", "large\x03"),
+        (normalise_remote_ratio, "remote_ratio", "remote\x08"),
+        (normalise_year, "year", "2024\x04"),
+    ],
+)
+def test_a_control_character_in_any_text_field_is_refused_naming_field_and_value(
+    normalise, field, text
+):
+    with pytest.raises(InvalidInputError) as error:
+        normalise(text)
+    assert error.value.field == field and error.value.value == text
+    assert str(error.value).startswith(f"{field}={text!r}: ")  # the repr shows the character
+    assert "control character" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_control_character_in_one_skill_of_a_list_names_the_list_and_the_skill():
+    with pytest.raises(InvalidInputError, match=r"the skill 'py\\x02torch' contains") as error:
+        normalise_skills(["python", "py\x02torch"])
+    assert error.value.value == ["python", "py\x02torch"]
+
+
+def test_tabs_and_line_breaks_inside_text_read_as_spaces():
+    assert normalise_role("ML\tEngineer") == normalise_role("ML Engineer")
+    assert normalise_country("United\nStates") == "US"
+    assert normalise_skills("python,\r\npytorch") == normalise_skills("python, pytorch")

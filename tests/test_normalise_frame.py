@@ -166,3 +166,23 @@ def test_skills_texts_split_as_one_profile_splits_them(with_plus_or_slash: bool)
     frame["skills"] = pd.Series(texts, dtype="str")
     skills = normalise_frame(frame).profiles["skills"].tolist()
     assert skills == [normalise_skills(text) if text else () for text in texts]
+
+
+def test_a_control_character_rejects_its_row_in_every_column_kind():
+    """Roles go through the per-value path, skills texts through the per-name fast path: both
+    refuse the row, naming the character, where they used to drop it."""
+    frame = pd.DataFrame(
+        {
+            "role": ["ML Engineer", "ML\x01Engineer", "Data Scientist", "Data Scientist"],
+            "country": "US",
+            "skills": pd.Series(["python", "python", "sql,py\x02thon", "sql"], dtype="str"),
+        }
+    )
+    result = normalise_frame(frame)
+    assert list(result.profiles.index) == [0, 3]
+    reasons = result.rejected.set_index("row")
+    assert reasons.loc[1, "field"] == "role" and reasons.loc[1, "value"] == "ML\x01Engineer"
+    assert reasons.loc[2, "field"] == "skills" and reasons.loc[2, "value"] == "sql,py\x02thon"
+    reason = reasons.loc[2, "reason"]
+    assert "the skill 'py\\x02thon' contains the control character '\\x02'" in reason
+    assert result.profiles.loc[3, "skills"] == ("sql",)

@@ -2,8 +2,10 @@
 
 Every normaliser takes one raw value and returns the canonical value (None / NaN / () when
 missing), or raises InvalidInputError naming the field, the value, why, and the closest valid
-values. Text goes through the taxonomy (`mlpay_model.taxonomy`, whose data files hold the
-word tables); numbers are checked for type and range. Lookups of text are cached.
+values. Text holding a control character (CONTROL_CHARACTERS: U+0001, DEL, ...) is refused
+in every field, never silently cleaned; tabs and line breaks read as spaces. Text goes
+through the taxonomy (`mlpay_model.taxonomy`, whose data files hold the word tables); numbers
+are checked for type and range. Lookups of text are cached.
 """
 
 from __future__ import annotations
@@ -55,13 +57,32 @@ sides ("Python + PyTorch", "SQL / Spark"), so that "C++", "C++ + Python"'s "C++"
 "Bash/Shell" stay one skill each.
 One pattern for Python's re and Arrow's RE2 (files)."""
 _LIST_SEPARATORS: Final = re.compile(SKILL_SEPARATORS)
+CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+"""The C0 and C1 control characters and DEL, except the whitespace ones (tab, line feed,
+vertical tab, form feed, carriage return, next line), which read as spaces."""
+
+
+def refuse_control_characters(field: str, value: str) -> str:
+    """`value` itself; InvalidInputError naming the field, the value (its repr shows the
+    character) and the character, when the text holds a control character."""
+    found = CONTROL_CHARACTERS.search(value)
+    if found is not None:
+        raise InvalidInputError(field, value, _control_reason(found.group()))
+    return value
+
+
+def _control_reason(character: str, where: str = "") -> str:
+    return (
+        f"{where}contains the control character {character!r}; accepted: printable text "
+        "(tabs and line breaks read as spaces)"
+    )
 
 
 def normalise_role(value: object) -> tuple[str, str | None]:
     """A job title -> (role family, the seniority the title states or None)."""
     if not isinstance(value, str):
         raise InvalidInputError("role", value, "must be a job title (text), e.g. 'ML Engineer'")
-    text = value.strip()
+    text = refuse_control_characters("role", value).strip()
     if not text:
         raise InvalidInputError("role", value, "must not be empty; give a job title")
     return _role_of_text(text)
@@ -73,7 +94,7 @@ def normalise_country(value: object) -> str:
         raise InvalidInputError(
             "country", value, "must be a country name or ISO code (text), e.g. 'Germany' or 'DE'"
         )
-    text = value.strip()
+    text = refuse_control_characters("country", value).strip()
     if not text:
         raise InvalidInputError("country", value, "must not be empty; give a country")
     code = country_code(text)
@@ -108,7 +129,7 @@ def normalise_years(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real | str):
         raise InvalidInputError("years_experience", value, "must be a number of years")
     if isinstance(value, str):
-        if not value.strip():
+        if not refuse_control_characters("years_experience", value).strip():
             return math.nan
         years = _years_of_text(value.strip())
         if math.isnan(years):
@@ -157,12 +178,17 @@ def skill_tokens(value: object) -> tuple[str, ...]:
     if is_missing(value):
         return ()
     if isinstance(value, str):
-        return tuple(_LIST_SEPARATORS.split(value))
+        return tuple(_LIST_SEPARATORS.split(refuse_control_characters("skills", value)))
     if isinstance(value, Iterable) and not isinstance(value, bytes | bytearray | Mapping):
         tokens = tuple(value)
         for token in tokens:
             if not isinstance(token, str):
                 raise InvalidInputError("skills", value, f"every skill must be text; got {token!r}")
+            found = CONTROL_CHARACTERS.search(token)
+            if found is not None:
+                raise InvalidInputError(
+                    "skills", value, _control_reason(found.group(), f"the skill {token!r} ")
+                )
         return tokens
     raise InvalidInputError(
         "skills", value, "must be a list of skill names or a comma-separated text"
@@ -238,7 +264,7 @@ def normalise_remote_ratio(value: object) -> float:
     if is_missing(value):
         return math.nan
     if isinstance(value, str):
-        if not value.strip():
+        if not refuse_control_characters("remote_ratio", value).strip():
             return math.nan
         worded = remote_ratio(value)
         ratio = math.nan if worded is None else worded
@@ -260,7 +286,7 @@ def normalise_year(value: object) -> int | None:
     if is_missing(value):
         return None
     if isinstance(value, str):
-        if not value.strip():
+        if not refuse_control_characters("year", value).strip():
             return None
         number = float_or_nan(value.strip())
     elif isinstance(value, numbers.Real) and not isinstance(value, bool):
@@ -306,7 +332,7 @@ def _optional_text(field: str, value: object, example: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidInputError(field, value, f"must be text: {example}")
-    return value.strip() or None
+    return refuse_control_characters(field, value).strip() or None
 
 
 def _word_choice(

@@ -136,10 +136,14 @@ def normalise_frame(
         if name not in frame.columns:
             continue
         if name == "skills" and _is_text(frame[name]):
-            out[name], dropped = _skills_of_text(frame[name], memory.field("skills:token"))
-            # A text is always a skills list: one "value" that is never refused.
+            out[name], dropped, refused_rows = _skills_of_text(
+                frame[name], memory.field("skills:token")
+            )
+            # A text is a skills list, refused only for a name that cannot be read (a control
+            # character): code 0 for the rows read, 1 + i for the i-th refused row.
             codes = np.where(frame[name].isna().to_numpy(), -1, 0)
-            reasons: list[str | None] = [None]
+            codes[list(refused_rows)] = np.arange(1, len(refused_rows) + 1)
+            reasons: list[str | None] = [None, *refused_rows.values()]
         else:
             codes, normalised = _normalised(name, frame[name], memory.field(name))
             out[name] = _spread([n.value for n in normalised], codes, name)
@@ -256,18 +260,22 @@ def _reason(error: InvalidInputError) -> str:
 
 def _skills_of_text(
     column: pd.Series, memory: dict[Hashable, _Normalised]
-) -> tuple[pd.Series, np.ndarray]:
-    """Skills per row from texts such as "Python;SQL": each skill name normalised once; and
-    per row whether a name with no letter or digit (an emoji) was dropped."""
+) -> tuple[pd.Series, np.ndarray, dict[int, str]]:
+    """Skills per row from texts such as "Python;SQL": each skill name normalised once; per
+    row whether a name with no letter or digit (an emoji) was dropped; and the rows refused
+    (position -> the reason of their first refused name: a control character in it)."""
     lists = _split_skills(pa.array(column, pa.large_string()))
     rows = pc.list_parent_indices(lists).to_numpy()
     codes, tokens = _factorized(pc.list_flatten(lists))
     for token in tokens:
         if token not in memory:
-            memory[token] = _Normalised(
-                normalise_skills((token,)), None, dropped=bool(unreadable_skills((token,)))
-            )
-    canonical = [memory[token].value for token in tokens]  # () or a one-skill tuple
+            memory[token] = _skills_value((token,))
+    refused_rows: dict[int, str] = {}
+    refused = np.array([memory[token].reason is not None for token in tokens] or [False])
+    if len(codes) and refused[codes].any():
+        for at in np.flatnonzero(refused[codes]):
+            refused_rows.setdefault(int(rows[at]), str(memory[tokens[codes[at]]].reason))
+    canonical = [memory[token].value or () for token in tokens]  # () or a one-skill tuple
     unreadable = np.array([memory[token].dropped for token in tokens] or [False])
     dropped = np.zeros(len(column), dtype=bool)
     if len(codes):
@@ -290,7 +298,7 @@ def _skills_of_text(
     set_codes, sets = _factorized(pc.binary_join(skill_lists, _JOIN))
     tuples = [tuple(text.split(_JOIN)) if text else () for text in sets]
     values = _take(tuples, np.where(column.isna().to_numpy(), -1, set_codes), missing=())
-    return pd.Series(values, dtype=object, copy=False), dropped
+    return pd.Series(values, dtype=object, copy=False), dropped, refused_rows
 
 
 def _split_skills(texts: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:

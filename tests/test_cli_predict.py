@@ -137,6 +137,54 @@ def test_whatif_changes_one_field(capsys, change, field, value):
     assert unchanged == {k: v for k, v in report["before"]["profile"].items() if k != field}
 
 
+@pytest.mark.parametrize(
+    ("model", "title", "typed", "given"),
+    [
+        # The shipped default reads the title beside the family (its `title` feature).
+        ("default", "Software Engineer", "Machine Learning Engineer", {}),
+        ("default", "Senior Software Engineer", "Senior Machine Learning Engineer", {}),
+        ("tiny", "Senior Software Engineer", "Senior Machine Learning Engineer", {}),
+        ("tiny_aijobs", "Sr. Staff SWE", "Sr. Staff Machine Learning Engineer", {}),
+        # Executive wording is not a rank to carry; its level stays the person's seniority.
+        ("tiny", "Head of Data", "Machine Learning Engineer", {"seniority": "executive"}),
+    ],
+)
+def test_whatif_role_to_is_the_person_typed_in_the_new_role(
+    capsys, monkeypatch, model, title, typed, given
+):
+    if model == "default":
+        monkeypatch.delenv("MLPAY_MODELS_DIR")  # the models the checkout ships
+    profile = ("--country", "US", "--years", "5", "--education", "master", "--model", model)
+    code, out, _ = _run(
+        capsys,
+        "whatif",
+        "--role",
+        title,
+        *profile,
+        "--role-to",
+        "Machine Learning Engineer",
+        "--json",
+    )
+    report = json.loads(out)
+    as_typed = predict_salary(typed, "US", "5", "master", model=model, **given)
+    assert code == 0 and report["after"] == json.loads(json.dumps(as_typed.to_dict()))
+    assert report["change"]["title"] == typed
+    assert report["before"] == json.loads(
+        json.dumps(predict_salary(title, "US", "5", "master", model=model).to_dict())
+    )
+
+
+def test_whatif_role_to_within_one_family_is_a_change_when_the_title_differs(capsys, monkeypatch):
+    monkeypatch.delenv("MLPAY_MODELS_DIR")
+    profile = ("--role", "Software Engineer", "--country", "US", "--years", "5")
+    code, out, _ = _run(capsys, "whatif", *profile, "--role-to", "Software Developer", "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["after"]["profile"] == report["before"]["profile"]  # one family
+    assert report["after"]["median"] == predict_salary("Software Developer", "US", 5).median
+    assert report["after"]["median"] != report["before"]["median"]  # the title is priced
+
+
 def test_whatif_on_a_model_without_years_moves_the_derived_seniority(capsys):
     profile = ("--role", "ML Engineer", "--country", "US", "--model", "tiny_aijobs")
     code, out, _ = _run(capsys, "whatif", *profile, "--years", "1", "--years-to", "8", "--json")
@@ -182,6 +230,8 @@ def test_predicting_one_profile_does_not_import_pandas(models_root):
         " '--years', '5', '--skills', 'python', '--model', 'tiny']) == 0\n"
         "    assert main(['whatif', '--role', 'ML Engineer', '--country', 'US',"
         " '--country-to', 'DE', '--years', '3', '--model', 'tiny_aijobs']) == 0\n"
+        "    assert main(['whatif', '--role', 'Senior SWE', '--country', 'US',"
+        " '--role-to', 'ML Engineer', '--model', 'tiny']) == 0\n"
         "print(sorted(name for name in ('pandas', 'pyarrow') if name in sys.modules))"
     )
     result = subprocess.run(

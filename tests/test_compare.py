@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from mlpay_model.compare import (
+    ROLE_TITLES,
     Filters,
+    arguments_with_role,
     compare_roles,
     factor_premium,
     parse_filters,
@@ -18,11 +20,13 @@ from mlpay_model.compare import (
     sample_people,
     select_people,
     skill_premiums,
+    title_with_role,
     with_skill,
+    with_value,
 )
 from mlpay_model.errors import InvalidInputError
 from mlpay_model.model.features import OTHER_CATEGORY, FeatureSpec
-from mlpay_model.schema import conform
+from mlpay_model.schema import ROLE_FAMILIES, conform
 
 # Role effects per country: ML engineers earn 30% more than software engineers in the US and
 # 10% more in India, so the controlled premium depends on who is in the population.
@@ -457,3 +461,112 @@ def test_a_factor_the_model_never_uses_is_not_an_estimate() -> None:
     assert sql.premium == 0.0 and not sql.estimated
     [python] = skill_premiums(KnownModel(), frame, ["python"])
     assert python.estimated
+
+
+# --- a role change moves the title with the family (issue 22, item 5) -------------------------
+
+TITLE_PAY = {"machine learning engineer": 1.25, "software engineer": 1.0}
+
+
+class TitleModel(KnownModel):
+    """`KnownModel` that also reads the title, as the pooled default does (`title` from
+    `role_raw`): a "Machine Learning Engineer" title pays 25% more than a "Software Engineer"
+    one on top of the family. Records every frame it prices."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames: list[pd.DataFrame] = []
+
+    def predict(self, profiles: pd.DataFrame) -> pd.DataFrame:
+        from mlpay_model.taxonomy import title_key
+
+        self.frames.append(profiles.copy())
+        predicted = super().predict(profiles)
+        factor = np.array([TITLE_PAY.get(title_key(t) or "", 1.0) for t in profiles["role_raw"]])
+        return predicted.mul(factor, axis=0)
+
+
+def titled_population(n_us: int) -> pd.DataFrame:
+    """`population`, US only, with raw titles as the sources write them (some with a rank)."""
+    frame = population(n_us, 0)
+    titles = ["Software Engineer", "Senior Software Engineer", "Data Scientist", None]
+    frame["role_raw"] = [titles[i % len(titles)] for i in range(len(frame))]
+    return frame
+
+
+def test_comparing_roles_changes_each_persons_title_with_the_role() -> None:
+    model = TitleModel()
+    [result] = compare_roles(
+        model, titled_population(60), "Machine Learning Engineer", ["Software Engineer"]
+    )
+    # Family (1.3) and title (1.25 against 1.0) both move: the same person as an ML engineer
+    # is titled as one, so the premium is 1.3 * 1.25 - 1, not the family's 30% alone.
+    assert result.premium == pytest.approx(1.3 * 1.25 - 1)
+    as_ml, as_swe = model.frames[0], model.frames[1]
+    assert set(as_ml["role"]) == {"ml_engineer"} and set(as_swe["role"]) == {"software_engineer"}
+    original = titled_population(60)["role_raw"]
+    expected_ml = original.map(
+        {"Senior Software Engineer": "Senior Machine Learning Engineer"}
+    ).fillna("Machine Learning Engineer")
+    assert as_ml["role_raw"].tolist() == expected_ml.tolist()
+    assert as_swe["role_raw"].tolist() == [
+        "Senior Software Engineer" if t == "Senior Software Engineer" else "Software Engineer"
+        for t in original
+    ]
+    # Everything else is each person's own.
+    kept = [c for c in titled_population(60).columns if c not in ("role", "role_raw")]
+    pd.testing.assert_frame_equal(as_ml[kept], titled_population(60)[kept])
+
+
+def test_with_value_refuses_the_role_so_the_title_cannot_be_left_behind() -> None:
+    with pytest.raises(ValueError, match="with_role"):
+        with_value(titled_population(4), "role", "ml_engineer")
+
+
+@pytest.mark.parametrize("family", ROLE_FAMILIES)
+def test_each_role_familys_title_is_read_back_as_that_family(family: str) -> None:
+    from mlpay_model.taxonomy import role_family, title_key
+
+    title = ROLE_TITLES[family]
+    assert role_family(title) == family
+    assert title_key(title) == title_key(family.replace("_", " "))  # the family, typed
+    assert title_with_role("Sr. Data Analyst", family) == f"Sr. {title}"
+
+
+@pytest.mark.parametrize(
+    ("title", "role", "expected"),
+    [
+        ("Senior Software Engineer", "ml_engineer", "Senior Machine Learning Engineer"),
+        ("Sr. Staff Software Engineer", "ML Engineer", "Sr. Staff ML Engineer"),
+        ("Software Engineer, Senior", "data_scientist", "Senior Data Scientist"),
+        ("Mid-Level Developer", "Data Scientist", "Mid-Level Data Scientist"),
+        ("Lead Data Scientist", "software_engineer", "Lead Software Engineer"),
+        ("Junior Analyst", "ml_engineer", "Junior Machine Learning Engineer"),
+        # A target title with a rank of its own keeps it.
+        ("Senior Software Engineer", "Junior ML Engineer", "Junior ML Engineer"),
+        # Executive wording names a job, not a rank: not carried into the title.
+        ("Head of Data", "ml_engineer", "Machine Learning Engineer"),
+        ("Director of Engineering", "Data Scientist", "Data Scientist"),
+        # No title, or one without a rank: the role's title alone.
+        (None, "ml_engineer", "Machine Learning Engineer"),
+        ("Developer, back-end", "ml_engineer", "Machine Learning Engineer"),
+        ("Engineer-Lead", "ml_engineer", "Machine Learning Engineer"),
+    ],
+)
+def test_the_new_title_is_the_roles_with_the_rank_words_carried(title, role, expected) -> None:
+    assert title_with_role(title, role) == expected
+
+
+def test_a_typed_profile_keeps_its_seniority_when_the_role_changes() -> None:
+    # Rank words carry it in the title; executive wording is not carried, so its level is
+    # kept as the seniority (as a frame keeps its seniority column).
+    senior = arguments_with_role({"role": "Senior SWE", "country": "US"}, "ML Engineer")
+    assert senior == {"role": "Senior ML Engineer", "country": "US"}
+    head = arguments_with_role({"role": "Head of Data", "country": "US"}, "ML Engineer")
+    assert head == {"role": "ML Engineer", "country": "US", "seniority": "executive"}
+    given = arguments_with_role(
+        {"role": "Head of Data", "country": "US", "seniority": "mid"}, "ml_engineer"
+    )
+    assert given == {"role": "Machine Learning Engineer", "country": "US", "seniority": "mid"}
+    plain = arguments_with_role({"role": "Software Engineer", "country": "US"}, "ML Engineer")
+    assert plain == {"role": "ML Engineer", "country": "US"}

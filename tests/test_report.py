@@ -570,3 +570,43 @@ def test_the_pooled_default_is_reported_per_source_population(data_dir: Path) ->
         assert source_label(analysis) == find_source(name).label
         assert {c.population for c in analysis.peers} == {name}
         assert all(item.source == name for item in analysis.files)
+
+
+def test_the_role_pay_table_prices_each_person_with_the_roles_title() -> None:
+    # The report's controlled pay per role changes the title with the role (issue 22, item 5),
+    # through the one helper compare and whatif use.
+    import numpy as np
+    import pandas as pd
+
+    from mlpay_model.compare import ROLE_TITLES, sample_people
+    from mlpay_model.model.features import OTHER_CATEGORY, FeatureSpec
+    from training.report.analysis import _role_pay
+
+    class Recording:
+        name, version = "recording", "1"
+        spec = FeatureSpec(
+            features=("role",),
+            categories={"role": ("data_scientist", "ml_engineer", OTHER_CATEGORY)},
+        )
+
+        def __init__(self) -> None:
+            self.seen: list[pd.DataFrame] = []
+
+        def predict(self, profiles: pd.DataFrame) -> pd.DataFrame:
+            self.seen.append(profiles.copy())
+            ones = np.ones(len(profiles))
+            return pd.DataFrame({"median": ones, "low": ones, "high": ones}, index=profiles.index)
+
+    profiles = tiny_reference().profiles
+    profiles.loc[profiles.index[::3], "role_raw"] = "Senior Data Engineer"
+    people = sample_people(profiles, 200)
+    model = Recording()
+    rows = _role_pay(model, profiles, people, FAST)  # type: ignore[arg-type]
+    assert [row.role for row in rows] == ["data_scientist", "ml_engineer"]
+    for frame, row in zip(model.seen, rows, strict=True):
+        title = ROLE_TITLES[row.role]
+        expected = [
+            f"Senior {title}" if raw == "Senior Data Engineer" else title
+            for raw in people["role_raw"]
+        ]
+        assert set(frame["role"]) == {row.role} and frame["role_raw"].tolist() == expected

@@ -37,7 +37,8 @@ def test_all_rows_scored_exits_0_with_a_summary(tmp_path: Path, model_dir: Path,
     out = capsys.readouterr()
     assert out.out.startswith(
         "rows read 2, scored 2, rejected 0; "
-        "scored with a missing value (as unknown): years_experience 1; output "
+        "scored with a missing value (as unknown): years_experience 1; "
+        "priced as population: inline 2; output "
     )
     assert out.err == ""  # no progress bar when stderr is not a terminal
     assert len(pd.read_parquet(tmp_path / "out.parquet")) == 2

@@ -21,7 +21,8 @@ from mlpay_model.normalise import normalise_frame
 from mlpay_model.scoring import _local as local_engine
 from mlpay_model.scoring import default_rejects_path, score_file
 
-PREDICTIONS = ["pred_median", "pred_low", "pred_high"]
+PREDICTIONS = ["pred_median", "pred_low", "pred_high", "population", "pay_concept", "pay_year"]
+"""What scoring adds after the input columns: the prices, then whose pay they are."""
 HEADER = ["id", "role", "country", "years_experience", "education", "skills", "note"]
 GOOD_ROWS = [
     ["a1", "Senior ML Engineer", "Germany", "5", "MSc", "Python;PyTorch", "x"],

@@ -203,3 +203,34 @@ def test_cli_with_the_dask_engine(
     assert code == 1  # the pool has rows that are rejected
     assert "rows read 12" in capsys.readouterr().out
     assert (tmp_path / "out.rejects.csv").is_file()
+
+
+def test_dask_prices_each_row_in_its_population_as_local_does(tmp_path: Path, scheduler: str):
+    if not (Path(__file__).parents[1] / "models" / "pooled" / "manifest.json").is_file():
+        pytest.skip("the shipped models/pooled is missing")
+    header = ["role", "country", "years_experience", "skills", "source"]
+    rows = [
+        ["ML Engineer", "US", "4", "python;frobnicate", "kaggle"],
+        ["Wizard", "DE", "2", "sql", "stackoverflow"],
+        ["Data Scientist", "IN", "1", "", ""],
+        ["Data Analyst", "FR", "3", "excel", "Kagle"],
+    ]
+    source = tmp_path / "in.csv"
+    with open(source, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows * 5)
+    local = score_file(source, tmp_path / "local.parquet", model="default")
+    spread = score_file(
+        source, tmp_path / "dask.parquet", model="default", engine="dask", scheduler=scheduler
+    )
+    out = pd.read_parquet(tmp_path / "dask.parquet")
+    pd.testing.assert_frame_equal(out, pd.read_parquet(tmp_path / "local.parquet"))
+    assert out["population"].tolist()[:3] == ["kaggle", "stackoverflow", "aijobs"]
+    assert out["pay_year"].tolist()[:3] == [2021, 2025, 2024]
+    assert spread.rows_by_population == local.rows_by_population
+    assert spread.rows_by_population == {"kaggle": 5, "stackoverflow": 5, "aijobs": 5}
+    assert spread.rejected_by_field == local.rejected_by_field == {"source": 5}
+    assert spread.roles_read_as_other == local.roles_read_as_other == 5
+    assert spread.unknown_skills == local.unknown_skills
+    assert spread.unknown_skill_rows == local.unknown_skill_rows

@@ -11,14 +11,20 @@ from mlpay_model.data.sources.registry import publisher_source_names, sources
 DESCRIPTION = """\
 Predict the median pay and its 80% interval for every row of INPUT and write OUTPUT (CSV or
 Parquet, by extension) with every input column plus pred_median, pred_low and pred_high
-(annual USD). Rows that cannot be scored go to the rejects CSV with their 1-based data row
-number and the reason (field and value). The output and rejects files appear only when the
-whole run succeeds; INPUT is never modified.
+(annual USD), then population, pay_concept and pay_year: the source population each row is
+priced as, what that pay is (base salary, total compensation, ...) and the year it is for.
+Rows that cannot be scored go to the rejects CSV with their 1-based data row number and the
+reason (field and value). The output and rejects files appear only when the whole run
+succeeds; INPUT is never modified.
+
+A pooled model (several source populations) prices each row in its own population: the
+--source file's, or a `source` column's (empty: the model's default); --population NAME
+prices every row as NAME instead. A single-source model prices every row as its one source.
 
 INPUT holds canonical columns by default: role, country, years_experience, education, skills
 (';'- or ','-separated in CSV, a list in Parquet) and optionally seniority, employment_type,
-remote_ratio, company_size, year. Raw values are normalised as in `mlpay predict` (job titles,
-country names, education words). Other columns are carried through untouched.
+remote_ratio, company_size, year, source. Raw values are normalised as in `mlpay predict`
+(job titles, country names, education words). Other columns are carried through untouched.
 
 {source_paragraph}
 --mapping FILE scores your own columns through a YAML column mapping (see
@@ -55,6 +61,12 @@ def register(subparsers: Any) -> None:
         help="INPUT is a publisher's raw file, read whole by that source's reader",
     )
     reading.add_argument("--mapping", metavar="FILE", help="YAML mapping of your column names")
+    parser.add_argument(
+        "--population",
+        metavar="NAME",
+        help="price every row as this source population of the model (a pooled model reads "
+        "each row's source otherwise: --source, or a source column; default its default)",
+    )
     parser.add_argument(
         "--model", default="default", help="shipped model name or model folder (default: default)"
     )
@@ -98,6 +110,7 @@ def run_score(args: argparse.Namespace) -> int:
         model=args.model,
         source=args.source,
         mapping=args.mapping,
+        population=args.population,
         rejects=args.rejects,
         contributions=args.contributions,
         engine=args.engine,

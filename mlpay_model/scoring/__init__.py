@@ -2,10 +2,14 @@
 
 `score_file(input, output, ...)` reads the input in chunks, normalises each chunk's profile
 columns like `predict_salary` does (`mlpay_model.normalise.normalise_frame`), predicts, and writes
-every input column plus pred_median, pred_low, pred_high (annual USD; `contrib_<factor>` on
-request). Each input row ends up in exactly one of two files: the output, or the rejects CSV
-with its 1-based data row number and the reason. Both are written atomically; the input is
-only read.
+every input column plus pred_median, pred_low, pred_high (annual USD), then what each price is:
+`population` (the source population it is priced as), `pay_concept` (that population's pay in
+words) and `pay_year`; `contrib_<factor>` on request. A pooled model (one that reads `source`)
+prices a row in its own population: `population=` for every row, else the row's source (the
+publisher's with `source=`, or a `source` column), else the model's default; a single-source
+model prices every row as its one source. Each input row ends up in exactly one of two files:
+the output, or the rejects CSV with its 1-based data row number and the reason. Both are
+written atomically; the input is only read.
 
 Engines: "local" streams in this process (memory bounded by the chunk size); "dask" scores
 the partitions on a Dask cluster with the same per-chunk function (see `_dask`).
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import pyarrow as pa
 
@@ -33,6 +37,7 @@ from mlpay_model.errors import ConfigError, DataError
 from mlpay_model.schema import SCORE_COLUMNS
 from mlpay_model.scoring._chunk import (
     CONTRIBUTION_PREFIX,
+    PRICED_AS_COLUMNS,
     SCORING_COLUMNS,
     ScoringPlan,
 )
@@ -46,6 +51,9 @@ from mlpay_model.scoring._readers import (
 )
 from mlpay_model.scoring._summary import ScoreSummary
 from mlpay_model.scoring._writers import TABLE_FORMATS, table_format
+
+if TYPE_CHECKING:
+    from mlpay_model.model import SalaryModel
 
 DEFAULT_CHUNK_SIZE: Final = 200_000
 ENGINES: Final[tuple[str, ...]] = ("local", "dask")
@@ -68,6 +76,7 @@ def score_file(
     model: str = "default",
     source: str | None = None,
     mapping: Path | str | None = None,
+    population: str | None = None,
     rejects: Path | str | None = None,
     contributions: bool = False,
     engine: str = "local",
@@ -79,7 +88,8 @@ def score_file(
 
     `output`: .csv or .parquet (dask: also a folder of Parquet parts). `rejects` defaults to
     `<output stem>.rejects.csv` beside the output. `progress`: show a progress bar (default:
-    only when stderr is a terminal). Raises MlpayError subclasses for user mistakes (missing
+    only when stderr is a terminal). `population`: price every row as that source population
+    (one of the model's `populations`). Raises MlpayError subclasses for user mistakes (missing
     file, unknown model, bad mapping, output equal to input, ...).
     """
     from mlpay_model.model import load_model
@@ -90,7 +100,10 @@ def score_file(
     _check_output(output_path, engine)
     _check_paths(input_path, output_path, rejects_path)
     salary_model = load_model(model)  # fails fast (exit 2) on an unknown or broken model
-    plan = ScoringPlan(model=str(salary_model.path), contributions=contributions)
+    _check_population(salary_model, population, source)
+    plan = ScoringPlan(
+        model=str(salary_model.path), contributions=contributions, population=population
+    )
     if source is not None:
         table = _publisher_table(input_path, source)
         plan = replace(plan, canonical=True)
@@ -137,6 +150,25 @@ def default_rejects_path(output: Path) -> Path:
     output = Path(output)
     stem = output.stem if output.suffix.lower() in TABLE_FORMATS else output.name
     return output.with_name(f"{stem}.rejects.csv")
+
+
+def _check_population(model: SalaryModel, population: str | None, source: str | None) -> None:
+    """--population must be one of the model's populations; a pooled model given a
+    publisher's file of a source it did not learn needs --population (never a silent
+    default)."""
+    from mlpay_model.errors import did_you_mean
+
+    known = model.populations
+    if population is not None and population not in known:
+        raise ConfigError(
+            f"--population {population!r}: not a population model {model.name} learned; "
+            f"expected one of {', '.join(known)}{did_you_mean(population, known)}"
+        )
+    if population is None and source is not None and model.uses("source") and source not in known:
+        raise ConfigError(
+            f"--source {source}: model {model.name} did not learn the {source} population "
+            f"(it prices {', '.join(known)}); choose one with --population NAME"
+        )
 
 
 def _publisher_table(path: Path, source: str) -> pa.Table:
@@ -263,7 +295,7 @@ def _check_columns(files: InputFiles) -> None:
 
 
 def _check_no_clash(schema: pa.Schema, path: Path) -> None:
-    added = [*SCORE_COLUMNS.values()]
+    added = [*SCORE_COLUMNS.values(), *PRICED_AS_COLUMNS]
     clashes = [
         name for name in schema.names if name in added or name.startswith(CONTRIBUTION_PREFIX)
     ]

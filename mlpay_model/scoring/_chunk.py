@@ -28,6 +28,7 @@ from mlpay_model.schema import (
     SCORE_COLUMNS,
     is_missing,
 )
+from mlpay_model.scoring._readers import nan_as_written
 from mlpay_model.scoring._summary import YEAR_DEFAULTED
 
 if TYPE_CHECKING:
@@ -40,6 +41,17 @@ FILE: Final = "file"
 SCORING_COLUMNS: Final[tuple[str, ...]] = FACTOR_COLUMNS + CONTEXT_COLUMNS
 SKILLS_DROPPED: Final = "skills dropped (no letter or digit in them)"
 """How the summary counts the scored rows whose skills lost a name such as an emoji."""
+SOURCE: Final = "source"
+"""The input column naming each row's source population (read by a pooled model)."""
+POPULATION: Final = "population"
+PAY_CONCEPT: Final = "pay_concept"
+PAY_YEAR: Final = "pay_year"
+PRICED_AS_COLUMNS: Final[tuple[str, ...]] = (POPULATION, PAY_CONCEPT, PAY_YEAR)
+"""What every scored row's pay is, after pred_*: the source population it is priced as (a
+pooled model: the row's `source`, the one chosen with --population, else the model's default;
+a single-source model: its one source), that population's pay concept in words (the model's
+`population_pay_texts`, from the source registry) and the pay year (the row's year, else its
+population's latest; `SalaryModel.default_pay_years`)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,9 @@ class ScoringPlan:
     contributions: bool = False
     canonical: bool = False
     hidden_prefix: str = ""
+    population: str | None = None
+    """The population every row is priced as (--population; checked against the model's);
+    None: a pooled model reads each row's `source` (missing: its default population)."""
 
 
 @dataclass
@@ -66,6 +81,10 @@ class ChunkResult:
     rejects: pa.Table  # row_number, reason, then the input columns
     reasons: Counter[str]  # rejected rows per field
     missing: Counter[str] = field(default_factory=Counter)  # scored rows with a field unknown
+    populations: Counter[str] = field(default_factory=Counter)  # scored rows per population
+    other_roles: int = 0  # scored rows whose role was read as family "other"
+    unknown_skills: Counter[str] = field(default_factory=Counter)  # word -> scored rows
+    unknown_skill_rows: int = 0  # scored rows listing at least one word of unknown_skills
 
 
 def score_chunk(
@@ -82,6 +101,7 @@ def score_chunk(
     same `buffer` (the feature matrix, reused): one of each per thread.
     """
     normalised = _normalise(table, plan, cache if cache is not None else FrameCache(), model)
+    normalised = _with_populations(normalised, table, plan, model)
     if plan.hidden_prefix:
         hidden = [name for name in table.column_names if name.startswith(plan.hidden_prefix)]
         table = table.drop_columns(hidden)
@@ -90,7 +110,9 @@ def score_chunk(
     scored = table.filter(pa.array(accepted))
     predictions = _predictions(model, normalised.profiles, plan.contributions, buffer)
     for name, values in predictions.items():
-        scored = scored.append_column(name, pa.array(values, pa.float64()))
+        if not isinstance(values, pa.Array):
+            values = pa.array(values, pa.float64())
+        scored = scored.append_column(name, values)
     rejected = normalised.rejected
     positions = rejected["row"].to_numpy(dtype=np.int64)
     order = np.argsort(positions, kind="stable")
@@ -100,13 +122,129 @@ def score_chunk(
         row_numbers=positions[order] + first_row,
         reasons=[reasons[i] for i in order],
     )
+    profiles = normalised.profiles
     missing = missing_counts(
-        normalised.profiles,
-        _given_fields(table, plan),
-        model,
-        skills_dropped=normalised.skills_dropped,
+        profiles, _given_fields(table, plan), model, skills_dropped=normalised.skills_dropped
     )
-    return ChunkResult(scored, rejects, Counter(rejected["field"].tolist()), missing)
+    words, word_rows = unknown_skill_words(profiles, model)
+    return ChunkResult(
+        scored,
+        rejects,
+        Counter(rejected["field"].tolist()),
+        missing,
+        populations=Counter(scored.column(POPULATION).to_pylist()),
+        other_roles=int((profiles["role"] == "other").sum()) if "role" in profiles else 0,
+        unknown_skills=words,
+        unknown_skill_rows=word_rows,
+    )
+
+
+def unknown_skill_words(profiles: pd.DataFrame, model: SalaryModel) -> tuple[Counter[str], int]:
+    """Per skill word not in the model's vocabulary, the rows that list it, and the rows that
+    list any (no skill feature reads them); nothing when the model does not read skills."""
+    words: Counter[str] = Counter()
+    if not model.uses("skills") or "skills" not in profiles:
+        return words, 0
+    vocabulary = set(model.spec.skills)
+    with_unknown = 0
+    for skills, rows in Counter(profiles["skills"]).items():
+        unknown = [word for word in skills if word not in vocabulary]
+        for word in unknown:
+            words[word] += rows
+        with_unknown += rows if unknown else 0
+    return words, with_unknown
+
+
+def priced_as(model: SalaryModel, profiles: pd.DataFrame) -> dict[str, pa.Array]:
+    """PRICED_AS_COLUMNS of profiles as the model prices them (`_with_populations` put a
+    pooled model's population in `source`): the population; its pay concept in the row's pay
+    year (the registry's `DataSource.pay_text_for`: Stack Overflow's 2017 pay is base salary,
+    its later pay total compensation; the model's `population_pay_texts` for a source the
+    registry does not know); the pay year. The year of a model without a year feature is its
+    population's latest (it prices its data's years as one, as `predict_salary` states)."""
+    if model.uses("source"):
+        populations = profiles["source"].astype(object)
+    else:
+        populations = pd.Series(model.default_population, index=profiles.index, dtype=object)
+    years_of = profiles if model.uses("year") else profiles.drop(columns="year", errors="ignore")
+    years = model.default_pay_years(years_of).to_numpy(dtype=np.float64)
+    known = ~np.isnan(years)
+    year_values = np.where(known, years, 0).astype(np.int64)
+    texts: dict[tuple[str, int | None], str] = {}
+    concepts = []
+    for name, year, has_year in zip(populations, year_values.tolist(), known, strict=True):
+        key = (name, year if has_year else None)
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = _pay_text(model, *key)
+        concepts.append(text)
+    return {
+        POPULATION: pa.array(populations.tolist(), pa.large_string()),
+        PAY_CONCEPT: pa.array(concepts, pa.large_string()),
+        PAY_YEAR: pa.array(year_values, pa.int64(), mask=~known),
+    }
+
+
+def _pay_text(model: SalaryModel, population: str, year: int | None) -> str:
+    """What the pay of `population` in `year` is, in words (see `priced_as`)."""
+    from mlpay_model.data.sources.registry import find_source
+
+    source = find_source(population)
+    if source is not None and year is not None:
+        return source.pay_text_for((year,))
+    return model.population_pay_texts.get(population, model.pay_text)
+
+
+def _with_populations(
+    normalised: NormalisedFrame, table: pa.Table, plan: ScoringPlan, model: SalaryModel
+) -> NormalisedFrame:
+    """For a pooled model, each accepted row's population in `source`: --population when
+    given, else the row's `source` (case and spaces aside), else the model's default. A
+    source the model did not learn rejects its row (once, if another field has not already)."""
+    if not model.uses("source"):
+        return normalised
+    profiles = normalised.profiles
+    if plan.population is not None:
+        return dataclasses.replace(normalised, profiles=profiles.assign(source=plan.population))
+    column = plan.hidden_prefix + SOURCE
+    if column not in table.column_names:
+        return dataclasses.replace(
+            normalised, profiles=profiles.assign(source=model.default_population)
+        )
+    _check_column_type(table.schema.field(column).type, SOURCE)
+    positions = profiles.index.to_numpy(dtype=np.int64)
+    given = table.column(column).take(pa.array(positions)).to_pylist()
+    known = {name.casefold(): name for name in model.populations}
+    chosen: list[str | None] = []
+    for value in given:
+        text = "" if is_missing(value) else str(value).strip()
+        chosen.append(known.get(text.casefold()) if text else model.default_population)
+    unknown = [i for i, name in enumerate(chosen) if name is None]
+    if not unknown:
+        return dataclasses.replace(
+            normalised, profiles=profiles.assign(source=list(map(str, chosen)))
+        )
+    reason = (
+        f"not a population model {model.name} learned; expected one of "
+        f"{', '.join(model.populations)}, or empty for its default "
+        f"{model.default_population} (or choose one for every row with --population)"
+    )
+    refused = pd.DataFrame(
+        {
+            "row": positions[unknown],
+            "field": SOURCE,
+            "value": [given[i] for i in unknown],
+            "reason": reason,
+        }
+    )
+    keep = np.ones(len(profiles), dtype=bool)
+    keep[unknown] = False
+    accepted = [name for name in chosen if name is not None]
+    return dataclasses.replace(
+        normalised,
+        profiles=profiles[keep].assign(source=accepted),
+        rejected=pd.concat([normalised.rejected, refused], ignore_index=True),
+    )
 
 
 def missing_counts(
@@ -196,7 +334,7 @@ def _scoring_frame(table: pa.Table, plan: ScoringPlan, model: SalaryModel) -> pd
         _check_column_type(table.schema.field(column).type, name)
     frame = table.select(list(sources)).to_pandas().rename(columns=sources)
     frame.index = pd.RangeIndex(table.num_rows)
-    return frame
+    return nan_as_written(frame, table, sources)
 
 
 def _check_column_type(kind: pa.DataType, name: str) -> None:
@@ -247,11 +385,14 @@ def _predictions(
     profiles: pd.DataFrame,
     contributions: bool,
     buffer: MatrixBuffer | None,
-) -> dict[str, np.ndarray]:
+) -> dict[str, np.ndarray | pa.Array]:
     predicted = dict(
         zip(PREDICTION_COLUMNS, model.predict_normalised(profiles, buffer=buffer), strict=True)
     )
-    columns = {column: predicted[name] for name, column in SCORE_COLUMNS.items()}
+    columns: dict[str, np.ndarray | pa.Array] = {
+        column: predicted[name] for name, column in SCORE_COLUMNS.items()
+    }
+    columns.update(priced_as(model, profiles))
     if contributions:
         effects = model.contributions(profiles)
         for name in effects.columns:

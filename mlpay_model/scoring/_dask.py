@@ -74,6 +74,10 @@ class PartStats:
     rows_rejected: int
     reasons: Counter[str]
     missing: Counter[str]
+    populations: Counter[str]
+    other_roles: int
+    unknown_skills: Counter[str]
+    unknown_skill_rows: int
 
 
 def score_dask(
@@ -116,9 +120,13 @@ def score_dask(
         shutil.rmtree(staging, ignore_errors=True)
     reasons: Counter[str] = Counter()
     missing: Counter[str] = Counter()
+    populations: Counter[str] = Counter()
+    unknown_skills: Counter[str] = Counter()
     for part in stats:
         reasons.update(part.reasons)
         missing.update(part.missing)
+        populations.update(part.populations)
+        unknown_skills.update(part.unknown_skills)
     return ScoreSummary(
         rows_read=sum(part.rows_read for part in stats),
         rows_scored=sum(part.rows_scored for part in stats),
@@ -127,6 +135,10 @@ def score_dask(
         rejects=rejects,
         rejected_by_field=dict(reasons),
         missing_by_field=dict(missing),
+        rows_by_population=dict(populations),
+        roles_read_as_other=sum(part.other_roles for part in stats),
+        unknown_skills=dict(unknown_skills),
+        unknown_skill_rows=sum(part.unknown_skill_rows for part in stats),
     )
 
 
@@ -145,6 +157,8 @@ def score_partition(
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     missing: Counter[str] = Counter()
+    populations: Counter[str] = Counter()
+    unknown_skills: Counter[str] = Counter()
     cache = FrameCache()
     buffer = MatrixBuffer()
     try:
@@ -160,13 +174,30 @@ def score_partition(
                 )
             writers[0].write(result.scored)
             writers[1].write(result.rejects)
-            counts.update(scored=result.scored.num_rows, rejected=result.rejects.num_rows)
+            counts.update(
+                scored=result.scored.num_rows,
+                rejected=result.rejects.num_rows,
+                other_roles=result.other_roles,
+                unknown_skill_rows=result.unknown_skill_rows,
+            )
             reasons.update(result.reasons)
             missing.update(result.missing)
+            populations.update(result.populations)
+            unknown_skills.update(result.unknown_skills)
     finally:
         for writer in writers:
             writer.close()
-    return PartStats(table.num_rows, counts["scored"], counts["rejected"], reasons, missing)
+    return PartStats(
+        table.num_rows,
+        counts["scored"],
+        counts["rejected"],
+        reasons,
+        missing,
+        populations,
+        counts["other_roles"],
+        unknown_skills,
+        counts["unknown_skill_rows"],
+    )
 
 
 def _partitions(file: Path, fmt: str) -> list[Any]:

@@ -66,6 +66,8 @@ def score_local(
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     missing: Counter[str] = Counter()
+    populations: Counter[str] = Counter()
+    unknown_skills: Counter[str] = Counter()
     show = sys.stderr.isatty() if progress is None else progress
     local = threading.local()  # per scoring thread (neither is shared): a cache and a matrix
 
@@ -100,9 +102,13 @@ def score_local(
                     read=chunk.table.num_rows,
                     scored=result.scored.num_rows,
                     rejected=rejected.num_rows,
+                    other_roles=result.other_roles,
+                    unknown_skill_rows=result.unknown_skill_rows,
                 )
                 reasons.update(result.reasons)
                 missing.update(result.missing)
+                populations.update(result.populations)
+                unknown_skills.update(result.unknown_skills)
                 bar.update(chunk.table.num_rows)
         if writing is not None:
             writing.result()
@@ -129,6 +135,10 @@ def score_local(
         rejects=rejects,
         rejected_by_field=dict(reasons),
         missing_by_field=dict(missing),
+        rows_by_population=dict(populations),
+        roles_read_as_other=counts["other_roles"],
+        unknown_skills=dict(unknown_skills),
+        unknown_skill_rows=counts["unknown_skill_rows"],
     )
 
 

@@ -49,7 +49,7 @@ def test_canonical_input_turns_transport_types_into_canonical_values() -> None:
 
     out = canonical_input(frame)
 
-    assert list(out.columns) == list(PYFUNC_INPUT_COLUMNS)
+    assert list(out.columns) == [*PYFUNC_INPUT_COLUMNS, "role_raw"]  # the title, for `title`
     assert out["role"].tolist() == ["ml_engineer", "data_analyst", "other"]
     assert list(out.index) == [0, 1, 2]
     assert out["skills"].tolist() == [("python", "sql"), (), ()]

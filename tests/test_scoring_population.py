@@ -214,3 +214,30 @@ def test_the_kaggle_survey_is_priced_as_kaggle_not_as_aijobs(tmp_path: Path, dat
     own_error = np.abs(np.log(kaggle.loc[paid, "pred_median"]) - middle).median()
     forced_error = np.abs(np.log(aijobs.loc[paid, "pred_median"]) - middle).median()
     assert own_error < forced_error
+
+
+def test_scoring_and_the_mlflow_pyfunc_agree_on_population_and_pay_year(
+    tmp_path: Path, pooled: str
+):
+    from types import SimpleNamespace
+
+    from training.pyfunc import ARTIFACT_KEY, SalaryPyfunc
+
+    header = [*HEADER, "year"]
+    rows = [
+        ["a", *PERSON, "kaggle", ""],
+        ["b", *PERSON, "stackoverflow", ""],
+        ["c", *PERSON, "", ""],
+        ["d", *PERSON, "aijobs", "2022"],
+    ]
+    source = write_csv(tmp_path / "in.csv", rows, header)
+    score_file(source, tmp_path / "out.csv", model=pooled)
+    scored = pd.read_csv(tmp_path / "out.csv")
+    pyfunc = SalaryPyfunc()
+    pyfunc.load_context(SimpleNamespace(artifacts={ARTIFACT_KEY: str(load_model(pooled).path)}))
+    frame = pd.DataFrame(rows, columns=header).drop(columns="id").replace("", None)
+    served = pyfunc.predict(None, frame)
+    assert served["pay_year"].tolist() == scored["pay_year"].tolist() == [2021, 2025, 2024, 2022]
+    np.testing.assert_allclose(served["median"], scored["pred_median"], rtol=1e-9)
+    for row, population in enumerate(scored["population"]):
+        assert served[f"median_{population}"][row] == pytest.approx(served["median"][row])

@@ -42,7 +42,13 @@ from mlflow.pyfunc import PythonModel
 from mlpay_model.errors import InvalidInputError
 from mlpay_model.model.features import NUMERIC_FEATURES
 from mlpay_model.normalise import normalise_frame
-from mlpay_model.schema import CONTEXT_COLUMNS, FACTOR_COLUMNS, PREDICTION_COLUMNS, is_missing
+from mlpay_model.schema import (
+    CONTEXT_COLUMNS,
+    DERIVED_FEATURES,
+    FACTOR_COLUMNS,
+    PREDICTION_COLUMNS,
+    is_missing,
+)
 
 if TYPE_CHECKING:
     from mlpay_model.model import SalaryModel
@@ -56,6 +62,8 @@ NUMBER_COLUMNS: Final[tuple[str, ...]] = NUMERIC_FEATURES
 STRING_COLUMNS: Final[tuple[str, ...]] = tuple(
     name for name in PYFUNC_INPUT_COLUMNS if name not in (*NUMBER_COLUMNS, "skills")
 )
+TITLE_COLUMN: Final = DERIVED_FEATURES["title"]
+"""role_raw: the title as the request wrote it, kept beside the canonical columns."""
 UNTYPED_COLUMNS: Final[tuple[str, ...]] = (*NUMBER_COLUMNS, "skills")
 """Declared AnyType: numbers may come as text ("5-10 years", "hybrid"), skills as a list or
 a text, and either may be missing from some records of a request."""
@@ -163,7 +171,9 @@ def canonical_input(frame: pd.DataFrame) -> pd.DataFrame:
         profiles = profiles.assign(
             source=raw["source"].astype(object).where(raw["source"].notna(), None)
         )
-    return profiles.loc[:, list(PYFUNC_INPUT_COLUMNS)]
+    # role_raw: the title as given, from which a model with the `title` feature reads it (as
+    # `predict_salary` and batch scoring do); without it every title would be priced as none.
+    return profiles.loc[:, [*PYFUNC_INPUT_COLUMNS, TITLE_COLUMN]]
 
 
 def pyfunc_signature(populations: Sequence[str] = ()) -> ModelSignature:

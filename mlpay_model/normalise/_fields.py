@@ -132,6 +132,10 @@ def normalise_years(value: object) -> float:
         if not refuse_control_characters("years_experience", value).strip():
             return math.nan
         years = _years_of_text(value.strip())
+        if math.isnan(years) and value.strip().lower().lstrip("+-") == "nan":
+            raise InvalidInputError(
+                "years_experience", value, "must be a finite number (empty when unknown)"
+            )
         if math.isnan(years):
             raise InvalidInputError(
                 "years_experience", value, "not a number of years (e.g. 5, 2.5 or '5-10 years')"

@@ -3,15 +3,19 @@
 An input is one CSV or Parquet file, or a folder of parts in one format (read in file name
 order). CSV cells are read as text, exactly as written: an empty cell is missing and nothing
 else is ("NA" is Namibia), so the output can carry every input column through unchanged.
+Likewise in Parquet only a null is missing: a floating-point NaN is a value, refused as CSV's
+"nan" is (`nan_as_written`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
@@ -92,6 +96,28 @@ def table_chunks(table: pa.Table, file: Path, chunk_size: int) -> Iterator[Chunk
     """An in-memory table (a publisher's file read whole) cut into chunks."""
     for start in range(0, max(table.num_rows, 1), chunk_size):
         yield Chunk(table.slice(start, chunk_size), file, start + 1)
+
+
+def nan_as_written(
+    frame: pd.DataFrame, table: pa.Table, columns: Mapping[str, str]
+) -> pd.DataFrame:
+    """`frame` (`table`'s columns, renamed by `columns`, as pandas) with each floating-point
+    NaN of `table` that is not a null put back as the text "NaN".
+
+    pandas shows a null and a NaN alike, so a NaN read from Parquet would be scored as
+    "unknown"; written as text it is refused by the normaliser as CSV's "nan" is (a
+    rejected row with its reason). Only floating-point columns (Parquet's) can hold one."""
+    for column, name in columns.items():
+        values = table.column(column)
+        if not pa.types.is_floating(values.type):
+            continue
+        is_nan = pc.fill_null(pc.is_nan(values), False)
+        if not pc.any(is_nan).as_py():
+            continue
+        cells = frame[name].astype(object)
+        cells[is_nan.to_numpy(zero_copy_only=False)] = "NaN"
+        frame[name] = cells
+    return frame
 
 
 def text_schema(names: list[str]) -> pa.Schema:

@@ -21,6 +21,8 @@ The reference population is the model's training rows that match the filters (re
 the model's training config and the data in MLPAY_DATA_DIR; at most 5,000 people, sampled
 with a fixed seed). Each person's pay is predicted as ROLE and as the other role with
 everything else unchanged; the premium is the median of the per-person ratios minus one.
+The job title changes with the role: each person is titled as the role (its usual title,
+e.g. "Machine Learning Engineer"), keeping the rank words of their own title ("Senior ...").
 
 Its 90% interval covers the model's own uncertainty and the people: the model's median booster
 is refitted --refits times (default 20) on grouped bootstrap resamples of its training rows,

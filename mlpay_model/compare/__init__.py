@@ -7,7 +7,9 @@ The question "are ML engineers paid more than software engineers?" is answered t
   (country, experience, education, skills);
 - controlled: take a reference population (the model's training rows matching the filters),
   predict each person's pay as the first role and as the other role with everything else
-  unchanged, and report the median of the per-person ratios minus one (the *premium*).
+  unchanged, and report the median of the per-person ratios minus one (the *premium*). The
+  job title changes with the role (`with_role`): "the same person as an ML engineer" is titled
+  as one ("Senior Software Engineer" -> "Senior Machine Learning Engineer").
 
 Its 90% interval (`ci`) covers the model's own uncertainty as well as the people: the median
 booster is refitted `DEFAULT_REFITS` times on grouped bootstrap resamples of the model's training
@@ -41,7 +43,9 @@ Decisions (they shape every number the CLI and the report print):
 Rooms: `_filters` (which people; role names resolved through the one normaliser),
 `_reference` (a model's training rows rebuilt from its manifest with the runtime's data
 recipe), `_bootstrap` (median ratio premiums and their interval over people), `_premiums`
-(the counterfactual comparisons themselves), `_refits` (the refitted median boosters).
+(the counterfactual comparisons themselves), `_refits` (the refitted median boosters),
+`_roles` (the same person in another role: the family and the title change together, rank
+words carried; used by compare, the report and `mlpay whatif --role-to`).
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ comparisons to run:
 - per skill in the model's vocabulary (the most common `MAX_SKILLS` among people who list
   skills): predicted pay with the skill over without it, everything else held as is;
 - the role families ranked by raw median pay and by controlled pay (the median predicted pay
-  of the same people in each role);
+  of the same people in each role, titled as that role: `compare.with_role`, as every role
+  comparison here);
 - the mean and median observed pay of US ML engineers, with bootstrap intervals;
 - the controlled effect of experience and education (one factor changed for the same people);
 - every interval covers the model's own uncertainty as well as the people:

@@ -19,7 +19,7 @@ from artifact_factory import build_artifact
 from mlpay_model import predict_salary
 from mlpay_model.cli import main
 from mlpay_model.data.sources.registry import find_source
-from mlpay_model.errors import DataError
+from mlpay_model.errors import ConfigError, DataError
 from mlpay_model.model import load_model
 from mlpay_model.scoring import score_file
 
@@ -241,3 +241,22 @@ def test_scoring_and_the_mlflow_pyfunc_agree_on_population_and_pay_year(
     np.testing.assert_allclose(served["median"], scored["pred_median"], rtol=1e-9)
     for row, population in enumerate(scored["population"]):
         assert served[f"median_{population}"][row] == pytest.approx(served["median"][row])
+
+
+def test_a_publisher_file_of_a_source_the_pooled_model_did_not_learn_needs_population(
+    tmp_path: Path,
+):
+    from mlflow_support import TINY_FEATURES, tiny_profiles, write_tiny_artifact
+
+    profiles = tiny_profiles(n=200, seed=3)
+    profiles = profiles.assign(source=np.where(np.arange(200) % 2, "kaggle", "aijobs"))
+    folder = write_tiny_artifact(tmp_path / "pooled", profiles, features=(*TINY_FEATURES, "source"))
+    assert load_model(folder).populations == ("aijobs", "kaggle")
+    source = write_csv(tmp_path / "in.csv", [["a", *PERSON, ""]])
+    with pytest.raises(ConfigError) as error:
+        score_file(source, tmp_path / "out.csv", model=str(folder), source="stackoverflow")
+    assert str(error.value) == (
+        "--source stackoverflow: model tiny did not learn the stackoverflow population "
+        "(it prices aijobs, kaggle); choose one with --population NAME"
+    )
+    assert not (tmp_path / "out.csv").exists()

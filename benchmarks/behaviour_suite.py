@@ -290,6 +290,12 @@ def _names_skill_as_negative(contributions: Mapping[str, float], skill: str) -> 
     )
 
 
+def _says_ignored(warnings: Sequence[str], factor: str) -> bool:
+    """True when a warning says the model ignores `factor` altogether (then no word of it
+    needs naming)."""
+    return any(factor in text and "ignored" in text for text in warnings)
+
+
 def _says_not_given(warnings: Sequence[str], factor_words: Sequence[str]) -> bool:
     return any(
         any(word in text.casefold() for word in factor_words)
@@ -328,7 +334,8 @@ def known_skill_never_lowers(model: SalaryModel) -> Outcome:
 
 
 def unknown_skills_change_nothing(model: SalaryModel) -> Outcome:
-    """Invented skill words change nothing (median equal to 1e-9) and a warning names each."""
+    """Invented skill words change nothing (median equal to 1e-9) and a warning names each
+    (or says the model ignores skills)."""
     ask = _oracle(model)
     people = grid()
     violations = []
@@ -343,6 +350,7 @@ def unknown_skills_change_nothing(model: SalaryModel) -> Outcome:
                     word
                     for word in words
                     if not any(word in text.casefold() for text in answer.warnings)
+                    and not _says_ignored(answer.warnings, "skills")
                 ]
                 if abs(change) > UNKNOWN_SKILL_TOLERANCE or unnamed:
                     violations.append(
@@ -507,7 +515,8 @@ def typing_invariance(model: SalaryModel) -> Outcome:
 def missing_factor_priced_at_mix(model: SalaryModel) -> Outcome:
     """No years: the median lies within the range over years 0..20 and a warning says
     experience was not given. No education: within the range over all levels and a warning
-    says education was not given."""
+    says education was not given. (No warning is asked for a factor the model does not use:
+    `model.uses`; years count as used when the model reads years or seniority.)"""
     ask = _oracle(model)
     no_years = grid(years=(None,))
     no_education = grid(degrees=(None,))
@@ -516,13 +525,16 @@ def missing_factor_priced_at_mix(model: SalaryModel) -> Outcome:
         violation = _outside_mix(ask, person, "years", YEARS_SWEEP, "years not given")
         if violation is not None:
             violations.append(violation)
-        if not _says_not_given(ask.ask(person).warnings, ("experience", "years")):
+        prices_years = model.uses("years_experience") or model.uses("seniority")
+        if prices_years and not _says_not_given(ask.ask(person).warnings, ("experience", "years")):
             violations.append(Violation(person, "no warning says years were not given"))
     for person in no_education:
         violation = _outside_mix(ask, person, "education", EDUCATION_LEVELS, "education not given")
         if violation is not None:
             violations.append(violation)
-        if not _says_not_given(ask.ask(person).warnings, ("education",)):
+        if model.uses("education") and not _says_not_given(
+            ask.ask(person).warnings, ("education",)
+        ):
             violations.append(Violation(person, "no warning says education was not given"))
     return _outcome("missing_factor_priced_at_mix", no_years + no_education, violations)
 

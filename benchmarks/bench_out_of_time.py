@@ -1,19 +1,27 @@
-"""Out-of-time benchmark: train on a source's earlier pay years, test on its latest year.
+"""Out-of-time benchmark: learn from what came before, predict what came next.
 
 Per source (the rows of its committed config: sources, quality rules):
 
-    aijobs         train work_year 2020-2023            test 2024
-    kaggle         train the 2019 survey                test the 2021 survey
-    stackoverflow  train the 2017 + 2024 surveys        test the 2025 sample
+    aijobs         train the older 75% of rows        test the newest 25% (first in the file)
+    kaggle         train the 2019 survey               test the 2021 survey
+    stackoverflow  train the 2017 + 2024 surveys       test the 2025 sample
 
-Models, all on the same training-year rows and scored on the same test-year rows:
+aijobs.net's salaries.csv lists its newest postings first, so its test rows are the 25% with
+the smallest `row_number` (split method `newest`): the shipped model learns from every posting
+so far and prices the ones that come next, and this split scores exactly that (a pay-year split
+trained on 2020-2023 and tested on 2024, the protocol before, ranked the models the other way
+round from rows published after the snapshot; issue 22). The surveys split by edition
+(`temporal` at the test year).
+
+Models, all on the same training rows and scored on the same test rows:
 
     mlpay                 the committed config `configs/<source>.yaml`, hyperparameters unchanged,
-                          retrained through the project's pipeline (`training.train.train`) with
-                          a temporal split: its boosters learn from every training-year row, and
-                          the 80% interval's q comes from out-of-fold scores of grouped folds of
-                          them (cross-conformal, as `mlpay train` does). The shipped artifact is
-                          not scored: it was trained on the test years.
+                          with the split above, fitted and calibrated by the project's pipeline
+                          (`training.train`: the functions `train()` runs): its boosters learn
+                          from every training row, and the 80% interval's q comes from
+                          out-of-fold scores of grouped folds of them (cross-conformal, as
+                          `mlpay train` does). The shipped artifact is not scored: it was
+                          trained on the test rows.
     lightgbm              LGBMRegressor, library defaults, on the publisher's RAW columns (pandas
                           categoricals and numbers, multi-select questions as 0/1 columns).
     lightgbm_q10_q90      the same, two extra LGBMRegressor(objective="quantile", alpha=0.1/0.9)
@@ -23,19 +31,19 @@ Models, all on the same training-year rows and scored on the same test-year rows
                           the dtype (categories beyond its 255 bins: the 254 most frequent kept).
     ridge                 RidgeCV on one-hot raw categoricals + standardised numbers (+ missing
                           indicators) + the 0/1 columns; alpha by 5-fold grouped CV on the
-                          training years only (groups: identical rows, so aijobs' repeated
+                          training rows only (groups: identical rows, so aijobs' repeated
                           submissions never straddle folds).
     group_median          median log pay of the canonical role family x country x seniority
                           (aijobs) / experience band (0-2, 2-5, 5-10, 10+ years), falling back to
                           role x country, role, then all rows (cells need 5 rows).
 
-    pooled                `configs/pooled.yaml`, the shipped default (every source's canonical
-                          rows, `source` a feature, education and skills in a second stage),
-                          fitted and calibrated once, as `mlpay train` does, on the union of
-                          every source's training-year rows (the rows of its own mlpay row
-                          above) and scored on each source's test year. The same is done in time
-                          ("In time" table: each config's grouped split, pooled fitted on the
-                          union of the non-test parts) against each source's own config.
+    pooled                the default's config (`--pooled-config`, configs/pooled.yaml unless
+                          given: every source's canonical rows, `source` a feature), fitted and
+                          calibrated once, as `mlpay train` does, on the union of every source's
+                          training rows (the rows of its own mlpay row above) and scored on each
+                          source's test rows. With `--in-time`, the same is done in time ("In
+                          time" table: each config's grouped split, pooled fitted on the union of
+                          the non-test parts) against each source's own config.
 
 Diagnostics (same rows, not peers; they measure what issue 9's other items need):
 
@@ -47,11 +55,17 @@ geometric midpoint) and is scored by `training.evaluate`: MAE in USD and MdAPE a
 nearest pay in the band (exact pay: the pay), R² of log pay, bias = mean(log predicted - log
 true midpoint) (negative: predictions too low, e.g. pay rose), 80% coverage (a band counts the
 share inside the interval) and mean width; "collapsed" is the share of predictions whose high
-is within 10% of the median. No hyperparameter is chosen on the test year.
+is within 10% of the median. No hyperparameter is chosen on the test rows.
+
+`--quick` (for daily use, under a minute without pooled): every model learns from a seeded
+QUICK_SHARE of the training rows (the test rows are all scored), CatBoost and the diagnostics
+are left out, and the report says "quick" in its title and table header; it is written to
+benchmarks/results/out_of_time_quick.md unless --output says otherwise.
 
 Usage (from the repository root, MLPAY_DATA_DIR set):
-    python benchmarks/bench_out_of_time.py [--sources aijobs,kaggle,stackoverflow]
-                                           [--output benchmarks/results/out_of_time.md]
+    python benchmarks/bench_out_of_time.py [--sources aijobs,kaggle,stackoverflow] [--quick]
+        [--pooled-config configs/pooled.yaml] [--skip-pooled] [--in-time]
+        [--output benchmarks/results/out_of_time.md]
 """
 
 from __future__ import annotations
@@ -66,7 +80,6 @@ import datetime as dt
 import math
 import platform
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -98,10 +111,13 @@ from mlpay_model.errors import MlpayError  # noqa: E402
 from training.config import SplitConfig, TrainConfig, load_config  # noqa: E402
 from training.data import load_training_data, log_target, target_bounds  # noqa: E402
 from training.evaluate import interval_metrics, point_metrics  # noqa: E402
-from training.split import group_keys  # noqa: E402
-from training.train import prepare_split, train  # noqa: E402
+from training.split import Split, group_keys  # noqa: E402
+from training.train import prepare_split  # noqa: E402
 
 DEFAULT_OUTPUT: Final = "benchmarks/results/out_of_time.md"
+QUICK_OUTPUT: Final = "benchmarks/results/out_of_time_quick.md"
+QUICK_SHARE: Final = 0.3  # --quick: the share of training rows every model learns from
+QUICK_SKIPS: Final = ("catboost",)  # --quick leaves these peers (and the diagnostics) out
 COLLAPSE_SHARE: Final = 0.10
 TOP_COUNTRIES: Final = 10
 MIN_GROUP_ROWS: Final = 10
@@ -151,12 +167,28 @@ def _silent(_message: str) -> None:
 
 @dataclass(frozen=True)
 class OutOfTimeCase:
-    """One source: its committed config and the first pay year that is test."""
+    """One source: its committed config and its out-of-time split.
+
+    `newest` set: this benchmark tests on that share of the source's rows first in file order
+    (split method `newest`); else on the pay years from `test_year` on (method `temporal`).
+    `test_year` is the first test year of a year split either way (bench_trend.py splits by
+    year to study the pay year)."""
 
     source: str
     config: str  # relative to the repository
     test_year: int
     raw_columns: str  # what the raw-column peers see, for the report
+    newest: float | None = None
+
+    def split_config(self, config: TrainConfig) -> TrainConfig:
+        """`config` with this case's split; everything else unchanged."""
+        if self.newest is None:
+            return temporal_config(config, self.test_year)
+        return newest_config(config, self.newest)
+
+    @property
+    def test_label(self) -> str:
+        return str(self.test_year) if self.newest is None else f"newest {self.newest:.0%}"
 
 
 CASES: Final[tuple[OutOfTimeCase, ...]] = (
@@ -167,6 +199,7 @@ CASES: Final[tuple[OutOfTimeCase, ...]] = (
         "`job_title`, `experience_level`, `employment_type`, `employee_residence`, "
         "`company_location`, `company_size` (categoricals), `remote_ratio`, `work_year` "
         "(numbers); `salary`/`salary_currency` left out (the pay in local currency)",
+        newest=0.25,
     ),
     OutOfTimeCase(
         "kaggle",
@@ -211,7 +244,7 @@ class SourceResult:
     """Everything measured on one source."""
 
     case: OutOfTimeCase
-    rows: dict[str, int]  # train (training years, all), calibration_folds, test
+    rows: dict[str, int]  # train (learned from), train_all (before --quick), folds, test
     train_years: tuple[int, ...]
     has_bands: bool
     runs: list[ModelRun]
@@ -220,6 +253,9 @@ class SourceResult:
     raw_feature_count: int
     pipeline_seconds: float
     year_medians: dict[int, float] = field(default_factory=dict)  # median pay per year
+    test_years: tuple[int, ...] = ()
+    test_row_numbers: tuple[int, int] = (0, 0)  # the smallest and largest row_number in test
+    quick: bool = False
 
     def ranked(self) -> list[ModelRun]:
         return sorted(self.runs, key=lambda run: run.metrics["mae_usd"])
@@ -268,14 +304,106 @@ def temporal_config(config: TrainConfig, test_year: int) -> TrainConfig:
     return config.model_copy(update={"split": split})
 
 
+def newest_config(config: TrainConfig, test_fraction: float) -> TrainConfig:
+    """The config with its split made `newest` (test: the `test_fraction` of each source's rows
+    first in file order); everything else unchanged."""
+    split = SplitConfig(
+        **{
+            **config.split.model_dump(),
+            "method": "newest",
+            "test_fraction": test_fraction,
+            "test_from_year": None,
+        }
+    )
+    return config.model_copy(update={"split": split})
+
+
+def subsample(positions: np.ndarray, share: float, seed: int) -> np.ndarray:
+    """A seeded `share` of `positions` (sorted); all of them when share is 1."""
+    if share >= 1.0:
+        return np.sort(positions)
+    keep = max(1, round(share * len(positions)))
+    rng = np.random.default_rng([seed, 22])
+    return np.sort(rng.choice(positions, size=keep, replace=False))
+
+
+@dataclass
+class Fitted:
+    """A config fitted and calibrated as `train()` does, ready to score canonical rows."""
+
+    predict: Callable[[pd.DataFrame], pd.DataFrame]  # rows + pred_median/low/high
+    year_ahead: Callable[[str], float]  # the year-ahead extra of a source (log scale)
+    seconds: float  # wall seconds of the fit and calibration
+
+
+def fit_config(
+    config: TrainConfig,
+    profiles: pd.DataFrame,
+    train_at: np.ndarray,
+    calibration_at: np.ndarray,
+    progress: Progress = _silent,
+) -> Fitted:
+    """`config`'s boosters and interval from the rows at `train_at` and `calibration_at`, as
+    `train()` fits them: the split method fits on train and takes q from calibration;
+    cross_conformal fits on both and takes q from their out-of-fold scores."""
+    from training.train import conformal_adjustment, cross_calibration, fit_model, predict_frame
+
+    with threadpool_limits(THREADS):
+        started = time.perf_counter()
+        if config.calibration.method == "split":
+            evaluated = fit_model(config, profiles.iloc[train_at])
+            adjustment = conformal_adjustment(
+                *evaluated.raw(profiles.iloc[calibration_at]),
+                *target_bounds(profiles.iloc[calibration_at]),
+                coverage=config.calibration.target_coverage,
+            )
+            encode = evaluated.encode
+
+            def year_ahead(source: str) -> float:
+                return 0.0
+
+            def adjustments(rows: pd.DataFrame) -> np.ndarray:
+                return np.full(len(rows), adjustment)
+
+        else:
+            fit_at = np.sort(np.concatenate([train_at, calibration_at]))
+            calibrated = cross_calibration(config, profiles.iloc[fit_at], _silent)
+            evaluated, adjustments = calibrated.evaluated, calibrated.adjustments
+            encode = calibrated.encode
+            year_ahead = calibrated.runtime_adjustments.year_ahead_of
+            progress(
+                f"{config.model.name}: q {calibrated.adjustment:+.4f} (per source "
+                f"{calibrated.q_by_population}), year ahead {calibrated.year_ahead}"
+            )
+        seconds = time.perf_counter() - started
+
+    def predict(rows: pd.DataFrame) -> pd.DataFrame:
+        with threadpool_limits(THREADS):
+            return predict_frame(evaluated.boosters, encode(rows), adjustments(rows), rows)
+
+    return Fitted(predict, year_ahead, seconds)
+
+
+def interval_metrics_of(predictions: pd.DataFrame) -> dict[str, float]:
+    """metrics_of an mlpay prediction frame (median and interval)."""
+    return metrics_of(
+        np.log(predictions["pred_median"].to_numpy()),
+        predictions,
+        np.log(predictions["pred_low"].to_numpy()),
+        np.log(predictions["pred_high"].to_numpy()),
+    )
+
+
 def benchmark_source(
     case: OutOfTimeCase,
     *,
     config_path: Path | None = None,
+    quick: bool = False,
     progress: Progress = _silent,
 ) -> SourceResult:
-    """Every model of MODELS and DIAGNOSTICS on one source's out-of-time split."""
-    config = temporal_config(load_config(config_path or REPO_ROOT / case.config), case.test_year)
+    """Every model of MODELS and DIAGNOSTICS on one source's out-of-time split (`quick`: on
+    QUICK_SHARE of the training rows, without QUICK_SKIPS and the diagnostics)."""
+    config = case.split_config(load_config(config_path or REPO_ROOT / case.config))
     seed = config.seed
     started = time.perf_counter()
     progress(f"{case.source}: load data")
@@ -283,25 +411,28 @@ def benchmark_source(
     profiles = data.profiles
     prepared = prepare_split(config, profiles)
     split = prepared.split
-    train_positions = np.sort(np.concatenate([split.train, split.calibration]))
+    share = QUICK_SHARE if quick else 1.0
+    train_at = subsample(split.train, share, seed)
+    calibration_at = subsample(split.calibration, share, seed)
+    train_positions = np.sort(np.concatenate([train_at, calibration_at]))
     train_rows = profiles.iloc[train_positions]
     test_rows = profiles.iloc[split.test]
     years = pd.to_numeric(profiles["year"], errors="coerce")
-    if not (years.iloc[split.test] == case.test_year).all():
-        raise MlpayError(f"{case.source}: test rows are not all from {case.test_year}")
-    if not (years.iloc[train_positions] < case.test_year).all():
-        raise MlpayError(f"{case.source}: training rows must all be before {case.test_year}")
-    y = log_target(train_rows)
     files = [
         (spec.resolved_path(), report.rows_kept)
         for spec, report in zip(config.data_recipe().sources, data.reports, strict=True)
     ]
+    check_split(case, profiles, split, years, single_file=len(files) == 1)
+    y = log_target(train_rows)
+    progress(f"{case.source}: raw columns")
     raw = raw_columns(case.source, files, profiles)
     peers = peer_frames(raw, train_rows.index, test_rows.index)
     runs: list[ModelRun] = []
     diagnostics: list[ModelRun] = []
 
     def timed(name: str, fit: Callable[[], dict[str, float]], into: list[ModelRun]) -> None:
+        if quick and (name in QUICK_SKIPS or into is diagnostics):
+            return
         progress(f"{case.source}: {name}")
         with threadpool_limits(THREADS):
             start = time.perf_counter()
@@ -311,19 +442,10 @@ def benchmark_source(
     breakdowns: dict[str, pd.DataFrame] = {}
 
     def mlpay() -> dict[str, float]:
-        with tempfile.TemporaryDirectory(prefix="mlpay-oot-") as staging:
-            result = train(config, staging_dir=Path(staging))
-        predictions = result.test_predictions
-        if not predictions.index.equals(test_rows.index):
-            raise MlpayError(f"{case.source}: train() scored other test rows than the peers")
+        fitted = fit_config(config, profiles, train_at, calibration_at, progress)
+        predictions = fitted.predict(test_rows)
         breakdowns.update(mlpay_breakdowns(predictions))
-        metrics = metrics_of(
-            np.log(predictions["pred_median"].to_numpy()),
-            test_rows,
-            np.log(predictions["pred_low"].to_numpy()),
-            np.log(predictions["pred_high"].to_numpy()),
-        )
-        return {**metrics, "year_ahead": result.metrics.get("calibration_year_ahead", 0.0)}
+        return {**interval_metrics_of(predictions), "year_ahead": fitted.year_ahead(case.source)}
 
     timed(MLPAY, mlpay, runs)
     lgb_median: dict[str, np.ndarray] = {}
@@ -381,14 +503,16 @@ def benchmark_source(
         int(year): float(np.median(pay[(years == year).to_numpy()]))
         for year in sorted(years.dropna().unique())
     }
+    numbers = profiles["row_number"].to_numpy(dtype="float64")
     return SourceResult(
         case=case,
         rows={
             "train": len(train_positions),
+            "train_all": len(split.train) + len(split.calibration),
             "calibration_folds": config.calibration.folds,
             "test": len(split.test),
         },
-        train_years=tuple(sorted(int(v) for v in years.iloc[train_positions].unique())),
+        train_years=tuple(sorted(int(v) for v in years.iloc[train_positions].dropna().unique())),
         has_bands=has_bands,
         runs=runs,
         diagnostics=diagnostics,
@@ -396,7 +520,31 @@ def benchmark_source(
         raw_feature_count=len(peers.train.columns),
         pipeline_seconds=time.perf_counter() - started,
         year_medians=year_medians,
+        test_years=tuple(sorted(int(v) for v in years.iloc[split.test].dropna().unique())),
+        test_row_numbers=(int(numbers[split.test].min()), int(numbers[split.test].max())),
+        quick=quick,
     )
+
+
+def check_split(
+    case: OutOfTimeCase, profiles: pd.DataFrame, split: Split, years: pd.Series, single_file: bool
+) -> None:
+    """The split is the case's: test years only from test_year on (temporal), or the rows
+    first in the file (newest); never a row in two parts."""
+    non_test = np.concatenate([split.train, split.calibration])
+    if np.intersect1d(split.test, non_test).size:
+        raise MlpayError(f"{case.source}: a row is both in test and in training")
+    if case.newest is None:
+        if not (years.iloc[split.test] >= case.test_year).all():
+            raise MlpayError(f"{case.source}: test rows are not all from {case.test_year} on")
+        if not (years.iloc[non_test] < case.test_year).all():
+            raise MlpayError(f"{case.source}: training rows must all be before {case.test_year}")
+        return
+    numbers = profiles["row_number"].to_numpy(dtype="float64")
+    if single_file and numbers[split.test].max() >= numbers[non_test].min():
+        raise MlpayError(f"{case.source}: test rows are not the first rows of the file")
+    if len(split.test) != int(case.newest * len(profiles)):
+        raise MlpayError(f"{case.source}: the test part is not {case.newest:.0%} of the rows")
 
 
 @dataclass
@@ -414,96 +562,55 @@ def pooled_runs(
     *,
     out_of_time: bool,
     config_path: Path | None = None,
+    quick: bool = False,
     progress: Progress = _silent,
 ) -> tuple[dict[str, ModelRun], dict[str, tuple[int, dict[str, float]]]]:
     """The pooled config fitted on the union of each source's own train part and calibrated on
-    the union of their calibration parts (each source split exactly as its own config splits
-    it: temporal at its test year when `out_of_time`, else the config's grouped split); per
-    source, its ModelRun on that source's test part, and (test rows, metrics of the source's
-    own config on the same rows) for the in-time table."""
+    the union of their calibration parts (each source split exactly as its own row splits it:
+    the case's out-of-time split when `out_of_time`, else the config's grouped split; `quick`:
+    the same QUICK_SHARE of them); per source, its ModelRun on that source's test part, and
+    (test rows, metrics of the source's own config on the same rows) for the in-time table."""
     from training.split import split_rows
-    from training.train import conformal_adjustment, cross_calibration, fit_model, predict_frame
 
     pooled = load_config(config_path or REPO_ROOT / POOLED_CONFIG)
-    progress(f"pooled ({'out of time' if out_of_time else 'in time'}): load data")
+    name = "out of time" if out_of_time else "in time"
+    progress(f"pooled ({name}, {pooled.model.name}): load data")
     profiles = load_training_data(pooled).profiles
-    parts: dict[str, list[np.ndarray]] = {"train": [], "calibration": [], "test": []}
+    share = QUICK_SHARE if quick else 1.0
+    parts: dict[str, list[np.ndarray]] = {"train": [], "calibration": []}
     test_of: dict[str, np.ndarray] = {}
     own: dict[str, tuple[int, dict[str, float]]] = {}
     for case in cases:
         config = load_config(REPO_ROOT / case.config)
         if out_of_time:
-            config = temporal_config(config, case.test_year)
+            config = case.split_config(config)
         positions = np.flatnonzero((profiles["source"] == case.source).to_numpy())
         rows = profiles.iloc[positions].reset_index(drop=True)
         split = split_rows(rows, config.split, features=config.features, seed=config.seed)
-        parts["train"].append(positions[split.train])
-        parts["calibration"].append(positions[split.calibration])
-        parts["test"].append(positions[split.test])
+        train_at = subsample(split.train, share, config.seed)
+        calibration_at = subsample(split.calibration, share, config.seed)
+        parts["train"].append(positions[train_at])
+        parts["calibration"].append(positions[calibration_at])
         test_of[case.source] = positions[split.test]
         if not out_of_time:
             progress(f"in time: {case.source} (own config)")
-            with tempfile.TemporaryDirectory(prefix="mlpay-it-") as staging:
-                result = train(config, staging_dir=Path(staging))
-            predictions = result.test_predictions
-            if len(predictions) != len(split.test) or not np.allclose(
-                log_target(predictions), log_target(rows.iloc[split.test])
-            ):
-                raise MlpayError(f"{case.source}: pooled rows differ from the config's rows")
-            own[case.source] = (
-                len(predictions),
-                metrics_of(
-                    np.log(predictions["pred_median"].to_numpy()),
-                    predictions,
-                    np.log(predictions["pred_low"].to_numpy()),
-                    np.log(predictions["pred_high"].to_numpy()),
-                ),
-            )
-    fit_at = np.sort(np.concatenate([*parts["train"], *parts["calibration"]]))
-    progress(f"pooled: fit and calibrate on {len(fit_at):,} rows ({pooled.calibration.method})")
-    with threadpool_limits(THREADS):
-        started = time.perf_counter()
-        if pooled.calibration.method == "split":
-            train_at = np.sort(np.concatenate(parts["train"]))
-            calibration_at = np.sort(np.concatenate(parts["calibration"]))
-            evaluated = fit_model(pooled, profiles.iloc[train_at])
-            adjustment = conformal_adjustment(
-                *evaluated.raw(profiles.iloc[calibration_at]),
-                *target_bounds(profiles.iloc[calibration_at]),
-                coverage=pooled.calibration.target_coverage,
-            )
-            encode = evaluated.encode
-
-            def year_ahead(source: str) -> float:
-                return 0.0
-
-            def adjustments(rows: pd.DataFrame) -> np.ndarray:
-                return np.full(len(rows), adjustment)
-
-        else:  # as `train` does: q from out-of-fold scores, the model refit on all the rows
-            calibrated = cross_calibration(pooled, profiles.iloc[fit_at], _silent)
-            evaluated, adjustments = calibrated.evaluated, calibrated.adjustments
-            encode = calibrated.encode
-            year_ahead = calibrated.runtime_adjustments.year_ahead_of
-            progress(
-                f"pooled: q {calibrated.adjustment:+.4f} (per source "
-                f"{calibrated.q_by_population}), year ahead {calibrated.year_ahead}"
-            )
-        seconds = time.perf_counter() - started
+            fitted = fit_config(config, rows, train_at, calibration_at)
+            predictions = fitted.predict(rows.iloc[split.test])
+            own[case.source] = (len(predictions), interval_metrics_of(predictions))
+    train_at = np.sort(np.concatenate(parts["train"]))
+    calibration_at = np.sort(np.concatenate(parts["calibration"]))
+    progress(
+        f"pooled: fit and calibrate on {len(train_at) + len(calibration_at):,} rows "
+        f"({pooled.calibration.method})"
+    )
+    fitted = fit_config(pooled, profiles, train_at, calibration_at, progress)
     runs: dict[str, ModelRun] = {}
     for source, at in test_of.items():
-        rows = profiles.iloc[at]
-        predictions = predict_frame(evaluated.boosters, encode(rows), adjustments(rows), rows)
-        metrics = metrics_of(
-            np.log(predictions["pred_median"].to_numpy()),
-            rows,
-            np.log(predictions["pred_low"].to_numpy()),
-            np.log(predictions["pred_high"].to_numpy()),
-        )
+        predictions = fitted.predict(profiles.iloc[at])
         runs[source] = ModelRun(
             POOLED,
-            {**metrics, "year_ahead": year_ahead(source)},
-            seconds,
+            {**interval_metrics_of(predictions), "year_ahead": fitted.year_ahead(source)},
+            fitted.seconds,
             mlpay_breakdowns(predictions),
         )
     return runs, own
@@ -565,24 +672,38 @@ def in_time_table(rows: Sequence[InTimeRow]) -> list[str]:
     return [*lines, ""]
 
 
+def quick_note(results: Sequence[SourceResult]) -> str:
+    """The words that mark a --quick report ("" for the full run)."""
+    if not any(result.quick for result in results):
+        return ""
+    return (
+        f"QUICK run (--quick: {QUICK_SHARE:.0%} of the training rows, no "
+        f"{', '.join(QUICK_SKIPS)}, no diagnostics): not the full run's numbers"
+    )
+
+
 def render_markdown(
     results: Sequence[SourceResult],
     environment: dict[str, str],
     in_time: Sequence[InTimeRow] = (),
+    command: str = "python benchmarks/bench_out_of_time.py",
 ) -> str:
+    quick = quick_note(results)
     lines = [
-        "# mlpay out-of-time benchmark",
+        "# mlpay out-of-time benchmark" + (f" ({quick})" if quick else ""),
         "",
-        "Generated by `python benchmarks/bench_out_of_time.py` (method: its docstring and "
-        "benchmarks/README.md). Per source, every model learns from the earlier pay years and is "
-        "scored on the latest year; all see the same rows and learn log(annual USD pay). No "
-        "hyperparameter is chosen on the test year: peers use library defaults, ridge's alpha is "
-        "chosen by grouped 5-fold CV on the training years, mlpay uses its committed config "
-        "unchanged. The shipped models are not scored here (they were trained on the test years).",
+        f"Generated by `{command}` (method: its docstring and benchmarks/README.md). Per "
+        "source, every model learns from what came before and is scored on what came next: "
+        "aijobs.net on the newest 25% of its postings (the file lists the newest first) after "
+        "learning from the older 75%, the surveys on their latest edition after learning from "
+        "the earlier ones; all see the same rows and learn log(annual USD pay). No "
+        "hyperparameter is chosen on the test rows: peers use library defaults, ridge's alpha is "
+        "chosen by grouped 5-fold CV on the training rows, mlpay uses its committed config "
+        "unchanged. The shipped models are not scored here (they were trained on the test rows).",
         "",
         "Environment: " + "; ".join(f"{k} {v}" for k, v in environment.items()),
         "",
-        "## Summary (the README's table)",
+        "## Summary (the README's table)" + (f" — {quick}" if quick else ""),
         "",
         *readme_table(results),
         "",
@@ -607,8 +728,9 @@ def render_markdown(
             "LightGBM quantiles, not calibrated). For a "
             "band, coverage counts the share of the band inside the interval.",
             "- **collapsed**: share of predictions whose high is within 10% of the median.",
-            "- **fit s**: wall seconds (mlpay: its whole `train(config)`, which also loads the "
-            "data again, evaluates and writes the artifact); 2 threads; the machine is shared.",
+            "- **fit s**: wall seconds of the fit (mlpay and pooled: fit and cross-conformal "
+            "calibration, as `train()` runs them; ridge: its grouped CV too); 2 threads; the "
+            "machine is shared.",
             "",
         ]
     )
@@ -617,8 +739,9 @@ def render_markdown(
 
 def readme_table(results: Sequence[SourceResult]) -> list[str]:
     header = " | ".join(README_NAMES[m] for m in README_MODELS)
+    quick = " [quick]" if any(result.quick for result in results) else ""
     lines = [
-        f"| source: train → test (test rows) | {header} | 80% interval (default / own "
+        f"| source: train → test (test rows){quick} | {header} | 80% interval (default / own "
         "config): coverage, mean width, collapsed |",
         "| --- |" + " ---: |" * len(README_MODELS) + " --- |",
     ]
@@ -642,12 +765,17 @@ def readme_table(results: Sequence[SourceResult]) -> list[str]:
             or NONE
         )
         bands = ", bands" if result.has_bands else ""
-        label = (
-            f"{result.case.source}: {_years_text(result.train_years)} → {result.case.test_year} "
-            f"({result.rows['test']:,}{bands})"
-        )
+        label = f"{result.case.source}: {_split_text(result)} ({result.rows['test']:,}{bands})"
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {interval} |")
     return lines
+
+
+def _split_text(result: SourceResult) -> str:
+    """The split in a few words: "older 75% → newest 25%" or "2017 + 2024 → 2025"."""
+    case = result.case
+    if case.newest is not None:
+        return f"older {1 - case.newest:.0%} → newest {case.newest:.0%}"
+    return f"{_years_text(result.train_years)} → {case.test_year}"
 
 
 def _years_text(years: Sequence[int]) -> str:
@@ -659,14 +787,35 @@ def _years_text(years: Sequence[int]) -> str:
 def _render_source(result: SourceResult) -> list[str]:
     case, rows = result.case, result.rows
     medians = ", ".join(f"{year} {_usd(pay)}" for year, pay in result.year_medians.items())
+    learned = (
+        f"{rows['train']:,} ({QUICK_SHARE:.0%} of {rows['train_all']:,}, --quick)"
+        if result.quick
+        else f"{rows['train']:,}"
+    )
+    if case.newest is None:
+        split = (
+            f"split made temporal at {case.test_year} (nothing else changed). Rows: training "
+            f"years {_years_text(result.train_years)}: {learned}"
+        )
+        test = f"test {case.test_year}: {rows['test']:,}"
+    else:
+        first, last = result.test_row_numbers
+        split = (
+            f"split made `newest` (nothing else changed): test = the {case.newest:.0%} of rows "
+            f"first in the file (the newest postings, file rows {first:,}-{last:,}), train = "
+            f"the older rows. Rows: train: {learned} (pay years "
+            f"{_years_text(result.train_years)})"
+        )
+        test = (
+            f"test (newest {case.newest:.0%}): {rows['test']:,} (pay years "
+            f"{_years_text(result.test_years)})"
+        )
     lines = [
         f"## {case.source}",
         "",
-        f"Config `{case.config}`, split made temporal at {case.test_year} (nothing else "
-        f"changed). Rows: training years {_years_text(result.train_years)}: {rows['train']:,} "
-        "(mlpay: every one; its 80% interval's q from out-of-fold scores of "
-        f"{rows['calibration_folds']} grouped folds of them); "
-        f"test {case.test_year}: {rows['test']:,}. Median pay by year: {medians}.",
+        f"Config `{case.config}`, {split} (mlpay: every one; its 80% interval's q from "
+        f"out-of-fold scores of {rows['calibration_folds']} grouped folds of them); {test}. "
+        f"Median pay by year (all rows): {medians}.",
         "",
         f"Raw columns of the peers ({result.raw_feature_count} model columns): {case.raw_columns}.",
     ]
@@ -679,26 +828,33 @@ def _render_source(result: SourceResult) -> list[str]:
         for run in result.runs
         if "year_ahead" in run.metrics
     ]
-    lines.append(
-        "The test year lies past the training years, so mlpay's intervals add the year-ahead "
-        "adjustment its calibration measured (`calibration.year_ahead`, log scale): "
-        + ", ".join(ahead)
-        + "."
-    )
+    if case.newest is None:
+        lines.append(
+            "The test year lies past the training years, so mlpay's intervals add the year-ahead "
+            "adjustment its calibration measured (`calibration.year_ahead`, log scale): "
+            + ", ".join(ahead)
+            + "."
+        )
+    else:
+        lines.append(
+            "The test rows' pay years are among the training rows' years, so mlpay's intervals "
+            "add no year-ahead adjustment to them (measured: " + ", ".join(ahead) + ")."
+        )
     lines.extend(["", *TABLE_HEADER])
     for rank, run in enumerate(result.ranked(), start=1):
         lines.append(_row(str(rank), run))
-    lines.extend(
-        [
-            "",
-            "Diagnostics (same rows; not peers): `lightgbm_canonical` = LightGBM defaults on "
-            "mlpay's canonical features; "
-            "`lightgbm_raw_family` = `lightgbm` with the raw title replaced by mlpay's role "
-            "family.",
-            "",
-            *TABLE_HEADER,
-        ]
-    )
+    if result.diagnostics:
+        lines.extend(
+            [
+                "",
+                "Diagnostics (same rows; not peers): `lightgbm_canonical` = LightGBM defaults on "
+                "mlpay's canonical features; "
+                "`lightgbm_raw_family` = `lightgbm` with the raw title replaced by mlpay's role "
+                "family.",
+                "",
+                *TABLE_HEADER,
+            ]
+        )
     for run in sorted(result.diagnostics, key=lambda r: r.metrics["mae_usd"]):
         lines.append(_row("", run))
     default = result.run(POOLED)
@@ -716,7 +872,7 @@ def _render_source(result: SourceResult) -> list[str]:
         lines.extend(
             [
                 "",
-                f"{who} on the test year by {title} (groups with at least {MIN_GROUP_ROWS} rows):",
+                f"{who} on the test rows by {title} (groups with at least {MIN_GROUP_ROWS} rows):",
                 "",
                 f"| {column} | rows | MAE (USD) | bias (log) | 80% coverage | mean width (USD) "
                 "| collapsed |",
@@ -778,26 +934,67 @@ def environment_summary() -> dict[str, str]:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Out-of-time benchmark: train on earlier pay years, test on the latest."
+        description="Out-of-time benchmark: learn from what came before, predict what came next."
     )
     parser.add_argument(
         "--sources",
         default=",".join(CASE_BY_SOURCE),
         help="comma-separated sources (default: " + ",".join(CASE_BY_SOURCE) + ")",
     )
-    parser.add_argument("--output", help=f"markdown file to write (default: {DEFAULT_OUTPUT})")
     parser.add_argument(
-        "--no-pooled",
+        "--output",
+        help=f"markdown file to write (default: {DEFAULT_OUTPUT}; --quick: {QUICK_OUTPUT})",
+    )
+    parser.add_argument(
+        "--quick",
         action="store_true",
-        help=f"leave out the pooled model ({POOLED_CONFIG}) and the in-time table",
+        help=f"every model on {QUICK_SHARE:.0%} of the training rows, without "
+        f"{', '.join(QUICK_SKIPS)} and the diagnostics; the report says 'quick'",
+    )
+    parser.add_argument(
+        "--pooled-config",
+        default=POOLED_CONFIG,
+        help=f"the default model's (pooled) config, relative to the repository or absolute "
+        f"(default: {POOLED_CONFIG})",
+    )
+    parser.add_argument(
+        "--skip-pooled",
+        "--no-pooled",
+        dest="skip_pooled",
+        action="store_true",
+        help="leave out the pooled model (and the in-time table)",
+    )
+    parser.add_argument(
+        "--in-time",
+        action="store_true",
+        help="also fit every config on its grouped split, and pooled once more on theirs "
+        "(the 'In time' table: another pooled fit)",
     )
     return parser.parse_args(argv)
+
+
+def command_line(argv: Sequence[str] | None) -> str:
+    """The command as run, for the report (without --output)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    shown: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg == "--output":
+            skip = True
+            continue
+        if not arg.startswith("--output="):
+            shown.append(arg)
+    return " ".join(["python benchmarks/bench_out_of_time.py", *shown])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark, print and write the report; user mistakes print one line, return 2."""
     args = parse_args(argv)
-    output = Path(args.output) if args.output is not None else REPO_ROOT / DEFAULT_OUTPUT
+    default_output = QUICK_OUTPUT if args.quick else DEFAULT_OUTPUT
+    output = Path(args.output) if args.output is not None else REPO_ROOT / default_output
     names = [name.strip() for name in args.sources.split(",") if name.strip()]
     unknown = [name for name in names if name not in CASE_BY_SOURCE]
     if unknown or not names:
@@ -807,37 +1004,57 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    pooled_config = Path(args.pooled_config)
+    if not pooled_config.is_absolute():
+        pooled_config = REPO_ROOT / pooled_config
+    if not args.skip_pooled and not pooled_config.is_file():
+        print(f"error: no pooled config at {pooled_config}", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     try:
         data_dir()
-        results = [benchmark_source(CASE_BY_SOURCE[name], progress=_log) for name in names]
+        results = [
+            benchmark_source(CASE_BY_SOURCE[name], quick=args.quick, progress=_log)
+            for name in names
+        ]
         in_time: list[InTimeRow] = []
-        if not args.no_pooled and set(names) != set(CASE_BY_SOURCE):
+        if not args.skip_pooled and set(names) != set(CASE_BY_SOURCE):
             _log("pooled skipped: it learns from every source (run all of them)")
-        elif not args.no_pooled:
+        elif not args.skip_pooled:
             cases = [CASE_BY_SOURCE[name] for name in names]
-            runs, _ = pooled_runs(cases, out_of_time=True, progress=_log)
+            runs, _ = pooled_runs(
+                cases, out_of_time=True, config_path=pooled_config, quick=args.quick, progress=_log
+            )
             for result in results:
                 run = runs[result.case.source]
                 if run.metrics["rows"] != result.rows["test"]:
                     raise MlpayError(f"{result.case.source}: pooled scored other test rows")
                 result.runs.append(run)
-            in_time_runs, own = pooled_runs(cases, out_of_time=False, progress=_log)
-            in_time = [
-                InTimeRow(
-                    case.source,
-                    own[case.source][0],
-                    own[case.source][1],
-                    in_time_runs[case.source].metrics,
+            if args.in_time:
+                in_time_runs, own = pooled_runs(
+                    cases,
+                    out_of_time=False,
+                    config_path=pooled_config,
+                    quick=args.quick,
+                    progress=_log,
                 )
-                for case in cases
-            ]
+                in_time = [
+                    InTimeRow(
+                        case.source,
+                        own[case.source][0],
+                        own[case.source][1],
+                        in_time_runs[case.source].metrics,
+                    )
+                    for case in cases
+                ]
     except MlpayError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     environment = environment_summary()
+    if not args.skip_pooled:
+        environment["pooled config"] = f"`{args.pooled_config}`"
     environment["whole run"] = f"{time.perf_counter() - started:.0f} s"
-    report = render_markdown(results, environment, in_time)
+    report = render_markdown(results, environment, in_time, command_line(argv))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report, encoding="utf-8")
     print(report)

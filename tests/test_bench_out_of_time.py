@@ -1,8 +1,8 @@
 """Smoke tests of benchmarks/bench_out_of_time.py on a small seeded sample of the aijobs file.
 
 Only the structure is checked (one row per model, finite MAE for every peer, the README block,
-the raw columns aligned with the canonical rows), never the numbers: the sample is tiny and
-the machine is shared.
+the raw columns aligned with the canonical rows, the newest-postings split), never the numbers:
+the sample is tiny and the machine is shared.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -24,28 +25,38 @@ sys.path.insert(0, str(BENCHMARKS))  # a script folder, not a package
 import bench_out_of_time as bench  # noqa: E402
 import oot_raw  # noqa: E402
 
+from mlpay_model.schema import conform  # noqa: E402
 from training.config import load_config  # noqa: E402
 from training.data import load_training_data  # noqa: E402
+from training.split import split_rows  # noqa: E402
 
-EARLIER_ROWS = 500  # work_year <= 2023
-TEST_ROWS = 300  # work_year 2024
+SAMPLE_ROWS = 1000  # a seeded sample of the file, in file order (newest postings first)
 
 
 @pytest.fixture(scope="module")
 def tiny_data_dir(data_file, tmp_path_factory) -> Path:
-    """A data folder whose aijobs/salaries.csv is a seeded sample of the real file's years."""
+    """A data folder whose aijobs/salaries.csv is a seeded sample of the real file, its rows
+    in the file's order (newest first)."""
     raw = pd.read_csv(data_file("aijobs/salaries.csv"), dtype=str, keep_default_na=False)
-    years = raw["work_year"].astype(int)
-    sample = pd.concat(
-        [
-            raw[years <= 2023].sample(EARLIER_ROWS, random_state=1),
-            raw[years == 2024].sample(TEST_ROWS, random_state=1),
-        ]
-    ).sort_index()
+    sample = raw.sample(SAMPLE_ROWS, random_state=1).sort_index()
     folder = tmp_path_factory.mktemp("oot-data")
     (folder / "aijobs").mkdir()
     sample.to_csv(folder / "aijobs" / "salaries.csv", index=False)
     return folder
+
+
+@pytest.fixture(scope="module")
+def kept(tiny_data_dir) -> pd.DataFrame:
+    """The sample's canonical rows (the config's quality rules drop a few)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLPAY_DATA_DIR", str(tiny_data_dir))
+        return load_training_data(load_config(bench.REPO_ROOT / "configs" / "aijobs.yaml")).profiles
+
+
+def newest_row_numbers(kept: pd.DataFrame) -> list[int]:
+    """The row numbers of the newest 25% of the kept rows: the first in the file."""
+    numbers = sorted(kept["row_number"].astype(int))
+    return numbers[: int(0.25 * len(numbers))]
 
 
 @pytest.fixture(scope="module")
@@ -94,17 +105,20 @@ def test_every_model_once_ranked_by_finite_mae(report):
         assert by_name[point_only][7:10] == [bench.NONE] * 3
 
 
-def test_report_has_rows_breakdowns_and_the_readme_block(report):
-    assert "Rows: training years 2020-2023: " in report
-    assert f"test 2024: {TEST_ROWS:,}" in report
-    assert "mlpay (own config) on the test year by role family" in report
-    assert "mlpay (own config) on the test year by top countries" in report
-    # Its interval adds the year-ahead adjustment its calibration measured (2023 from 2020-22).
-    ahead = report.split("calibration measured (`calibration.year_ahead`, log scale): mlpay +")
-    assert len(ahead) == 2 and float(ahead[1].split(".\n", 1)[0].split()[0]) >= 0
+def test_report_has_rows_breakdowns_and_the_readme_block(report, kept):
+    newest = newest_row_numbers(kept)
+    test_rows = len(newest)
+    assert f"Rows: train: {len(kept) - test_rows:,} (pay years " in report
+    assert f"test (newest 25%): {test_rows:,} (pay years " in report
+    assert f"file rows {newest[0]:,}-{newest[-1]:,})" in report
+    assert "mlpay (own config) on the test rows by role family" in report
+    assert "mlpay (own config) on the test rows by top countries" in report
+    assert "add no year-ahead adjustment to them" in report  # test years are training years
+    assert "quick" not in report.lower()
     summary = report.split("## Summary (the README's table)", 1)[1].split("\n## ", 1)[0]
     lines = [line for line in summary.splitlines() if line.startswith("| aijobs")]
     assert len(lines) == 1
+    assert lines[0].startswith(f"| aijobs: older 75% → newest 25% ({test_rows:,}) |")
     cells = [cell.strip() for cell in lines[0].strip("|").split("|")]
     assert len(cells) == len(bench.README_MODELS) + 2
     pooled = cells[1 + bench.README_MODELS.index(bench.POOLED)]
@@ -156,3 +170,73 @@ def test_main_refuses_an_unknown_source_and_a_missing_data_dir(monkeypatch, caps
     error = capsys.readouterr().err.strip()
     assert error.startswith("error: MLPAY_DATA_DIR is not set") and "\n" not in error
     assert not output.exists()
+
+
+def synthetic_profiles(seed: int) -> pd.DataFrame:
+    """Two sources, rows in a shuffled frame order, each source's row_number 1..n shuffled;
+    many repeated rows (as aijobs' repeated submissions)."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for source, rows in (("aijobs", 120), ("stackoverflow", 81)):
+        distinct = pd.DataFrame(
+            {
+                "role": rng.choice(["ml_engineer", "data_scientist"], rows // 3),
+                "country": rng.choice(["US", "DE"], rows // 3),
+                "year": rng.choice([2023, 2024], rows // 3),
+                "salary_usd": rng.integers(50, 60, rows // 3) * 1000.0,
+            }
+        )
+        frame = pd.concat([distinct] * 3, ignore_index=True).assign(source=source)
+        frame["row_number"] = rng.permutation(len(frame)) + 1
+        parts.append(frame)
+    frame = pd.concat(parts, ignore_index=True).sample(frac=1.0, random_state=seed)
+    return conform(frame.reset_index(drop=True))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_newest_split_takes_the_smallest_row_numbers_of_each_source(seed):
+    frame = synthetic_profiles(seed)
+    case = bench.CASE_BY_SOURCE["aijobs"]
+    config = case.split_config(load_config(bench.REPO_ROOT / case.config))
+    assert config.split.method == "newest" and config.split.test_fraction == case.newest
+    split = split_rows(frame, config.split, features=config.features, seed=seed)
+    parts = [split.train, split.calibration, split.test]
+    every = np.concatenate(parts)
+    assert len(every) == len(set(every)) == len(frame)  # each row in exactly one part
+    numbers = frame["row_number"].to_numpy(dtype="int64")
+    test = np.zeros(len(frame), dtype=bool)
+    test[split.test] = True
+    for source, at in frame.groupby("source").indices.items():
+        expected = np.sort(numbers[at])[: int(case.newest * len(at))]
+        assert sorted(numbers[at][test[at]]) == list(expected), source
+        assert numbers[at][test[at]].max() < numbers[at][~test[at]].min(), source
+
+
+def test_train_uses_the_newest_split_on_the_benchmark_rows(
+    tiny_data_dir, kept, monkeypatch, tmp_path
+):
+    """`train()` with the case's config scores exactly the rows first in the file."""
+    from training.train import train
+
+    monkeypatch.setenv("MLPAY_DATA_DIR", str(tiny_data_dir))
+    case = bench.CASE_BY_SOURCE["aijobs"]
+    config = case.split_config(load_config(bench.REPO_ROOT / case.config))
+    result = train(config, staging_dir=tmp_path)
+    tested = result.test_predictions["row_number"].astype(int)
+    assert sorted(tested) == newest_row_numbers(kept)
+    assert result.split_sizes["test"] == len(newest_row_numbers(kept))
+
+
+def test_quick_run_says_quick_and_leaves_out_the_slow_models(tiny_data_dir, kept, tmp_path):
+    output = tmp_path / "quick.md"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLPAY_DATA_DIR", str(tiny_data_dir))
+        assert bench.main(["--sources", "aijobs", "--quick", "--output", str(output)]) == 0
+    text = output.read_text(encoding="utf-8")
+    assert text.startswith("# mlpay out-of-time benchmark (QUICK run")
+    assert "| source: train → test (test rows) [quick] |" in text
+    assert "`python benchmarks/bench_out_of_time.py --sources aijobs --quick`" in text
+    names = {cells[1] for cells in section_rows(text, "aijobs")}
+    assert names == set(bench.MODELS) - set(bench.QUICK_SKIPS)
+    older = len(kept) - len(newest_row_numbers(kept))
+    assert f"({bench.QUICK_SHARE:.0%} of {older:,}, --quick)" in text

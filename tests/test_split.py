@@ -126,3 +126,46 @@ def test_deal_groups_keeps_groups_whole_and_fills_test_first(keys, test, calibra
     test_rows = int((parts == 2).sum())
     largest = max(np.unique(array, return_counts=True)[1])
     assert test * len(keys) <= test_rows <= test * len(keys) + largest
+
+
+def sourced(rows: int, seed: int) -> pd.DataFrame:
+    """Two sources, each with its rows in a shuffled file order (row_number 1..n per source)."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for source, n in (("aijobs", rows), ("kaggle", rows // 2)):
+        frame = profiles(n, seed=seed, copies=2).assign(source=source)
+        frame["row_number"] = rng.permutation(len(frame)) + 1
+        frames.append(frame)
+    return conform(pd.concat(frames, ignore_index=True).sample(frac=1.0, random_state=seed))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_newest_split_tests_on_the_first_rows_of_each_source(seed):
+    frame = sourced(600, seed).reset_index(drop=True)
+    config = SplitConfig(method="newest", test_fraction=0.25)
+    split = split_rows(frame, config, features=FEATURES, seed=seed)
+    parts = part_of_each_row(split, len(frame))  # every row in exactly one part
+    numbers = frame["row_number"].to_numpy(dtype="int64")
+    for source, rows in frame.groupby("source").indices.items():
+        test = rows[parts[rows] == 2]
+        older = rows[parts[rows] != 2]
+        assert len(test) == int(0.25 * len(rows)), source
+        assert numbers[test].max() < numbers[older].min(), source  # the smallest row numbers
+        calibration = rows[parts[rows] == 1]
+        assert len(calibration) == pytest.approx(0.2 * len(older), abs=10)
+    keys = group_keys(frame, FEATURES)
+    older = parts != 2
+    for key in np.unique(keys[older]):  # calibration is grouped among the older rows
+        assert len(set(parts[older & (keys == key)])) == 1
+
+
+def test_newest_split_needs_row_numbers():
+    frame = sourced(200, 0).reset_index(drop=True)
+    with pytest.raises(DataError, match="'row_number' on every row"):
+        split_rows(frame.assign(row_number=None), SplitConfig(method="newest"), features=(), seed=0)
+
+
+def test_newest_split_is_a_config_method_without_a_year():
+    assert SplitConfig(method="newest", test_fraction=0.25).method == "newest"
+    with pytest.raises(ValueError, match="temporal only"):
+        SplitConfig(method="newest", test_from_year=2024)

@@ -15,7 +15,7 @@ Sections (all but `sources`, `features` and `model` have defaults):
     features        canonical columns the model reads (a subset of features.KNOWN_FEATURES)
     min_category_count  categories/skills seen fewer times in training share "__other__"
     target          "log_salary_usd" (the only target: log of annual USD pay)
-    split           grouped (default) | random | temporal, with test/calibration fractions
+    split           grouped (default) | random | temporal | newest, with test/calibration fractions
     lightgbm        booster parameters (see LightGBMConfig)
     quantiles       {low, median, high}, default 0.1 / 0.5 / 0.9
     calibration     {target_coverage (default 0.8), method (cross_conformal | split),
@@ -131,9 +131,12 @@ class SplitConfig(StrictModel):
     random    each row on its own.
     temporal  test = rows whose year >= test_from_year (default: the latest year in the data);
               calibration is a grouped sample of the earlier rows.
+    newest    per source, test = the test_fraction of its rows first in file order (smallest
+              row_number: aijobs.net lists its newest postings first); calibration is a grouped
+              sample of the older rows. Learn from every posting so far, score the next ones.
     """
 
-    method: Literal["grouped", "random", "temporal"] = "grouped"
+    method: Literal["grouped", "random", "temporal", "newest"] = "grouped"
     test_fraction: Fraction = 0.2
     calibration_fraction: Fraction = 0.2
     test_from_year: int | None = None

@@ -28,6 +28,10 @@ SPLIT_TEXT: Final[dict[str, str]] = {
     ),
     "random": "random: each row is assigned on its own",
     "temporal": "temporal: the latest year(s) are the test set, earlier years train and calibrate",
+    "newest": (
+        "newest: per source, the rows first in its file (the newest postings) are the test set, "
+        "the older rows train and calibrate"
+    ),
 }
 
 

@@ -12,8 +12,16 @@ grouped (default): rows are grouped by a hash of their feature values and their 
 random: every row is its own group.
 temporal: test = rows from `test_from_year` on (default: the latest year); calibration is a
     grouped sample of the earlier rows (and of rows without a year), and train the rest.
+newest: per source, test = the `test_fraction` of its rows first in file order (the smallest
+    `row_number`: aijobs.net lists its newest postings first), so the model learns from every
+    posting so far and is scored on the ones that came next, as it is used; calibration is a
+    grouped sample (calibration_fraction) of the older rows, as for temporal, and train the
+    rest. Test rows are taken by position, not by group: a repeated submission in the older
+    part is data the model would have had. A source read from several files takes the
+    smallest row numbers of all its files together (ties in frame order).
 
-The seed and the rows fully determine the split (no dependence on row order beyond it).
+The seed and the rows fully determine the split (no dependence on row order beyond it; newest
+reads the file order from `row_number`).
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from mlpay_model.errors import DataError
 from mlpay_model.schema import DERIVED_FEATURES, TARGET_COLUMNS
 
 MIN_PART_ROWS: Final = 20
-SPLIT_METHODS: Final[tuple[str, ...]] = ("grouped", "random", "temporal")
+SPLIT_METHODS: Final[tuple[str, ...]] = ("grouped", "random", "temporal", "newest")
 _TRAIN, _CALIBRATION, _TEST = 0, 1, 2
 
 
@@ -63,6 +71,8 @@ def split_positions(
     rng = np.random.default_rng(seed)
     if method == "temporal":
         parts = _temporal_parts(profiles, test_from_year, calibration_fraction, features, rng)
+    elif method == "newest":
+        parts = _newest_parts(profiles, test_fraction, calibration_fraction, features, rng)
     else:
         keys = (
             group_keys(profiles, features)
@@ -157,4 +167,45 @@ def _temporal_parts(
         group_keys(profiles.iloc[earlier], features), 0.0, calibration_fraction, rng
     )
     parts[earlier] = dealt
+    return parts
+
+
+def newest_rows(profiles: pd.DataFrame, test_fraction: float) -> np.ndarray:
+    """True for the rows of the newest split's test part: per source, the
+    floor(test_fraction x its rows) rows with the smallest `row_number` (ties in frame order)."""
+    if "row_number" not in profiles.columns:
+        raise DataError("the newest split needs each row's 'row_number' (its row in its file)")
+    numbers = pd.to_numeric(profiles["row_number"], errors="coerce").to_numpy(dtype="float64")
+    if np.isnan(numbers).any():
+        raise DataError(
+            f"the newest split needs a 'row_number' on every row; {int(np.isnan(numbers).sum())} "
+            "rows have none"
+        )
+    sources = (
+        profiles["source"].astype(object).fillna("").to_numpy()
+        if "source" in profiles.columns
+        else np.zeros(len(profiles), dtype=object)
+    )
+    is_test = np.zeros(len(profiles), dtype=bool)
+    for source in pd.unique(sources):
+        at = np.flatnonzero(sources == source)
+        first = at[np.argsort(numbers[at], kind="stable")]
+        is_test[first[: int(np.floor(test_fraction * len(at)))]] = True
+    return is_test
+
+
+def _newest_parts(
+    profiles: pd.DataFrame,
+    test_fraction: float,
+    calibration_fraction: float,
+    features: Sequence[str],
+    rng: np.random.Generator,
+) -> np.ndarray:
+    is_test = newest_rows(profiles, test_fraction)
+    parts = np.full(len(profiles), _TRAIN, dtype=np.int8)
+    parts[is_test] = _TEST
+    older = np.flatnonzero(~is_test)
+    parts[older] = deal_groups(
+        group_keys(profiles.iloc[older], features), 0.0, calibration_fraction, rng
+    )
     return parts

@@ -380,7 +380,7 @@ def input_warnings(model: SalaryModel, profile: ProfileInput) -> tuple[str, ...]
                 "predicted like the other rare values"
             )
     if model.uses("skills"):
-        vocabulary = set(model.spec.skills)
+        vocabulary = set(model.skills)
         unknown = [skill for skill in record["skills"] if skill not in vocabulary]
         if unknown:
             notes.append(

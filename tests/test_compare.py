@@ -55,6 +55,8 @@ class KnownModel:
         },
         skills=("python", "sql"),
     )
+    factors = spec.features
+    skills = spec.skills
 
     def __init__(self) -> None:
         self.calls = 0

@@ -197,7 +197,9 @@ def test_the_record_path_agrees_with_the_frame_path(tiny, profiles):
 def test_record_contributions_are_computed_once_on_first_access(tiny, profiles, monkeypatch):
     calls = []
     original = tiny._row_contributions
-    monkeypatch.setattr(tiny, "_row_contributions", lambda row: calls.append(1) or original(row))
+    monkeypatch.setattr(
+        tiny, "_row_contributions", lambda *args: calls.append(1) or original(*args)
+    )
     record = tiny.predict_record(profiles.iloc[0].to_dict())
     assert calls == []  # predicting does not compute them
     first = record.contributions

@@ -27,6 +27,9 @@ Sections (all but `sources`, `features` and `model` have defaults):
                     `interaction_constraints`; `skills` stands for all its skill columns).
                     Empty (the default): no constraint. When given, every feature must be in
                     at least one group (LightGBM never uses a feature in none).
+    effects         {factors, ridge_alpha, min_skill_rows}: education and skills as effects
+                    beside the boosters, learned from the rows that record them (see
+                    `mlpay_model.model.effects`; default: none)
     second_stage    {features, num_boost_round}: features the first `lightgbm.num_boost_round`
                     trees never split on; `num_boost_round` more trees learn them from the
                     rows where one is observed (default: none, one stage)
@@ -72,6 +75,7 @@ from mlpay_model.data.recipe import (
 )
 from mlpay_model.data.sources.registry import find_source, unknown_source_message
 from mlpay_model.errors import ConfigError, did_you_mean
+from mlpay_model.model.effects import EffectSettings
 from mlpay_model.model.features import KNOWN_FEATURES, NUMERIC_FEATURES, ORDINAL_FEATURES
 
 Fraction = Annotated[float, Field(gt=0.0, lt=1.0)]
@@ -265,6 +269,21 @@ class ModelConfig(StrictModel):
     version: str = Field(default="1", min_length=1)
 
 
+class EffectsConfig(StrictModel):
+    """Education and skill effects beside the boosters (`mlpay_model.model.effects`): learned
+    from the rows that record them, as ridge coefficients of the boosters' residuals."""
+
+    factors: list[Literal["education", "skills"]] = Field(
+        default_factory=lambda: ["education", "skills"],  # type: ignore[arg-type]
+        min_length=1,
+    )
+    ridge_alpha: Annotated[float, Field(gt=0.0)] = 100.0
+    min_skill_rows: Annotated[int, Field(ge=1)] = 30
+
+    def settings(self) -> EffectSettings:
+        return EffectSettings(tuple(self.factors), self.ridge_alpha, self.min_skill_rows)
+
+
 class TrainConfig(StrictModel):
     """A whole training configuration (see the module docstring for the sections)."""
 
@@ -280,6 +299,7 @@ class TrainConfig(StrictModel):
     monotone_constraints: dict[str, Direction] = Field(default_factory=_experience_rises)
     interaction_constraints: list[list[str]] = Field(default_factory=list)
     second_stage: SecondStageConfig | None = None
+    effects: EffectsConfig | None = None
     population: str | None = None
     missing_augmentation: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.5
     seed: int = 0
@@ -312,6 +332,15 @@ class TrainConfig(StrictModel):
         problem = quality_problem(self.quality)
         if problem is not None:
             raise ValueError(problem)
+        if self.effects is not None:
+            both = sorted(set(self.effects.factors) & set(self.features))
+            if both:
+                raise ValueError(
+                    f"effects.factors {both} are also in features: a factor is either split on "
+                    "by the trees or an effect beside them, not both"
+                )
+            if self.calibration.method != "cross_conformal":
+                raise ValueError("effects need calibration.method: cross_conformal")
         if self.mlflow.registered_model_name is None:
             self.mlflow.registered_model_name = f"mlpay-{self.model.name}"
         return self
@@ -322,7 +351,7 @@ class TrainConfig(StrictModel):
         `calibration.per_population` only for a model that reads `source` (nothing else
         uses it), so that the manifests of models trained without them stay as they were."""
         dumped: dict[str, Any] = handler(self)
-        for optional in ("interaction_constraints", "second_stage", "population"):
+        for optional in ("interaction_constraints", "second_stage", "effects", "population"):
             if not dumped.get(optional):
                 dumped.pop(optional, None)
         if "source" not in self.features and isinstance(dumped.get("calibration"), dict):

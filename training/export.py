@@ -19,10 +19,12 @@ from mlpay_model import __version__
 from mlpay_model._atomic import RETIRED_TAG, locked_folder, staging_folder
 from mlpay_model.model.artifact import (
     ARTIFACT_SCHEMA_VERSION,
+    EFFECTS_KEY,
     MANIFEST_NAME,
     QUANTILE_HEADS,
     file_hashes,
 )
+from mlpay_model.model.effects import FactorEffects
 from mlpay_model.model.features import FeatureSpec
 from mlpay_model.model.pay_year import PAY_YEARS_KEY
 
@@ -41,6 +43,7 @@ def write_artifact(
     config: Mapping[str, Any],
     extra_files: Mapping[str, str] | None = None,
     pay_years: Mapping[str, list[int]] | None = None,
+    effects: FactorEffects | None = None,
 ) -> Path:
     """Write `directory` (replacing any previous one) and return it.
 
@@ -77,6 +80,8 @@ def write_artifact(
             # Per source, the pay years of the rows the boosters learned from
             # (`mlpay_model.model.pay_year`): a prediction without a year is priced at the latest.
             **({PAY_YEARS_KEY: dict(pay_years)} if pay_years is not None else {}),
+            # Education and skill effects beside the boosters (`mlpay_model.model.effects`).
+            **({EFFECTS_KEY: effects.to_dict()} if effects is not None else {}),
             "config": dict(config),
             "files": file_hashes(staging),
         }

@@ -37,6 +37,7 @@ from mlpay_model.errors import DataError
 from mlpay_model.model import fitting
 from mlpay_model.model.artifact import ALL_ROWS as ARTIFACT_ALL_ROWS
 from mlpay_model.model.artifact import QUANTILE_HEADS
+from mlpay_model.model.effects import FactorEffects, fit_effects
 from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.model.fitting import FitSettings
 from mlpay_model.model.fitting import fit_booster as fit_booster  # re-exported
@@ -107,17 +108,28 @@ class TrainResult:
 
 @dataclass(frozen=True)
 class FittedModel:
-    """Boosters of every head and the feature spec they read (fitted on the same rows)."""
+    """Boosters of every head and the feature spec they read (fitted on the same rows), and
+    the education and skill effects beside them (`config.effects`; None without)."""
 
     spec: FeatureSpec
     boosters: dict[str, lgb.Booster]
+    effects: FactorEffects | None = None
 
     def encode(self, rows: pd.DataFrame) -> np.ndarray:
         return FeatureEncoder(self.spec).encode_frame(rows)
 
     def raw(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Uncalibrated (median, low, high) log pay of `rows`."""
-        return _raw_predictions(self.boosters, self.encode(rows))
+        median, low, high = _raw_predictions(self.boosters, self.encode(rows))
+        shift = self.effect_offset(rows)
+        return median + shift, low + shift, high + shift
+
+    def effect_offset(self, rows: pd.DataFrame) -> np.ndarray:
+        """The effects' log pay per row, each row priced as its own source's population."""
+        if self.effects is None:
+            return np.zeros(len(rows))
+        populations = rows["source"].astype(str).tolist()
+        return self.effects.of_frame(rows, populations).sum(axis=1)
 
 
 @dataclass(frozen=True)
@@ -228,6 +240,7 @@ def train(
         calibrated.encode(parts["test"]),
         calibrated.adjustments(parts["test"]),
         parts["test"],
+        offset=evaluated.effect_offset(parts["test"]),
     )
     metrics, breakdowns = evaluate(predictions)
 
@@ -284,6 +297,7 @@ def train(
         pay_years=pay_years_of_rows(
             calibrated.fit_rows if calibrated.folds is None else data.profiles
         ),
+        effects=shipped.effects,
     )
     return result
 
@@ -483,7 +497,15 @@ def fit_model(config: TrainConfig, rows: pd.DataFrame, step: Progress = _silent)
     """A feature spec fitted on `rows` and the boosters of every head fitted on them."""
     spec = FeatureSpec.fit(rows, config.features, config.min_category_count)
     matrix = FeatureEncoder(spec).encode_frame(rows)
-    return FittedModel(spec, fit_boosters(config, spec, matrix, log_target(rows), step))
+    log_pay = log_target(rows)
+    boosters = fit_boosters(config, spec, matrix, log_pay, step)
+    if config.effects is None:
+        return FittedModel(spec, boosters)
+    step("fit effects")
+    residuals = log_pay - np.asarray(boosters["median"].predict(matrix), dtype="float64")
+    populations = sorted(rows["source"].astype(str).unique())
+    effects = fit_effects(rows, residuals, populations, config.effects.settings())
+    return FittedModel(spec, boosters, effects)
 
 
 def calibration_block(
@@ -623,10 +645,14 @@ def predict_frame(
     matrix: np.ndarray,
     adjustment: float | np.ndarray,
     rows: pd.DataFrame,
+    *,
+    offset: float | np.ndarray = 0.0,
 ) -> pd.DataFrame:
     """`rows` plus pred_median/pred_low/pred_high and target_low/target_high, all in USD
-    (`adjustment`: q, or q per row as `Calibrated.adjustments` gives it)."""
-    interval = calibrated_interval(*_raw_predictions(boosters, matrix), adjustment)
+    (`adjustment`: q, or q per row as `Calibrated.adjustments` gives it; `offset`: log pay
+    added to every head, the effects of `FittedModel.effect_offset`)."""
+    median, low, high = _raw_predictions(boosters, matrix)
+    interval = calibrated_interval(median + offset, low + offset, high + offset, adjustment)
     predicted = dict(zip(PREDICTION_COLUMNS, interval, strict=True))
     target_low, target_high = target_bounds(rows)
     return rows.assign(

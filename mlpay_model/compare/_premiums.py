@@ -413,7 +413,7 @@ def skill_premiums(
     Everything else (role, country, experience, the other skills) stays as each person has it.
     Skills outside the vocabulary are refused: the model cannot tell their effect.
     """
-    vocabulary = model.spec.skills
+    vocabulary = model.skills
     chosen = list(vocabulary if skills is None else skills)
     unknown = [skill for skill in chosen if skill not in vocabulary]
     if unknown:

@@ -26,6 +26,7 @@ from mlpay_model.model.artifact import (
     MANIFEST_NAME,
     QUANTILE_HEADS,
     calibration_adjustments,
+    factor_effects,
     member_path,
 )
 from mlpay_model.model.features import OTHER_CATEGORY, FeatureEncoder, FeatureSpec, MatrixBuffer
@@ -78,7 +79,7 @@ class RecordPrediction:
     def contributions(self) -> Mapping[str, float]:
         contributions = self._contributions
         if contributions is None:
-            contributions = self._model._row_contributions(self._row)
+            contributions = self._model._row_contributions(self._row, self.record)
             self._contributions = contributions
         return contributions
 
@@ -122,7 +123,14 @@ class SalaryModel:
         # q, and the extra for a pay year past the population's latest, per population.
         self.adjustments = calibration_adjustments(manifest, str(self.path / MANIFEST_NAME))
         self.encoder = FeatureEncoder(self.spec)
-        self.factors: tuple[str, ...] = tuple(self.spec.features)
+        # Education and skill effects beside the boosters (`effects`), when the model has them.
+        self.effects = factor_effects(manifest, str(self.path / MANIFEST_NAME))
+        effect_factors = self.effects.factors if self.effects is not None else ()
+        self.factors: tuple[str, ...] = (*self.spec.features, *effect_factors)
+        # Every skill the model prices (the boosters' columns or the effects' table).
+        self.skills: tuple[str, ...] = tuple(
+            sorted({*self.spec.skills, *(self.effects.vocabulary if self.effects else ())})
+        )
         self.derives_seniority_from_years = self.uses("seniority") and not self.uses(
             "years_experience"
         )
@@ -217,7 +225,9 @@ class SalaryModel:
         if len(priced) == 0:
             return pd.DataFrame({name: [] for name in PREDICTION_COLUMNS}, index=profiles.index)
         matrix, order = self.encoder.encode_sorted(self._tree_frame(priced), self._order_features)
-        interval = self._interval(matrix, self._adjustments(priced), order)
+        interval = self._interval(
+            matrix, self._adjustments(priced), order, self._effects_of_frame(priced).sum(axis=1)
+        )
         columns = dict(zip(PREDICTION_COLUMNS, interval, strict=True))
         return pd.DataFrame(columns, index=profiles.index)
 
@@ -242,7 +252,7 @@ class SalaryModel:
                 self._tree_frame(block), self._order_features, out=into
             )
             out[:, start : start + len(block)] = self._interval(
-                matrix, self._adjustments(block), order
+                matrix, self._adjustments(block), order, self._effects_of_frame(block).sum(axis=1)
             )
         median, low, high = out
         return median, low, high
@@ -284,13 +294,15 @@ class SalaryModel:
         matrix: np.ndarray,
         adjustment: float | np.ndarray,
         order: np.ndarray | None = None,
+        offset: float | np.ndarray = 0.0,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(median, low, high) annual pay of encoded rows, in input order (`order`: the
-        row order of `encode_sorted`'s matrix, None when it is the input order)."""
+        row order of `encode_sorted`'s matrix, None when it is the input order; `offset`:
+        the rows' effects in log pay, in input order)."""
         median, low, high = self._raw_heads(matrix)
         if order is not None:
             median, low, high = (in_input_order(values, order) for values in (median, low, high))
-        return calibrated_interval(median, low, high, adjustment)
+        return calibrated_interval(median + offset, low + offset, high + offset, adjustment)
 
     def _raw_heads(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The three boosters' raw scores (log pay) of encoded rows."""
@@ -310,14 +322,18 @@ class SalaryModel:
         """
         import pandas as pd
 
-        matrix = self._matrix(profiles)
+        priced = self._canonical_priced(profiles)
+        matrix = self.encoder.encode_frame(self._tree_frame(priced))
         median = self._boosters["median"]
         blocks = [
             median.predict_matrix(matrix[start : start + _CONTRIBUTION_BLOCK_ROWS], contrib=True)
             for start in range(0, len(matrix), _CONTRIBUTION_BLOCK_ROWS)
         ]
         shap = np.vstack(blocks) if blocks else np.empty((0, len(self.encoder.feature_names) + 1))
-        percent = np.expm1(shap[:, :-1] @ self._grouping) * 100.0
+        logs = shap[:, :-1] @ self._grouping
+        if self.effects is not None:
+            logs[:, len(self.spec.features) :] = self._effects_of_frame(priced)
+        percent = np.expm1(logs) * 100.0
         return pd.DataFrame(percent, columns=list(self.factors), index=profiles.index)
 
     def predict_record(self, record: Mapping[str, Any]) -> RecordPrediction:
@@ -330,7 +346,7 @@ class SalaryModel:
         """
         record = self._priced_record(record)
         row = self.encoder.encode_record(self._tree_record(record))
-        median_raw = self._boosters["median"].predict_one(row)
+        median_raw = self._boosters["median"].predict_one(row) + self._record_offset(record)
         median, low, high = calibrated_bounds(
             median_raw,
             self._head_of_row("low", row, median_raw),
@@ -365,7 +381,8 @@ class SalaryModel:
                 "year": self.pay_years.nearest(year, changes.get("source", given.get("source"))),
             }
         row = self.encoder.with_values(prediction._row, changes)
-        return math.exp(self._boosters["median"].predict_one(row))
+        offset = self._record_offset({**prediction.record, **changes})
+        return math.exp(self._boosters["median"].predict_one(row) + offset)
 
     def _tree_record(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         """A priced record as the trees read it: its pay year held within its population's
@@ -414,19 +431,47 @@ class SalaryModel:
                 record = {**record, "year": year}
         return record
 
-    def _row_contributions(self, row: np.ndarray) -> Mapping[str, float]:
-        """Percent per factor for one encoded row, the largest effect first (read-only)."""
+    def _row_contributions(
+        self, row: np.ndarray, record: Mapping[str, Any]
+    ) -> Mapping[str, float]:
+        """Percent per factor for one encoded row (of priced `record`), the largest effect
+        first (read-only)."""
         shap = self._boosters["median"].predict_row(row, contrib=True)
-        percent = np.expm1(shap[:-1] @ self._grouping) * 100.0
+        logs = shap[:-1] @ self._grouping
+        if self.effects is not None:
+            logs[len(self.spec.features) :] = list(self._record_effects(record).values())
+        percent = np.expm1(logs) * 100.0
         ranked = sorted(zip(self.factors, percent.tolist(), strict=True), key=_size_first)
         return MappingProxyType(dict(ranked))
 
-    def _matrix(self, profiles: pd.DataFrame) -> np.ndarray:
-        """The feature matrix of profiles (canonical, or normalised from raw values)."""
+    def _canonical_priced(self, profiles: pd.DataFrame) -> pd.DataFrame:
+        """`_priced_frame` of profiles (canonical, or normalised from raw values)."""
         from mlpay_model.normalise import canonical_profiles
 
-        priced = self._priced_frame(canonical_profiles(profiles))
-        return self.encoder.encode_frame(self._tree_frame(priced))
+        return self._priced_frame(canonical_profiles(profiles))
+
+    def _matrix(self, profiles: pd.DataFrame) -> np.ndarray:
+        """The feature matrix of profiles (canonical, or normalised from raw values)."""
+        return self.encoder.encode_frame(self._tree_frame(self._canonical_priced(profiles)))
+
+    def _record_effects(self, record: Mapping[str, Any]) -> dict[str, float]:
+        """{effect factor: log pay} of one priced record ({} for a model without effects)."""
+        if self.effects is None:
+            return {}
+        population = record.get("source") or self.default_population
+        return self.effects.of_record(record, str(population))
+
+    def _record_offset(self, record: Mapping[str, Any]) -> float:
+        return float(sum(self._record_effects(record).values()))
+
+    def _effects_of_frame(self, priced: pd.DataFrame) -> np.ndarray:
+        """(rows x effect factors) log pay of `_priced_frame` rows, each in its population."""
+        if self.effects is None:
+            return np.zeros((len(priced), 0))
+        populations = self._populations_of(priced)
+        return self.effects.of_frame(
+            priced, self.default_population if populations is None else list(populations)
+        )
 
     def _priced_frame(self, profiles: pd.DataFrame) -> pd.DataFrame:
         """Canonical `profiles` with what the model fills in (`_priced_record`, per row):

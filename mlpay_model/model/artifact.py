@@ -39,6 +39,9 @@ manifest.json keys:
     data            [{"source", "file", "sha256", "rows_read", "rows_kept"}, ...]
     pay_years       {source: [pay years of the rows the boosters learned from]} (optional;
                     a manifest without it: `pay_year.manifest_pay_years` derives them)
+    effects         {"factors": [...], "education": {population: {level: log effect}},
+                    "skills": {population: {skill: log effect}}} (optional;
+                    `effects.FactorEffects`: added to the boosters' log pay)
     config          the resolved training config (so data and reference rows can be rebuilt)
     files           {relative file name: sha256} for every file except manifest.json
 
@@ -66,6 +69,7 @@ from typing import Any, Final
 
 from mlpay_model._digest import sha256_file
 from mlpay_model.errors import ArtifactError, ArtifactWarning, clip
+from mlpay_model.model.effects import FactorEffects
 from mlpay_model.model.interval import Adjustments
 from mlpay_model.schema import PREDICTION_COLUMNS
 
@@ -74,6 +78,9 @@ MANIFEST_NAME: Final = "manifest.json"
 QUANTILE_HEADS: Final[tuple[str, ...]] = PREDICTION_COLUMNS
 """The three boosters of a model, by head: its median and the interval's low and high ends
 (the manifest's `models` maps each head to its file, `<head>.txt`)."""
+
+EFFECTS_KEY: Final = "effects"
+"""The manifest's education and skill effects beside the boosters (`effects.FactorEffects`)."""
 
 ALL_ROWS: Final = "all rows"
 """calibration.fitted_on of a model whose boosters were refitted on every row (test too)."""
@@ -152,6 +159,7 @@ def validate_manifest(manifest: object, path: Path) -> dict[str, Any]:
     for key in ("scheme", "quantile_heads", "fitted_on", "metrics_of"):
         _expect(calibration, key, str, f"{where}: calibration", required=False)
     calibration_adjustments(manifest, where)
+    factor_effects(manifest, where)
 
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
@@ -222,6 +230,19 @@ def _by_population(
         )
         for population, value in values.items()
     }
+
+
+def factor_effects(manifest: Mapping[str, Any], where: str = "manifest") -> FactorEffects | None:
+    """The manifest's education and skill effects (None: a model without them)."""
+    entry = manifest.get(EFFECTS_KEY)
+    if entry is None:
+        return None
+    if not isinstance(entry, dict):
+        raise ArtifactError(f"{where}: '{EFFECTS_KEY}' must be an object")
+    try:
+        return FactorEffects.from_dict(entry)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ArtifactError(f"{where}: {EFFECTS_KEY} malformed ({clip(str(error))})") from None
 
 
 def boosters_fitted_on_all_rows(manifest: dict[str, Any]) -> bool:

@@ -28,6 +28,16 @@ class PayModel(Protocol):
     @property
     def spec(self) -> FeatureSpec: ...
 
+    @property
+    def factors(self) -> tuple[str, ...]:
+        """The canonical columns the model prices (its trees' and its effects')."""
+        ...
+
+    @property
+    def skills(self) -> tuple[str, ...]:
+        """The skills the model prices; any other skill word changes nothing."""
+        ...
+
     def predict(self, profiles: pd.DataFrame) -> pd.DataFrame:
         """Columns `mlpay_model.schema.PREDICTION_COLUMNS` (annual pay), one row per profile."""
         ...

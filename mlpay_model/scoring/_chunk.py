@@ -145,7 +145,7 @@ def unknown_skill_words(profiles: pd.DataFrame, model: SalaryModel) -> tuple[Cou
     words: Counter[str] = Counter()
     if not model.uses("skills") or "skills" not in profiles:
         return words, 0
-    vocabulary = set(model.spec.skills)
+    vocabulary = set(model.skills)
     with_unknown = 0
     for skills, rows in Counter(profiles["skills"]).items():
         unknown = [word for word in skills if word not in vocabulary]

@@ -177,14 +177,14 @@ def create_app(model: str | os.PathLike[str] = "default") -> FastAPI:
 
     @app.get("/api/model")
     def model_info() -> dict[str, Any]:
-        skills = {skill for item in source_models for skill in item.model.spec.skills}
+        skills = {skill for item in source_models for skill in item.model.skills}
         return {
             "model": _model_ref(salary_model),
             "factors": list(salary_model.factors),
             "pay_concept": _pay_concept(salary_model),
             "currency": salary_model.currency,
             "education_levels": list(EDUCATION_LEVELS),
-            "skills": sorted(skills | set(salary_model.spec.skills)),
+            "skills": sorted(skills | set(salary_model.skills)),
             "sources": [item.source.label for item in source_models],
         }
 

@@ -199,7 +199,7 @@ def analyse(
         )
     profiles = reference.profiles
     people = compare.sample_people(profiles, settings.max_people, settings.seed)
-    features = set(model.spec.features)
+    features = set(model.factors)
     years = profiles["year"].dropna()
     settings = replace(settings, fitted=refits)
     peers = tuple(_compare(model, profiles, PEERS, Filters(), settings))
@@ -340,13 +340,13 @@ def _skills(
     model: PayModel, people: pd.DataFrame, features: set[str], settings: Settings
 ) -> list[FactorEffect]:
     """Skill premiums over the people who list skills (their survey asked about skills)."""
-    if "skills" not in features or not model.spec.skills:
+    if "skills" not in features or not model.skills:
         return []
     listing = people[_lists_skills(people)]
     counts = pd.Series(
         [skill for skills in listing["skills"] for skill in skills], dtype=object
     ).value_counts()
-    vocabulary = set(model.spec.skills)
+    vocabulary = set(model.skills)
     common = [
         str(skill)
         for skill, count in counts.items()

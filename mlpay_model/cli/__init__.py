@@ -10,7 +10,9 @@ extra that is not installed, naming the extra and its `pip install`), 130 interr
 handled like Ctrl-C, so temporary files are removed and nothing half-written is left), and
 BROKEN_PIPE_EXIT (1) when whoever reads the output stops early (`mlpay models --json | head
 -c 10`): no traceback, but not 0 either, since the output was not all delivered (the command
-may have stopped half-way), as a shell's `set -o pipefail` expects.
+may have stopped half-way), as a shell's `set -o pipefail` expects. When stdout is a pipe, a
+reader that goes away stops the command at once (ReaderGone), even one that has printed
+nothing yet (`mlpay compare ... | head -0` would otherwise compute for minutes).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import argparse
 import importlib
 import os
 import pkgutil
+import select
 import signal
+import stat
 import sys
 import threading
 import warnings
@@ -41,6 +45,11 @@ TERMINATED_EXIT = 128 + signal.SIGTERM
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main thread where Ctrl-C's KeyboardInterrupt would be, so every
     clean-up that Ctrl-C runs (temporary files removed) runs for it too."""
+
+
+class ReaderGone(KeyboardInterrupt):
+    """The reader of stdout (a pipe) has closed it: raised in the main thread like Ctrl-C's
+    KeyboardInterrupt (so the same clean-ups run, and no `except Exception` swallows it)."""
 
 
 EXTRA_OF_MODULE: Final[dict[str, str]] = {
@@ -92,8 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     try:
-        with _sigterm_as_interrupt(), _one_line_warnings(args.command):
+        with _sigterm_as_interrupt(), _stop_when_reader_goes(), _one_line_warnings(args.command):
             return int(args.handler(args))
+    except ReaderGone:
+        _discard_stdout()  # nothing left to deliver, and nobody to deliver it to
+        return BROKEN_PIPE_EXIT
     except MlpayError as error:
         print(f"mlpay {args.command}: error: {error}", file=sys.stderr)
         return USER_ERROR_EXIT
@@ -159,6 +171,64 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _stop_when_reader_goes() -> Iterator[None]:
+    """While the block runs with stdout a pipe, a thread watches for its reader to close it
+    (poll's POLLERR on the write end) and then raises ReaderGone in the main thread (sending
+    it SIGINT, whose handler is replaced for the block: a real Ctrl-C still does what it did).
+    Elsewhere (a terminal, a file, not the main thread, no poll) the block just runs."""
+    try:
+        descriptor = sys.stdout.fileno()
+        is_pipe = stat.S_ISFIFO(os.fstat(descriptor).st_mode)
+    except (AttributeError, OSError, ValueError):  # replaced by a stream without a descriptor
+        is_pipe = False
+    previous = signal.getsignal(signal.SIGINT)
+    if (
+        not is_pipe
+        or not hasattr(select, "poll")
+        or threading.current_thread() is not threading.main_thread()
+        or previous is None  # a handler installed outside Python: left alone
+    ):
+        yield
+        return
+    gone = threading.Event()
+    main = threading.get_ident()
+    wake_read, wake_write = os.pipe()  # a byte here ends the watch when the block ends
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        if gone.is_set():
+            raise ReaderGone
+        if callable(previous):
+            previous(signum, frame)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+    def watch() -> None:
+        poller = select.poll()
+        poller.register(descriptor, select.POLLERR)  # POLLERR: no reader left (Linux)
+        poller.register(wake_read, select.POLLIN)
+        ready = dict(poller.poll())
+        if wake_read not in ready and ready.get(descriptor, 0) & (select.POLLERR | select.POLLHUP):
+            gone.set()
+            # A real signal, not _thread.interrupt_main: it also wakes a main thread blocked
+            # in a system call (a sleep, a wait for workers).
+            signal.pthread_kill(main, signal.SIGINT)
+
+    signal.signal(signal.SIGINT, interrupt)
+    watcher = threading.Thread(target=watch, name="mlpay-stdout-reader", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        try:
+            os.write(wake_write, b"\0")
+            watcher.join()
+        finally:  # signal.signal first runs a pending SIGINT (ours): a late ReaderGone
+            signal.signal(signal.SIGINT, previous)
+            os.close(wake_read)
+            os.close(wake_write)
 
 
 def missing_extra_message(error: ModuleNotFoundError) -> str | None:

@@ -51,6 +51,22 @@ def test_frequent_titles_get_a_code_and_others_are_missing():
     assert encoder.is_known("title", "applied scientist")  # unknown titles are not warned about
 
 
+def test_a_rare_ranked_title_is_read_as_its_plain_title():
+    # "Staff ML Engineer" is rare: read as "machine learning engineer" (its rank is seniority),
+    # never as an unknown title priced below the plain one (issue 22's title ladder).
+    rows = _titled({"Machine Learning Engineer": TITLE_MIN_COUNT, "Staff ML Engineer": 3})
+    spec = FeatureSpec.fit(rows, ["role", "title"], min_count=5)
+    assert spec.categories["title"] == ("machine learning engineer",)
+    encoder = FeatureEncoder(spec)
+    titles = ["Staff ML Engineer", "Principal Machine Learning Engineer", "Staff Scientist"]
+    asked = pd.DataFrame({"role": ["ml_engineer"] * 3, "role_raw": titles})
+    column = spec.feature_names.index("title")
+    encoded = encoder.encode_frame(asked)[:, column]
+    assert encoded[:2].tolist() == [0.0, 0.0] and np.isnan(encoded[2])
+    one = encoder.encode_record({"role": "ml_engineer", "role_raw": "Lead ML Engineer"})
+    assert one[0, column] == 0.0
+
+
 def test_a_frame_encodes_each_row_as_the_record_path_does():
     """encode_frame works per distinct skill set (shared tuples, lists, missing, repeats)."""
     encoder = FeatureEncoder(SPEC)

@@ -175,28 +175,31 @@ def fit_effects(
     indicators that absorb what is not the factors' effect. Then the ordered education levels
     are made non-decreasing and everything is centred per population (module docstring).
     """
-    education = _column(profiles, "education", "education" in settings.factors)
-    skills = [
-        tuple(value) if isinstance(value, tuple | list) else ()
-        for value in _column(profiles, "skills", "skills" in settings.factors)
-    ]
-    sources = profiles["source"].astype(str).to_numpy()
-    gives = np.array(
-        [
-            not is_missing(level) or bool(listed)
-            for level, listed in zip(education, skills, strict=True)
-        ]
+    import pandas as pd
+
+    education = pd.Series(
+        _column(profiles, "education", "education" in settings.factors), dtype=object
     )
+    education = education.where(education.isin(EDUCATION_LEVELS))  # missing: None/NaN alike
+    skills = pd.Series(
+        [
+            tuple(set(value)) if isinstance(value, tuple | list) else ()
+            for value in _column(profiles, "skills", "skills" in settings.factors)
+        ],
+        dtype=object,
+    )
+    sources = profiles["source"].astype(str).to_numpy()
+    lists = skills.map(len).to_numpy() > 0
+    gives = education.notna().to_numpy() | lists
     names = list(populations)
     if not gives.any():
         return FactorEffects(settings.factors, {n: {} for n in names}, {n: {} for n in names})
+    rows = np.flatnonzero(gives)
+    pairs = skills.iloc[rows].reset_index(drop=True).explode().dropna()  # (row, skill)
+    counts = pairs.value_counts()
+    vocabulary = sorted(str(skill) for skill in counts[counts >= settings.min_skill_rows].index)
     levels = [level for level in EDUCATION_LEVELS if "education" in settings.factors]
-    counts: dict[str, int] = {}
-    for position in np.flatnonzero(gives):
-        for skill in set(skills[position]):
-            counts[skill] = counts.get(skill, 0) + 1
-    vocabulary = sorted(skill for skill, n in counts.items() if n >= settings.min_skill_rows)
-    given_sources = sorted(set(sources[gives]))
+    given_sources = sorted(set(sources[rows]))
     columns = [
         *(("education", level) for level in levels),
         *(("skill", skill) for skill in vocabulary),
@@ -205,49 +208,39 @@ def fit_effects(
         ("skill", None),
     ]
     index = {column: position for position, column in enumerate(columns)}
-    rows = np.flatnonzero(gives)
     design = np.zeros((len(rows), len(columns)))
-    for row, position in enumerate(rows):
-        level = education[position]
-        design[row, index["education", None if is_missing(level) else level]] = 1.0
-        listed = set(skills[position])
-        design[row, index["skill", None]] = 0.0 if listed else 1.0
-        for skill in listed:
-            if ("skill", skill) in index:
-                design[row, index["skill", skill]] = 1.0
-        design[row, index["source", sources[position]]] = 1.0
+    row_levels = education.iloc[rows].to_numpy()
+    level_column = np.array(
+        [index["education", None if not isinstance(level, str) else level] for level in row_levels]
+    )
+    design[np.arange(len(rows)), level_column] = 1.0
+    design[:, index["skill", None]] = (~lists[rows]).astype(float)
+    known = pairs[pairs.isin(vocabulary)]
+    design[known.index.to_numpy(), [index["skill", str(skill)] for skill in known.to_numpy()]] = 1.0
+    design[np.arange(len(rows)), [index["source", name] for name in sources[rows]]] = 1.0
     target = np.asarray(residuals, dtype="float64")[rows]
     gram = design.T @ design + settings.ridge_alpha * np.eye(len(columns))
     coefficients = np.linalg.solve(gram, design.T @ target)
     level_effect = {level: float(coefficients[index["education", level]]) for level in levels}
-    level_rows = {level: int(design[:, index["education", level]].sum()) for level in levels}
+    level_rows = {level: float(design[:, index["education", level]].sum()) for level in levels}
     ordered = [level for level in ORDERED_EDUCATION if level in level_effect]
-    level_effect.update(
-        zip(
-            ordered,
-            non_decreasing(
-                [level_effect[level] for level in ordered], [level_rows[level] for level in ordered]
-            ),
-            strict=True,
-        )
+    monotone = non_decreasing(
+        [level_effect[level] for level in ordered], [level_rows[level] for level in ordered]
     )
+    level_effect.update(zip(ordered, monotone, strict=True))
     skill_effect = {skill: float(coefficients[index["skill", skill]]) for skill in vocabulary}
     education_tables: dict[str, dict[str, float]] = {}
     skill_tables: dict[str, dict[str, float]] = {}
     for name in names:
         own = gives & (sources == name)
         mix_rows = own if own.any() else gives  # a population that never records: the surveys'
-        given_levels = [
-            education[p] for p in np.flatnonzero(mix_rows) if not is_missing(education[p])
-        ]
-        centre = (
-            float(np.mean([level_effect[level] for level in given_levels])) if given_levels else 0.0
-        )
+        given_levels = education[mix_rows].dropna()
+        centre = float(given_levels.map(level_effect).mean()) if len(given_levels) else 0.0
         education_tables[name] = {level: effect - centre for level, effect in level_effect.items()}
-        listing = [set(skills[p]) for p in np.flatnonzero(mix_rows) if skills[p]]
+        listing = skills[mix_rows & lists]
+        listed = listing.explode().value_counts() / max(len(listing), 1)
         skill_tables[name] = {
-            skill: effect
-            * (1.0 - (sum(skill in s for s in listing) / len(listing) if listing else 0.0))
+            skill: effect * (1.0 - float(listed.get(skill, 0.0)))
             for skill, effect in skill_effect.items()
         }
     return FactorEffects(settings.factors, education_tables, skill_tables)

@@ -43,7 +43,7 @@ from mlpay_model.schema import (
     SENIORITY_LEVELS,
     is_missing,
 )
-from mlpay_model.taxonomy import title_key
+from mlpay_model.taxonomy import title_key, title_key_without_rank
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -322,8 +322,11 @@ class FeatureEncoder:
             positions, distinct = pd.factorize(column, use_na_sentinel=True)
             if name in self._codes:
                 codes = self._codes[name]
-                other = codes.get(OTHER_CATEGORY, np.nan)  # title: no shared code
-                table = [codes.get(value, other) for value in distinct]
+                if name == TITLE_FEATURE:
+                    table = [_title_code(codes, value) for value in distinct]
+                else:
+                    other = codes.get(OTHER_CATEGORY, np.nan)
+                    table = [codes.get(value, other) for value in distinct]
             else:
                 levels = self._levels[name]
                 table = [levels.get(value, np.nan) for value in distinct]
@@ -335,6 +338,8 @@ class FeatureEncoder:
             return math.nan
         if name in self._codes:
             codes = self._codes[name]
+            if name == TITLE_FEATURE:
+                return _title_code(codes, value)
             return codes.get(value, codes.get(OTHER_CATEGORY, math.nan))
         if name in self._levels:
             return self._levels[name].get(value, math.nan)
@@ -344,6 +349,18 @@ class FeatureEncoder:
         """False when a categorical value is folded into OTHER_CATEGORY (rare or unseen)."""
         codes = self._codes.get(name)
         return codes is None or is_missing(value) or value in codes or name == TITLE_FEATURE
+
+
+def _title_code(codes: Mapping[str, float], key: object) -> float:
+    """The code of a title key; a rare ranked title takes its plain title's code
+    (`taxonomy.title_key_without_rank`); any other unknown title is missing (no shared code)."""
+    if is_missing(key):
+        return math.nan
+    code = codes.get(str(key))
+    if code is None:
+        plain = title_key_without_rank(str(key))
+        code = codes.get(plain) if plain is not None else None
+    return math.nan if code is None else code
 
 
 def title_keys(titles: pd.Series) -> pd.Series:

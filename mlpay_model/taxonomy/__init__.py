@@ -14,6 +14,7 @@ from mlpay_model.taxonomy.roles import (
     role_family,
     role_family_of_list,
     title_key,
+    title_key_without_rank,
     unmapped_titles,
 )
 from mlpay_model.taxonomy.seniority import seniority_level, title_seniority
@@ -37,6 +38,7 @@ __all__ = [
     "role_family_of_list",
     "seniority_level",
     "title_key",
+    "title_key_without_rank",
     "title_seniority",
     "unmapped_titles",
 ]

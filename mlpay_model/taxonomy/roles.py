@@ -69,6 +69,21 @@ def title_key(title: object) -> str | None:
     return " ".join(kept) or None
 
 
+_RANK_WORDS: Final = frozenset({"staff", "principal", "lead", "distinguished"})
+
+
+def title_key_without_rank(key: str) -> str | None:
+    """A title key with its rank words (staff, principal, lead) left out: what a rare ranked
+    title ("staff machine learning engineer") is read as when the model does not know it, so
+    that it is priced as its plain title at its seniority, never below it.
+
+    >>> title_key_without_rank("staff machine learning engineer")
+    'machine learning engineer'
+    """
+    kept = [word for word in key.split() if word not in _RANK_WORDS]
+    return " ".join(kept) or None
+
+
 def role_family_of_list(titles: Iterable[object] | str | None) -> str:
     """One family for a multi-select answer: the chosen label whose family ranks first.
 

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 from mlpay_model.currency import MODEL_CURRENCY, Conversion, usd_to
 from mlpay_model.data.sources.registry import find_source
@@ -15,6 +15,7 @@ from mlpay_model.errors import InvalidInputError
 from mlpay_model.model import RecordPrediction, SalaryModel, load_model
 from mlpay_model.model.pay_year import years_text
 from mlpay_model.normalise import SENIORITY_FROM_YEARS_RULE, ProfileInput, normalise_profile
+from mlpay_model.schema import is_missing
 from mlpay_model.taxonomy import country_name
 
 
@@ -387,7 +388,44 @@ def input_warnings(model: SalaryModel, profile: ProfileInput) -> tuple[str, ...]
                 f"skills not in model {model.name}'s vocabulary (they count towards the "
                 f"number of skills only): {', '.join(unknown)}"
             )
+    notes.extend(not_given_notes(model, profile))
     return tuple(notes)
+
+
+NOT_GIVEN: Final[tuple[tuple[str, str, str], ...]] = (
+    # (factor as the person knows it, what would price it, the mix it is priced at)
+    ("experience", "years of experience or a seniority", "experience"),
+    ("education", "an education level", "education"),
+    ("skills", "the skills", "skills"),
+)
+
+
+def not_given_notes(model: SalaryModel, profile: ProfileInput) -> tuple[str, ...]:
+    """One note per factor the model prices that the person did not give (experience: no
+    years, no seniority and no level in the title; education; skills): it is priced at the
+    population's mix, and no contribution is shown for it (`explanation`)."""
+    missing = not_given(model, profile.record)
+    return tuple(
+        f"{factor} not given: priced at the population's mix of {mix} (give {how} to price it)"
+        for factor, how, mix in NOT_GIVEN
+        if factor in missing
+    )
+
+
+def not_given(model: SalaryModel, record: Mapping[str, Any]) -> frozenset[str]:
+    """The person's factors `model` prices that `record` (canonical) leaves out: of
+    "experience" (years_experience or seniority, neither given nor read from the title),
+    "education" and "skills"."""
+    missing = set()
+    if (model.uses("years_experience") or model.uses("seniority")) and all(
+        is_missing(record.get(name)) for name in ("years_experience", "seniority")
+    ):
+        missing.add("experience")
+    if model.uses("education") and is_missing(record.get("education")):
+        missing.add("education")
+    if model.uses("skills") and not record.get("skills"):
+        missing.add("skills")
+    return frozenset(missing)
 
 
 def _model(model: object) -> SalaryModel:

@@ -143,7 +143,37 @@ def test_a_given_or_title_seniority_wins_over_the_years(aijobs_like):
 
 def test_a_model_with_years_derives_no_seniority(full):
     prediction = predict_salary("ML Engineer", "DE", years_experience=12, model=full)
-    assert prediction.profile["seniority"] is None and prediction.warnings == ()
+    assert prediction.profile["seniority"] is None
+    assert not any("seniority" in text or "experience" in text for text in prediction.warnings)
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({}, ["experience", "education", "skills"]),
+        ({"years_experience": 3}, ["education", "skills"]),
+        ({"seniority": "senior"}, ["education", "skills"]),
+        ({"role": "Senior ML Engineer"}, ["education", "skills"]),  # the title's level
+        ({"education": "PhD", "skills": "python"}, ["experience"]),
+    ],
+)
+def test_a_factor_not_given_is_said_to_be_priced_at_the_populations_mix(full, given, missing):
+    arguments = {"role": "ML Engineer", "country": "DE", **given}
+    prediction = predict_salary(**arguments, model=full)
+    notes = [text for text in prediction.warnings if "not given" in text]
+    assert [text.split()[0] for text in notes] == missing
+    for factor, text in zip(missing, notes, strict=True):
+        mix = "experience" if factor == "experience" else factor
+        assert text.startswith(f"{factor} not given: priced at the population's mix of {mix}")
+
+
+def test_no_not_given_note_for_a_factor_the_model_does_not_price(aijobs_like):
+    prediction = predict_salary("ML Engineer", "DE", model=aijobs_like)
+    notes = [text for text in prediction.warnings if "not given" in text]
+    assert notes == [
+        "experience not given: priced at the population's mix of experience "
+        "(give years of experience or a seniority to price it)"
+    ]  # the aijobs-like model prices seniority, not education or skills
 
 
 def test_batch_scoring_derives_the_seniority_like_predict_salary(aijobs_like, tmp_path):

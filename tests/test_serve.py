@@ -26,6 +26,7 @@ from serve_support import (
 
 from mlpay_model import DEFAULT_MODEL, InvalidInputError, load_model, predict_salary
 from mlpay_model.cli import TERMINATED_EXIT, main
+from mlpay_model.compare import arguments_with_role
 
 pytestmark = pytest.mark.slow
 
@@ -110,7 +111,8 @@ def test_predict_reads_the_context(server: str) -> None:
             "skills",
             {**PROFILE, "skills": [*PROFILE["skills"], "kubernetes"]},
         ),
-        ({"role_to": "Data Scientist"}, "role", {**PROFILE, "role": "Data Scientist"}),
+        # the title changes with the role, its rank word carried over (as `mlpay whatif`)
+        ({"role_to": "Data Scientist"}, "role", {**PROFILE, "role": "Senior Data Scientist"}),
     ],
 )
 def test_whatif_gives_both_predictions_and_the_change(
@@ -130,6 +132,9 @@ def test_whatif_gives_both_predictions_and_the_change(
     assert body["difference"]["text"].endswith("in the median")
     # the default model reads every factor changed here: no "cannot move it" note
     assert body["change"]["note"] is None
+    if field == "role":
+        assert body["change"]["title"] == "Senior Data Scientist"
+        assert arguments_with_role(PROFILE, "Data Scientist") == after_profile
 
 
 def test_a_bad_input_is_a_422_with_the_clis_one_line_message(

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mlpay_model import __version__
 from mlpay_model._format import money, percent_points
+from mlpay_model.compare import arguments_with_role
 from mlpay_model.data.sources.registry import DataSource, sources
 from mlpay_model.errors import InvalidInputError, MlpayError
 from mlpay_model.model import SalaryModel, load_model
@@ -203,6 +204,12 @@ def create_app(model: str | os.PathLike[str] = "default") -> FastAPI:
         if field == "skills":
             after_arguments["skills"] = _with_skill(before_arguments.get("skills"), value)
             description = f"add skill {value}"
+        elif field == "role" and isinstance(value, str) and isinstance(body.role, str):
+            # the title changes with the role, the rank words carried over (`mlpay whatif`)
+            after_arguments = arguments_with_role(before_arguments, value)
+            description = f"{key.replace('_', ' ')} {value}"
+            if after_arguments["role"] != value:
+                description += f" (as {after_arguments['role']!r})"
         else:
             after_arguments[field] = value
             description = f"{key.replace('_', ' ')} {value}"
@@ -226,6 +233,7 @@ def create_app(model: str | os.PathLike[str] = "default") -> FastAPI:
                 "value": value,
                 "description": description,
                 "note": note,
+                **({"title": after_arguments["role"]} if field == "role" else {}),
             },
             "before": answer(before),
             "after": answer(after),

@@ -77,7 +77,6 @@ def test_the_same_person_typed_differently_gets_the_same_answer(model: SalaryMod
     holds(suite.typing_invariance, model)
 
 
-@known_failure("no warning says years or education were not given")
 def test_a_factor_not_given_is_priced_at_the_mix_and_said(model: SalaryModel) -> None:
     holds(suite.missing_factor_priced_at_mix, model)
 

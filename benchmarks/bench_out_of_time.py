@@ -1062,8 +1062,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+_STARTED: Final = time.perf_counter()
+
+
 def _log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
+    """A progress line on stderr, with the seconds since the script started."""
+    print(f"[bench {time.perf_counter() - _STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -290,6 +290,17 @@ def _names_skill_as_negative(contributions: Mapping[str, float], skill: str) -> 
     )
 
 
+def _skill_contributions(contributions: Mapping[str, float]) -> str:
+    """The explanation's skill contributions, as text ("skills: python -2.4%", or "skills
+    +0.0%" when none is named)."""
+    named = [
+        f"{name} {percent:+.1f}%"
+        for name, percent in contributions.items()
+        if _factor_of(name, ()) == "skills"
+    ]
+    return ", ".join(named) or "skills +0.0%"
+
+
 def _says_ignored(warnings: Sequence[str], factor: str) -> bool:
     """True when a warning says the model ignores `factor` altogether (then no word of it
     needs naming)."""
@@ -327,7 +338,7 @@ def known_skill_never_lowers(model: SalaryModel) -> Outcome:
                         f"skills={skill} vs none",
                         {"none": before, skill: answer.median},
                         change,
-                        f"explanation: skills {answer.contributions.get('skills', 0.0):+.1f}%",
+                        f"explanation: {_skill_contributions(answer.contributions)}",
                     )
                 )
     return _outcome("known_skill_never_lowers", people, violations)
@@ -573,7 +584,7 @@ FACTOR_NAMES: Mapping[str, str] = {  # a contribution's leading word -> the pers
     "location": "country",
     "years_experience": "years",
     "years": "years",
-    "experience": "years",
+    "experience": "experience",  # years and/or seniority: one factor of the person's
     "seniority": "seniority",
     "education": "education",
     "skills": "skills",
@@ -584,9 +595,9 @@ FACTOR_NAMES: Mapping[str, str] = {  # a contribution's leading word -> the pers
 def _given_factors(person: Person, answer: SalaryPrediction) -> set[str]:
     given = {"role", "country"}
     if person.years is not None:
-        given |= {"years", "seniority"}
+        given |= {"years", "seniority", "experience"}
     if answer.profile.get("seniority") is not None:  # read from the title (or given)
-        given.add("seniority")
+        given |= {"seniority", "experience"}
     if person.education is not None:
         given.add("education")
     if person.skills:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
+import numpy as np
+
+from mlpay_model._conditional import ConditionalTrees, group_shapley
+from mlpay_model._format import money
 from mlpay_model.currency import MODEL_CURRENCY, Conversion, usd_to
 from mlpay_model.data.sources.registry import find_source
 from mlpay_model.errors import InvalidInputError
@@ -66,12 +72,19 @@ class SalaryPrediction:
     rate, rate_date    the USD -> `currency` rate used and the day of its ECB reference
                        rates (1.0 and None in USD); `baseline` and `by_source` are converted too
     model              name and version of the model that predicted
-    contributions      factor -> how much it moved this prediction, in percent against
-                       `baseline` (from the median model's SHAP values), largest first;
-                       median == baseline * prod(1 + percent / 100). Worked out on first
-                       access (SHAP values cost about four predictions), then kept.
-    warnings           inputs the model ignored, did not know or derived, in plain words
-    baseline           what the model predicts before it knows any factor (annual pay)
+    explanation        the person's factors (`Contribution`: role with its title, location,
+                       experience, education, each skill, a context field given), each with
+                       how much it moved the median against `baseline`, largest first;
+                       median == baseline * prod(1 + percent / 100) (`explain`). Only what
+                       the person gave is a factor: the population, the pay year and the
+                       fields not given are in the baseline. Worked out on first access
+                       (a few ms), then kept.
+    contributions      the same as {factor: percent}
+    baseline           what this population is paid at this pay year before the person's
+                       factors are known: the model's average over the population's people,
+                       with the fields not given priced as not given (annual pay)
+    warnings           inputs the model ignored, did not know or derived, and the factors
+                       not given (priced at the population's mix), in plain words
     profile            the canonical values the prediction used (role family, ISO country,
                        seniority read from the title or derived from years, skills, ...)
     pay_concept        what the pay is, as the model's data reports it: "base salary" (aijobs),
@@ -93,8 +106,8 @@ class SalaryPrediction:
     pay_year_defaulted True when no year was given (or the model ignores it) and `pay_year`
                        is the default
 
-    Equality and hash compare the values above except `contributions`, which follow from the
-    model and the profile.
+    Equality and hash compare the values above except `explanation`, `contributions` and
+    `baseline`, which follow from the model and the profile.
     """
 
     median: float
@@ -103,9 +116,8 @@ class SalaryPrediction:
     currency: str
     model: ModelRef
     warnings: tuple[str, ...]
-    baseline: float
     profile: Mapping[str, Any] = field(hash=False)
-    _record: RecordPrediction = field(repr=False, compare=False)
+    _explainer: _Explainer = field(repr=False, compare=False)
     pay_concept: str = "unknown"
     population: str = "unknown"
     population_label: str = "unknown"
@@ -132,7 +144,6 @@ class SalaryPrediction:
             median=self.median * rate,
             low=self.low * rate,
             high=self.high * rate,
-            baseline=self.baseline * rate,
             by_source=tuple(
                 dataclasses.replace(figure, median=figure.median * rate)
                 for figure in self.by_source
@@ -143,8 +154,16 @@ class SalaryPrediction:
         )
 
     @property
+    def explanation(self) -> tuple[Contribution, ...]:
+        return self._explainer.explanation().contributions
+
+    @property
     def contributions(self) -> Mapping[str, float]:
-        return self._record.contributions
+        return MappingProxyType({item.factor: item.percent for item in self.explanation})
+
+    @property
+    def baseline(self) -> float:
+        return self._explainer.explanation().baseline * self.rate
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what `mlpay predict --json` prints)."""
@@ -162,6 +181,7 @@ class SalaryPrediction:
             "by_source": [figure.to_dict() for figure in self.by_source],
             "model": {"name": self.model.name, "version": self.model.version},
             "contributions": dict(self.contributions),
+            "explanation": [item.to_dict() for item in self.explanation],
             "baseline": self.baseline,
             "warnings": list(self.warnings),
             "profile": {
@@ -260,11 +280,10 @@ def predict_salary(
         currency=salary_model.currency,
         model=ModelRef(salary_model.name, salary_model.version),
         warnings=input_warnings(salary_model, profile) + year_notes,
-        baseline=salary_model.baseline,
         profile=MappingProxyType(
             {name: value for name, value in profile.record.items() if name != "role_raw"}
         ),
-        _record=result,
+        _explainer=_Explainer(salary_model, result, profile),
         pay_concept=(
             salary_model.population_pay_texts[chosen] if pooled else salary_model.pay_text
         ),
@@ -274,6 +293,180 @@ def predict_salary(
         pay_year=pay_year,
         pay_year_defaulted=defaulted,
     ).converted(conversion)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One of the person's factors in an explanation.
+
+    factor   its key: "role" (the role family with its title), "location", "experience"
+             (years and/or seniority), "education", "skills: <skill>" (one per listed skill
+             a model with skill effects prices; "skills" for a model whose trees read the
+             skills together), or a context field given ("employment_type", ...)
+    label    the factor with the person's value, in words ("experience (5 years) vs the
+             population's average")
+    percent  how much it moves the median against the baseline, in percent
+    """
+
+    factor: str
+    label: str
+    percent: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"factor": self.factor, "label": self.label, "percent": self.percent}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """`baseline` (annual USD: what the population is paid at the pay year before the
+    person's factors) and the person's factors, largest first:
+    median == baseline * prod(1 + percent / 100)."""
+
+    baseline: float
+    contributions: tuple[Contribution, ...]
+
+
+class _Explainer:
+    """Works out a prediction's explanation on first use (`explain`), then keeps it."""
+
+    __slots__ = ("_explanation", "_model", "_profile", "_result")
+
+    def __init__(self, model: SalaryModel, result: RecordPrediction, profile: ProfileInput):
+        self._model = model
+        self._result = result
+        self._profile = profile
+        self._explanation: Explanation | None = None
+
+    def explanation(self) -> Explanation:
+        explanation = self._explanation
+        if explanation is None:
+            explanation = explain(self._model, self._result, self._profile)
+            self._explanation = explanation
+        return explanation
+
+
+CONTEXT_FACTORS: Final[tuple[str, ...]] = ("employment_type", "remote_ratio", "company_size")
+PERSON_FACTORS: Final[Mapping[str, str]] = MappingProxyType(
+    {  # a model's column (`FeatureSpec.factor_of`) -> the person's factor it belongs to
+        "role": "role",
+        "title": "role",
+        "country": "location",
+        "years_experience": "experience",
+        "seniority": "experience",
+        "education": "education",
+        "skills": "skills",
+        **{name: name for name in CONTEXT_FACTORS},
+    }
+)
+SHOWN_POINTS: Final = 0.05
+"""A factor that moves the median by less is not shown (`shown_factors`)."""
+_TREES: weakref.WeakKeyDictionary[SalaryModel, ConditionalTrees] = weakref.WeakKeyDictionary()
+
+
+def explain(model: SalaryModel, result: RecordPrediction, profile: ProfileInput) -> Explanation:
+    """The prediction `result` of `profile` in the person's terms: the one place that groups
+    a model's columns into the person's factors (what `contributions`, `mlpay predict`, the
+    web calculator and `--json` show).
+
+    Factors: role (the role family and the title read from it), location (country),
+    experience (years and seniority, when the person gave years, a seniority or a title
+    level), education, skills, and each context field the person gave (employment_type,
+    remote_ratio, company_size). Everything else is the baseline: the population (a pooled
+    model's `source`), the pay year, and every field not given, which the model prices as not
+    given (the population's mix; `not_given_notes` says so).
+
+    How: the baseline is the median booster's expected prediction given only the baseline's
+    columns (TreeSHAP's path-dependent expectation, `_conditional`), so it is the same for
+    every person of the population, pay year and fields given; the trees' share of each factor
+    is its Shapley value in the game "the factors known so far" (exact: they add up to the
+    prediction); education and skill effects (`SalaryModel.effects`) are additive and
+    counted as they are, one skill at a time.
+    """
+    trees = _TREES.get(model)
+    if trees is None:
+        # the checked text the median booster parsed
+        trees = ConditionalTrees(model._boosters["median"].text)
+        _TREES[model] = trees
+    record = result.record
+    missing = not_given(model, record)
+    players: list[str] = []
+    group_of_feature = []
+    for name in model.encoder.feature_names:
+        factor = PERSON_FACTORS.get(model.spec.factor_of(name))
+        if factor is None or factor in missing or not _gave(factor, profile, record):
+            group_of_feature.append(-1)  # the baseline's
+            continue
+        if factor not in players:
+            players.append(factor)
+        group_of_feature.append(players.index(factor))
+    # the encoded row the boosters priced (its pay year within the population's)
+    row = result._row.reshape(-1)
+    values = trees.values(row, np.asarray(group_of_feature), range(1 << len(players)))
+    logs = dict(zip(players, group_shapley(values, len(players)).tolist(), strict=True))
+    effects = model._record_effects(record)
+    if "education" in effects and not is_missing(record.get("education")):
+        logs["education"] = logs.get("education", 0.0) + effects["education"]
+    skill_logs: dict[str, float] = {}
+    if "skills" in effects and record.get("skills"):
+        population = str(record.get("source") or model.default_population)
+        table = model.effects.skills.get(population, {}) if model.effects is not None else {}
+        known = set(model.skills)
+        for skill in dict.fromkeys(record["skills"]):
+            if skill in known:
+                skill_logs[skill] = table.get(skill, 0.0)
+    contributions = [
+        Contribution(factor, _factor_label(factor, profile, record), 100.0 * math.expm1(log))
+        for factor, log in logs.items()
+    ]
+    contributions += [
+        Contribution(f"skills: {skill}", f"skills: {skill}", 100.0 * math.expm1(log))
+        for skill, log in skill_logs.items()
+    ]
+    contributions.sort(key=lambda item: -abs(item.percent))
+    return Explanation(math.exp(float(values[0])), tuple(contributions))
+
+
+def shown_factors(prediction: SalaryPrediction) -> list[Contribution]:
+    """The person's factors worth showing (moving the median by SHOWN_POINTS or more),
+    largest first: every one, so the lines multiply out to the median."""
+    return [item for item in prediction.explanation if abs(item.percent) >= SHOWN_POINTS]
+
+
+def baseline_text(prediction: SalaryPrediction) -> str:
+    """What the explanation's percentages are against, in words (the CLI and the web page)."""
+    year = "" if prediction.pay_year is None else f" in {prediction.pay_year}"
+    return (
+        f"the person's factors against the baseline of "
+        f"{money(prediction.baseline, prediction.currency)} (the typical pay of the "
+        f"{prediction.population_label} population{year}, before this person's factors)"
+    )
+
+
+def _gave(factor: str, profile: ProfileInput, record: Mapping[str, Any]) -> bool:
+    """True when the person gave `factor` (a context field: when given, not defaulted)."""
+    if factor in CONTEXT_FACTORS:
+        return factor in profile.given
+    return True  # role, location; experience, education, skills unless `not_given`
+
+
+def _factor_label(factor: str, profile: ProfileInput, record: Mapping[str, Any]) -> str:
+    """A factor in words with the person's value."""
+    if factor == "role":
+        return f"role ({profile.role_text})"
+    if factor == "location":
+        return f"location ({country_name(record['country'])})"
+    if factor == "experience":
+        parts = []
+        years = record.get("years_experience")
+        if years is not None and not is_missing(years):
+            parts.append(f"{float(years):g} years")
+        seniority = record.get("seniority")
+        if not is_missing(seniority) and not profile.seniority_from_years:
+            parts.append(f"{seniority} title" if profile.seniority_from_title else str(seniority))
+        return f"experience ({', '.join(parts)}) vs the population's average"
+    if factor == "skills":
+        return f"skills ({', '.join(record['skills'])})"
+    return f"{factor.replace('_', ' ')} ({record.get(factor)})"
 
 
 def _pay_year(

@@ -45,8 +45,12 @@ def test_predict_prints_median_range_factors_and_warnings(capsys):
     assert f"${expected.median:,.0f} a year" in out
     assert f"80% range: ${expected.low:,.0f} to ${expected.high:,.0f}" in out
     assert "Senior ML Engineer in Germany" in out
-    top = next(iter(expected.contributions))
-    assert f"{top}" in out.split("top factors")[1]
+    factors = out.split("the person's factors against the baseline of")[1].split("warnings:")[0]
+    assert f"${expected.baseline:,.0f} (the typical pay of the" in factors
+    for item in expected.explanation:  # each with its label, the largest first
+        assert f"{item.label}  " in factors and f"{item.percent:+.1f}%" in factors
+    names = [line.split()[0] for line in factors.splitlines()[1:] if line.strip()]
+    assert set(names) <= {"role", "location", "experience", "education", "skills"}
     assert "cobol" in out.split("warnings:")[1]
 
 

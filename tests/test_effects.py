@@ -130,7 +130,9 @@ def test_a_model_adds_its_effects_on_every_path(tmp_path: Path) -> None:
     )
     assert listed.median == pytest.approx(plain.median * math.exp(0.15), rel=1e-12)
     assert listed.high / listed.low == pytest.approx(plain.high / plain.low, rel=1e-12)
-    assert listed.contributions["skills"] == pytest.approx(100 * math.expm1(0.1))
+    # the explanation says each skill's effect apart (exact: the effects are additive)
+    assert listed.contributions["skills: aws"] == pytest.approx(100 * math.expm1(0.1))
+    assert listed.contributions["education"] == pytest.approx(100 * math.expm1(0.05))
     product = math.prod(1 + p / 100 for p in listed.contributions.values())
     assert listed.baseline * product == pytest.approx(listed.median, rel=1e-9)
     invented = predict_salary(

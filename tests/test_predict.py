@@ -55,15 +55,96 @@ def test_a_prediction_is_a_typed_calibrated_interval(full):
     assert prediction.profile["skills"] == ("python", "pytorch")
 
 
-def test_contributions_cover_each_factor_largest_first(full):
+def test_contributions_are_the_persons_factors_largest_first(full):
     prediction = predict_salary("Data Scientist", "US", 3, model=full)
-    assert set(prediction.contributions) == set(full.factors)
+    # education and skills not given: priced at the population's mix, in the baseline
+    assert set(prediction.contributions) == {"role", "location", "experience"}
     sizes = [abs(percent) for percent in prediction.contributions.values()]
     assert sizes == sorted(sizes, reverse=True)
     rebuilt = prediction.baseline * math.prod(
         1 + percent / 100 for percent in prediction.contributions.values()
     )
     assert rebuilt == pytest.approx(prediction.median, rel=1e-9)
+
+
+def test_every_factor_given_is_in_the_explanation_and_nothing_else(full):
+    prediction = predict_salary(
+        "Senior ML Engineer",
+        "DE",
+        6,
+        "MSc",
+        ["python", "pytorch"],
+        model=full,
+        employment_type="contract",
+        year=2023,
+    )
+    factors = [item.factor for item in prediction.explanation]
+    assert set(factors) == {
+        "role",
+        "location",
+        "experience",
+        "education",
+        "skills",
+        "employment_type",
+    }  # the population (source) and the pay year are in the baseline
+    labels = {item.factor: item.label for item in prediction.explanation}
+    assert labels["role"] == "role (Senior ML Engineer)"
+    assert labels["location"] == "location (Germany)"
+    assert labels["experience"] == (
+        "experience (6 years, senior title) vs the population's average"
+    )
+    assert labels["education"] == "education (master)"
+    assert labels["skills"] == "skills (python, pytorch)"  # the trees read them together
+    assert labels["employment_type"] == "employment type (contract)"
+    assert dict(prediction.contributions) == {
+        item.factor: item.percent for item in prediction.explanation
+    }
+    rebuilt = prediction.baseline * math.prod(
+        1 + item.percent / 100 for item in prediction.explanation
+    )
+    assert rebuilt == pytest.approx(prediction.median, rel=1e-9)
+
+
+def test_the_baseline_is_the_populations_whoever_the_person(full):
+    """Against the same baseline whatever the role, country or experience: what the population
+    is paid before the person's factors (the fields not given priced as not given)."""
+    one = predict_salary("ML Engineer", "US", 10, model=full)
+    other = predict_salary("Data Analyst", "India", 1, model=full)
+    assert one.baseline == pytest.approx(other.baseline, rel=1e-12)
+    assert one.baseline != pytest.approx(
+        predict_salary("ML Engineer", "US", model=full).baseline, rel=1e-6
+    )  # no years: the baseline prices experience as not given
+    to_dict = one.to_dict()
+    assert to_dict["baseline"] == one.baseline
+    assert to_dict["explanation"] == [item.to_dict() for item in one.explanation]
+
+
+def test_the_trees_expectations_are_the_models_base_value_and_prediction(full, aijobs_like):
+    """Nothing known: the model's expected value (its SHAP base value); everything known: its
+    prediction. The Shapley values of the groups split the difference exactly."""
+    import numpy as np
+
+    from mlpay_model._conditional import ConditionalTrees, group_shapley
+
+    for model in (full, aijobs_like):
+        trees = ConditionalTrees(model._boosters["median"].text)
+        for person in (("ML Engineer", "US", 10), ("Data Analyst", "India", None)):
+            result = model.predict_record(
+                normalise_frame(
+                    pd.DataFrame([person], columns=["role", "country", "years_experience"])
+                )
+                .profiles.iloc[0]
+                .to_dict()
+            )
+            row = result._row.reshape(-1)
+            groups = np.arange(len(model.encoder.feature_names)) % 3
+            values = trees.values(row, groups, range(8))
+            assert math.exp(values[0]) == pytest.approx(model.baseline, rel=1e-9)
+            assert values[-1] == pytest.approx(math.log(result.median), rel=1e-12)
+            assert group_shapley(values, 3).sum() == pytest.approx(values[-1] - values[0])
+    # a game where each player adds its own amount: its Shapley values are those amounts
+    additive = np.array([float(mask & 1) * 2 + float(mask >> 1 & 1) * 5 for mask in range(4)])
+    assert group_shapley(additive, 2).tolist() == pytest.approx([2.0, 5.0])
 
 
 def test_it_agrees_with_predicting_the_normalised_frame(full):
@@ -89,7 +170,7 @@ def test_the_data_structure_shows_through(full):
     high = predict_salary("ML Engineer", "US", 10, model=full)
     low = predict_salary("Data Analyst", "India", 10, model=full)
     assert high.median > 2 * low.median
-    assert high.contributions["country"] > 0 > low.contributions["country"]
+    assert high.contributions["location"] > 0 > low.contributions["location"]
 
 
 def test_the_title_seniority_is_used_unless_one_is_given(aijobs_like):
@@ -270,7 +351,8 @@ def test_predictions_are_hashable_values(full):
 
 
 def test_lazy_contributions_equal_the_frame_contributions(full, aijobs_like):
-    """What `.contributions` computes on first access is what the eager frame path gives."""
+    """The model's own per-column contributions on the record path (what the explanation is
+    grouped from) are what the eager frame path gives; the explanation adds up."""
     raw = pd.DataFrame(
         {
             "role": ["Senior ML Engineer", "data analyst", "Research Scientist"],
@@ -281,10 +363,14 @@ def test_lazy_contributions_equal_the_frame_contributions(full, aijobs_like):
         }
     )
     for model in (full, aijobs_like):
-        eager = model.contributions(normalise_frame(raw).profiles)
+        profiles = normalise_frame(raw).profiles
+        eager = model.contributions(profiles)
         for (label, row), want in zip(raw.iterrows(), eager.to_dict("records"), strict=True):
+            record = profiles.loc[label].to_dict()
+            record["skills"] = tuple(record["skills"] or ())
+            lazy = model.predict_record(record).contributions
+            assert dict(lazy) == pytest.approx(want, rel=1e-9, abs=1e-9)
             prediction = predict_salary(**row.where(row.notna(), None).to_dict(), model=model)
-            assert prediction.to_dict()["contributions"] == pytest.approx(want, rel=1e-9, abs=1e-9)
             rebuilt = prediction.baseline * math.prod(
                 1 + percent / 100 for percent in prediction.contributions.values()
             )

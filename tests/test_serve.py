@@ -70,9 +70,11 @@ def test_predict_answers_as_predict_salary_does(server: str) -> None:
     assert body["model"] == DEFAULT_REF
     assert body["warnings"] == list(expected.warnings)
     assert body["display"]["median"] == f"${expected.median:,.0f}"
-    factors = body["top_factors"]
-    assert 0 < len(factors) <= 5
-    assert [factor["factor"] for factor in factors] == list(expected.contributions)[: len(factors)]
+    factors = body["top_factors"]  # the person's factors that move it by 0.05% or more
+    shown = [item for item in expected.explanation if abs(item.percent) >= 0.05]
+    assert [factor["factor"] for factor in factors] == [item.factor for item in shown]
+    assert {"role", "location", "experience", "education"} <= {f["factor"] for f in factors}
+    assert body["baseline"] == pytest.approx(expected.baseline, rel=1e-12)
     assert factors[0]["text"] == f"{expected.contributions[factors[0]['factor']]:+.1f}%"
 
 

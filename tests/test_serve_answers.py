@@ -52,11 +52,16 @@ def test_a_pooled_models_own_per_source_medians_are_shown() -> None:
     assert entries[0]["display"] == {"median": "$150,000", "low": None, "high": None}
 
 
-def test_the_top_factors_are_the_five_largest_shown_as_the_cli_shows_them() -> None:
+def test_the_factors_are_the_persons_shown_as_the_cli_shows_them() -> None:
     prediction = predict_salary(**PROFILE, model="stackoverflow")
 
-    factors = answer(prediction)["top_factors"]
+    body = answer(prediction)
+    factors = body["top_factors"]
 
-    shown = [name for name, points in prediction.contributions.items() if abs(points) >= 0.05]
-    assert [factor["factor"] for factor in factors] == shown[:5]
+    shown = [item for item in prediction.explanation if abs(item.percent) >= 0.05]
+    assert [factor["factor"] for factor in factors] == [item.factor for item in shown]
+    assert [factor["label"] for factor in factors] == [item.label for item in shown]
     assert all(factor["text"] == f"{factor['percent']:+.1f}%" for factor in factors)
+    assert body["display"]["baseline_text"].startswith(
+        f"the person's factors against the baseline of ${prediction.baseline:,.0f}"
+    )

@@ -152,7 +152,7 @@ def test_the_form_answers_in_a_real_browser(browser: str, server: str, tmp_path:
     )
     factors = page.words("factors")
     for factor in expected["top_factors"]:
-        assert f"{factor['factor'].replace('_', ' ')} {factor['text']}" in factors
+        assert f"{factor['label']} {factor['text']}" in factors
     assert "result" in page.attributes and "hidden" not in page.attributes["result"]
     by_source = page.words("sources")
     for source in sources():

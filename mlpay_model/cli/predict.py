@@ -11,7 +11,6 @@ from mlpay_model._format import money, percent_points
 if TYPE_CHECKING:
     from mlpay_model.predict import SalaryPrediction
 
-TOP_FACTORS: Final = 5
 # whatif options: (option, destination, profile argument it replaces, metavar, help)
 CHANGES: Final[tuple[tuple[str, str, str, str, str], ...]] = (
     ("--add-skill", "add_skill", "skills", "SKILL", "add one skill"),
@@ -119,7 +118,7 @@ def run_whatif(args: argparse.Namespace) -> int:
 
 
 def render_prediction(prediction: SalaryPrediction, title: str, heading: str = "") -> str:
-    """A few readable lines: the median, the range, the top factors and any warnings."""
+    """A few readable lines: the median, the range, the person's factors and any warnings."""
     from mlpay_model.taxonomy import country_name
 
     profile = prediction.profile
@@ -145,12 +144,17 @@ def render_prediction(prediction: SalaryPrediction, title: str, heading: str = "
             f"    {figure.label} ({figure.pay_concept}): {money(figure.median, currency)}"
             for figure in prediction.by_source
         )
-    shown = [(name, pct) for name, pct in prediction.contributions.items() if abs(pct) >= 0.05]
-    factors = shown[:TOP_FACTORS]
+    from mlpay_model.predict import baseline_text, shown_factors
+
+    factors = shown_factors(prediction)
+    lines.append(f"  {baseline_text(prediction)}:")
     if factors:
-        lines.append(f"  top factors vs the baseline of {money(prediction.baseline, currency)}:")
-        width = max(len(name) for name, _ in factors)
-        lines.extend(f"    {name:<{width}}  {percent_points(points)}" for name, points in factors)
+        width = max(len(item.label) for item in factors)
+        lines.extend(
+            f"    {item.label:<{width}}  {percent_points(item.percent)}" for item in factors
+        )
+    else:
+        lines.append("    none moves it by 0.05% or more")
     if prediction.warnings:
         lines.append("  warnings:")
         lines.extend(f"    - {warning}" for warning in prediction.warnings)

@@ -1,7 +1,7 @@
 """`mlpay serve`: the web calculator, a small FastAPI service (extra `serve`).
 
     GET  /              one HTML page: the form, the answer, a what-if (static/, no CDN)
-    POST /api/predict   a profile -> median, low, high, currency, pay concept, top factors,
+    POST /api/predict   a profile -> median, low, high, currency, pay concept, the factors,
                         warnings, model and the per-source medians
     POST /api/whatif    the same profile plus one change -> before, after and the difference
     GET  /api/model     the model the service answers with, and the form's choices

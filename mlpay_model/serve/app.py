@@ -22,12 +22,10 @@ from mlpay_model.data.sources.registry import DataSource, sources
 from mlpay_model.errors import InvalidInputError, MlpayError
 from mlpay_model.model import SalaryModel, load_model
 from mlpay_model.normalise import ACCEPTED_CONTEXT
-from mlpay_model.predict import SalaryPrediction, predict_salary
+from mlpay_model.predict import SalaryPrediction, baseline_text, predict_salary, shown_factors
 from mlpay_model.schema import EDUCATION_LEVELS
 from mlpay_model.taxonomy import country_name
 
-TOP_FACTORS: Final = 5  # as `mlpay predict` shows them
-MIN_FACTOR_POINTS: Final = 0.05  # factors that moved the prediction by less are not shown
 MAX_BODY_BYTES: Final = 64 * 1024
 PROFILE_FIELDS: Final = ("role", "country", "years_experience", "education", "skills")
 OPTIONS: Final = ("currency", "population")  # predict_salary's options a request may set
@@ -262,14 +260,15 @@ def create_app(model: str | os.PathLike[str] = "default") -> FastAPI:
 
 def answer(prediction: SalaryPrediction) -> dict[str, Any]:
     """The JSON answer for one prediction: `SalaryPrediction.to_dict()` (what `mlpay predict
-    --json` prints) plus the top factors and the amounts written for people."""
+    --json` prints) plus the person's factors as `mlpay predict` shows them (`top_factors`:
+    every one that moves the median by 0.05% or more, largest first, with its label) and the
+    amounts written for people (`display`, with what the factors are against)."""
     body = prediction.to_dict()
     currency = prediction.currency
     factors = [
-        {"factor": name, "percent": points, "text": percent_points(points)}
-        for name, points in prediction.contributions.items()
-        if abs(points) >= MIN_FACTOR_POINTS
-    ][:TOP_FACTORS]
+        {**item.to_dict(), "text": percent_points(item.percent)}
+        for item in shown_factors(prediction)
+    ]
     return {
         **body,
         "country_name": country_name(prediction.profile["country"]),
@@ -279,6 +278,7 @@ def answer(prediction: SalaryPrediction) -> dict[str, Any]:
             "low": money(prediction.low, currency),
             "high": money(prediction.high, currency),
             "baseline": money(prediction.baseline, currency),
+            "baseline_text": baseline_text(prediction),
         },
     }
 

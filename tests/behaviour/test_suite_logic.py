@@ -40,8 +40,23 @@ def test_contribution_names_map_to_the_persons_factors() -> None:
     assert suite._factor_of("skills: python", skills) == "skills"
     assert suite._factor_of("python", skills) == "skills"
     assert suite._factor_of("location", skills) == "country"
+    assert suite._factor_of("experience (5 years)", skills) == "experience"
     for internal in ("source", "year", "title", "company_size", "remote_ratio"):
         assert suite._factor_of(internal, skills) is None
+
+
+def test_experience_is_given_by_years_or_by_a_seniority() -> None:
+    """A title level ("Senior X") with no years gives the person's experience factor too."""
+
+    class Answer:
+        def __init__(self, seniority: str | None) -> None:
+            self.profile = {"seniority": seniority}
+
+    plain = suite.Person("Data Scientist", "DE")
+    assert "experience" not in suite._given_factors(plain, Answer(None))  # type: ignore[arg-type]
+    senior = suite.Person("Senior Data Scientist", "DE")
+    assert "experience" in suite._given_factors(senior, Answer("senior"))  # type: ignore[arg-type]
+    assert "experience" in suite._given_factors(plain.but(years=5), Answer(None))  # type: ignore[arg-type]
 
 
 def test_typings_change_only_how_the_person_is_written() -> None:

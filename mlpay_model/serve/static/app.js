@@ -94,13 +94,13 @@
         : "");
     $("low").textContent = display.low;
     $("high").textContent = display.high;
-    $("baseline").textContent = display.baseline;
+    $("baseline").textContent = display.baseline_text;
 
     const factors = $("factors");
     factors.replaceChildren();
     for (const factor of answer.top_factors) {
       const item = element("li");
-      item.append(element("span", words(factor.factor), "factor"), " ");
+      item.append(element("span", factor.label, "factor"), " ");
       item.append(element("span", factor.text, factor.percent >= 0 ? "up" : "down"));
       factors.append(item);
     }

@@ -1,0 +1,238 @@
+"""What a LightGBM text model predicts when only some columns of a row are known.
+
+`ConditionalTrees(text).values(row, groups, coalitions)` gives, for each coalition of column
+groups, E[f(x) | the columns of those groups (and the always-known ones) take the row's
+values]: the trees are followed where a split's column is known and, where it is not,
+averaged over both branches weighted by the training rows that went each way (the
+"path-dependent" expectation of TreeSHAP, which LightGBM's own SHAP values use). With no column
+known it is the model's expected value (the SHAP base value); with every column known, the
+model's prediction for the row. The Shapley values of the groups (`group_shapley`) then split
+the difference between the two exactly, so a person's factors can be said against "what this
+population pays before the person's factors are known" rather than against the average of
+all training rows.
+
+The trees are read once per model from its checked text (split column, threshold, decision
+type with LightGBM's missing-value rules, categorical bitsets, child links, row counts and
+leaf values) into flat arrays: every leaf's path is a run of (node, direction) entries, and a
+coalition's value is the product of the entries' factors along each path (1 or 0 where the
+column is known, the share of training rows otherwise) times the leaf value, summed.
+Numpy only; about 5-20 ms for a model of a few hundred trees and five groups.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+_CATEGORICAL = 1
+_DEFAULT_LEFT = 2
+_MISSING_ZERO = 1
+_MISSING_NAN = 2
+_ZERO = 1e-35  # LightGBM's kZeroThreshold
+_COALITIONS_PER_BLOCK = 32  # bounds the (coalitions x path entries) matrix
+
+
+@dataclass(frozen=True)
+class _Tree:
+    feature: list[int]
+    threshold: list[float]
+    decision: list[int]
+    left: list[int]
+    right: list[int]
+    node_count: list[float]
+    leaf_count: list[float]
+    leaf_value: list[float]
+    cat_boundaries: list[int]
+    cat_threshold: list[int]
+
+
+class ConditionalTrees:
+    """One model's trees as flat arrays (see the module docstring)."""
+
+    def __init__(self, text: bytes | str):
+        trees = _read_trees(text.decode("utf-8") if isinstance(text, bytes) else text)
+        features: list[int] = []
+        thresholds: list[float] = []
+        decisions: list[int] = []
+        cat_start: list[int] = []
+        cat_words: list[int] = []
+        bitsets: list[int] = []
+        entry_node: list[int] = []
+        entry_right: list[bool] = []
+        entry_share: list[float] = []
+        entry_leaf: list[int] = []
+        leaf_values: list[float] = []
+        constant = 0.0
+        for tree in trees:
+            if not tree.feature:  # a single leaf
+                constant += tree.leaf_value[0]
+                continue
+            offset = len(features)
+            for node, feature in enumerate(tree.feature):
+                features.append(feature)
+                decisions.append(tree.decision[node])
+                if tree.decision[node] & _CATEGORICAL:
+                    index = int(tree.threshold[node])
+                    start, end = tree.cat_boundaries[index], tree.cat_boundaries[index + 1]
+                    cat_start.append(len(bitsets))
+                    cat_words.append(end - start)
+                    bitsets.extend(tree.cat_threshold[start:end])
+                    thresholds.append(math.nan)
+                else:
+                    cat_start.append(0)
+                    cat_words.append(0)
+                    thresholds.append(tree.threshold[node])
+
+            def count(child: int, tree: _Tree = tree) -> float:
+                return tree.node_count[child] if child >= 0 else tree.leaf_count[~child]
+
+            # every leaf's path from the root: (node, went right, share of the node's rows)
+            stack: list[tuple[int, list[tuple[int, bool, float]]]] = [(0, [])]
+            while stack:
+                node, path = stack.pop()
+                total = tree.node_count[node] or 1.0
+                for child, right in ((tree.left[node], False), (tree.right[node], True)):
+                    step = [*path, (offset + node, right, count(child) / total)]
+                    if child >= 0:
+                        stack.append((child, step))
+                        continue
+                    leaf = len(leaf_values)
+                    leaf_values.append(tree.leaf_value[~child])
+                    for entry in step:
+                        entry_node.append(entry[0])
+                        entry_right.append(entry[1])
+                        entry_share.append(entry[2])
+                        entry_leaf.append(leaf)
+        self.constant = constant
+        self.feature = np.asarray(features, dtype=np.int64)
+        self.threshold = np.asarray(thresholds, dtype=np.float64)
+        self.decision = np.asarray(decisions, dtype=np.int64)
+        self.cat_start = np.asarray(cat_start, dtype=np.int64)
+        self.cat_words = np.asarray(cat_words, dtype=np.int64)
+        self.bitsets = np.asarray(bitsets or [0], dtype=np.uint64)
+        self.entry_node = np.asarray(entry_node, dtype=np.int64)
+        self.entry_right = np.asarray(entry_right, dtype=bool)
+        self.entry_share = np.asarray(entry_share, dtype=np.float64)
+        self.entry_leaf = np.asarray(entry_leaf, dtype=np.int64)
+        self.leaf_value = np.asarray(leaf_values, dtype=np.float64)
+        self.entry_feature = self.feature[self.entry_node] if len(features) else self.entry_node
+
+    def goes_right(self, row: np.ndarray) -> np.ndarray:
+        """Per node, whether `row` goes to its right child (LightGBM's decision rules)."""
+        values = np.asarray(row, dtype=np.float64)[self.feature]
+        missing = np.isnan(values)
+        categorical = (self.decision & _CATEGORICAL).astype(bool)
+        missing_type = (self.decision >> 2) & 3
+        default_left = (self.decision & _DEFAULT_LEFT).astype(bool)
+        # numerical: NaN is 0 unless the missing type is NaN; the missing value takes the
+        # default branch, any other value goes left when <= threshold
+        numbers = np.where(missing & (missing_type != _MISSING_NAN), 0.0, values)
+        to_default = ((missing_type == _MISSING_ZERO) & (np.abs(numbers) <= _ZERO)) | (
+            (missing_type == _MISSING_NAN) & missing
+        )
+        with np.errstate(invalid="ignore"):
+            numeric_right = np.where(to_default, ~default_left, ~(numbers <= self.threshold))
+        # categorical: NaN or negative goes right; a category in the split's bitset goes left
+        codes = np.where(missing, -1.0, values)
+        codes = np.where(codes < 0, -1, np.floor(codes)).astype(np.int64)
+        word = np.where(codes >= 0, codes // 32, 0)
+        inside = (codes >= 0) & (word < self.cat_words)
+        bits = self.bitsets[np.where(inside, self.cat_start + word, 0)]
+        found = inside & (((bits >> (codes % 32).clip(0).astype(np.uint64)) & 1) == 1)
+        return np.where(categorical, ~found, numeric_right)
+
+    def values(
+        self, row: np.ndarray, group_of_feature: np.ndarray, coalitions: Sequence[int]
+    ) -> np.ndarray:
+        """The expected prediction per coalition (a bit mask over the groups) of `row`:
+        column j known when group_of_feature[j] < 0 (always known) or its group's bit is set
+        in the coalition."""
+        masks = np.asarray(coalitions, dtype=np.int64)
+        out = np.full(len(masks), self.constant)
+        if not len(self.leaf_value):
+            return out
+        indicator = self.entry_right == self.goes_right(row)[self.entry_node]
+        group = np.asarray(group_of_feature, dtype=np.int64)[self.entry_feature]
+        known = group < 0
+        dead = np.zeros(len(self.leaf_value), dtype=bool)
+        dead[self.entry_leaf[known & ~indicator]] = True  # a known split the row does not take
+        live = ~known & ~dead[self.entry_leaf]
+        leaves_with_entries = np.zeros(len(self.leaf_value), dtype=bool)
+        leaves_with_entries[self.entry_leaf[live]] = True
+        out += self.leaf_value[~dead & ~leaves_with_entries].sum()
+        if not live.any():
+            return out
+        leaf = self.entry_leaf[live]
+        starts = np.flatnonzero(np.r_[True, leaf[1:] != leaf[:-1]])
+        leaf_values = self.leaf_value[leaf[starts]]
+        entry_group = group[live]
+        entry_indicator = indicator[live].astype(np.float64)
+        entry_share = self.entry_share[live]
+        for first in range(0, len(masks), _COALITIONS_PER_BLOCK):
+            block = masks[first : first + _COALITIONS_PER_BLOCK]
+            has_group = ((block[:, None] >> entry_group[None, :]) & 1).astype(bool)
+            factors = np.where(has_group, entry_indicator, entry_share)
+            out[first : first + len(block)] += (
+                np.multiply.reduceat(factors, starts, axis=1) @ leaf_values
+            )
+        return out
+
+
+def group_shapley(values: np.ndarray, groups: int) -> np.ndarray:
+    """The Shapley value of each of `groups` players from the game's values per coalition
+    (`values[mask]`, every mask 0 .. 2**groups - 1): they sum to values[-1] - values[0]."""
+    weights = [
+        math.factorial(size) * math.factorial(groups - size - 1) / math.factorial(groups)
+        for size in range(groups)
+    ]
+    shapley = np.zeros(groups)
+    for mask in range(1 << groups):
+        size = mask.bit_count()
+        for player in range(groups):
+            if not mask >> player & 1:
+                shapley[player] += weights[size] * (values[mask | 1 << player] - values[mask])
+    return shapley
+
+
+def _read_trees(text: str) -> list[_Tree]:
+    """The trees of a LightGBM text model (checked before, by `_model_text`)."""
+    trees: list[_Tree] = []
+    block: dict[str, str] = {}
+    for line in text.split("\n"):
+        if line.startswith("Tree="):
+            if block:
+                trees.append(_tree(block))
+            block = {"Tree": line}
+        elif block and "=" in line:
+            key, _, value = line.partition("=")
+            block[key] = value
+        elif line.startswith("end of trees"):
+            break
+    if block:
+        trees.append(_tree(block))
+    return trees
+
+
+def _tree(block: dict[str, str]) -> _Tree:
+    def numbers(key: str) -> list[float]:
+        return [float(value) for value in block.get(key, "").split()]
+
+    def integers(key: str) -> list[int]:
+        return [int(value) for value in block.get(key, "").split()]
+
+    leaves = int(block["num_leaves"])
+    return _Tree(
+        feature=integers("split_feature") if leaves > 1 else [],
+        threshold=numbers("threshold"),
+        decision=integers("decision_type") or [0] * (leaves - 1),
+        left=integers("left_child"),
+        right=integers("right_child"),
+        node_count=numbers("internal_count"),
+        leaf_count=numbers("leaf_count"),
+        leaf_value=numbers("leaf_value"),
+        cat_boundaries=integers("cat_boundaries"),
+        cat_threshold=integers("cat_threshold"),
+    )

@@ -240,3 +240,23 @@ def test_quick_run_says_quick_and_leaves_out_the_slow_models(tiny_data_dir, kept
     assert names == set(bench.MODELS) - set(bench.QUICK_SKIPS)
     older = len(kept) - len(newest_row_numbers(kept))
     assert f"({bench.QUICK_SHARE:.0%} of {older:,}, --quick)" in text
+
+
+@pytest.mark.parametrize("out_of_time", [True, False])
+def test_pooled_runs_fit_the_rows_of_the_sources_own_split(tiny_data_dir, kept, out_of_time):
+    """With the source's own config as the 'pooled' config, pooled_runs fits the same rows as
+    the source's own row: the same test rows, and in time the same scores as its own config."""
+    case = bench.CASE_BY_SOURCE["aijobs"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLPAY_DATA_DIR", str(tiny_data_dir))
+        runs, own = bench.pooled_runs(
+            [case], out_of_time=out_of_time, config_path=bench.REPO_ROOT / case.config
+        )
+    pooled = runs["aijobs"].metrics
+    if out_of_time:
+        assert pooled["rows"] == len(newest_row_numbers(kept)) and own == {}
+    else:
+        rows, metrics = own["aijobs"]
+        assert rows == pooled["rows"]
+        assert metrics["mae_usd"] == pytest.approx(pooled["mae_usd"])
+        assert metrics["coverage"] == pytest.approx(pooled["coverage"])

@@ -202,31 +202,6 @@ def test_the_normalised_text_keeps_the_trees_and_drops_the_names(model_dir: Path
         _compiled.normalised_text(text.replace(b"objective=quantile", b"objective=binary", 1))
 
 
-def test_lleaves_reads_each_features_kind_from_the_trees_not_from_none_infos():
-    """LightGBM writes "none" in feature_infos for a feature without values in the last
-    training round (the default's second stage learns from survey rows, without seniority),
-    which lleaves would read as categorical; the copy it compiles says what the splits say."""
-    text = (models_dir() / "pooled" / "median.txt").read_bytes()
-    header = text.split(b"\nTree=", 1)[0]
-    infos = next(line for line in header.split(b"\n") if line.startswith(b"feature_infos="))
-    assert b"none" in infos.split(b"=", 1)[1].split()
-    normalised = _compiled.normalised_text(text)
-    kinds = (
-        next(line for line in normalised.split(b"\n") if line.startswith(b"feature_infos="))
-        .split(b"=", 1)[1]
-        .split()
-    )
-    for block in text.split(b"\nTree=")[1:]:
-        fields = dict(line.split(b"=", 1) for line in block.split(b"\n") if b"=" in line)
-        if b"split_feature" not in fields:
-            continue
-        for feature, decision in zip(
-            fields[b"split_feature"].split(), fields[b"decision_type"].split(), strict=True
-        ):
-            categorical = int(decision) & 1
-            assert kinds[int(feature)] == (b"0:1" if categorical else b"[0:0]")
-
-
 def _shipped(name: str) -> SalaryModel:
     folder = models_dir() / name
     if not (folder / "manifest.json").is_file():

@@ -23,12 +23,14 @@ DEFAULT_MODEL: Final = "pooled"
 """The model "default" means: pooled, trained on the canonical rows of every shipped source.
 
 Chosen because it uses all five factors and every source's evidence (configs/pooled.yaml):
-role, country and experience from where pay is dense, education and skills from the surveys
-that ask them (its second stage); it prices a person as aijobs.net's population (the largest
-and most recent exact pay) unless `population=` asks for another, and reports the median of
-every source population (`by_source`). Out of time it is measured against each source's own
-model and the peers in benchmarks/results/out_of_time.md.
+role, country and experience from where pay is dense in its trees, education and skills as
+effects beside them, learned from the surveys that ask them (`model.effects`); it prices a
+person as aijobs.net's population (the largest and most recent exact pay) unless
+`population=` asks for another, and reports the median of every source population
+(`by_source`). Out of time it is measured against each source's own model and the peers in
+benchmarks/results/out_of_time.md.
 """
+
 
 MODELS_DIR_VARIABLE: Final = "MLPAY_MODELS_DIR"
 

@@ -49,17 +49,14 @@ def holds(check: Callable[[SalaryModel], suite.Outcome], model: SalaryModel) -> 
     assert not outcome.violations, outcome.report()
 
 
-@known_failure("listing python, sql, pytorch, ... alone lowers the median by up to 13.5%")
 def test_a_known_skill_never_lowers_the_estimate(model: SalaryModel) -> None:
     holds(suite.known_skill_never_lowers, model)
 
 
-@known_failure("invented skill words move the median by up to 13% (they count in n_skills)")
 def test_unknown_skill_words_change_nothing_and_are_named(model: SalaryModel) -> None:
     holds(suite.unknown_skills_change_nothing, model)
 
 
-@known_failure("adding sql (or another known skill) to a list lowers the median by up to 7%")
 def test_one_more_known_skill_never_lowers_the_estimate(model: SalaryModel) -> None:
     holds(suite.one_more_skill_never_lowers, model)
 
@@ -68,7 +65,6 @@ def test_education_levels_are_ordered_and_not_given_is_the_mix(model: SalaryMode
     holds(suite.education_ordered, model)
 
 
-@known_failure("'Staff'/'Principal X' below 'Senior X' (up to -14%)")
 def test_title_levels_are_ordered(model: SalaryModel) -> None:
     holds(suite.title_levels_ordered, model)
 

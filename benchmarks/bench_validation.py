@@ -56,6 +56,11 @@ VARIANTS: Final[dict[str, dict[str, Any]]] = {
     "63 leaves": {"lightgbm": {"num_leaves": 63}},
     "min_data_in_leaf 50, lambda_l2 10": {"lightgbm": {"min_data_in_leaf": 50, "lambda_l2": 10.0}},
     "no missing-value copy": {"missing_augmentation": 0.0},
+    "feature_fraction 0.7": {"lightgbm": {"feature_fraction": 0.7}},
+    "cat_smooth 30, min_data_per_group 100": {
+        "lightgbm": {"cat_smooth": 30.0, "min_data_per_group": 100}
+    },
+    "15 leaves, 200 rounds": {"lightgbm": {"num_leaves": 15, "num_boost_round": 200}},
 }
 
 

@@ -216,11 +216,11 @@ def invoke(url: str, body: bytes) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
-def readme_curl_payload() -> bytes:
-    """The JSON body of the README's `curl ... /invocations` example, as written there."""
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    found = re.search(r"curl -s http://127\.0\.0\.1:5001/invocations .*?-d '(.*?)'", readme, re.S)
-    assert found, "the README has no curl example for /invocations"
+def documented_curl_payload() -> bytes:
+    """The JSON body of docs/scoring.md's `curl ... /invocations` example, as written there."""
+    doc = (Path(__file__).parents[1] / "docs" / "scoring.md").read_text(encoding="utf-8")
+    found = re.search(r"curl -s http://127\.0\.0\.1:5001/invocations .*?-d '(.*?)'", doc, re.S)
+    assert found, "docs/scoring.md has no curl example for /invocations"
     return found.group(1).encode()
 
 
@@ -244,8 +244,8 @@ def test_mlflow_models_serve_answers_with_the_registered_model(result, served) -
 
 
 @pytest.mark.slow
-def test_the_readme_curl_example_gets_raw_text_predicted(result, served) -> None:
-    payload = readme_curl_payload()
+def test_the_documented_curl_example_gets_raw_text_predicted(result, served) -> None:
+    payload = documented_curl_payload()
 
     status, answer = invoke(served, payload)
 

@@ -1,6 +1,6 @@
-"""The source registry: every source declared once, and a new one added the README's way.
+"""The source registry: every source declared once, and a new one added the way docs/data.md says.
 
-The toy source below follows README.md "Add a data source" step by step: an adapter module
+The toy source below follows docs/data.md "Add a data source" step by step: an adapter module
 (written to tmp_path, returning canonical profiles via `conform`) that calls `register_source`
 when imported, and a training config naming it. The toy file is a few hundred synthetic rows: a
 test fixture, not a result. It is then loaded, summarised, trained on and scored.
@@ -44,7 +44,7 @@ TOY_LICENCE = "Toy pay export: synthetic test rows, no licence needed."
 TOY_MIN_PAY = 5_000.0
 
 ADAPTER = f'''\
-"""A toy source: title, country, years and yearly pay in USD (README: Add a data source)."""
+"""A toy source: title, country, years and yearly pay in USD (docs/data.md: Add a data source)."""
 
 from pathlib import Path
 
@@ -109,7 +109,7 @@ def write_toy_csv(path: Path, rows: int = 600, seed: int = 3) -> Path:
 
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory):
-    """Step 1 and 2 of the README: the adapter module, imported, registers the source."""
+    """Steps 1 and 2 of docs/data.md: the adapter module, imported, registers the source."""
     folder = tmp_path_factory.mktemp("plugin")
     (folder / f"{TOY_MODULE}.py").write_text(ADAPTER, encoding="utf-8")
     sys.path.insert(0, str(folder))
@@ -123,7 +123,7 @@ def toy(tmp_path_factory):
 
 
 def toy_config(csv: Path) -> dict:
-    """Step 3 of the README: a config naming the new adapter."""
+    """Step 3 of docs/data.md: a config naming the new adapter."""
     return {
         "sources": [{"adapter": TOY, "path": str(csv)}],
         "features": ["role", "country", "years_experience"],
@@ -208,7 +208,7 @@ def test_the_manifest_config_of_a_toy_model_reads_back_as_a_recipe(trained_toy):
 
 
 def test_a_source_module_named_in_the_environment_reaches_the_command_line(toy):
-    """README step 2 for the `mlpay` command: MLPAY_SOURCE_MODULES imports the module."""
+    """docs/data.md step 2 for the `mlpay` command: MLPAY_SOURCE_MODULES imports the module."""
     environment = {
         **os.environ,
         "MLPAY_SOURCE_MODULES": TOY_MODULE,
@@ -300,8 +300,6 @@ def test_the_stackoverflow_pay_concept_depends_on_the_survey_year():
 def test_every_cli_choice_list_comes_from_the_registry():
     assert score_choices() == publisher_source_names()
     assert all(name in summary_help() for name in source_names())
-    report = _option(_subcommand(build_parser(), "report"), "--models")
-    assert report.default == ",".join(default_model_names())
 
 
 def test_the_quality_minimums_come_from_the_registry():
@@ -321,12 +319,6 @@ def test_every_default_model_is_shipped_with_its_config():
         assert (REPO / "models" / name / "manifest.json").is_file()
         config = yaml.safe_load((REPO / "configs" / f"{name}.yaml").read_text(encoding="utf-8"))
         DataRecipe.from_config(config)  # the runtime recipe reads the shipped configs
-
-
-def test_the_report_defaults_and_labels_come_from_the_registry():
-    from training.report import DEFAULT_MODELS
-
-    assert default_model_names() == DEFAULT_MODELS
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The README's Spark snippet, run as written on a real local SparkSession.
+"""The Spark snippet of docs/scoring.md, run as written on a real local SparkSession.
 
 A tiny model is tracked to a SQLite store and registered as `mlpay-aijobs` with the alias
 `champion`, so the snippet's model URI resolves unchanged. Needs `pyspark` (extra `spark`)
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:PySpark does not yet fully support pandas:FutureWarning"
 )
 
-README = Path(__file__).parents[1] / "README.md"
+SCORING_DOC = Path(__file__).parents[1] / "docs" / "scoring.md"
 RAW_ROWS = [  # as people and files write them, in an order unlike the signature's
     {"year": 2024, "role": "Senior ML Engineer", "country": "Germany", "seniority": None,
      "employment_type": "full time", "remote_ratio": 100.0, "company_size": "M"},
@@ -39,11 +39,11 @@ RAW_ROWS = [  # as people and files write them, in an order unlike the signature
 ]  # fmt: skip
 
 
-def readme_spark_snippet() -> str:
-    text = README.read_text(encoding="utf-8")
+def documented_spark_snippet() -> str:
+    text = SCORING_DOC.read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", text, re.S)
     found = [block for block in blocks if "spark_udf" in block]
-    assert len(found) == 1, "the README should have one Spark snippet"
+    assert len(found) == 1, "docs/scoring.md should have one Spark snippet"
     return found[0]
 
 
@@ -94,13 +94,13 @@ def champion(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_the_readme_spark_snippet_scores_by_column_name(spark, champion, monkeypatch) -> None:
+def test_the_documented_spark_snippet_scores_by_column_name(spark, champion, monkeypatch) -> None:
     store, result = champion
     monkeypatch.setenv("MLFLOW_TRACKING_URI", store)
     df = spark.createDataFrame(pd.DataFrame(RAW_ROWS))
     namespace = {"spark": spark, "df": df}
 
-    exec(readme_spark_snippet(), namespace)  # the README's lines, unchanged
+    exec(documented_spark_snippet(), namespace)  # the documented lines, unchanged
 
     scored = namespace["scored"].select("pay.median", "pay.low", "pay.high").toPandas()
     expected = load_model(result.artifact_dir).predict(canonical_input(pd.DataFrame(RAW_ROWS)))

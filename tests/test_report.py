@@ -522,6 +522,32 @@ def test_report_help_prints_the_number_of_refits(capsys) -> None:
     assert "DEFAULT_REFITS" not in out and f"default: {compare.DEFAULT_REFITS}" in out
 
 
+def test_the_report_analyses_the_default_model_unless_told_otherwise(capsys) -> None:
+    # One model behind every answer (issue 22, item 6): the report's default is the model
+    # predict, whatif, compare and serve use, never the single-source models.
+    import argparse
+
+    from mlpay_model.cli import build_parser, main
+    from mlpay_model.cli import report as report_cli
+    from mlpay_model.data.sources.registry import default_model_names
+    from training.report import DEFAULT_MODELS
+
+    assert DEFAULT_MODELS == ("default",) and report_cli.DEFAULT_MODELS == "default"
+    commands = next(
+        action
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    report = commands.choices["report"]
+    option = next(action for action in report._actions if "--models" in action.option_strings)
+    assert option.default == ",".join(DEFAULT_MODELS)
+    assert not set(default_model_names()) & set(DEFAULT_MODELS)
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "default: default" in out and "--models" in out
+
+
 def test_report_renders_in_headless_chromium(tiny_report, tmp_path: Path) -> None:
     import shutil
     import subprocess
@@ -546,17 +572,18 @@ def test_report_renders_in_headless_chromium(tiny_report, tmp_path: Path) -> Non
 
 
 @pytest.mark.data
-def test_the_pooled_default_is_reported_per_source_population(data_dir: Path) -> None:
+def test_the_default_is_reported_per_source_population(data_dir: Path) -> None:
     from mlpay_model.compare import load_reference
     from mlpay_model.data.sources.registry import find_source
     from mlpay_model.model import load_model, models_dir, shipped_models
-    from training.report import analyse_populations
+    from training.report import DEFAULT_MODELS, analyse_models
 
     if "pooled" not in shipped_models():
         pytest.skip(f"shipped model 'pooled' is not in {models_dir()}")
-    model = load_model("pooled")
+    model = load_model("default")  # what `mlpay report` analyses without --models
     reference = load_reference(model.manifest)
-    analyses = analyse_populations(model, reference, REAL)
+    analyses = analyse_models(DEFAULT_MODELS, REAL)
+    assert {(a.model, a.version) for a in analyses} == {(model.name, model.version)}
     assert [a.population for a in analyses] == list(model.populations)
     document = render_report(analyses, answer(analyses), check_claims(analyses), REAL)
     page = check_self_contained(document)

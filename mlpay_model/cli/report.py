@@ -6,9 +6,11 @@ import argparse
 import sys
 from typing import Any
 
-from mlpay_model.data.sources.registry import default_model_names
 from mlpay_model.errors import InvalidInputError, MlpayError
 
+# training.report's DEFAULT_MODELS: the default model, the one behind predict, whatif, compare
+# and serve (analysed within each source's people in turn).
+DEFAULT_MODELS = "default"
 # mlpay_model.compare's DEFAULT_REFITS and MIN_REFITS, written out so that `mlpay --help` does
 # not import numpy and pandas (tests check they agree).
 DEFAULT_REFITS = 20
@@ -16,10 +18,15 @@ MIN_REFITS = 4
 
 DESCRIPTION = """\
 Write one HTML file (plots embedded, no network needed to view it) that compares ML engineers
-with software engineers, data scientists, data engineers, research scientists and analysts in
-each source's model, side by side: controlled premiums with 90% intervals and raw medians, how
-the premium varies by country, experience and education, which skills go with higher pay, and
-the claims of the common "Are ML Engineers Paid More?" article checked against the data.
+with software engineers, data scientists, data engineers, research scientists and analysts:
+controlled premiums with 90% intervals and raw medians, how the premium varies by country,
+experience and education, which skills go with higher pay, and the claims of the common "Are
+ML Engineers Paid More?" article checked against the data.
+
+By default it analyses the default model, the one behind predict, whatif, compare and serve,
+within each source's people in turn (side by side, each in its own pay), so the report and
+the other commands give the same numbers. Other models (e.g. the single-source models aijobs,
+kaggle and stackoverflow) may be named with --models.
 
 Each model's training rows are rebuilt from its training config and the data in
 MLPAY_DATA_DIR. Every interval covers the model's own uncertainty as well as the people: each
@@ -33,7 +40,6 @@ Needs the `train` extra (matplotlib).
 
 
 def register(subparsers: Any) -> None:
-    default_models = ",".join(default_model_names())  # one shipped model per source
     parser = subparsers.add_parser(
         "report",
         help="write the HTML report: are ML engineers paid more?",
@@ -43,8 +49,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("-o", "--output", required=True, help="the HTML file to write")
     parser.add_argument(
         "--models",
-        default=default_models,
-        help=f"comma-separated shipped model names or folders (default: {default_models})",
+        default=DEFAULT_MODELS,
+        help="comma-separated shipped model names or folders (default: default, the model "
+        "behind every other command, analysed per source population)",
     )
     parser.add_argument(
         "--refits",

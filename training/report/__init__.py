@@ -16,13 +16,14 @@ from typing import Final
 
 from mlpay_model._atomic import write_text
 from mlpay_model.compare import RefitPremiums, combined_interval, model_refits
-from mlpay_model.data.sources.registry import default_model_names
 from mlpay_model.errors import DataError
 from training.report.analysis import Settings, SourceAnalysis, analyse_populations
 from training.report.claims import Answer, Claim, answer, check_claims
 from training.report.render import render_report
 
-DEFAULT_MODELS: Final[tuple[str, ...]] = default_model_names()  # one per registered source
+# The default model, the one behind predict, whatif, compare and serve: one answer everywhere.
+# A model of several sources (the pooled default) is analysed per source population.
+DEFAULT_MODELS: Final[tuple[str, ...]] = ("default",)
 
 __all__ = [
     "DEFAULT_MODELS",

@@ -103,7 +103,7 @@ def render_report(
         _variation_section(analyses, settings),
         _skills_section(analyses, settings),
         _claims_section(analyses, claims, settings),
-        _method_section(settings),
+        _method_section(analyses, settings),
         _caveats_section(analyses),
         _footer(analyses, settings),
     ]
@@ -260,11 +260,11 @@ def _peers_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> st
         refit_text += " Not run for " + e("; ".join(not_run)) + "."
     return (
         "<section id='peers'><h2>1. ML engineers against their peers</h2>"
-        "<p>Each source's model predicts the pay of the same people twice, once as ML engineers "
-        "and once in the peer role, with country, experience, education, skills and the other "
-        "factors unchanged. The <b>controlled premium</b> is the median of the per-person "
-        "ratios minus one. The <b>raw gap</b> compares the median observed pay of the two "
-        "roles and so also reflects who holds them (country, experience...).</p>"
+        f"<p>{e(_models_phrase(analyses))} predicts the pay of the same people twice, once as "
+        "ML engineers and once in the peer role, with country, experience, education, skills "
+        "and the other factors unchanged. The <b>controlled premium</b> is the median of the "
+        "per-person ratios minus one. The <b>raw gap</b> compares the median observed pay of "
+        "the two roles and so also reflects who holds them (country, experience...).</p>"
         "<p>Two kinds of uncertainty: <b>people</b>: a bootstrap over the people the premium "
         f"is averaged over ({settings.resamples:,} resamples). It keeps the fitted model fixed, "
         "so it is (almost) zero wide when the model gives nearly everyone the same ratio "
@@ -561,13 +561,52 @@ def _role_table(analyses: Sequence[SourceAnalysis]) -> str:
     )
 
 
-def _method_section(settings: Settings) -> str:
+def _models_phrase(analyses: Sequence[SourceAnalysis]) -> str:
+    """Who prices the people: "The model pooled, within each source's people," (one model of
+    several sources, analysed per population) or "Each source's model"."""
+    models = list(dict.fromkeys(a.model for a in analyses))
+    if len(models) == 1 and any(a.population is not None for a in analyses):
+        return f"The model {models[0]}, within each source's people in turn,"
+    if len(models) == 1:
+        return f"The model {models[0]}"
+    return "Each model"
+
+
+def _models_item(analyses: Sequence[SourceAnalysis]) -> str:
+    """The method's first item: which model(s), and from which rows."""
+    models = list(dict.fromkeys(a.model for a in analyses))
+    rebuilt = (
+        " Its training rows are rebuilt from the model's own training configuration and the "
+        "data files (the footer lists their sha256 and whether they match the model's).</li>"
+    )
+    if len(models) == 1 and any(a.population is not None for a in analyses):
+        from mlpay_model.model import DEFAULT_MODEL
+
+        default = (
+            ", the default: the model behind <code>mlpay predict</code>, <code>whatif</code>, "
+            "<code>compare</code> and the web calculator"
+            if models[0] == DEFAULT_MODEL
+            else ""
+        )
+        return (
+            f"<li>One model, {e(models[0])}{default} (LightGBM on log annual USD pay, trained on "
+            "every source's rows, with education and skill effects beside the trees when its "
+            "config has them). It is analysed within each source's people in turn, each in its "
+            "own pay concept." + rebuilt
+        )
+    return (
+        "<li>Each model is a shipped mlpay model (LightGBM on log annual USD pay); a model of "
+        "several sources is analysed within each source's people in turn." + rebuilt
+    )
+
+
+def _method_section(analyses: Sequence[SourceAnalysis], settings: Settings) -> str:
+    models = list(dict.fromkeys(a.model for a in analyses))
+    example = "default" if len(models) != 1 else models[0]
     return (
         "<section id='method'><h2>5. How the numbers are made</h2><ul>"
-        "<li>Each model is the shipped mlpay model for its source (LightGBM on log annual USD "
-        "pay). Its training rows are rebuilt from the model's own training configuration and "
-        "the data files (the footer lists their sha256 and whether they match the model's).</li>"
-        f"<li>Reference populations larger than {settings.max_people:,} people are subsampled "
+        + _models_item(analyses)
+        + f"<li>Reference populations larger than {settings.max_people:,} people are subsampled "
         f"to {settings.max_people:,} with seed {settings.seed}; raw medians use every row.</li>"
         f"<li>People intervals: percentile bootstrap over people, {settings.resamples:,} "
         f"resamples, seed {settings.seed}. They show how the premium varies with which people "
@@ -590,7 +629,7 @@ def _method_section(settings: Settings) -> str:
         f"{settings.min_rows} rows of each within the slice; otherwise it is shown as not "
         "compared.</li>"
         "<li>The same numbers come from the command line, e.g. <code>mlpay compare --role "
-        "'Machine Learning Engineer' --vs 'Software Engineer' --model aijobs --country US"
+        f"'Machine Learning Engineer' --vs 'Software Engineer' --model {e(example)} --country US"
         "</code>.</li></ul></section>"
     )
 
@@ -665,7 +704,10 @@ def _data_table(analyses: Sequence[SourceAnalysis]) -> str:
 
 
 def _footer(analyses: Sequence[SourceAnalysis], settings: Settings) -> str:
-    models = "".join(f"<li>model <b>{e(a.model)}</b> version {e(a.version)}</li>" for a in analyses)
+    models = "".join(
+        f"<li>model <b>{e(model)}</b> version {e(version)}</li>"
+        for model, version in dict.fromkeys((a.model, a.version) for a in analyses)
+    )
     files = "".join(
         f"<li><code>{e(item.file)}</code> sha256 <code>{e(item.sha256)}</code>"
         + ("" if item.matches_model else " <b>(differs from the file the model was trained on)</b>")

@@ -3,10 +3,8 @@
 Usage:
     python benchmarks/bench_latency.py [--model default] [--calls 3000] [--cold-runs 5]
 
-One-row trees run compiled (lleaves) once a booster has predicted enough single rows and a
-warm cache entry exists (`mlpay_model.model._compiled.CompiledPath.row_forest`); the warm-up
-lets that happen first and the header says which path was timed. MLPAY_COMPILED=off times
-LightGBM's C API instead.
+One row runs through LightGBM's single-row predictor (C API, `model/_booster.py`), each head
+its own model file.
 
 Prints a markdown table, every row measured in the same run:
     predict_salary                 p50 / p99 of one call, contributions not read (they are
@@ -83,24 +81,6 @@ def percentiles(
         p50, p99 = np.percentile(values, [50, 99]) / 1000.0
         out[name] = (float(p50), float(p99))
     return out
-
-
-def settle_one_row_path(model: Any, call: Callable[[int], object]) -> str:
-    """Predict enough single rows for the compiled one-row path to be looked for, wait for
-    it, and say which path the timed calls take (the compiled trees when a warm cache entry
-    exists and MLPAY_COMPILED is not off, else LightGBM's C API)."""
-    from mlpay_model.model._compiled import ROW_CALLS_BEFORE_LOAD
-
-    for i in range(ROW_CALLS_BEFORE_LOAD + 1):
-        call(i)
-    boosters = [
-        model._continues_median[head][1] if head in model._continues_median else booster
-        for head, booster in model._boosters.items()
-    ]
-    compiled = [booster.compiled.wait() is not None for booster in boosters]
-    if all(compiled):
-        return "compiled (lleaves, from the cache)"
-    return "LightGBM's C API" if not any(compiled) else f"compiled for {sum(compiled)} of 3"
 
 
 def cold_start(command: Sequence[str], runs: int) -> float:
@@ -182,12 +162,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "lightgbm, same work: median + low + high": plain_work,
         "lightgbm, same work + pred_contrib": contribution_work,
     }
-    one_row_trees = settle_one_row_path(model, ours["predict_salary (contributions not read)"])
     if args.alone:
         first = next(iter(ours))
         for name, (p50, p99) in percentiles({first: ours[first]}, args.calls).items():
             print(
-                f"{model.name}: {name} alone, one-row trees {one_row_trees}, load average "
+                f"{model.name}: {name} alone, load average "
                 f"{os.getloadavg()[0]:.1f}: p50 {p50:,.1f} µs, p99 {p99:,.1f} µs"
             )
         return 0
@@ -214,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{trees} trees in its three boosters); lightgbm {lgb.__version__}, Python "
         f"{platform.python_version()}, {os.cpu_count()} CPUs, load average "
         f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}; loaded in {load_ms:.0f} ms; "
-        f"{args.calls} timed calls per row of the table; one-row trees: {one_row_trees}.\n"
+        f"{args.calls} timed calls per row of the table.\n"
     )
     print("| measure | p50 | p99 |")
     print("| --- | ---: | ---: |")

@@ -3,15 +3,15 @@
 For each model and size: generate the CSV (seeded, values from the model's vocabularies; see
 generate_profiles.py), run `python -m mlpay_model score` in a child process, and report its
 wall time, rows per second, CPU seconds and peak memory (the child's RSS high-water mark and
-CPU times, from wait4). Batch prediction is measured three ways:
+CPU times, from wait4). Modes:
 
-    ctypes    MLPAY_COMPILED=off: the boosters through LightGBM's C API
-    cold      compiled trees (lleaves), empty cache: the first run compiles them in the
-              background after its first chunk and writes the cache
-    warm      compiled trees loaded from the cache that the cold run wrote
-    baseline  (with --baseline DIR) the code of another checkout, warm: before/after
+    local     this checkout: each head's model file through LightGBM's C API
+    baseline  (with --baseline DIR) the code of another checkout, as it runs by default
+              (after one untimed run, so that anything it caches is warm): before/after
 
-Every mode's output is checked byte for byte against the ctypes run's (Parquet and rejects).
+The baseline's output is checked byte for byte against this checkout's (Parquet and
+rejects). The children run with PYTHONHASHSEED=0: the order in which a set of skills is
+summed follows the hash seed and moves the last bits of a price between processes.
 Wall times are the best of --repeats runs, the modes taking turns (the machine is shared: the
 load average is printed). The reference is LightGBM alone: the model's three boosters
 (median, low, high) predicting the already-encoded feature matrix with
@@ -55,7 +55,7 @@ from mlpay_model.scoring import default_rejects_path  # noqa: E402
 RAW_SAMPLE_ROWS: Final = 200_000  # rows encoded once to time Booster.predict on
 
 
-MODES: Final = ("ctypes", "cold", "warm")  # and "baseline" with --baseline
+MODES: Final = ("local",)  # and "baseline" with --baseline
 
 
 @dataclass(frozen=True)
@@ -143,15 +143,10 @@ def raw_predict_rows_per_second(source: Path, model_name: str) -> float:
 def run_once(
     mode: str, source: Path, workdir: Path, model: str, args: argparse.Namespace, cache: Path
 ) -> tuple[Run, Path]:
-    """One run of one mode (cold: on an emptied cache; baseline: the code in --baseline,
-    warm, with a cache of its own)."""
-    env = {"MLPAY_CACHE_DIR": str(cache)}
+    """One run of one mode (baseline: the code in --baseline, with a cache of its own)."""
+    env = {"MLPAY_CACHE_DIR": str(cache), "PYTHONHASHSEED": "0"}
     root = ROOT
-    if mode == "ctypes":
-        env["MLPAY_COMPILED"] = "off"
-    elif mode == "cold":
-        shutil.rmtree(cache, ignore_errors=True)
-    elif mode == "baseline":
+    if mode == "baseline":
         env["MLPAY_CACHE_DIR"] = str(cache.with_name("cache_baseline"))
         root = args.baseline
     output = workdir / f"scored_{mode}.parquet"
@@ -163,15 +158,13 @@ def best_runs(
     modes: list[str], source: Path, workdir: Path, model: str, args: argparse.Namespace
 ) -> dict[str, tuple[Run, Path]]:
     """Per mode the fastest of --repeats runs, the modes taking turns so that the machine's
-    load changes hit them alike (cold runs once, first, so that warm finds its cache)."""
+    load changes hit them alike."""
     cache = workdir / "cache"
     best: dict[str, tuple[Run, Path]] = {}
-    if "baseline" in modes:  # untimed: the baseline's compiled trees into its own cache
+    if "baseline" in modes:  # untimed: whatever the baseline caches, into its own cache
         run_once("baseline", source, workdir, model, args, cache)
-    for repeat in range(args.repeats):
+    for _ in range(args.repeats):
         for mode in modes:
-            if mode == "cold" and repeat:
-                continue
             run, output = run_once(mode, source, workdir, model, args, cache)
             if mode not in best or run.seconds < best[mode][0].seconds:
                 kept = output.with_name(f"best_{mode}.parquet")
@@ -193,8 +186,9 @@ def main() -> None:
     parser.add_argument(
         "--baseline",
         type=Path,
-        help="another checkout (e.g. `git worktree add /tmp/base <commit>`): adds the mode "
-        "'baseline', its code scored warm, taking turns with the others (before/after)",
+        help="another checkout (e.g. `git archive <commit> | tar -x -C /tmp/base`): adds the "
+        "mode 'baseline', its code as it runs by default, taking turns with 'local' "
+        "(before/after)",
     )
     parser.add_argument("--repeats", type=int, default=3, help="runs per mode; best is kept")
     parser.add_argument("--chunk-size", type=int, default=200_000)
@@ -215,15 +209,14 @@ def main() -> None:
         "",
         f"`benchmarks/bench_scoring.py --models {args.models} --sizes {args.sizes} "
         f"--repeats {args.repeats}`: engine {args.engine}, chunk size {args.chunk_size:,}, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}; lleaves "
-        f"{_version('lleaves')}. CSV in, Parquet out; seconds = best of {args.repeats} runs "
-        "(the modes taking turns; cold: one run on an empty cache, which compiles after 500k "
-        "rows and waits for the compile at exit); CPU = user + system seconds of that run. The "
-        "machine is shared with other work: the load average before each model is given."
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, lightgbm "
+        f"{_version('lightgbm')}. CSV in, Parquet out; seconds = best of {args.repeats} runs "
+        "(the modes taking turns); CPU = user + system seconds of that run. The machine is "
+        "shared with other work: the load average before each model is given."
         + (f" baseline = the code in {args.baseline}." if args.baseline else ""),
         "",
         "| model | rows | mode | seconds | rows/s | CPU s | raw 3x Booster.predict rows/s "
-        "| x raw | peak RSS (MiB) | output = ctypes output |",
+        "| x raw | peak RSS (MiB) | output = local output |",
         "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     loads = []
@@ -234,11 +227,11 @@ def main() -> None:
                 source = write_profiles(workdir / f"profiles_{size}.csv", size, model)
                 raw = raw_predict_rows_per_second(source, model)
                 best = best_runs(modes, source, workdir, model, args)
-                reference = best["ctypes"][1] if "ctypes" in best else None
+                reference = best["local"][1] if "local" in best else None
                 for mode in modes:
                     run, output = best[mode]
-                    same = "(reference)" if mode == "ctypes" else "not checked"
-                    if mode != "ctypes" and reference is not None:
+                    same = "(reference)" if mode == "local" else "not checked"
+                    if mode != "local" and reference is not None:
                         identical = same_bytes(output, reference) and same_bytes(
                             default_rejects_path(output), default_rejects_path(reference)
                         )

@@ -289,10 +289,9 @@ def recorded_opens(monkeypatch) -> list[str]:
     opened: list[str] = []
     original = _booster.NativeBooster.__init__
 
-    def recording_init(self, path, feature_names, **given):
-        if "text" not in given:  # a `tail` shares the checked text: nothing is opened
-            opened.append(os.fspath(path))
-        original(self, path, feature_names, **given)
+    def recording_init(self, path, feature_names):
+        opened.append(os.fspath(path))
+        original(self, path, feature_names)
 
     monkeypatch.setattr(_booster.NativeBooster, "__init__", recording_init)
     _opened = opened

@@ -27,7 +27,7 @@ from mlpay_model.model import (
 )
 from mlpay_model.model import _booster as booster_module
 from mlpay_model.model.artifact import QUANTILE_HEADS, read_manifest
-from mlpay_model.model.features import MatrixBuffer
+from mlpay_model.model.features import OTHER_CATEGORY, MatrixBuffer
 from mlpay_model.normalise import normalise_frame
 from mlpay_model.predict import predict_salary
 
@@ -406,55 +406,55 @@ def test_the_package_loader_fallback_predicts_the_same(tiny, profiles, monkeypat
     pd.testing.assert_frame_equal(again.predict(profiles), tiny.predict(profiles))
 
 
-@pytest.fixture(scope="module")
-def spread_model(tmp_path_factory) -> SalaryModel:
-    """A model whose low and high heads continue the median (the default `quantile_heads`)."""
-    from training_factory import small_config, write_aijobs_csv
+def _raw_profiles(model: SalaryModel, rows: int, seed: int) -> pd.DataFrame:
+    """Raw profiles drawn from what `model` knows, skills as people list them."""
+    rng = np.random.default_rng(seed)
+    spec = model.spec
 
-    from training.train import train
+    def known(name: str) -> list[str]:
+        return [value for value in spec.categories[name] if value != OTHER_CATEGORY]
 
-    folder = tmp_path_factory.mktemp("spread")
-    config = small_config(write_aijobs_csv(folder / "salaries.csv", rows=1200))
-    return load_model(train(config, staging_dir=folder / "out").artifact_dir)
-
-
-def test_one_row_sums_only_the_quantile_heads_own_trees_and_agrees_with_the_files(
-    spread_model, profiles
-):
-    boosters = spread_model._boosters
-    own = boosters["low"].text.count(b"\nTree=") - boosters["median"].text.count(b"\nTree=")
-    assert {
-        head: tail.text.count(b"\nTree=")
-        for head, (_, tail) in spread_model._continues_median.items()
-    } == {"low": own, "high": own}
-    matrix = spread_model._matrix(profiles)
-    whole = {head: boosters[head].predict_matrix(matrix) for head in ("low", "high")}
-    frame = spread_model.predict(profiles)
-    for head in ("low", "high"):  # LightGBM's sums over each whole file, then calibrated
-        bound = np.exp(whole[head] + (-1 if head == "low" else 1) * spread_model.adjustments.q)
-        clipped = (
-            np.clip(bound, None, frame["median"])
-            if head == "low"
-            else np.maximum(bound, frame["median"])
-        )
-        np.testing.assert_allclose(frame[head], clipped, rtol=1e-12)
-    for label, row in profiles.head(40).iterrows():
-        record = spread_model.predict_record(row.to_dict())
-        expected = frame.loc[label]
-        assert (record.median, record.low, record.high) == pytest.approx(
-            (expected["median"], expected["low"], expected["high"]), rel=1e-12
-        )
+    skills = np.array(model.skills or ("python", "sql", "aws"), dtype=object)
+    counts = rng.integers(0, min(5, len(skills) + 1), rows)
+    return pd.DataFrame(
+        {
+            "role": rng.choice(known("role"), rows),
+            "country": rng.choice(known("country"), rows),
+            "years_experience": rng.integers(0, 25, rows),
+            "education": rng.choice(["bachelor", "master", "doctorate", None], rows),
+            "skills": [";".join(rng.choice(skills, n, replace=False)) for n in counts],
+            "year": rng.choice([2022, 2023, 2024], rows),
+        },
+        index=pd.RangeIndex(rows) * 3 + 7,  # an index that is not the positions
+    )
 
 
-def test_a_head_whose_first_trees_differ_from_the_median_is_summed_whole(spread_model):
-    from mlpay_model.model._model_text import shared_trees
+@pytest.mark.parametrize("name", ["default", "aijobs"])
+def test_each_head_is_its_model_file_as_lightgbm_predicts_it(name):
+    """Every head, the quantile heads that continue the median included (the default's), is
+    its own file predicted whole: a frame's and a record's raw scores are bit for bit what
+    lightgbm's Python API predicts from that file."""
+    model = load_model(name)
+    profiles = _raw_profiles(model, 600, seed=2)
+    matrix = model._matrix(profiles)
+    for head in QUANTILE_HEADS:
+        booster = model._boosters[head]
+        expected = lgb.Booster(model_file=str(booster.path)).predict(matrix)
+        np.testing.assert_array_equal(booster.predict_matrix(matrix), expected)
+        one_by_one = [booster.predict_one(row) for row in matrix[:100]]
+        np.testing.assert_array_equal(one_by_one, expected[:100])
+    assert model._boosters["low"].text.count(b"\nTree=") >= (
+        model._boosters["median"].text.count(b"\nTree=")
+    )
 
-    median = spread_model._boosters["median"].text
-    low = spread_model._boosters["low"].text
-    assert shared_trees(median, low) is not None
-    second = low.index(b"\nTree=1\n")
-    at = low.index(b"leaf_value=", second) + len(b"leaf_value=")
-    edited = low[:at] + b"1" + low[at:]  # one leaf of tree 1 changed
-    assert shared_trees(median, edited) is None
-    assert shared_trees(median, median) is None  # no trees of its own
-    assert shared_trees(low, median) is None
+
+def test_a_large_frame_predicts_what_its_rows_predict_in_small_pieces():
+    model = load_model("default")
+    rows = 5000
+    profiles = _raw_profiles(model, rows, seed=1)
+    whole = model.predict(profiles)
+    pieces = pd.concat(
+        model.predict(profiles.iloc[start : start + 1000]) for start in range(0, rows, 1000)
+    )
+    pd.testing.assert_frame_equal(whole, pieces, check_exact=True)
+    assert whole["median"].nunique() > 100  # varied rows, so a misplaced row would show

@@ -1,12 +1,21 @@
-"""LightGBM text models behind LightGBM's C API, loaded with ctypes.
+"""A LightGBM text model behind LightGBM's C API, loaded with ctypes: one thin binding.
 
-Why not `import lightgbm`: the runtime only ever loads text models and predicts, and the
-Python package costs seconds to import (it imports scikit-learn and pandas eagerly), which
-`mlpay predict` would pay on every start. The shared library shipped inside the lightgbm
-package is loaded with ctypes (falling back to the package's own loader for unusual
-installs). One row goes through LightGBM's single-row "fast" predictor, created once per
-booster; LightGBM guards it with its own mutex, so a booster is safe to share between
-threads. Matrices go through LGBM_BoosterPredictForMat. Both run the same trees.
+Each head's model file is read as LightGBM wrote it (checked first by
+`_model_text.check_model_text`, since LightGBM can crash on an unsound file) and predicted by
+LightGBM itself: one row through its single-row "fast" predictor, matrices and SHAP values
+through LGBM_BoosterPredictForMat, the call `lightgbm.Booster.predict` makes for a float64
+numpy matrix, so both give the same numbers.
+
+Why a binding and not `lightgbm.Booster` (measured on the shared 2-core machine, load
+average ~5, lightgbm 4.7.0, pooled 4 default; benchmarks/results/scoring.md):
+- `import lightgbm` costs 0.65-0.8 s on a runtime-only install (it imports scipy, pandas and
+  pyarrow) and 2.6-2.9 s with scikit-learn installed, against 0.77 s for the whole
+  `mlpay predict` start-up (imports and model load) without it;
+- one row: `Booster.predict` takes 24-29 us a head with num_threads=1 (32-56 us with the
+  defaults), LightGBM's single-row predictor 6.5-9.5 us: 82-125 us against ~25 us for the
+  three heads, where one `predict_salary` call must stay within 0.2 ms (it took 139 us).
+LightGBM guards its single-row predictor with its own mutex, so a booster is safe to share
+between threads.
 """
 
 from __future__ import annotations
@@ -25,8 +34,7 @@ from typing import Final
 import numpy as np
 
 from mlpay_model.errors import ArtifactError
-from mlpay_model.model._compiled import CompiledPath
-from mlpay_model.model._model_text import check_model_text, tail_model_text
+from mlpay_model.model._model_text import check_model_text
 from mlpay_model.model.artifact import MEMBER_MAX_BYTES
 
 # LightGBM C API constants (LightGBM/c_api.h).
@@ -41,28 +49,18 @@ _LIBRARY_NAMES: Final[dict[str, str]] = {
 
 
 class NativeBooster:
-    """A LightGBM text model behind LightGBM's C API: predict one row or a matrix."""
+    """A LightGBM text model file behind LightGBM's C API: predict one row or a matrix."""
 
-    def __init__(
-        self,
-        path: Path,
-        feature_names: list[str],
-        *,
-        text: bytes | None = None,
-        checked: bool = False,
-    ):
-        """Load the model at `path`, or the model `text` derived from it (`tail`; `checked`:
-        built by mlpay from checked text, so not checked again)."""
+    def __init__(self, path: Path, feature_names: list[str]):
         self.path = path
         self._lib = _lightgbm_library()
         self._handle = ctypes.c_void_p()
         self._row_predictors: dict[int, ctypes.c_void_p] = {}
         iterations = ctypes.c_int(0)
-        # The text is read once, checked (LightGBM can crash on an unsound model) and parsed
-        # from memory, so LightGBM parses exactly the bytes that were checked.
-        text = _read_model_text(path) if text is None else text
-        if not checked:
-            check_model_text(text, path)
+        # The file is read once, checked and parsed from memory: LightGBM parses exactly the
+        # bytes that were checked.
+        text = _read_model_text(path)
+        check_model_text(text, path)
         # LightGBM prints its own "[LightGBM] [Fatal] ..." line on stderr before returning an
         # error (whatever the verbosity); the error is reported as one ArtifactError instead.
         with _without_lightgbm_fatal_lines():
@@ -80,15 +78,6 @@ class NativeBooster:
         self.text = text  # the checked bytes LightGBM parsed
         for predict_type in (_PREDICT_NORMAL, _PREDICT_CONTRIB):
             self._add_row_predictor(predict_type)
-        self.compiled = CompiledPath(text, self._predict_with_c_api, model_folder=path.parent)
-
-    def tail(self, first_tree: int) -> NativeBooster:
-        """A booster of this model's trees from `first_tree` on (`_model_text.tail_model_text`),
-        rows and matrices alike. (Not LightGBM's start_iteration: it keeps one single-row
-        predictor per kind inside a booster, whatever its first tree.)"""
-        # The tail holds this checked text's own tree blocks, renumbered, with its header.
-        tail = tail_model_text(self.text, first_tree)
-        return NativeBooster(self.path, self._feature_names(), text=tail, checked=True)
 
     def _add_row_predictor(self, predict_type: int) -> None:
         predictor = ctypes.c_void_p()
@@ -125,13 +114,8 @@ class NativeBooster:
         return out
 
     def predict_one(self, row: np.ndarray) -> float:
-        """The prediction for one float64 row (shape (1, n) or (n,)): compiled trees once
-        this booster has predicted enough single rows (`CompiledPath.row_forest`), else
-        LightGBM's single-row predictor; the same number either way."""
+        """The prediction for one float64 row (shape (1, n) or (n,))."""
         data = np.ascontiguousarray(row, dtype=np.float64)
-        forest = self.compiled.row_forest()
-        if forest is not None:
-            return forest.predict_one(data)
         out = ctypes.c_double()
         out_len = ctypes.c_int64(0)
         self._call(
@@ -147,14 +131,6 @@ class NativeBooster:
 
     def predict_matrix(self, matrix: np.ndarray, *, contrib: bool = False) -> np.ndarray:
         """A float64 (rows, n) matrix: predictions (rows,) or SHAP values (rows, n + 1)."""
-        data = np.ascontiguousarray(matrix, dtype=np.float64)
-        if not contrib:
-            forest = self.compiled.forest(data.shape[0])
-            if forest is not None:
-                return forest.predict(data)
-        return self._predict_with_c_api(data, contrib=contrib)
-
-    def _predict_with_c_api(self, matrix: np.ndarray, *, contrib: bool = False) -> np.ndarray:
         data = np.ascontiguousarray(matrix, dtype=np.float64)
         rows = data.shape[0]
         width = self.num_features + 1 if contrib else 1

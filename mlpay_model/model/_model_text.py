@@ -25,7 +25,6 @@ Only what mlpay trains is accepted (one regression output per iteration).
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 from typing import Final
 
@@ -240,67 +239,3 @@ def _line_offsets(text: bytes) -> list[int]:
     for line in text.splitlines(keepends=True):
         offsets.append(offsets[-1] + len(line))
     return offsets
-
-
-def tree_blocks(text: bytes) -> tuple[bytes, list[bytes], bytes]:
-    """(header, trees, rest) of a checked model text: each tree its "Tree=N" line and all
-    up to the next tree, and `rest` from "end of trees" on."""
-    starts = [match.start() for match in re.finditer(rb"^Tree=\d+\r?$", text, re.MULTILINE)]
-    end = text.index(b"end of trees", starts[-1]) if starts else len(text)
-    blocks = [text[a:b] for a, b in zip(starts, [*starts[1:], end], strict=True)]
-    return text[: starts[0]] if starts else text, blocks, text[end:]
-
-
-def shared_trees(base: bytes, text: bytes) -> tuple[int, float] | None:
-    """(k, offset) when the model `text` begins with all k trees of the model `base`, tree 0
-    shifted by `offset` on every leaf and every other tree byte for byte the same (a quantile
-    head that continues the median, `fitting.spread_booster`), and has more trees after them;
-    None otherwise. Then text(x) = base(x) + offset + (text's trees from k on)(x), up to the
-    order of a float sum."""
-    base_trees, trees = _tree_bodies(base), _tree_bodies(text)
-    if not base_trees or len(trees) <= len(base_trees):
-        return None
-    if base_trees[1:] != trees[1 : len(base_trees)]:
-        return None
-    base_lines, lines = base_trees[0].split(b"\n"), trees[0].split(b"\n")
-    if len(base_lines) != len(lines):
-        return None
-    offsets: list[float] = []
-    for base_line, line in zip(base_lines, lines, strict=True):
-        if base_line == line:
-            continue
-        if not (base_line.startswith(b"leaf_value=") and line.startswith(b"leaf_value=")):
-            return None
-        try:
-            before = [float(v) for v in base_line[11:].split()]
-            after = [float(v) for v in line[11:].split()]
-        except ValueError:
-            return None
-        if len(before) != len(after):
-            return None
-        offsets.extend(b - a for a, b in zip(before, after, strict=True))
-    offset = offsets[0] if offsets else 0.0
-    if any(abs(value - offset) > 1e-9 * max(1.0, abs(offset)) for value in offsets):
-        return None
-    return len(base_trees), offset
-
-
-def _tree_bodies(text: bytes) -> list[bytes]:
-    """Each tree's lines after its "Tree=N" line (line ends and blank lines evened out)."""
-    return [
-        block.replace(b"\r\n", b"\n").partition(b"\n")[2].strip(b"\n")
-        for block in tree_blocks(text)[1]
-    ]
-
-
-def tail_model_text(text: bytes, first_tree: int) -> bytes:
-    """The model `text` holding only its trees from `first_tree` on, renumbered from 0, with
-    their `tree_sizes` (lleaves needs them): a model predicting the sum of those trees."""
-    head, blocks, rest = tree_blocks(text)
-    kept = [
-        b"Tree=%d" % index + block[block.index(b"\n") :]
-        for index, block in enumerate(blocks[first_tree:])
-    ]
-    sizes = b"tree_sizes=" + b" ".join(b"%d" % len(block) for block in kept)
-    head = re.sub(rb"^tree_sizes=.*$", sizes, head, count=1, flags=re.MULTILINE)
-    return head + b"".join(kept) + rest

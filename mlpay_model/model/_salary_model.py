@@ -1,10 +1,10 @@
 """`SalaryModel`: a loaded artifact that predicts annual pay, its interval and its reasons.
 
 A model predicts log(annual USD pay) with three LightGBM boosters, the median and the low
-and high quantiles (`artifact.QUANTILE_HEADS`), turned into a calibrated 80% interval by
-`interval.calibrated_interval`. The boosters run through `_booster.NativeBooster` (LightGBM's
-C API), so `predict_salary` (one row) and `SalaryModel.predict` (a frame) run the same trees
-and agree exactly.
+and high quantiles (`artifact.QUANTILE_HEADS`), each its own model file as LightGBM wrote it,
+turned into a calibrated 80% interval by `interval.calibrated_interval`. The boosters run
+through `_booster.NativeBooster` (LightGBM's C API), so `predict_salary` (one row) and
+`SalaryModel.predict` (a frame) run the same trees and agree exactly.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import numpy as np
 from mlpay_model.data.sources.registry import model_pay_text, source_pay_text
 from mlpay_model.errors import ArtifactError
 from mlpay_model.model._booster import NativeBooster
-from mlpay_model.model._model_text import shared_trees
-from mlpay_model.model._row_order import in_input_order, most_split_features
 from mlpay_model.model.artifact import (
     MANIFEST_NAME,
     QUANTILE_HEADS,
@@ -41,8 +39,7 @@ if TYPE_CHECKING:
 _CONTRIBUTION_BLOCK_ROWS: Final = 8192
 PREDICT_BLOCK_ROWS: Final = 65_536
 """Rows `predict_normalised` encodes and predicts at once: bounds the float64 feature matrix
-(100 MB for the pooled model's 191 features, not 300 MB for a 200k-row chunk), while staying
-above the batch size from which compiled trees are used (`_compiled.MIN_BATCH_ROWS`)."""
+(a 200k-row chunk is encoded a block at a time, not into one matrix)."""
 
 
 class RecordPrediction:
@@ -152,25 +149,12 @@ class SalaryModel:
             head: NativeBooster(file, self.encoder.feature_names)
             for head, file in model_files.items()
         }
-        # A quantile head that continues the median (its trees, shifted, then its own) is
-        # predicted as the median plus its own trees (`_model_text.shared_trees`): the shared
-        # trees run once, not three times.
-        self._continues_median: dict[str, tuple[float, NativeBooster]] = {}
-        for head in ("low", "high"):
-            shared = shared_trees(self._boosters["median"].text, self._boosters[head].text)
-            if shared is not None:
-                trees, offset = shared
-                self._continues_median[head] = (offset, self._boosters[head].tail(trees))
         # Column j of the feature matrix belongs to factor i where _grouping[j, i] == 1.
         self._grouping = np.array(
             [
                 [1.0 if self.spec.factor_of(name) == factor else 0.0 for factor in self.factors]
                 for name in self.encoder.feature_names
             ]
-        )
-        # Large frames are encoded sorted by these columns (`_row_order`): same numbers.
-        self._order_features = most_split_features(
-            booster.text for booster in self._boosters.values()
         )
         self.baseline = self._check_median_model()
 
@@ -224,9 +208,9 @@ class SalaryModel:
         priced = self._priced_frame(canonical_profiles(profiles))
         if len(priced) == 0:
             return pd.DataFrame({name: [] for name in PREDICTION_COLUMNS}, index=profiles.index)
-        matrix, order = self.encoder.encode_sorted(self._tree_frame(priced), self._order_features)
+        matrix = self.encoder.encode_frame(self._tree_frame(priced))
         interval = self._interval(
-            matrix, self._adjustments(priced), order, self._effects_of_frame(priced).sum(axis=1)
+            matrix, self._adjustments(priced), self._effects_of_frame(priced).sum(axis=1)
         )
         columns = dict(zip(PREDICTION_COLUMNS, interval, strict=True))
         return pd.DataFrame(columns, index=profiles.index)
@@ -248,11 +232,9 @@ class SalaryModel:
         for start in range(0, len(priced), block_rows):
             block = priced.iloc[start : start + block_rows]
             into = None if buffer is None else buffer.rows(len(block), width)
-            matrix, order = self.encoder.encode_sorted(
-                self._tree_frame(block), self._order_features, out=into
-            )
+            matrix = self.encoder.encode_frame(self._tree_frame(block), out=into)
             out[:, start : start + len(block)] = self._interval(
-                matrix, self._adjustments(block), order, self._effects_of_frame(block).sum(axis=1)
+                matrix, self._adjustments(block), self._effects_of_frame(block).sum(axis=1)
             )
         median, low, high = out
         return median, low, high
@@ -293,25 +275,12 @@ class SalaryModel:
         self,
         matrix: np.ndarray,
         adjustment: float | np.ndarray,
-        order: np.ndarray | None = None,
         offset: float | np.ndarray = 0.0,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(median, low, high) annual pay of encoded rows, in input order (`order`: the
-        row order of `encode_sorted`'s matrix, None when it is the input order; `offset`:
-        the rows' effects in log pay, in input order)."""
-        median, low, high = self._raw_heads(matrix)
-        if order is not None:
-            median, low, high = (in_input_order(values, order) for values in (median, low, high))
+        """(median, low, high) annual pay of encoded rows (`offset`: the rows' effects in
+        log pay)."""
+        median, low, high = (self._boosters[head].predict_matrix(matrix) for head in QUANTILE_HEADS)
         return calibrated_interval(median + offset, low + offset, high + offset, adjustment)
-
-    def _raw_heads(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The three boosters' raw scores (log pay) of encoded rows."""
-        median = self._boosters["median"].predict_matrix(matrix)
-        return (
-            median,
-            self._head_of_matrix("low", matrix, median),
-            self._head_of_matrix("high", matrix, median),
-        )
 
     def contributions(self, profiles: pd.DataFrame) -> pd.DataFrame:
         """Per row and factor, how much that factor moved the median, in percent vs baseline.
@@ -346,28 +315,12 @@ class SalaryModel:
         """
         record = self._priced_record(record)
         row = self.encoder.encode_record(self._tree_record(record))
-        median_raw = self._boosters["median"].predict_one(row) + self._record_offset(record)
-        median, low, high = calibrated_bounds(
-            median_raw,
-            self._head_of_row("low", row, median_raw),
-            self._head_of_row("high", row, median_raw),
-            self._record_adjustment(record),
+        offset = self._record_offset(record)
+        median, low, high = (
+            self._boosters[head].predict_one(row) + offset for head in QUANTILE_HEADS
         )
+        median, low, high = calibrated_bounds(median, low, high, self._record_adjustment(record))
         return RecordPrediction(median, low, high, record, self, row)
-
-    def _head_of_matrix(self, head: str, matrix: np.ndarray, median_raw: np.ndarray) -> np.ndarray:
-        shared = self._continues_median.get(head)
-        if shared is None:
-            return self._boosters[head].predict_matrix(matrix)
-        offset, own_trees = shared
-        return median_raw + offset + own_trees.predict_matrix(matrix)
-
-    def _head_of_row(self, head: str, row: np.ndarray, median_raw: float) -> float:
-        shared = self._continues_median.get(head)
-        if shared is None:
-            return self._boosters[head].predict_one(row)
-        offset, own_trees = shared
-        return median_raw + offset + own_trees.predict_one(row)
 
     def median_as(self, prediction: RecordPrediction, changes: Mapping[str, Any]) -> float:
         """The median of `prediction`'s profile with some canonical values changed (e.g. the
@@ -431,9 +384,7 @@ class SalaryModel:
                 record = {**record, "year": year}
         return record
 
-    def _row_contributions(
-        self, row: np.ndarray, record: Mapping[str, Any]
-    ) -> Mapping[str, float]:
+    def _row_contributions(self, row: np.ndarray, record: Mapping[str, Any]) -> Mapping[str, float]:
         """Percent per factor for one encoded row (of priced `record`), the largest effect
         first (read-only)."""
         shap = self._boosters["median"].predict_row(row, contrib=True)

@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
-from mlpay_model.model._row_order import tree_order
 from mlpay_model.schema import (
     COMPANY_SIZES,
     DERIVED_FEATURES,
@@ -197,20 +196,6 @@ class FeatureEncoder:
         """A float64 matrix with one row per profile and one column per feature name
         (written into `out` when given: a float64 (rows, features) array, e.g. from a
         `MatrixBuffer`; every cell is overwritten)."""
-        matrix, _ = self.encode_sorted(profiles, (), out=out)
-        return matrix
-
-    def encode_sorted(
-        self,
-        profiles: pd.DataFrame,
-        sort_by: tuple[int, ...],
-        *,
-        out: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """`encode_frame`, its rows written in `_row_order.tree_order` of the feature columns
-        `sort_by` (skill columns are not sort keys): the matrix and the order, None when
-        the rows kept the input order (a small frame, no `sort_by`). Row i of the matrix is
-        profile order[i]."""
         import pandas as pd  # here, not at the top: `mlpay predict` never needs pandas
 
         shape = (len(profiles), len(self.feature_names))
@@ -222,7 +207,6 @@ class FeatureEncoder:
             matrix = out
         if not self._writes_every_column:
             matrix.fill(np.nan)
-        encoded: dict[int, np.ndarray] = {}
         for name, position in self._positions.items():
             if name == TITLE_FEATURE and TITLE_SOURCE in profiles.columns:
                 column = title_keys(profiles[TITLE_SOURCE])
@@ -230,23 +214,18 @@ class FeatureEncoder:
                 column = profiles[name]
             else:
                 column = pd.Series(np.nan, index=profiles.index)
-            encoded[position] = self._encode_column(name, column)
-        order = tree_order([encoded[key] for key in sort_by if key in encoded])
-        for position, values in encoded.items():
-            matrix[:, position] = values if order is None else values[order]
+            matrix[:, position] = self._encode_column(name, column)
         if self._count_position is not None:
-            self._encode_skills(profiles, matrix, order, self._count_position)
-        return matrix, order
+            self._encode_skills(profiles, matrix, self._count_position)
+        return matrix
 
     def _encode_skills(
         self,
         profiles: pd.DataFrame,
         matrix: np.ndarray,
-        order: np.ndarray | None,
         count_position: int,
     ) -> None:
-        """The skill columns and n_skills (at `count_position`) of `encode_sorted`, rows in
-        `order` when given."""
+        """The skill columns and n_skills (at `count_position`) of `encode_frame`."""
         import pandas as pd
 
         raw = profiles[SKILLS_FEATURE] if SKILLS_FEATURE in profiles.columns else ()
@@ -266,8 +245,6 @@ class FeatureEncoder:
         known = columns >= 0
         set_of = np.repeat(np.arange(len(lists)), counts)[known]
         per_set = np.bincount(set_of, minlength=len(lists))
-        if order is not None:  # each matrix row's set, in the order the rows are written
-            codes = codes[order]
         per_row = per_set[codes]
         rows = np.repeat(np.arange(len(values)), per_row)
         starts = np.repeat((np.cumsum(per_set) - per_set)[codes], per_row)

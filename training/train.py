@@ -23,6 +23,7 @@ force_col_wise=True, a fixed num_threads and the config's seed.
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from typing import Any, Final
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
 from mlpay_model.errors import DataError
 from mlpay_model.model import fitting
@@ -427,15 +429,18 @@ def measure_year_ahead(config: TrainConfig, rows: pd.DataFrame) -> YearAhead | N
         return None
     coverage = config.calibration.target_coverage
 
-    def held_out_qs(scored: np.ndarray) -> tuple[float, dict[str, float]]:
+    def held_out_qs(scored: np.ndarray, predicted: np.ndarray) -> tuple[float, dict[str, float]]:
         """q of the `scored` rows predicted by a model of the others, and each source's."""
-        model = fit_model(config, rows.iloc[np.flatnonzero(~scored)])
         scored_rows = rows.iloc[np.flatnonzero(scored)]
-        raw = model.raw(scored_rows)
+        raw = (predicted[0], predicted[1], predicted[2])
         q = conformal_adjustment(*raw, *target_bounds(scored_rows), coverage=coverage)
         return q, population_adjustments(config, raw, scored_rows)
 
-    (ahead_q, ahead_by), (in_time_q, in_time_by) = held_out_qs(held_out), held_out_qs(drawn)
+    ahead, in_time = held_out_predictions(config, rows, [held_out, drawn])
+    (ahead_q, ahead_by), (in_time_q, in_time_by) = (
+        held_out_qs(held_out, ahead),
+        held_out_qs(drawn, in_time),
+    )
     by_population = {
         source: max(0.0, ahead_by[source] - in_time_by[source])
         for source in measured_on
@@ -486,11 +491,35 @@ def out_of_fold_predictions(
     """Uncalibrated (median, low, high) log pay of every row, each predicted by a model
     (spec and boosters) fitted on the rows of the other folds."""
     raw = np.empty((3, len(rows)))
-    for fold in np.unique(folds):
-        held_out = folds == fold
-        model = fit_model(config, rows.iloc[np.flatnonzero(~held_out)])
-        raw[:, held_out] = model.raw(rows.iloc[np.flatnonzero(held_out)])
+    ids = np.unique(folds)
+    held_out = held_out_predictions(config, rows, [folds == fold for fold in ids])
+    for fold, predicted in zip(ids, held_out, strict=True):
+        raw[:, folds == fold] = predicted
     return raw[0], raw[1], raw[2]
+
+
+def held_out_predictions(
+    config: TrainConfig, rows: pd.DataFrame, held_out: list[np.ndarray]
+) -> list[np.ndarray]:
+    """For each mask of `held_out` rows, their uncalibrated (median, low, high) log pay (a
+    3 x rows array) predicted by a model fitted on the other rows. The fits are independent,
+    so they run `parallel_fits(config)` at a time (the same models as one at a time)."""
+    jobs = (
+        delayed(_fit_and_predict)(config, rows, np.flatnonzero(~mask), np.flatnonzero(mask))
+        for mask in held_out
+    )
+    return list(Parallel(n_jobs=parallel_fits(config))(jobs))
+
+
+def parallel_fits(config: TrainConfig) -> int:
+    """How many models to fit at once: the cores over each fit's LightGBM threads."""
+    return max(1, (os.cpu_count() or 1) // config.lightgbm.num_threads)
+
+
+def _fit_and_predict(
+    config: TrainConfig, rows: pd.DataFrame, fit_on: np.ndarray, scored: np.ndarray
+) -> np.ndarray:
+    return np.vstack(fit_model(config, rows.iloc[fit_on]).raw(rows.iloc[scored]))
 
 
 def fit_model(config: TrainConfig, rows: pd.DataFrame, step: Progress = _silent) -> FittedModel:

@@ -155,7 +155,8 @@ def _tables(value: object, what: str) -> Mapping[str, Mapping[str, float]]:
 def _skills_effect(skills: object, table: Mapping[str, float] | None) -> float:
     if not table or not isinstance(skills, tuple | list):
         return 0.0
-    return float(sum(table.get(skill, 0.0) for skill in set(skills)))
+    # sorted: a set's order changes with the hash seed, and float sums with their order
+    return float(sum(table.get(skill, 0.0) for skill in sorted(set(skills))))
 
 
 # --- fitting ----------------------------------------------------------------------------------
@@ -219,8 +220,11 @@ def fit_effects(
     design[known.index.to_numpy(), [index["skill", str(skill)] for skill in known.to_numpy()]] = 1.0
     design[np.arange(len(rows)), [index["source", name] for name in sources[rows]]] = 1.0
     target = np.asarray(residuals, dtype="float64")[rows]
+    # Sums that do not depend on BLAS threads (a retrain gives the same bytes anywhere): the
+    # 0/1 design's gram matrix is exact in floats, and fsum rounds each column's sum once.
     gram = design.T @ design + settings.ridge_alpha * np.eye(len(columns))
-    coefficients = np.linalg.solve(gram, design.T @ target)
+    moments = np.array([math.fsum(target[design[:, j] > 0]) for j in range(len(columns))])
+    coefficients = np.linalg.solve(gram, moments)
     level_effect = {level: float(coefficients[index["education", level]]) for level in levels}
     level_rows = {level: float(design[:, index["education", level]].sum()) for level in levels}
     ordered = [level for level in ORDERED_EDUCATION if level in level_effect]

@@ -1,4 +1,4 @@
-"""The user's cache folder: what mlpay can rebuild (refits, compiled trees), never a model."""
+"""The user's cache folder: what mlpay can rebuild (model refits), never a model."""
 
 from __future__ import annotations
 

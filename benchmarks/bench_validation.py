@@ -61,6 +61,12 @@ VARIANTS: Final[dict[str, dict[str, Any]]] = {
         "lightgbm": {"cat_smooth": 30.0, "min_data_per_group": 100}
     },
     "15 leaves, 200 rounds": {"lightgbm": {"num_leaves": 15, "num_boost_round": 200}},
+    "50 rounds at 0.2 (half the trees)": {
+        "lightgbm": {"num_boost_round": 50, "learning_rate": 0.2}
+    },
+    "50 rounds at 0.2, 63 leaves": {
+        "lightgbm": {"num_boost_round": 50, "learning_rate": 0.2, "num_leaves": 63}
+    },
 }
 
 

@@ -370,10 +370,11 @@ def fit_config(
             calibrated = cross_calibration(config, profiles.iloc[fit_at], _silent)
             evaluated, adjustments = calibrated.evaluated, calibrated.adjustments
             encode = calibrated.encode
-            year_ahead = calibrated.runtime_adjustments.year_ahead_of
+            calibrator = calibrated.calibrator
+            year_ahead = calibrator.year_ahead_of
             progress(
-                f"{config.model.name}: q {calibrated.adjustment:+.4f} (per source "
-                f"{calibrated.q_by_population}), year ahead {calibrated.year_ahead}"
+                f"{config.model.name}: q {calibrator.q:+.4f} (per source "
+                f"{dict(calibrator.q_by_population)}), year ahead {calibrator.measured}"
             )
         seconds = time.perf_counter() - started
 

@@ -21,7 +21,6 @@ from training.config import TrainConfig, load_config
 from training.model_card import render_model_card
 from training.train import (
     STAGES,
-    conformal_adjustment,
     fit_booster,
     train,
     with_missing_copy,
@@ -166,41 +165,6 @@ def test_bad_data_writes_nothing(tmp_path):
     with pytest.raises(DataError, match="'education'"):
         train(config, staging_dir=staging)
     assert list(staging.iterdir()) == []
-
-
-def cqr_quantile(scores: np.ndarray, coverage: float) -> float:
-    """Split-conformal CQR: the ceil((n + 1) * coverage)-th smallest score."""
-    rank = math.ceil((len(scores) + 1) * coverage)
-    return float(np.sort(scores)[rank - 1])
-
-
-def test_conformal_adjustment_matches_split_cqr_on_exact_pay():
-    rng = np.random.default_rng(0)
-    n = 500
-    median = rng.normal(11, 0.3, n)
-    low, high = median - 0.3, median + 0.3
-    truth = np.exp(median + rng.normal(0, 0.4, n))
-    q = conformal_adjustment(median, low, high, truth, truth, coverage=0.8)
-    scores = np.maximum(low - np.log(truth), np.log(truth) - high)
-    assert q == pytest.approx(cqr_quantile(scores, 0.8), abs=1e-9)
-    assert q > 0  # the raw interval was too narrow for this noise
-
-
-def test_conformal_adjustment_shrinks_too_wide_intervals():
-    rng = np.random.default_rng(1)
-    median = np.full(400, 11.0)
-    truth = np.exp(11 + rng.normal(0, 0.1, 400))
-    q = conformal_adjustment(median, median - 2, median + 2, truth, truth, coverage=0.8)
-    assert q < -1.5
-
-
-def test_conformal_adjustment_with_a_band_covers_the_whole_band_when_needed():
-    # One row: the finite-sample level is 100%, so the interval must hold the whole band.
-    median, low, high = np.array([11.0]), np.array([10.9]), np.array([11.1])
-    band_low, band_high = np.array([40_000.0]), np.array([90_000.0])
-    q = conformal_adjustment(median, low, high, band_low, band_high, coverage=0.8)
-    expected = max(10.9 - math.log(40_000), math.log(90_000) - 11.1)
-    assert q == pytest.approx(expected, abs=1e-8)
 
 
 def test_missing_copy_blanks_optional_features_only():

@@ -12,13 +12,13 @@ It is the training pipeline's model, not a second one: profiles go through the o
 through `FeatureSpec`/`FeatureEncoder`, the three boosters through
 `mlpay_model.model.fitting.fit_boosters` (missing-value copy, monotone constraints, pinball
 quantiles), the calibration rows are dealt by `mlpay_model.data.split` (grouped: repeated
-submissions never straddle fitting and calibration), and the interval is the conformal
-adjustment of `training.train.conformal_adjustment` applied by
-`mlpay_model.model.interval.calibrated_interval`. What it leaves out is what a config adds
-around a fit: reading sources, quality rules, the test split, baselines, the artifact.
+submissions never straddle fitting and calibration), and the interval is
+`mlpay_model.model.interval.IntervalCalibrator`'s, conformalized on the calibration rows (as
+`train` and the shipped models use it). What it leaves out is what a config adds around a
+fit: reading sources, quality rules, the test split, baselines, the artifact.
 
-Lives in `training` because it needs scikit-learn (the "train" extra) and the conformal
-calibration, which lives with the training metrics; the runtime never imports it.
+Lives in `training` because it needs scikit-learn (the "train" extra); the runtime never
+imports it.
 """
 
 from __future__ import annotations
@@ -36,9 +36,8 @@ from mlpay_model.errors import InvalidInputError
 from mlpay_model.model.artifact import QUANTILE_HEADS
 from mlpay_model.model.features import KNOWN_FEATURES, FeatureEncoder, FeatureSpec
 from mlpay_model.model.fitting import FitSettings, fit_boosters
-from mlpay_model.model.interval import calibrated_interval
+from mlpay_model.model.interval import HeldOut, IntervalCalibrator
 from mlpay_model.normalise import FIELDS, canonical_profiles
-from training.train import conformal_adjustment
 
 DEFAULT_FEATURE_ORDER: Final[tuple[str, ...]] = tuple(
     name for name in FIELDS if name in KNOWN_FEATURES
@@ -80,8 +79,8 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
     X that cannot be read raises one InvalidInputError naming its row, field and value.
 
     Fitted attributes: `features_`, `spec_` (the FeatureSpec), `boosters_` (median, low,
-    high lightgbm.Booster), `adjustment_` (the conformal q, log scale), `n_features_in_`,
-    `feature_names_in_`, `n_calibration_rows_`.
+    high lightgbm.Booster), `calibrator_` (the IntervalCalibrator), `adjustment_` (its
+    conformal q, log scale), `n_features_in_`, `feature_names_in_`, `n_calibration_rows_`.
     """
 
     def __init__(
@@ -161,12 +160,10 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         boosters = fit_boosters(
             self._settings(features), spec, encoder.encode_frame(train_rows), log_pay[~calibration]
         )
-        calibration_matrix = encoder.encode_frame(profiles.loc[calibration])
-        median, low, high = _raw(boosters, calibration_matrix)
-        calibration_pay = pay[calibration]
-        self.adjustment_ = conformal_adjustment(
-            median, low, high, calibration_pay, calibration_pay, coverage=self.coverage
-        )
+        raw = _raw(boosters, encoder.encode_frame(profiles.loc[calibration]))
+        held_out = HeldOut(raw, pay[calibration], pay[calibration])
+        self.calibrator_ = IntervalCalibrator(coverage=self.coverage).conformalize(held_out)
+        self.adjustment_ = self.calibrator_.q
         self.features_ = tuple(features)
         self.spec_ = spec
         self.boosters_ = boosters
@@ -251,7 +248,7 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
     def _interval(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         check_is_fitted(self, "boosters_")
         matrix = FeatureEncoder(self.spec_).encode_frame(_profiles(X))
-        return calibrated_interval(*_raw(self.boosters_, matrix), self.adjustment_)
+        return self.calibrator_.predict_interval(_raw(self.boosters_, matrix))
 
 
 def _raw(

@@ -25,6 +25,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from mlpay_model.model.interval import interval_coverage as interval_coverage  # re-exported
 from mlpay_model.schema import SCORE_COLUMNS
 
 MIN_GROUP_ROWS: Final = 10  # groups with fewer test rows are too noisy to report
@@ -61,20 +62,6 @@ def point_metrics(
         "mae_log": float(np.abs(log_predicted - np.log(nearest)).mean()),
         "r2_log": float(1.0 - residual / spread) if spread > 0 else float("nan"),
     }
-
-
-def interval_coverage(
-    low: np.ndarray, high: np.ndarray, target_low: np.ndarray, target_high: np.ndarray
-) -> np.ndarray:
-    """Per row, the share of the true pay interval inside [low, high] (log scale, see module)."""
-    log_low, log_high = np.log(low), np.log(high)
-    truth_low, truth_high = np.log(target_low), np.log(target_high)
-    band_width = truth_high - truth_low
-    overlap = np.minimum(log_high, truth_high) - np.maximum(log_low, truth_low)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        band_share = np.clip(overlap / band_width, 0.0, 1.0)
-    point_inside = (log_low <= truth_low) & (truth_low <= log_high)
-    return np.where(band_width > 0, band_share, point_inside.astype("float64"))
 
 
 def interval_metrics(

@@ -2,8 +2,8 @@
 
 `train(config)` reads the data (`training.data`), splits it (`training.split`), fits three
 LightGBM boosters on log(annual USD pay), one per head of `artifact.QUANTILE_HEADS` (the median
-and the low/high quantiles), calibrates the interval (conformalized quantile regression, through
-the runtime's own `mlpay_model.model.interval.calibrated_interval`), scores the model and the
+and the low/high quantiles), calibrates the interval (conformalized quantile regression: the
+runtime's own `mlpay_model.model.interval.IntervalCalibrator`), scores the model and the
 baselines on the test split (`training.evaluate`, `training.baselines`) and writes the artifact
 folder with its model card into a staging folder.
 
@@ -23,7 +23,6 @@ force_col_wise=True, a fixed num_threads and the config's seed.
 from __future__ import annotations
 
 import math
-import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +32,6 @@ from typing import Any, Final
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
 from mlpay_model.errors import DataError
 from mlpay_model.model import fitting
@@ -44,7 +42,10 @@ from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.model.fitting import FitSettings
 from mlpay_model.model.fitting import fit_booster as fit_booster  # re-exported
 from mlpay_model.model.fitting import with_missing_copy as with_missing_copy  # re-exported
-from mlpay_model.model.interval import Adjustments, calibrated_interval
+from mlpay_model.model.interval import CALIBRATION_METHOD as CALIBRATION_METHOD
+from mlpay_model.model.interval import MIN_POPULATION_ROWS as MIN_POPULATION_ROWS
+from mlpay_model.model.interval import HeldOut, IntervalCalibrator, calibrated_interval
+from mlpay_model.model.interval import YearAhead as YearAhead  # re-exported
 from mlpay_model.model.pay_year import PayYears, pay_years_of_rows
 from mlpay_model.schema import PREDICTION_COLUMNS, SCORE_COLUMNS
 from training.baselines import fit_predict_baselines
@@ -56,7 +57,7 @@ from training.data import (
     log_target,
     target_bounds,
 )
-from training.evaluate import evaluate, interval_coverage, point_metrics
+from training.evaluate import evaluate, point_metrics
 from training.export import write_artifact
 from training.model_card import render_model_card
 from training.split import MIN_PART_ROWS, Split, deal_groups, fold_rows, group_keys, split_rows
@@ -73,12 +74,7 @@ STAGES: Final[tuple[str, ...]] = (
     "refit on all rows",  # cross_conformal only: the shipped boosters
     "write artifact",
 )
-CALIBRATION_METHOD: Final = "conformal_quantile"
 SHIPPED_ON_ALL_ROWS: Final = ARTIFACT_ALL_ROWS
-MIN_POPULATION_ROWS: Final = 300
-"""Fewest scored rows of a source that give it its own q (or year-ahead extra); a source with
-fewer takes the model-wide one (at 300 rows, 80% coverage is measured to about +-2.3 points)."""
-_SEARCH_STEPS: Final = 100
 _DRAWN_PART: Final = 1  # the part `deal_groups` deals its calibration_fraction of rows to
 
 Progress = Callable[[str], None]
@@ -135,59 +131,17 @@ class FittedModel:
 
 
 @dataclass(frozen=True)
-class YearAhead:
-    """How much wider the interval must be a year past the training years
-    (`calibration.year_ahead`, `measure_year_ahead`): each source's latest pay year predicted
-    by a model of the other rows gives `ahead_q`; as many of the source's rows drawn at random
-    from all its years, predicted by a model of the rest, give `in_time_q`; the extra
-    adjustment is their difference, never below 0. For a model calibrated per population,
-    `by_population` holds the same difference of each measured source's own rows' qs."""
-
-    adjustment: float
-    measured_on: dict[str, int]  # source -> the pay year held out
-    rows: int
-    ahead_q: float
-    in_time_q: float
-    by_population: dict[str, float] = field(default_factory=dict)
-
-    def manifest_entry(self) -> dict[str, Any]:
-        entry: dict[str, Any] = {
-            "adjustment": self.adjustment,
-            "measured_on": dict(self.measured_on),
-            "rows": self.rows,
-            "ahead_q": self.ahead_q,
-            "in_time_q": self.in_time_q,
-        }
-        if self.by_population:
-            entry["by_population"] = dict(self.by_population)
-        return entry
-
-
-@dataclass(frozen=True)
 class Calibrated:
     """What calibration decided: the evaluated model (scored on the test part), the rows it
-    was fitted on, q, the rows that gave q's conformity scores, the year-ahead extra, and
-    each source's own q when calibrated per population (`population_adjustments`)."""
+    was fitted on, the interval's calibrator (q, per population, the year-ahead extra) and
+    the rows that gave q's conformity scores."""
 
     evaluated: FittedModel
     fit_rows: pd.DataFrame
-    adjustment: float
+    calibrator: IntervalCalibrator
     scored_rows: int
     folds: int | None  # None: the split method
     pay_years: PayYears
-    year_ahead: YearAhead | None = None
-    q_by_population: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def runtime_adjustments(self) -> Adjustments:
-        """The adjustments as the shipped model applies them (`interval.Adjustments`)."""
-        ahead = self.year_ahead
-        return Adjustments(
-            self.adjustment,
-            ahead.adjustment if ahead is not None else 0.0,
-            self.q_by_population,
-            ahead.by_population if ahead is not None else {},
-        )
 
     def encode(self, rows: pd.DataFrame) -> np.ndarray:
         """The evaluated model's matrix of canonical `rows`, each pay year held within its
@@ -203,7 +157,7 @@ class Calibrated:
         years, sources = _years_and_sources(rows)
         reads_year = "year" in self.evaluated.spec.features
         past = self.pay_years.past_latest(years, sources) if reads_year else None
-        return self.runtime_adjustments.per_row(sources, past)
+        return self.calibrator.per_row(sources, past)
 
 
 def _years_and_sources(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -234,7 +188,7 @@ def train(
     else:
         rows = evaluation_rows(config, data.profiles, split)
         calibrated = cross_calibration(config, rows, step)
-    evaluated, adjustment = calibrated.evaluated, calibrated.adjustment
+    evaluated, calibrator = calibrated.evaluated, calibrated.calibrator
 
     step("evaluate")
     predictions = predict_frame(
@@ -261,9 +215,9 @@ def train(
         step("refit on all rows")
         shipped, shipped_rows = fit_model(config, data.profiles), len(data.profiles)
     calibration = calibration_block(config, calibrated, shipped_rows, len(split.test))
-    metrics["calibration_adjustment"] = adjustment
-    if calibrated.year_ahead is not None:
-        metrics["calibration_year_ahead"] = calibrated.year_ahead.adjustment
+    metrics["calibration_adjustment"] = calibrator.q
+    if calibrator.measured is not None:
+        metrics["calibration_year_ahead"] = calibrator.measured.adjustment
     metrics["train_rows"] = float(len(calibrated.fit_rows))
     metrics["calibration_rows"] = float(calibrated.scored_rows)
     metrics["shipped_rows"] = float(shipped_rows)
@@ -321,16 +275,14 @@ def split_calibration(config: TrainConfig, prepared: PreparedSplit, step: Progre
     )
     step("calibrate")
     raw = _raw_predictions(evaluated.boosters, matrices["calibration"])
-    coverage = config.calibration.target_coverage
-    adjustment = conformal_adjustment(*raw, *target_bounds(parts["calibration"]), coverage=coverage)
+    calibrator = new_calibrator(config).conformalize(scores(config, raw, parts["calibration"]))
     return Calibrated(
         evaluated,
         parts["train"],
-        adjustment,
+        calibrator,
         len(parts["calibration"]),
         None,
         fit_pay_years(config, parts["train"]),
-        q_by_population=population_adjustments(config, raw, parts["calibration"]),
     )
 
 
@@ -340,49 +292,34 @@ def cross_calibration(config: TrainConfig, rows: pd.DataFrame, step: Progress) -
     pay year past them: `measure_year_ahead`)."""
     evaluated = fit_model(config, rows, step)
     step("calibrate")
-    folds = config.calibration.folds
     raw = out_of_fold_predictions(config, rows, fold_ids(config, rows))
-    adjustment = conformal_adjustment(
-        *raw, *target_bounds(rows), coverage=config.calibration.target_coverage
-    )
-    year_ahead = measure_year_ahead(config, rows) if config.calibration.year_ahead else None
+    calibrator = new_calibrator(config).conformalize(scores(config, raw, rows))
+    if config.calibration.year_ahead:
+        calibrator = measure_year_ahead(config, rows, calibrator)
     return Calibrated(
         evaluated,
         rows,
-        adjustment,
+        calibrator,
         len(rows),
-        folds,
+        config.calibration.folds,
         fit_pay_years(config, rows),
-        year_ahead,
-        population_adjustments(config, raw, rows),
     )
 
 
-def population_adjustments(
+def new_calibrator(config: TrainConfig) -> IntervalCalibrator:
+    """An interval calibrator for the config's target coverage, not yet conformalized."""
+    return IntervalCalibrator(coverage=config.calibration.target_coverage)
+
+
+def scores(
     config: TrainConfig, raw: tuple[np.ndarray, np.ndarray, np.ndarray], rows: pd.DataFrame
-) -> dict[str, float]:
-    """{source: q of its own rows' scores} (Mondrian conformal: each population's interval
-    covers its own people) for a model that reads `source` and has `calibration.
-    per_population`; sources with fewer than MIN_POPULATION_ROWS rows are left out (they
-    take the model-wide q). {} for a model without the `source` feature."""
-    if not config.calibration.per_population or "source" not in config.features:
-        return {}
-    sources = rows["source"].astype(str).to_numpy()
-    median, low, high = raw
-    target_low, target_high = target_bounds(rows)
-    adjustments = {}
-    for source in sorted(set(sources)):
-        of_source = sources == source
-        if of_source.sum() >= MIN_POPULATION_ROWS:
-            adjustments[source] = conformal_adjustment(
-                median[of_source],
-                low[of_source],
-                high[of_source],
-                target_low[of_source],
-                target_high[of_source],
-                coverage=config.calibration.target_coverage,
-            )
-    return adjustments
+) -> HeldOut:
+    """`rows` scored by a model that did not learn from them (`raw`: its uncalibrated log
+    pay), with their sources when the model is calibrated per population (Mondrian: it reads
+    `source` and has `calibration.per_population`)."""
+    per_population = config.calibration.per_population and "source" in config.features
+    sources = rows["source"].astype(str).to_numpy() if per_population else None
+    return HeldOut(raw, *target_bounds(rows), sources)
 
 
 def fit_pay_years(config: TrainConfig, rows: pd.DataFrame) -> PayYears:
@@ -414,9 +351,12 @@ def latest_year_rows(rows: pd.DataFrame) -> tuple[np.ndarray, dict[str, int]]:
     return held_out, measured_on
 
 
-def measure_year_ahead(config: TrainConfig, rows: pd.DataFrame) -> YearAhead | None:
-    """`YearAhead` of `rows`; None when no source has two consecutive pay years, or a side
-    would hold fewer than MIN_PART_ROWS rows.
+def measure_year_ahead(
+    config: TrainConfig, rows: pd.DataFrame, calibrator: IntervalCalibrator
+) -> IntervalCalibrator:
+    """`calibrator` with the year-ahead extra of `rows` (`IntervalCalibrator.with_year_ahead`);
+    as it is when no source has two consecutive pay years, or a side would hold fewer than
+    MIN_PART_ROWS rows.
 
     Both qs come from models that lack the same number of each source's rows: `ahead_q`'s
     lacks the source's latest year (`latest_year_rows`), `in_time_q`'s as many of its rows
@@ -426,34 +366,15 @@ def measure_year_ahead(config: TrainConfig, rows: pd.DataFrame) -> YearAhead | N
     held_out, measured_on = latest_year_rows(rows)
     drawn = random_draw_like(config, rows, held_out)
     if min(int(held_out.sum()), int((~held_out).sum()), int((~drawn).sum())) < MIN_PART_ROWS:
-        return None
-    coverage = config.calibration.target_coverage
+        return calibrator
 
-    def held_out_qs(scored: np.ndarray, predicted: np.ndarray) -> tuple[float, dict[str, float]]:
-        """q of the `scored` rows predicted by a model of the others, and each source's."""
-        scored_rows = rows.iloc[np.flatnonzero(scored)]
-        raw = (predicted[0], predicted[1], predicted[2])
-        q = conformal_adjustment(*raw, *target_bounds(scored_rows), coverage=coverage)
-        return q, population_adjustments(config, raw, scored_rows)
+    def scored(mask: np.ndarray) -> HeldOut:
+        """The `mask` rows, predicted by a model of the other rows."""
+        scored_rows = rows.iloc[np.flatnonzero(mask)]
+        model = fit_model(config, rows.iloc[np.flatnonzero(~mask)])
+        return scores(config, model.raw(scored_rows), scored_rows)
 
-    ahead, in_time = held_out_predictions(config, rows, [held_out, drawn])
-    (ahead_q, ahead_by), (in_time_q, in_time_by) = (
-        held_out_qs(held_out, ahead),
-        held_out_qs(drawn, in_time),
-    )
-    by_population = {
-        source: max(0.0, ahead_by[source] - in_time_by[source])
-        for source in measured_on
-        if source in ahead_by and source in in_time_by
-    }
-    return YearAhead(
-        max(0.0, ahead_q - in_time_q),
-        measured_on,
-        int(held_out.sum()),
-        ahead_q,
-        in_time_q,
-        by_population,
-    )
+    return calibrator.with_year_ahead(scored(held_out), scored(drawn), measured_on)
 
 
 def random_draw_like(config: TrainConfig, rows: pd.DataFrame, held_out: np.ndarray) -> np.ndarray:
@@ -491,35 +412,11 @@ def out_of_fold_predictions(
     """Uncalibrated (median, low, high) log pay of every row, each predicted by a model
     (spec and boosters) fitted on the rows of the other folds."""
     raw = np.empty((3, len(rows)))
-    ids = np.unique(folds)
-    held_out = held_out_predictions(config, rows, [folds == fold for fold in ids])
-    for fold, predicted in zip(ids, held_out, strict=True):
-        raw[:, folds == fold] = predicted
+    for fold in np.unique(folds):
+        held_out = folds == fold
+        model = fit_model(config, rows.iloc[np.flatnonzero(~held_out)])
+        raw[:, held_out] = model.raw(rows.iloc[np.flatnonzero(held_out)])
     return raw[0], raw[1], raw[2]
-
-
-def held_out_predictions(
-    config: TrainConfig, rows: pd.DataFrame, held_out: list[np.ndarray]
-) -> list[np.ndarray]:
-    """For each mask of `held_out` rows, their uncalibrated (median, low, high) log pay (a
-    3 x rows array) predicted by a model fitted on the other rows. The fits are independent,
-    so they run `parallel_fits(config)` at a time (the same models as one at a time)."""
-    jobs = (
-        delayed(_fit_and_predict)(config, rows, np.flatnonzero(~mask), np.flatnonzero(mask))
-        for mask in held_out
-    )
-    return list(Parallel(n_jobs=parallel_fits(config))(jobs))
-
-
-def parallel_fits(config: TrainConfig) -> int:
-    """How many models to fit at once: the cores over each fit's LightGBM threads."""
-    return max(1, (os.cpu_count() or 1) // config.lightgbm.num_threads)
-
-
-def _fit_and_predict(
-    config: TrainConfig, rows: pd.DataFrame, fit_on: np.ndarray, scored: np.ndarray
-) -> np.ndarray:
-    return np.vstack(fit_model(config, rows.iloc[fit_on]).raw(rows.iloc[scored]))
 
 
 def fit_model(config: TrainConfig, rows: pd.DataFrame, step: Progress = _silent) -> FittedModel:
@@ -542,11 +439,8 @@ def calibration_block(
 ) -> dict[str, Any]:
     """The manifest's `calibration` (see `mlpay_model.model.artifact`)."""
     block: dict[str, Any] = {
-        "method": CALIBRATION_METHOD,
-        "target_coverage": config.calibration.target_coverage,
-        "adjustment": calibrated.adjustment,
+        **calibrated.calibrator.manifest_entry(),
         "rows": calibrated.scored_rows,
-        **({"by_population": calibrated.q_by_population} if calibrated.q_by_population else {}),
         "scheme": config.calibration.method,
         "quantile_heads": config.calibration.quantile_heads,
         "fitted_on": SHIPPED_ON_ALL_ROWS if calibrated.folds is not None else "train part",
@@ -555,9 +449,8 @@ def calibration_block(
     }
     if calibrated.folds is not None:
         block["folds"] = calibrated.folds
-        block["year_ahead"] = (
-            calibrated.year_ahead.manifest_entry() if calibrated.year_ahead is not None else None
-        )
+        measured = calibrated.calibrator.measured
+        block["year_ahead"] = measured.manifest_entry() if measured is not None else None
         block["metrics_of"] = (
             f"boosters refitted on the {len(calibrated.fit_rows):,} non-test rows with the "
             "same adjustment, scored on the test rows"
@@ -636,37 +529,9 @@ def conformal_adjustment(
     *,
     coverage: float,
 ) -> float:
-    """The CQR adjustment q (log scale) for calibration rows: the smallest q whose interval
-    (`mlpay_model.model.interval.calibrated_interval`, the one prediction uses: exp of
-    [min(low - q, median), max(high + q, median)]) covers at least ceil((n + 1) * coverage) / n
-    of the rows (`evaluate.interval_coverage`, so a band counts by the share it has inside).
-
-    For exact pay this is split-conformal CQR's finite-sample quantile of the scores
-    max(low - y, y - high); q may be negative when the raw quantiles are too wide.
-    """
-    n = len(median)
-    level = min(1.0, math.ceil((n + 1) * coverage) / n)
-    log_low, log_high = np.log(target_low), np.log(target_high)
-
-    def covered(q: float) -> float:
-        _, bound_low, bound_high = calibrated_interval(median, low, high, q)
-        shares = interval_coverage(bound_low, bound_high, target_low, target_high)
-        return float(shares.mean())
-
-    # Past these, the interval holds every band whole / shrinks to the median line.
-    upper = float(max(np.max(low - log_low), np.max(log_high - high), 0.0)) + 1e-9
-    lower = -float(np.max(np.maximum(np.abs(median - low), np.abs(high - median)))) - 1.0
-    if covered(lower) >= level:
-        return lower
-    for _ in range(_SEARCH_STEPS):
-        middle = 0.5 * (lower + upper)
-        if middle in (lower, upper):
-            break
-        if covered(middle) >= level:
-            upper = middle
-        else:
-            lower = middle
-    return upper
+    """The CQR adjustment q (log scale) of calibration rows (`IntervalCalibrator.conformal_q`)."""
+    held_out = HeldOut((median, low, high), target_low, target_high)
+    return IntervalCalibrator(coverage=coverage).conformal_q(held_out)
 
 
 def predict_frame(

@@ -2,7 +2,7 @@
 
 features        canonical profiles -> the numeric matrix the boosters read
 artifact        the model folder: manifest, hashes, loading checks
-interval        the calibrated interval formula (training and prediction share it)
+interval        the interval's calibrator (fitted in training, applied by prediction)
 pay_year        the pay years a model learned from, and the default pay year
 _booster        LightGBM's C API through ctypes (no `import lightgbm` at run time)
 _salary_model   `SalaryModel`: predict a frame or one record, with contributions

@@ -31,7 +31,7 @@ manifest.json keys:
                      "rows", "ahead_q", "in_time_q", "by_population": {source: extra}}
                      | null (not measured),
                      "by_population": {source: q} (a model of several sources, calibrated
-                     per population: `interval.Adjustments`)}
+                     per population: `interval.IntervalCalibrator`)}
                     `boosters_fitted_on_all_rows` reads it (absent: the train part);
                     `calibration_adjustments` reads q and the year-ahead extra (absent: 0),
                     model-wide and per population (absent: the model-wide ones).
@@ -59,7 +59,6 @@ manifest does not list are reported with an ArtifactWarning (they are never read
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import warnings
@@ -70,7 +69,7 @@ from typing import Any, Final
 from mlpay_model._digest import sha256_file
 from mlpay_model.errors import ArtifactError, ArtifactWarning, clip
 from mlpay_model.model.effects import FactorEffects
-from mlpay_model.model.interval import Adjustments
+from mlpay_model.model.interval import IntervalCalibrator
 from mlpay_model.schema import PREDICTION_COLUMNS
 
 ARTIFACT_SCHEMA_VERSION: Final = 1
@@ -183,53 +182,11 @@ def validate_manifest(manifest: object, path: Path) -> dict[str, Any]:
     return manifest
 
 
-def calibration_adjustments(manifest: Mapping[str, Any], where: str = "manifest") -> Adjustments:
-    """The calibration's q and year-ahead extra, model-wide and per population (an absent
-    year_ahead: 0; absent `by_population`: the model-wide values for every population)."""
-    calibration = manifest.get("calibration")
-    if not isinstance(calibration, Mapping):
-        raise ArtifactError(f"{where}: calibration must be an object")
-    year_ahead = calibration.get("year_ahead")
-    if year_ahead is not None and not isinstance(year_ahead, Mapping):
-        raise ArtifactError(f"{where}: calibration.year_ahead must be an object or null")
-    return Adjustments(
-        _adjustment(calibration.get("adjustment"), f"{where}: calibration.adjustment"),
-        _adjustment(
-            (year_ahead or {}).get("adjustment", 0.0),
-            f"{where}: calibration.year_ahead.adjustment",
-            at_least_zero=True,
-        ),
-        _by_population(calibration, f"{where}: calibration"),
-        _by_population(year_ahead or {}, f"{where}: calibration.year_ahead", at_least_zero=True),
-    )
-
-
-def _adjustment(value: object, what: str, *, at_least_zero: bool = False) -> float:
-    """`value` as a finite float (>= 0 when `at_least_zero`), else ArtifactError."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or (at_least_zero and value < 0)
-    ):
-        kind = "a finite number >= 0" if at_least_zero else "a finite number"
-        raise ArtifactError(f"{what} must be {kind}, got {clip(repr(value), 40)}")
-    return float(value)
-
-
-def _by_population(
-    block: Mapping[str, Any], what: str, *, at_least_zero: bool = False
-) -> dict[str, float]:
-    """`block["by_population"]` ({population: adjustment}; absent: {})."""
-    values = block.get("by_population", {})
-    if not isinstance(values, Mapping):
-        raise ArtifactError(f"{what}.by_population must be an object")
-    return {
-        str(population): _adjustment(
-            value, f"{what}.by_population.{clip(str(population), 40)}", at_least_zero=at_least_zero
-        )
-        for population, value in values.items()
-    }
+def calibration_adjustments(
+    manifest: Mapping[str, Any], where: str = "manifest"
+) -> IntervalCalibrator:
+    """The model's interval calibrator (`IntervalCalibrator.from_manifest`)."""
+    return IntervalCalibrator.from_manifest(manifest, where)
 
 
 def factor_effects(manifest: Mapping[str, Any], where: str = "manifest") -> FactorEffects | None:

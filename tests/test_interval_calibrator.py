@@ -164,3 +164,14 @@ def test_the_manifest_block_round_trips():
 def test_a_malformed_block_is_a_clear_artifact_error(calibration, message):
     with pytest.raises(ArtifactError, match=message):
         IntervalCalibrator.from_manifest({"calibration": calibration}, "m.json")
+
+
+def test_rows_that_share_q_get_one_number():
+    calibrator = IntervalCalibrator(q=0.1, year_ahead=0.05, q_by_population={"a": 0.2})
+    assert calibrator.of_rows(None, None, "a") == 0.2
+    assert calibrator.of_rows(None, np.array([False, False]), "a") == 0.2
+    assert list(calibrator.of_rows(None, np.array([True, False]), "b")) == pytest.approx(
+        [0.15, 0.1]
+    )
+    per_row = calibrator.of_rows(np.array(["a", "b"]), np.array([False, True]), "a")
+    assert list(per_row) == pytest.approx([0.2, 0.15])

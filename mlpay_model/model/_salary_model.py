@@ -249,17 +249,7 @@ class SalaryModel:
         if self._widens_past_latest and self._defaults_year:  # a year column is filled in
             years, populations = self._years_and_populations(priced)
             past = self.pay_years.past_latest(years, populations)
-        if past is not None and not past.any():
-            past = None
-        if populations is not None:
-            return self.adjustments.per_row(populations, past)
-        if past is None:
-            return self.adjustments.of(self.default_population)
-        return np.where(
-            past,
-            self.adjustments.of(self.default_population, past=True),
-            self.adjustments.of(self.default_population),
-        )
+        return self.adjustments.of_rows(populations, past, self.default_population)
 
     def _record_adjustment(self, record: Mapping[str, Any]) -> float:
         """`_adjustments` of one priced record."""

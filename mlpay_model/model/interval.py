@@ -256,6 +256,19 @@ class IntervalCalibrator:
         extra = _by_row(populations, self.year_ahead_by_population, self.year_ahead)
         return np.where(past, q + extra, q)
 
+    def of_rows(
+        self, populations: np.ndarray | None, past: np.ndarray | None, default: str
+    ) -> float | np.ndarray:
+        """q of rows: one number when they share it (`populations` None: all of `default`,
+        and no row `past`), else one per row (`per_row`)."""
+        if past is not None and not past.any():
+            past = None
+        if populations is not None:
+            return self.per_row(populations, past)
+        if past is None:
+            return self.of(default)
+        return np.where(past, self.of(default, past=True), self.of(default))
+
     def predict_interval(
         self,
         raw: tuple[np.ndarray, np.ndarray, np.ndarray],

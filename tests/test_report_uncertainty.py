@@ -42,11 +42,11 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     return config, model, compare.load_reference(model.manifest)
 
 
-def _unresampled_median(model, profiles):
-    """The runtime's training part and fit, without resampling."""
+def _unresampled_part(model, profiles):
+    """The runtime's training part and fit settings."""
     config = model.manifest["config"]
     settings = fitting.FitSettings.from_config(config)
-    matrix, log_pay, _ = _training_part(
+    part = _training_part(
         profiles,
         group_keys(profiles, config["features"]),
         model.spec,
@@ -55,7 +55,15 @@ def _unresampled_median(model, profiles):
         settings.seed,
         all_rows=boosters_fitted_on_all_rows(model.manifest),
     )
-    return fitting.fit_boosters(settings, model.spec, matrix, log_pay, heads=("median",))["median"]
+    return part, settings
+
+
+def _unresampled_median(model, profiles):
+    """The runtime's training part and fit, without resampling."""
+    part, settings = _unresampled_part(model, profiles)
+    return fitting.fit_boosters(settings, model.spec, part.matrix, part.log_pay, heads=("median",))[
+        "median"
+    ]
 
 
 def test_the_runtime_refit_is_the_pipelines_median_booster(trained) -> None:
@@ -73,8 +81,16 @@ def test_refits_vary_around_the_shipped_premium_and_are_reproducible(trained, tm
     people = compare.sample_people(reference.profiles, 400)
     as_ml = compare.with_role(people, "ml_engineer")
     as_swe = compare.with_role(people, "software_engineer")
-    first = compare.model_refits(model, reference.profiles, refits=4, seed=3, cache=False)
-    again = compare.model_refits(model, reference.profiles, refits=4, seed=3, cache=tmp_path)
+    first = compare.model_refits(
+        model, reference.profiles, refits=4, seed=3, cache=False, workers=1
+    )
+    again = compare.model_refits(
+        model, reference.profiles, refits=4, seed=3, cache=tmp_path, workers=2
+    )
+    # Fitted two at a time, the refits are the same boosters as one at a time.
+    assert [b.model_to_string() for b in first.boosters] == [
+        b.model_to_string() for b in again.boosters
+    ]
     premiums = first.premiums(as_ml, as_swe)
     assert premiums == again.premiums(as_ml, as_swe)
     assert len(premiums) == 4 and len(set(premiums)) == 4
@@ -103,6 +119,121 @@ def test_refits_are_cached_as_text_models_outside_the_models_folder(trained, tmp
     inside = Path(model.path).parent / "cache"
     compare.model_refits(model, reference.profiles, refits=4, cache=inside)
     assert not inside.exists()
+
+
+def _with_effects(model, folder: Path, effects: dict) -> object:
+    """A copy of `model`'s artifact with education and skill effects (and their settings)."""
+    import json
+    import shutil
+
+    from mlpay_model.model import load_model
+    from mlpay_model.model.artifact import read_manifest
+
+    shutil.copytree(model.path, folder)
+    manifest = read_manifest(folder)
+    manifest["effects"] = effects
+    manifest["config"]["effects"] = {
+        "factors": ["education", "skills"],
+        "ridge_alpha": 100.0,
+        "min_skill_rows": 30,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return load_model(folder)
+
+
+def test_skill_and_education_premiums_come_from_refitted_effects(trained, tmp_path) -> None:
+    # A premium the model prices through its effects gets each refit's own effects; refits of
+    # the boosters alone are refused for it (they would give every refit a 0% premium).
+    import dataclasses
+
+    from mlpay_model.model.effects import FactorEffects
+
+    _, model, reference = trained
+    population = model.default_population
+    shipped = {
+        "factors": ["education", "skills"],
+        "education": {population: {"bachelor": -0.05, "master": 0.05}},
+        "skills": {population: {"aws": 0.1}},
+    }
+    priced = _with_effects(model, tmp_path / "with_effects", shipped)
+    people = compare.sample_people(reference.profiles, 200)
+    boosters = compare.model_refits(priced, reference.profiles, refits=4, cache=False)
+    assert boosters.effects is None and not boosters.prices("skills")
+    with pytest.raises(ValueError, match="with_effects=True"):
+        compare.skill_premiums(priced, people, ["aws"], resamples=50, refits=boosters)
+    with pytest.raises(ValueError, match="with_effects=True"):
+        compare.factor_premium(
+            priced, people, "education", "master", "bachelor", resamples=50, refits=boosters
+        )
+    # Each refit's effects price the skill: its premium is that refit's own effect.
+    tables = tuple(
+        FactorEffects(("education", "skills"), {}, {population: {"aws": 0.1 * (i + 1)}})
+        for i in range(4)
+    )
+    refitted = dataclasses.replace(boosters, effects=tables, default_population=population)
+    assert refitted.prices("skills") and refitted.prices("education")
+    [effect] = compare.skill_premiums(priced, people, ["aws"], resamples=50, refits=refitted)
+    assert effect.premium == pytest.approx(math.expm1(0.1))
+    assert effect.refits == 4 and effect.ci_refits is not None
+    expected = [math.expm1(0.1 * (i + 1)) for i in range(4)]
+    as_listed = compare.with_skill(people, "aws", True)
+    assert refitted.premiums(as_listed, compare.with_skill(people, "aws", False)) == (
+        pytest.approx(tuple(expected))
+    )
+
+
+def test_effect_offsets_are_each_refits_own_effects_of_the_people() -> None:
+    import pandas as pd
+
+    from mlpay_model.compare._refits import effect_offsets
+    from mlpay_model.model.effects import FactorEffects
+
+    factors = ("education", "skills")
+    tables = (
+        FactorEffects(
+            factors,
+            {"a": {"master": 0.1, "bachelor": -0.02}, "b": {"master": 0.3}},
+            {"a": {"aws": 0.2, "php": -0.1}, "b": {"aws": 0.05}},
+        ),
+        FactorEffects(factors, {"a": {"master": 0.07}}, {"b": {"aws": 0.01, "sql": 0.02}}),
+    )
+    people = pd.DataFrame(
+        {
+            "education": ["master", None, "bachelor", float("nan"), "doctorate", "master"],
+            "skills": [("aws", "php"), (), None, ("aws", "sql"), ("zzz", "aws"), ("php",)],
+        }
+    )
+    for populations in (["a", "b", "a", "b", "a", "b"], "a", "c"):
+        got = effect_offsets(tables, people, populations)
+        for row, table in enumerate(tables):
+            expected = table.of_frame(people, populations).sum(axis=1)
+            np.testing.assert_allclose(got[row], expected, rtol=0, atol=1e-15)
+    assert effect_offsets(tables, people.iloc[:0], "a").shape == (2, 0)
+
+
+def test_refitted_effects_are_fitted_once_and_cached_as_json(trained, tmp_path) -> None:
+    _, model, reference = trained
+    empty = {"factors": ["education", "skills"], "education": {}, "skills": {}}
+    priced = _with_effects(model, tmp_path / "models" / "with_effects", empty)
+    cache = tmp_path / "cache"
+    fitted = compare.model_refits(
+        priced, reference.profiles, refits=4, cache=cache, with_effects=True
+    )
+    assert fitted.effects is not None and len(fitted.effects) == 4
+    assert len(sorted(cache.rglob("effects-v1-*.json"))) == 4
+    assert not any(cache.rglob("*.pkl"))
+    # The boosters' cache serves compare (no effects); the effects are read back beside them.
+    boosters_only = compare.model_refits(priced, reference.profiles, refits=4, cache=cache)
+    assert boosters_only.from_cache == 4 and boosters_only.effects is None
+    again = compare.model_refits(
+        priced, reference.profiles, refits=4, cache=cache, with_effects=True
+    )
+    assert again.from_cache == 4 and again.effects == fitted.effects
+    # A model without effects ignores the request.
+    plain = compare.model_refits(
+        model, reference.profiles, refits=4, cache=False, with_effects=True
+    )
+    assert plain.effects is None
 
 
 def test_cache_folder_follows_the_environment(monkeypatch, tmp_path) -> None:
@@ -163,17 +294,28 @@ def test_analysis_says_why_it_did_not_refit(trained) -> None:
 
 
 @pytest.mark.data
-@pytest.mark.parametrize("name", ["aijobs", "kaggle", "stackoverflow"])
+@pytest.mark.parametrize("name", ["default", "aijobs", "kaggle", "stackoverflow"])
 def test_refits_start_from_each_shipped_models_own_training(data_dir, name: str) -> None:
     # The shipped model's manifest config, the runtime's split and fit reproduce its median
-    # booster exactly, so its refits differ from it by the resampling alone.
+    # booster exactly (and the default's education and skill effects beside it), so its
+    # refits differ from it by the resampling alone.
+    from mlpay_model.compare._refits import _effect_settings, _fit_effects
     from mlpay_model.model import load_model, models_dir, shipped_models
 
-    if name not in shipped_models():
+    if name != "default" and name not in shipped_models():
         pytest.skip(f"shipped model {name!r} is not in {models_dir()}")
     model = load_model(name)
     reference = compare.load_reference(model.manifest)
-    booster = _unresampled_median(model, reference.profiles)
+    part, settings = _unresampled_part(model, reference.profiles)
+    booster = fitting.fit_boosters(
+        settings, model.spec, part.matrix, part.log_pay, heads=("median",)
+    )["median"]
     people = reference.profiles.sample(500, random_state=0)
-    refit = np.exp(booster.predict(FeatureEncoder(model.spec).encode_frame(people)))
-    np.testing.assert_allclose(refit, model.predict(people)["median"], rtol=1e-12)
+    log_pay = booster.predict(FeatureEncoder(model.spec).encode_frame(people))
+    if model.effects is not None:
+        effect_settings = _effect_settings(model.manifest["config"])
+        assert effect_settings is not None
+        effects = _fit_effects(booster, part, np.arange(len(part.rows)), effect_settings)
+        assert effects == model.effects
+        log_pay = log_pay + effects.of_frame(people, people["source"].tolist()).sum(axis=1)
+    np.testing.assert_allclose(np.exp(log_pay), model.predict(people)["median"], rtol=1e-12)

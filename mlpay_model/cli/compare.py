@@ -27,9 +27,10 @@ e.g. "Machine Learning Engineer"), keeping the rank words of their own title ("S
 Its 90% interval covers the model's own uncertainty and the people: the model's median booster
 is refitted --refits times (default 20) on grouped bootstrap resamples of its training rows,
 the premium recomputed under each refit, and that spread joined with a bootstrap over people
-(1,000 resamples, seeded). Refits are fitted once per model and data (seconds for a
-single-source model, minutes for the pooled default) and cached as LightGBM text models in
-$MLPAY_CACHE_DIR (default ~/.cache/mlpay; "off" to not cache).
+(1,000 resamples, seeded). Refits are fitted once per model and data (about 1.4 s of CPU
+each for the default, as many at once as there are cores; under a second for a single-source
+model) and cached as LightGBM text models in $MLPAY_CACHE_DIR (default ~/.cache/mlpay; "off"
+to not cache).
 The people-only interval (model fixed; it can be almost zero wide) is printed beside it, named
 so; --refits 0 gives it alone. Beside them: the raw median observed pay of each role within the
 filters (a Kaggle pay band counts as its geometric midpoint), which does not hold anything

@@ -31,10 +31,11 @@ kaggle and stackoverflow) may be named with --models.
 Each model's training rows are rebuilt from its training config and the data in
 MLPAY_DATA_DIR. Every interval covers the model's own uncertainty as well as the people: each
 model's median booster is retrained --refits times on grouped bootstrap resamples of its
-training rows (0.2 to 0.4 s per refit with the shipped settings; cached like `mlpay compare`'s
-refits; 0: people-only intervals, named so). Every figure names its source's pay concept (base
-salary, total compensation or a compensation band). The same models and data always give the
-same report (fixed seeds).
+training rows, with the education and skill effects beside it refitted too (the default: about
+2 s of CPU per refit, as many at once as there are cores; the boosters are shared with `mlpay
+compare`'s cache; 0: people-only intervals, named so). Every figure names its source's pay
+concept (base salary, total compensation or a compensation band). The same models and data
+always give the same report (fixed seeds).
 Needs the `train` extra (matplotlib).
 """
 

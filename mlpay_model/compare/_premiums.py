@@ -376,11 +376,31 @@ def factor_premium(
     unchanged = with_value(people, column, baseline)
     pay = predicted_pay(model, changed)
     baseline_pay = predicted_pay(model, unchanged)
-    refit_premiums = refits.premiums(changed, unchanged) if refits is not None else ()
+    refit_premiums = _refit_premiums(model, refits, column, changed, unchanged)
     premium = ratio_premium(
         pay, baseline_pay, resamples=resamples, seed=seed, refit_premiums=refit_premiums
     )
     return _effect(column, value, baseline, premium, int((people[column] == value).sum()))
+
+
+def _refit_premiums(
+    model: PayModel,
+    refits: ModelRefits | None,
+    factor: str,
+    changed: pd.DataFrame,
+    unchanged: pd.DataFrame,
+) -> tuple[float, ...]:
+    """The premium under each refit (none without refits). A factor the model prices through
+    its effects needs refits that refitted them (`model_refits(..., with_effects=True)`):
+    refitted boosters alone would give every refit a 0% premium."""
+    if refits is None:
+        return ()
+    if factor in getattr(model, "factors", ()) and not refits.prices(factor):
+        raise ValueError(
+            f"the refits of model {model.name} do not price {factor} (the model's effects "
+            "do): refit them with model_refits(..., with_effects=True)"
+        )
+    return refits.premiums(changed, unchanged)
 
 
 def _effect(factor: str, value: Any, baseline: Any, premium: Premium, n_with: int) -> FactorEffect:
@@ -437,11 +457,13 @@ def skill_premiums(
             with_it[~has_it] = predicted_pay(model, with_skill(people[~has_it], skill, True))
         if has_it.any():
             without_it[has_it] = predicted_pay(model, with_skill(people[has_it], skill, False))
-        refit_premiums: tuple[float, ...] = ()
-        if refits is not None:
-            refit_premiums = refits.premiums(
-                with_skill(people, skill, True), with_skill(people, skill, False)
-            )
+        refit_premiums = _refit_premiums(
+            model,
+            refits,
+            "skills",
+            with_skill(people, skill, True),
+            with_skill(people, skill, False),
+        )
         premium = ratio_premium(
             with_it, without_it, resamples=resamples, seed=seed, refit_premiums=refit_premiums
         )

@@ -17,7 +17,9 @@ comparisons to run:
 - every interval covers the model's own uncertainty as well as the people:
   `Settings.refits` median boosters refitted on grouped bootstrap resamples of the training
   rows (`mlpay_model.compare.model_refits`, the same refits `mlpay compare` uses and caches),
-  joined with the people bootstrap (`ci`; `ci_people` is the people-only interval).
+  joined with the people bootstrap (`ci`; `ci_people` is the people-only interval); a model
+  with education and skill effects (the default) has them refitted beside each booster, so
+  the skill and education premiums, which come from the effects, get their refit spread.
 """
 
 from __future__ import annotations
@@ -72,8 +74,9 @@ EDUCATION_BASELINE: Final = "bachelor"
 EDUCATION_COMPARED: Final[tuple[str, ...]] = ("master", "doctorate")
 US: Final = "US"
 # Median boosters refitted per model for the model-refit intervals (`mlpay compare`'s default).
-# Each refit is one training of the median booster: 0.2 to 0.4 s with the shipped models'
-# settings on two cores, and they are cached on disk per model and data.
+# Each refit is one training of the median booster (and of the effects beside it, for a model
+# that has them): about 2 s of CPU for the default, fitted as many at once as there are cores
+# and cached on disk per model and data.
 DEFAULT_REFITS: Final = compare.DEFAULT_REFITS
 
 
@@ -256,7 +259,9 @@ def _refits(
     if not isinstance(model.manifest.get("config"), dict):
         return None, "not run (the model's manifest has no usable training config)"
     try:
-        fitted = compare.model_refits(model, profiles, refits=settings.refits, seed=settings.seed)
+        fitted = compare.model_refits(
+            model, profiles, refits=settings.refits, seed=settings.seed, with_effects=True
+        )
     except ConfigError:
         return None, "not run (the model's manifest has no usable training config)"
     return fitted, ""

@@ -123,7 +123,7 @@ def answer(analyses: Sequence[SourceAnalysis]) -> Answer:
     peers = and_list([role_label(peer) for peer in HEADLINE_PEERS])
     premiums = [_premium(c) for (_, c, _), f in zip(pairs, findings, strict=True) if f == "for"]
     lead = (
-        "For the same people, with everything else each model knows about them unchanged, ML "
+        "For the same people, with everything else the model knows about them unchanged, ML "
         f"engineers earn more than {peers} in {ahead} of "
         f"{len(pairs)} source-by-role comparisons"
         + (f", by {percent(min(premiums))} to {percent(max(premiums))}" if premiums else "")
@@ -269,7 +269,7 @@ def _interval_meaning(
         text = (
             "Each interval covers both which people are in the data and how much the premium "
             f"moves when the model is retrained on resampled training rows ({and_list(counts)} "
-            "refits per source)."
+            "refits)."
         )
     else:
         text = (

@@ -296,7 +296,7 @@ def _forest_alt(analyses: Sequence[SourceAnalysis]) -> str:
 
 
 def _zero_width_note(analyses: Sequence[SourceAnalysis]) -> str:
-    """ ", as in the aijobs.net model" for the sources whose people intervals have no width."""
+    """ ", as for the aijobs.net people" for the sources whose people intervals have no width."""
     narrow = [
         source_label(a)
         for a in analyses
@@ -305,7 +305,7 @@ def _zero_width_note(analyses: Sequence[SourceAnalysis]) -> str:
             for c in a.peers
         )
     ]
-    return f", as in the {and_list(narrow)} model{'s' if len(narrow) > 1 else ''}" if narrow else ""
+    return f", as for the {and_list(narrow)} people" if narrow else ""
 
 
 def _peer_words() -> str:

@@ -23,6 +23,7 @@ force_col_wise=True, a fixed num_threads and the config's seed.
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from typing import Any, Final
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
 from mlpay_model.errors import DataError
 from mlpay_model.model import fitting
@@ -367,14 +369,13 @@ def measure_year_ahead(
     drawn = random_draw_like(config, rows, held_out)
     if min(int(held_out.sum()), int((~held_out).sum()), int((~drawn).sum())) < MIN_PART_ROWS:
         return calibrator
-
-    def scored(mask: np.ndarray) -> HeldOut:
-        """The `mask` rows, predicted by a model of the other rows."""
-        scored_rows = rows.iloc[np.flatnonzero(mask)]
-        model = fit_model(config, rows.iloc[np.flatnonzero(~mask)])
-        return scores(config, model.raw(scored_rows), scored_rows)
-
-    return calibrator.with_year_ahead(scored(held_out), scored(drawn), measured_on)
+    ahead, in_time = (
+        scores(config, (predicted[0], predicted[1], predicted[2]), rows.iloc[np.flatnonzero(mask)])
+        for mask, predicted in zip(
+            (held_out, drawn), held_out_predictions(config, rows, [held_out, drawn]), strict=True
+        )
+    )
+    return calibrator.with_year_ahead(ahead, in_time, measured_on)
 
 
 def random_draw_like(config: TrainConfig, rows: pd.DataFrame, held_out: np.ndarray) -> np.ndarray:
@@ -412,11 +413,35 @@ def out_of_fold_predictions(
     """Uncalibrated (median, low, high) log pay of every row, each predicted by a model
     (spec and boosters) fitted on the rows of the other folds."""
     raw = np.empty((3, len(rows)))
-    for fold in np.unique(folds):
-        held_out = folds == fold
-        model = fit_model(config, rows.iloc[np.flatnonzero(~held_out)])
-        raw[:, held_out] = model.raw(rows.iloc[np.flatnonzero(held_out)])
+    ids = np.unique(folds)
+    held_out = held_out_predictions(config, rows, [folds == fold for fold in ids])
+    for fold, predicted in zip(ids, held_out, strict=True):
+        raw[:, folds == fold] = predicted
     return raw[0], raw[1], raw[2]
+
+
+def held_out_predictions(
+    config: TrainConfig, rows: pd.DataFrame, held_out: list[np.ndarray]
+) -> list[np.ndarray]:
+    """For each mask of `held_out` rows, their uncalibrated (median, low, high) log pay (a
+    3 x rows array) predicted by a model fitted on the other rows. The fits are independent,
+    so they run `parallel_fits(config)` at a time (the same models as one at a time)."""
+    jobs = (
+        delayed(_fit_and_predict)(config, rows, np.flatnonzero(~mask), np.flatnonzero(mask))
+        for mask in held_out
+    )
+    return list(Parallel(n_jobs=parallel_fits(config))(jobs))
+
+
+def parallel_fits(config: TrainConfig) -> int:
+    """How many models to fit at once: the cores over each fit's LightGBM threads."""
+    return max(1, (os.cpu_count() or 1) // config.lightgbm.num_threads)
+
+
+def _fit_and_predict(
+    config: TrainConfig, rows: pd.DataFrame, fit_on: np.ndarray, scored: np.ndarray
+) -> np.ndarray:
+    return np.vstack(fit_model(config, rows.iloc[fit_on]).raw(rows.iloc[scored]))
 
 
 def fit_model(config: TrainConfig, rows: pd.DataFrame, step: Progress = _silent) -> FittedModel:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlpay_model import SalaryModel, SalaryPrediction, load_model, predict_salary
+from mlpay_model.schema import EDUCATION_LEVELS as SCHEMA_EDUCATION_LEVELS
 
 # --- the grid --------------------------------------------------------------------------------
 
@@ -87,17 +88,9 @@ UNKNOWN_SKILL_BASES: tuple[tuple[str, ...], ...] = ((), ("python",), ("python", 
 UNKNOWN_SKILL_COUNTS: tuple[int, ...] = (1, 4, 12)  # the issue saw +5.3% at 4, +8.3% at 12
 
 EDUCATION_LADDER: tuple[str, ...] = ("bachelor", "master", "doctorate")
-# every level a person can give (mlpay_model.schema.EDUCATION_LEVELS): the population's mix
+# every level a person can give: the population's mix
 # is a weighted average of them, so "not given" must lie within their range
-EDUCATION_LEVELS: tuple[str, ...] = (
-    "none",
-    "high_school",
-    "some_college",
-    "bachelor",
-    "master",
-    "doctorate",
-    "professional",
-)
+EDUCATION_LEVELS: tuple[str, ...] = SCHEMA_EDUCATION_LEVELS
 TITLE_LADDER: tuple[tuple[str, str], ...] = (  # (lower, higher) title prefixes
     ("Junior", ""),
     ("", "Senior"),

@@ -67,6 +67,7 @@ def table_rows(markdown: str) -> list[list[str]]:
     return rows
 
 
+@pytest.mark.slow
 def test_table_has_every_model_once_sorted_by_mae(tiny_result):
     markdown = bench.render_markdown([tiny_result], {"CPUs": "2"})
     rows = table_rows(markdown)
@@ -83,6 +84,7 @@ def test_table_has_every_model_once_sorted_by_mae(tiny_result):
     assert "whole `train(config)`" in markdown
 
 
+@pytest.mark.slow
 def test_every_run_has_finite_metrics_and_measurements(tiny_result):
     assert not tiny_result.has_bands  # aijobs pay is exact
     for run in tiny_result.runs:
@@ -97,6 +99,7 @@ def test_every_run_has_finite_metrics_and_measurements(tiny_result):
     assert mlpay.split_sizes == tiny_result.split_sizes
 
 
+@pytest.mark.slow
 def test_baselines_score_as_in_the_training_pipeline(tiny_config, tiny_result):
     """Same rows, encoding and target as train(): its own baseline scores come out equal."""
     result = train(tiny_config)
@@ -107,6 +110,7 @@ def test_baselines_score_as_in_the_training_pipeline(tiny_config, tiny_result):
     assert scores["mlpay"]["mae_usd"] == pytest.approx(result.metrics["test_mae_usd"])
 
 
+@pytest.mark.slow
 def test_isolated_run_matches_in_process_and_measures_memory(tiny_config, tiny_data, tiny_result):
     isolated = bench.run_isolated("xgboost", tiny_config, tiny_data)
     in_process = next(run for run in tiny_result.runs if run.model == "xgboost")

@@ -85,6 +85,7 @@ def usd(cell: str) -> float:
     return float(cell.strip("*").lstrip("$").replace(",", ""))
 
 
+@pytest.mark.slow
 def test_every_model_once_ranked_by_finite_mae(report):
     rows = section_rows(report, "aijobs")
     ranked = [cells for cells in rows if cells[0].isdigit()]
@@ -105,6 +106,7 @@ def test_every_model_once_ranked_by_finite_mae(report):
         assert by_name[point_only][7:10] == [bench.NONE] * 3
 
 
+@pytest.mark.slow
 def test_report_has_rows_breakdowns_and_the_readme_block(report, kept):
     newest = newest_row_numbers(kept)
     test_rows = len(newest)
@@ -212,6 +214,7 @@ def test_newest_split_takes_the_smallest_row_numbers_of_each_source(seed):
         assert numbers[at][test[at]].max() < numbers[at][~test[at]].min(), source
 
 
+@pytest.mark.slow
 def test_train_uses_the_newest_split_on_the_benchmark_rows(
     tiny_data_dir, kept, monkeypatch, tmp_path
 ):
@@ -227,6 +230,7 @@ def test_train_uses_the_newest_split_on_the_benchmark_rows(
     assert result.split_sizes["test"] == len(newest_row_numbers(kept))
 
 
+@pytest.mark.slow
 def test_quick_run_says_quick_and_leaves_out_the_slow_models(tiny_data_dir, kept, tmp_path):
     output = tmp_path / "quick.md"
     with pytest.MonkeyPatch.context() as patch:
@@ -243,6 +247,7 @@ def test_quick_run_says_quick_and_leaves_out_the_slow_models(tiny_data_dir, kept
 
 
 @pytest.mark.parametrize("out_of_time", [True, False])
+@pytest.mark.slow
 def test_pooled_runs_fit_the_rows_of_the_sources_own_split(tiny_data_dir, kept, out_of_time):
     """With the source's own config as the 'pooled' config, pooled_runs fits the same rows as
     the source's own row: the same test rows, and in time the same scores as its own config."""

@@ -75,6 +75,7 @@ def test_cross_conformal_with_quantile_heads_on_the_median_is_the_default():
     )
 
 
+@pytest.mark.slow
 def test_folds_never_split_identical_rows_and_are_balanced(cross):
     config = cross.config
     profiles = cross.data.profiles
@@ -91,6 +92,7 @@ def test_folds_never_split_identical_rows_and_are_balanced(cross):
     assert not np.array_equal(folds, other)
 
 
+@pytest.mark.slow
 def test_q_is_the_conformal_quantile_of_the_out_of_fold_scores(cross, split):
     config = cross.config
     prepared = prepare_split(config, cross.data.profiles)
@@ -114,6 +116,7 @@ def test_q_is_the_conformal_quantile_of_the_out_of_fold_scores(cross, split):
     assert cross.calibration["rows"] == len(rows) > split.calibration["rows"]
 
 
+@pytest.mark.slow
 def test_the_interval_holds_80_percent_of_new_profiles(cross, split, fresh_rows):
     # 20,000 fresh rows: the sampling error of a coverage is about 0.3 points.
     assert 0.78 <= _fresh_coverage(cross, fresh_rows) <= 0.84
@@ -121,6 +124,7 @@ def test_the_interval_holds_80_percent_of_new_profiles(cross, split, fresh_rows)
     assert 0.74 <= cross.metrics["test_coverage"] <= 0.86  # ~600 test rows
 
 
+@pytest.mark.slow
 def test_in_sample_scores_would_under_cover_where_out_of_fold_ones_do_not(cross, fresh_rows):
     # Why out-of-fold: the refitted model's scores on its own rows are too small (it has seen
     # those answers), so a q taken from them leaves the interval short on new profiles.
@@ -137,6 +141,7 @@ def test_in_sample_scores_would_under_cover_where_out_of_fold_ones_do_not(cross,
     assert in_sample_coverage < _fresh_coverage(cross, fresh_rows) - 0.005
 
 
+@pytest.mark.slow
 def test_the_shipped_boosters_saw_every_row(cross):
     manifest = read_manifest(cross.artifact_dir)
     calibration = manifest["calibration"]
@@ -160,6 +165,7 @@ def test_the_shipped_boosters_saw_every_row(cross):
     assert "refitted on the" in card and "non-test rows only" in card
 
 
+@pytest.mark.slow
 def test_the_split_method_ships_the_evaluated_boosters(split):
     manifest = read_manifest(split.artifact_dir)
     assert manifest["calibration"]["fitted_on"] == "train part"
@@ -171,6 +177,7 @@ def test_the_split_method_ships_the_evaluated_boosters(split):
         np.testing.assert_allclose(runtime[column], frame[f"pred_{column}"], rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_cross_conformal_training_is_byte_for_byte_reproducible(data_path, tmp_path):
     config = small_config(data_path, calibration={"method": "cross_conformal", "folds": 3})
     first = train(config, staging_dir=tmp_path / "one")
@@ -180,6 +187,7 @@ def test_cross_conformal_training_is_byte_for_byte_reproducible(data_path, tmp_p
     assert first.calibration["folds"] == 3
 
 
+@pytest.mark.slow
 def test_quantile_heads_on_the_median_never_collapse_onto_it(cross, fresh_rows, tmp_path):
     # Independent quantile heads start at the whole file's quantile and creep towards each
     # profile's: too wide for many profiles, so q turns negative and, for the profiles whose

@@ -66,6 +66,7 @@ def shipped(data_dir: Path):
 
 @pytest.mark.data
 @pytest.mark.parametrize("model", SHIPPED)
+@pytest.mark.slow  # 20 refits of each shipped model
 def test_each_shipped_model_compares_ml_engineers(capsys, shipped, model: str) -> None:
     code, out, _ = compare(
         capsys,
@@ -102,6 +103,7 @@ def test_each_shipped_model_compares_ml_engineers(capsys, shipped, model: str) -
 
 
 @pytest.mark.data
+@pytest.mark.slow  # three sources' people, ~20 s at load 5
 def test_the_pooled_default_compares_within_each_source_in_its_own_pay(capsys, shipped) -> None:
     from mlpay_model.data.sources.registry import find_source
     from mlpay_model.model import load_model
@@ -131,6 +133,7 @@ def test_the_pooled_default_compares_within_each_source_in_its_own_pay(capsys, s
 
 
 @pytest.mark.data
+@pytest.mark.slow  # 20 refits (cold cache)
 def test_raw_medians_are_the_observed_pay_of_each_role(capsys, shipped) -> None:
     from mlpay_model.compare import load_reference
     from mlpay_model.data.quality import pay_point
@@ -156,6 +159,7 @@ def test_raw_medians_are_the_observed_pay_of_each_role(capsys, shipped) -> None:
 
 
 @pytest.mark.data
+@pytest.mark.slow  # 20 refits (cold cache)
 def test_text_output_shows_premium_interval_and_raw_medians(capsys, shipped) -> None:
     code, out, _ = compare(
         capsys, "--role", "Machine Learning Engineer", "--vs", "Software Engineer",
@@ -170,6 +174,7 @@ def test_text_output_shows_premium_interval_and_raw_medians(capsys, shipped) -> 
 
 
 @pytest.mark.data
+@pytest.mark.slow  # 20 refits (cold cache)
 def test_rare_roles_are_flagged_rows(capsys, shipped) -> None:
     code, out, _ = compare(
         capsys, "--role", "ML Engineer", "--vs", "Data Scientist", "--vs", "QA Engineer",
@@ -193,6 +198,7 @@ def test_filtering_on_a_factor_the_model_data_lacks_is_refused(capsys, shipped) 
 
 
 @pytest.mark.data
+@pytest.mark.slow  # 20 refits (cold cache)
 def test_same_command_gives_the_same_numbers(capsys, shipped) -> None:
     args = ["--role", "ML Engineer", "--vs", "Data Analyst", "--model", shipped("aijobs"), "--json"]
     first = compare(capsys, *args)[1]

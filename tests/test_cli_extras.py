@@ -40,6 +40,7 @@ def mlpay_without(module: str, *args: str, cwd: Path) -> subprocess.CompletedPro
         ("dask", ["score", str(EXAMPLE), "-o", "scored.parquet", "--engine", "dask"], "dask"),
     ],
 )
+@pytest.mark.slow  # a fresh interpreter per case, 1-3 s at load 5
 def test_a_command_without_its_extra_names_it_in_one_line(
     module: str, command: list[str], extra: str, tmp_path: Path
 ) -> None:

@@ -100,7 +100,12 @@ CASES = [
 
 
 @pytest.mark.parametrize(
-    ("command", "kind", "status", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+    ("command", "kind", "status", "words"),
+    [
+        # the silent server's cases wait out the HTTP timeout (3 s)
+        pytest.param(*c[1:], id=c[0], marks=[pytest.mark.slow] if c[2] == "silent" else [])
+        for c in CASES
+    ],
 )
 def test_a_store_that_cannot_be_used_is_one_line_within_seconds(
     tmp_path, capfd, monkeypatch, request, command, kind, status, words

@@ -92,6 +92,7 @@ def _wait_for_temporaries(process: subprocess.Popen[bytes], folder: Path) -> Non
     ],
     ids=["SIGTERM", "SIGINT"],
 )
+@pytest.mark.slow
 def test_a_signalled_score_removes_its_temporaries(big_input, tmp_path, signum, status, words):
     output = tmp_path / "scored.csv"
     process = _start_score(big_input, output)
@@ -105,6 +106,7 @@ def test_a_signalled_score_removes_its_temporaries(big_input, tmp_path, signum, 
     assert not output.exists() and not (tmp_path / "scored.rejects.csv").exists()
 
 
+@pytest.mark.slow
 def test_a_second_sigterm_during_the_clean_up_changes_nothing(big_input, tmp_path):
     output = tmp_path / "scored.csv"
     process = _start_score(big_input, output)
@@ -116,6 +118,7 @@ def test_a_second_sigterm_during_the_clean_up_changes_nothing(big_input, tmp_pat
     assert _temporaries(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_after_sigkill_the_next_run_removes_the_stale_temporaries(big_input, tmp_path):
     output = tmp_path / "scored.csv"
     process = _start_score(big_input, output)

@@ -92,6 +92,7 @@ def constrained(tmp_path_factory):
     return train(config, staging_dir=folder / "out"), groups
 
 
+@pytest.mark.slow
 def test_trained_boosters_respect_the_interaction_constraints(constrained):
     import lightgbm as lgb
 
@@ -111,6 +112,7 @@ def test_trained_boosters_respect_the_interaction_constraints(constrained):
         assert {"country", "seniority"} <= used  # both groups grew trees
 
 
+@pytest.mark.slow
 def test_a_model_with_source_prices_its_default_population(constrained):
     result, _ = constrained
     model = load_model(result.artifact_dir)

@@ -16,6 +16,8 @@ from tests.training_factory import aijobs_frame, small_config
 from training.evaluate import interval_coverage
 from training.train import train
 
+pytestmark = pytest.mark.slow  # every test trains two models of two sources
+
 NOISE = {"aijobs": 0.15, "csv": 0.6}  # log-pay noise: the csv source's pay is far less certain
 MAPPING = """\
 source_name: hr

@@ -232,6 +232,7 @@ def test_verdicts_follow_the_stated_rules() -> None:
     assert verdict_of(["unclear", "unclear"])[0] == "cannot tell"
 
 
+@pytest.mark.slow
 def test_same_inputs_give_the_same_report(tiny_models, tiny_report) -> None:
     analyses, document = tiny_report
     # Re-analysing the cheaper (aijobs-like) model is enough to catch unseeded randomness.
@@ -288,6 +289,7 @@ def test_report_command_refuses_bad_arguments(capsys, tmp_path: Path, arguments,
 
 
 @pytest.mark.data
+@pytest.mark.slow  # the real report
 def test_build_report_writes_the_file_it_reports(data_dir: Path, tmp_path: Path) -> None:
     from training.report import build_report
 
@@ -302,6 +304,7 @@ def test_build_report_writes_the_file_it_reports(data_dir: Path, tmp_path: Path)
 
 
 @pytest.mark.data
+@pytest.mark.slow
 def test_real_report_is_self_contained_and_complete(real_report, shipped_references) -> None:
     _, document = real_report
     page = check_self_contained(document)
@@ -320,6 +323,7 @@ def test_real_report_is_self_contained_and_complete(real_report, shipped_referen
 
 @pytest.mark.data
 @pytest.mark.parametrize("model", SHIPPED)
+@pytest.mark.slow
 def test_real_report_numbers_are_the_engines(real_report, shipped_references, model) -> None:
     _, document = real_report
     page = Page(document)
@@ -351,6 +355,7 @@ def test_real_report_numbers_are_the_engines(real_report, shipped_references, mo
 
 
 @pytest.mark.data
+@pytest.mark.slow
 def test_real_report_country_slice_is_the_engines(real_report, shipped_references) -> None:
     _, document = real_report
     model, reference = shipped_references["aijobs"]
@@ -548,6 +553,7 @@ def test_the_report_analyses_the_default_model_unless_told_otherwise(capsys) -> 
     assert "default: default" in out and "--models" in out
 
 
+@pytest.mark.slow  # a browser
 def test_report_renders_in_headless_chromium(tiny_report, tmp_path: Path) -> None:
     import shutil
     import subprocess
@@ -572,6 +578,7 @@ def test_report_renders_in_headless_chromium(tiny_report, tmp_path: Path) -> Non
 
 
 @pytest.mark.data
+@pytest.mark.slow
 def test_the_default_is_reported_per_source_population(data_dir: Path) -> None:
     from mlpay_model.compare import load_reference
     from mlpay_model.data.sources.registry import find_source

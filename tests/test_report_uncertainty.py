@@ -66,6 +66,7 @@ def _unresampled_median(model, profiles):
     ]
 
 
+@pytest.mark.slow
 def test_the_runtime_refit_is_the_pipelines_median_booster(trained) -> None:
     # Without resampling, the runtime's refit (no `training` import) reproduces the trained
     # median model: the spread of the refits is then the model-fit uncertainty alone.
@@ -76,6 +77,7 @@ def test_the_runtime_refit_is_the_pipelines_median_booster(trained) -> None:
     np.testing.assert_allclose(refit, model.predict(people)["median"], rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_refits_vary_around_the_shipped_premium_and_are_reproducible(trained, tmp_path) -> None:
     _, model, reference = trained
     people = compare.sample_people(reference.profiles, 400)
@@ -101,6 +103,7 @@ def test_refits_vary_around_the_shipped_premium_and_are_reproducible(trained, tm
     assert abs(shipped.premium - np.mean(premiums)) < 3 * np.std(premiums, ddof=1)
 
 
+@pytest.mark.slow
 def test_refits_are_cached_as_text_models_outside_the_models_folder(trained, tmp_path) -> None:
     _, model, reference = trained
     fitted = compare.model_refits(model, reference.profiles, refits=4, cache=tmp_path)
@@ -141,6 +144,7 @@ def _with_effects(model, folder: Path, effects: dict) -> object:
     return load_model(folder)
 
 
+@pytest.mark.slow
 def test_skill_and_education_premiums_come_from_refitted_effects(trained, tmp_path) -> None:
     # A premium the model prices through its effects gets each refit's own effects; refits of
     # the boosters alone are refused for it (they would give every refit a 0% premium).
@@ -211,6 +215,7 @@ def test_effect_offsets_are_each_refits_own_effects_of_the_people() -> None:
     assert effect_offsets(tables, people.iloc[:0], "a").shape == (2, 0)
 
 
+@pytest.mark.slow
 def test_refitted_effects_are_fitted_once_and_cached_as_json(trained, tmp_path) -> None:
     _, model, reference = trained
     empty = {"factors": ["education", "skills"], "education": {}, "skills": {}}
@@ -268,6 +273,7 @@ def test_combined_interval_adds_the_refit_spread_to_the_people_interval() -> Non
     assert compare.combined_interval(0.10, people_ci, compare.RefitPremiums((0.2,))) == people_ci
 
 
+@pytest.mark.slow
 def test_analysis_refits_every_comparison(trained, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv(compare.CACHE_VARIABLE, str(tmp_path))
     _, model, reference = trained
@@ -284,6 +290,7 @@ def test_analysis_refits_every_comparison(trained, tmp_path, monkeypatch) -> Non
     assert analysis.pay_concept == "base salary"
 
 
+@pytest.mark.slow
 def test_analysis_says_why_it_did_not_refit(trained) -> None:
     _, model, reference = trained
     analysis = analyse(model, reference, Settings(min_rows=20, max_people=200, refits=0))
@@ -295,6 +302,7 @@ def test_analysis_says_why_it_did_not_refit(trained) -> None:
 
 @pytest.mark.data
 @pytest.mark.parametrize("name", ["default", "aijobs", "kaggle", "stackoverflow"])
+@pytest.mark.slow
 def test_refits_start_from_each_shipped_models_own_training(data_dir, name: str) -> None:
     # The shipped model's manifest config, the runtime's split and fit reproduce its median
     # booster exactly (and the default's education and skill effects beside it), so its

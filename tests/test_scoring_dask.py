@@ -18,6 +18,7 @@ from mlpay_model.scoring import _dask as dask_engine
 from mlpay_model.scoring import score_file
 
 distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow  # a Dask cluster (integration)
 
 HEADER = ["id", "role", "country", "years_experience", "education", "skills"]
 POOL = [

@@ -185,6 +185,7 @@ def test_an_input_with_a_population_column_is_refused(tmp_path: Path, tiny: Path
 
 
 @pytest.mark.data
+@pytest.mark.slow  # reads and scores the whole survey
 def test_the_kaggle_survey_is_priced_as_kaggle_not_as_aijobs(tmp_path: Path, data_file, pooled):
     survey = data_file("kaggle/kaggle-survey-2021.zip")
     own = score_file(survey, tmp_path / "own.parquet", model=pooled, source="kaggle")

@@ -166,6 +166,7 @@ def test_a_registered_source_is_summarisable(toy, capsys):
     assert summary["rows_kept"] > 500
 
 
+@pytest.mark.slow
 def test_a_registered_source_is_trainable(trained_toy):
     assert [report.source for report in trained_toy.data.reports] == [TOY]
     card = (trained_toy.artifact_dir / "MODEL_CARD.md").read_text(encoding="utf-8")
@@ -174,6 +175,7 @@ def test_a_registered_source_is_trainable(trained_toy):
     assert f"{TOY}: base salary" in card
 
 
+@pytest.mark.slow
 def test_a_registered_source_is_scoreable(toy, trained_toy, tmp_path, capsys):
     output = tmp_path / "scored.csv"
     model = str(trained_toy.artifact_dir)
@@ -195,6 +197,7 @@ def test_a_registered_source_appears_in_the_cli_choices(toy):
     assert TOY in summary_help()
 
 
+@pytest.mark.slow
 def test_the_manifest_config_of_a_toy_model_reads_back_as_a_recipe(trained_toy):
     from mlpay_model.compare import load_reference
     from mlpay_model.model.artifact import read_manifest

@@ -92,6 +92,7 @@ def _kaggle_answers(data_file, source: tuple[str, str]) -> set[str]:
     return set(read_table(path, members=[source[1]], header_rows=2)[column].dropna())
 
 
+@pytest.mark.slow  # every answer of every real file
 def test_every_real_answer_maps_to_a_level(data_file) -> None:
     answers: set[str] = set()
     for source in KAGGLE:

@@ -91,6 +91,7 @@ def test_experience_years_never_raises_and_is_never_negative(value: object) -> N
     assert math.isnan(years) or years >= 0
 
 
+@pytest.mark.slow  # every answer of every real file
 def test_every_real_answer_is_read(data_file) -> None:
     answers: set[str] = set()
     for relative, member in KAGGLE:

@@ -195,6 +195,7 @@ def test_aijobs_rows_almost_all_get_a_role(data_file) -> None:
     assert not ml_titles & {"Data Scientist", "Research Scientist", "Data Engineer"}
 
 
+@pytest.mark.slow  # reads the whole Kaggle 2021 survey
 def test_kaggle_2021_titles_keep_ml_engineers_apart(data_file) -> None:
     titles = _kaggle_titles(data_file, KAGGLE_2021)
     mapping = {title: role_family(title) for title in titles.unique()}

@@ -114,6 +114,7 @@ def _kaggle_options(kaggle_tables, question: str) -> dict[int, set[str]]:
 
 
 @pytest.mark.parametrize("question", [LANGUAGES, FRAMEWORKS, CLOUDS])
+@pytest.mark.slow  # reads the Kaggle surveys
 def test_every_kaggle_option_maps_to_a_token(kaggle_tables, question: str) -> None:
     for year, options in _kaggle_options(kaggle_tables, question).items():
         assert len(options) >= 10, (year, options)
@@ -133,6 +134,7 @@ def test_every_stackoverflow_2025_language_maps_to_a_distinct_token(data_file) -
     assert len(set(tokens.values())) == len(tokens)
 
 
+@pytest.mark.slow  # reads the Kaggle surveys
 def test_sources_share_tokens_for_the_same_skill(data_file, kaggle_tables) -> None:
     kaggle = set().union(*_kaggle_options(kaggle_tables, LANGUAGES).values())
     answers = read_table(data_file("stackoverflow/so-2025-sample.csv"))["LanguageHaveWorkedWith"]

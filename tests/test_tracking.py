@@ -84,6 +84,7 @@ def using_store(store):
 # --- what one run records -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_run_logs_the_flattened_config_as_params(first_run, client) -> None:
     params = client.get_run(first_run.run_id).data.params
 
@@ -99,6 +100,7 @@ def test_run_logs_the_flattened_config_as_params(first_run, client) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_run_logs_every_finite_metric_and_the_baselines(first_run, good, client) -> None:
     metrics = client.get_run(first_run.run_id).data.metrics
 
@@ -118,6 +120,7 @@ def dataset_inputs(run) -> dict[str, object]:
     }
 
 
+@pytest.mark.slow
 def test_run_logs_the_training_dataset_with_its_digest(first_run, good, client) -> None:
     run = client.get_run(first_run.run_id)
 
@@ -130,6 +133,7 @@ def test_run_logs_the_training_dataset_with_its_digest(first_run, good, client) 
     assert run.data.tags["mlpay.dataset_digest"] == good.dataset_digest
 
 
+@pytest.mark.slow
 def test_run_logs_the_test_rows_as_the_test_dataset(first_run, good, client) -> None:
     test_input = dataset_inputs(client.get_run(first_run.run_id))["test"]
 
@@ -139,6 +143,7 @@ def test_run_logs_the_test_rows_as_the_test_dataset(first_run, good, client) -> 
     assert {"role", "salary_usd", "pred_median"} <= {column["name"] for column in source}
 
 
+@pytest.mark.slow
 def test_metrics_are_logged_once_and_linked_to_the_model_and_test_set(
     first_run, good, client
 ) -> None:
@@ -157,6 +162,7 @@ def test_metrics_are_logged_once_and_linked_to_the_model_and_test_set(
     }
 
 
+@pytest.mark.slow
 def test_registered_model_and_version_are_described_from_the_model_card(
     first_run, good, client
 ) -> None:
@@ -168,6 +174,7 @@ def test_registered_model_and_version_are_described_from_the_model_card(
     assert f"{len(good.test_predictions):,} test rows" in version.description
 
 
+@pytest.mark.slow
 def test_run_logs_config_plots_tables_model_card_and_artifact(
     first_run, config_file, client, tmp_path
 ) -> None:
@@ -190,6 +197,7 @@ def test_run_logs_config_plots_tables_model_card_and_artifact(
     assert json.loads(Path(resolved).read_text())["model"]["name"] == "tiny"
 
 
+@pytest.mark.slow
 def test_first_version_is_registered_as_challenger_and_champion(first_run, client) -> None:
     assert first_run.registered_name == "mlpay-first"
     assert first_run.version == "1"
@@ -201,6 +209,7 @@ def test_first_version_is_registered_as_challenger_and_champion(first_run, clien
     assert float(version.tags["test_mae_usd"]) > 0
 
 
+@pytest.mark.slow
 def test_logged_pyfunc_predicts_like_the_runtime_model(first_run, good, using_store) -> None:
     profiles = good.test_predictions.head(12)
 
@@ -215,6 +224,7 @@ def test_logged_pyfunc_predicts_like_the_runtime_model(first_run, good, using_st
     np.testing.assert_allclose(values, expected.to_numpy(), rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_logged_pyfunc_declares_its_signature_and_runtime_requirements(
     first_run, using_store, tmp_path
 ) -> None:
@@ -233,6 +243,7 @@ def test_logged_pyfunc_declares_its_signature_and_runtime_requirements(
     assert {"mlflow", "lightgbm", "pandas", "numpy", "pyarrow", "pycountry", "pyyaml"} <= names
 
 
+@pytest.mark.slow
 def test_track_run_leaves_the_global_tracking_uri_as_it_was(store, good, monkeypatch) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///elsewhere.db")
 
@@ -245,6 +256,7 @@ def test_track_run_leaves_the_global_tracking_uri_as_it_was(store, good, monkeyp
 # --- champion / challenger ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_champion_moves_to_a_better_model_or_on_request_only(store, good, worse, client) -> None:
     names = settings(store, "sequence")
 
@@ -275,6 +287,7 @@ def test_champion_moves_to_a_better_model_or_on_request_only(store, good, worse,
     assert "requested" in forced.promotion_reason
 
 
+@pytest.mark.slow
 def test_a_champion_that_cannot_be_scored_keeps_its_alias(store, good, worse, client) -> None:
     names = settings(store, "broken")
     first = track_run(good, names, promote=False, config_path=None)
@@ -293,6 +306,7 @@ def test_a_champion_that_cannot_be_scored_keeps_its_alias(store, good, worse, cl
 # --- errors ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_deleted_experiment_is_a_clear_error(store, good, client) -> None:
     names = settings(store, "deleted")
     client.delete_experiment(client.create_experiment(names.experiment))

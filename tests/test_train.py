@@ -45,6 +45,7 @@ def trained(data_path, tmp_path_factory):
     return result, stages
 
 
+@pytest.mark.slow
 def test_artifact_is_complete_and_matches_the_result(trained, data_path):
     result, stages = trained
     assert stages == list(STAGES)
@@ -59,6 +60,7 @@ def test_artifact_is_complete_and_matches_the_result(trained, data_path):
     assert FeatureSpec.from_dict(manifest["features"]).features == tuple(result.config.features)
 
 
+@pytest.mark.slow
 def test_metrics_cover_model_baselines_and_groups(trained):
     result, _ = trained
     metrics = result.metrics
@@ -84,6 +86,7 @@ def test_metrics_cover_model_baselines_and_groups(trained):
     assert result.feature_importance and all(g >= 0 for g in result.feature_importance.values())
 
 
+@pytest.mark.slow
 def test_test_predictions_and_the_runtime_never_cross(trained):
     # The runtime's boosters are refitted on every row (cross-conformal), so they are not
     # the evaluated ones; tests/test_calibration.py checks both against their own fits.
@@ -105,6 +108,7 @@ def sweep(result, column: str, values: list) -> pd.DataFrame:
     return load_model(result.artifact_dir).predict(profiles)
 
 
+@pytest.mark.slow
 def test_seniority_is_monotone_in_all_three_models(trained):
     result, _ = trained
     predicted = sweep(result, "seniority", ["entry", "mid", "senior", "executive"])
@@ -113,6 +117,7 @@ def test_seniority_is_monotone_in_all_three_models(trained):
     assert predicted["median"].iloc[-1] > 1.5 * predicted["median"].iloc[0]
 
 
+@pytest.mark.slow
 def test_a_missing_optional_value_is_not_read_as_its_lowest_level(trained):
     result, _ = trained
     predicted = sweep(result, "seniority", ["entry", "executive", None])["median"]
@@ -121,6 +126,7 @@ def test_a_missing_optional_value_is_not_read_as_its_lowest_level(trained):
     assert unknown > entry * 1.1
 
 
+@pytest.mark.slow
 def test_model_card_has_licence_metrics_and_limits(trained):
     result, _ = trained
     card = (result.artifact_dir / "MODEL_CARD.md").read_text(encoding="utf-8")
@@ -134,6 +140,7 @@ def test_model_card_has_licence_metrics_and_limits(trained):
     assert "geometric midpoint" not in card  # no pay bands in this data
 
 
+@pytest.mark.slow
 def test_model_card_says_how_pay_bands_are_treated(trained):
     result, _ = trained
     profiles = result.data.profiles.copy()
@@ -146,6 +153,7 @@ def test_every_source_has_licence_text():
     assert all(source.licence and source.attribution for source in sources())
 
 
+@pytest.mark.slow
 def test_training_is_byte_for_byte_reproducible(data_path, tmp_path):
     config = small_config(data_path)
     first = train(config, staging_dir=tmp_path / "one").artifact_dir
@@ -229,6 +237,7 @@ def real_aijobs_subset(data_file, directory, rows: int) -> TrainConfig:
     return config.model_copy(update={"sources": sources, "lightgbm": lightgbm})
 
 
+@pytest.mark.slow
 def test_real_aijobs_subset_trains_reproducibly(data_file, tmp_path):
     config = real_aijobs_subset(data_file, tmp_path, rows=2000)
     first = train(config, staging_dir=tmp_path / "one")

@@ -70,6 +70,7 @@ def test_only_a_latest_year_that_follows_another_is_held_out():
     assert held_out.tolist() == [False, True, True, False, False, False, False, False, False]
 
 
+@pytest.mark.slow
 def test_a_jump_in_the_latest_year_is_measured_and_recorded(drifting):
     calibration = read_manifest(drifting.artifact_dir)["calibration"]
     ahead = calibration["year_ahead"]
@@ -83,6 +84,7 @@ def test_a_jump_in_the_latest_year_is_measured_and_recorded(drifting):
     assert drifting.metrics["calibration_year_ahead"] == ahead["adjustment"]
 
 
+@pytest.mark.slow
 def test_only_a_year_past_the_training_years_gets_the_wider_interval(drifting):
     model = load_model(drifting.artifact_dir)
     extra = calibration_adjustments(model.manifest).year_ahead_of(model.default_population)
@@ -105,6 +107,7 @@ def test_only_a_year_past_the_training_years_gets_the_wider_interval(drifting):
     assert batch["low"].tolist() == pytest.approx([latest.low, ahead.low, latest.low])
 
 
+@pytest.mark.slow
 def test_the_wider_interval_covers_a_year_that_drifts_again(drifting, tmp_path):
     fresh = tmp_path / "fresh.csv"
     _drifting_frame(20_000, seed=5, years=2025).to_csv(fresh, index=False)
@@ -122,6 +125,7 @@ def test_the_wider_interval_covers_a_year_that_drifts_again(drifting, tmp_path):
     assert coverage(widened) > coverage(plain) + 0.05
 
 
+@pytest.mark.slow
 def test_no_consecutive_years_means_nothing_to_add(steady):
     calibration = read_manifest(steady.artifact_dir)["calibration"]
     assert calibration["year_ahead"] is None

@@ -188,6 +188,7 @@ def test_rare_roles_are_flagged_rows(capsys, shipped) -> None:
 
 
 @pytest.mark.data
+@pytest.mark.slow  # reads the aijobs data (~4.7 s at load 2.5)
 def test_filtering_on_a_factor_the_model_data_lacks_is_refused(capsys, shipped) -> None:
     code, out, err = compare(
         capsys, "--role", "ML Engineer", "--vs", "Data Scientist", "--model", shipped("aijobs"),
@@ -206,6 +207,7 @@ def test_same_command_gives_the_same_numbers(capsys, shipped) -> None:
 
 
 @pytest.mark.data
+@pytest.mark.slow  # reads the aijobs data
 def test_people_only_interval_is_named_and_never_zero_wide(capsys, shipped) -> None:
     code, out, _ = compare(
         capsys, "--role", "Machine Learning Engineer", "--vs", "Software Engineer",

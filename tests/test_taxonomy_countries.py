@@ -123,7 +123,15 @@ def _source_countries(data_file, source: str) -> pd.Series:
 
 
 @pytest.mark.parametrize(
-    "source", ["aijobs", "kaggle 2019", "kaggle 2021", "so 2017", "so 2024", "so 2025"]
+    "source",
+    [
+        "aijobs",
+        "kaggle 2019",
+        pytest.param("kaggle 2021", marks=pytest.mark.slow),  # the whole survey: ~2 s
+        "so 2017",
+        "so 2024",
+        "so 2025",
+    ],
 )
 def test_source_countries_get_iso_codes(data_file, source: str) -> None:
     answers = _source_countries(data_file, source).dropna()

@@ -119,6 +119,7 @@ def test_load_reference_works_with_pydantic_sklearn_and_mlflow_blocked():
 
 
 @pytest.mark.usefixtures("data_dir")
+@pytest.mark.slow  # 20 refits of aijobs (the cache is cold without test_cli_compare)
 def test_mlpay_compare_runs_on_a_runtime_only_install():
     done = run_blocked(
         "import sys\n"

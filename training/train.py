@@ -26,6 +26,7 @@ import math
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -185,11 +186,17 @@ def train(
     step("split")
     prepared = prepare_split(config, data.profiles)
     split, parts = prepared.split, prepared.parts
-    if config.calibration.method == "split":
-        calibrated = split_calibration(config, prepared, step)
-    else:
-        rows = evaluation_rows(config, data.profiles, split)
-        calibrated = cross_calibration(config, rows, step)
+    # The shipped boosters (cross_conformal: refitted on every row) depend on nothing that
+    # calibration decides, so they fit on a thread meanwhile (LightGBM frees the GIL):
+    # the same model, about one fit's time less on 2 cores.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        if config.calibration.method == "split":
+            refit = None
+            calibrated = split_calibration(config, prepared, step)
+        else:
+            refit = background.submit(fit_model, config, data.profiles)
+            rows = evaluation_rows(config, data.profiles, split)
+            calibrated = cross_calibration(config, rows, step)
     evaluated, calibrator = calibrated.evaluated, calibrated.calibrator
 
     step("evaluate")
@@ -211,11 +218,11 @@ def train(
     for name, scores in baselines.items():
         metrics.update({f"baseline_{name}_{metric}": value for metric, value in scores.items()})
 
-    if calibrated.folds is None:
+    if refit is None:
         shipped, shipped_rows = evaluated, len(calibrated.fit_rows)
     else:
         step("refit on all rows")
-        shipped, shipped_rows = fit_model(config, data.profiles), len(data.profiles)
+        shipped, shipped_rows = refit.result(), len(data.profiles)
     calibration = calibration_block(config, calibrated, shipped_rows, len(split.test))
     metrics["calibration_adjustment"] = calibrator.q
     if calibrator.measured is not None:

@@ -81,9 +81,7 @@ def validation_parts(profiles: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.
         test |= (sources == source) & (years >= year)
     validation = np.zeros(len(profiles), dtype=bool)
     remaining_aijobs = np.flatnonzero(aijobs & ~test)
-    validation[remaining_aijobs] = newest_rows(
-        profiles.iloc[remaining_aijobs], TEST_FRACTION
-    )
+    validation[remaining_aijobs] = newest_rows(profiles.iloc[remaining_aijobs], TEST_FRACTION)
     for source, year in VALIDATION_YEAR.items():
         validation |= (sources == source) & (years == year)
     kaggle = np.flatnonzero((sources == "kaggle") & ~test)

@@ -1,6 +1,6 @@
 """mlpay: predict tech and ML salaries, and answer whether ML engineers are paid more.
 
-    from mlpay_model import predict_salary, load_model
+from mlpay_model import predict_salary, load_model
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -85,7 +85,6 @@ def closest(value: str, candidates: Iterable[str], n: int = 3) -> list[str]:
 
 
 def did_you_mean(value: str, candidates: Iterable[str]) -> str:
-    """" (did you mean a, b?)" naming the candidates closest to `value`, or "" when none is."""
+    """ " (did you mean a, b?)" naming the candidates closest to `value`, or "" when none is."""
     hints = closest(value, candidates)
     return f" (did you mean {', '.join(hints)}?)" if hints else ""
-

@@ -91,9 +91,7 @@ def test_each_source_gets_its_own_q_recorded_in_the_manifest(per_population, mod
     assert "by_population" not in read_manifest(model_wide.artifact_dir)["calibration"]
 
 
-def test_the_interval_covers_80_percent_of_each_source_not_only_of_both(
-    per_population, model_wide
-):
+def test_the_interval_covers_80_percent_of_each_source_not_only_of_both(per_population, model_wide):
     mixed = _coverage_by_source(model_wide)
     # One q for both: the certain source's interval is too wide, the other's too narrow.
     # (the quantile heads read `source`, so they learn part of the gap themselves)

@@ -23,6 +23,7 @@ def load(path: Path, mapping: Path) -> pd.DataFrame:
     """The profiles `load_profiles` gives for a mapped file (what training reads)."""
     return load_profiles("csv", path, mapping)
 
+
 PEOPLE = {
     "Title": ["Machine Learning Engineer", "Data Analyst", "Backend Developer"],
     "Location": ["Germany", "US", "FR"],

@@ -193,8 +193,7 @@ def canonical_profiles(
             "profiles",
             list(frame.columns)[:8],
             f"missing required column(s) {', '.join(absent)} (give the column with missing "
-            "values, None or NaN, where it is unknown); profile columns are: "
-            + ", ".join(FIELDS),
+            "values, None or NaN, where it is unknown); profile columns are: " + ", ".join(FIELDS),
         )
     if canonical_problem(frame) is None and not frame["role"].isna().any():
         return frame

@@ -152,6 +152,23 @@ def test_quality_overrides_reach_the_rules_and_are_checked(tmp_path):
     assert "min_pay_usd < max_pay_usd" in bad_value
 
 
+def test_fit_settings_are_what_the_runtime_reads_from_the_manifest(tmp_path):
+    """One schema of the fitting settings: `TrainConfig.fit_settings()` is the runtime's
+    `FitSettings` read from the dumped config, as `mlpay compare` reads a manifest's."""
+    from mlpay_model.model.fitting import FitSettings
+
+    text = MINIMAL + "min_category_count: 3\neffects: {factors: [skills]}\n"
+    config = load_config(write(tmp_path, text))
+    settings = config.fit_settings()
+    assert settings == FitSettings.from_config(json.loads(json.dumps(config.model_dump())))
+    assert settings.features == tuple(config.features)
+    assert settings.min_category_count == 3 and settings.seed == config.seed
+    assert settings.effects is not None and settings.effects.factors == ("skills",)
+    assert settings.num_boost_round == config.lightgbm.num_boost_round
+    assert "num_boost_round" not in settings.lightgbm
+    assert settings.monotone == config.monotone_directions()
+
+
 def test_monotone_constraints_apply_to_used_numeric_or_ordinal_features(tmp_path):
     config = load_config(write(tmp_path, MINIMAL + "monotone_constraints: {seniority: 1}\n"))
     assert config.monotone_directions() == {"seniority": 1}

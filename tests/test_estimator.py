@@ -24,8 +24,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from mlpay_model.errors import InvalidInputError
-from mlpay_model.model.features import FeatureEncoder, FeatureSpec
-from mlpay_model.model.fitting import FitSettings, fit_boosters
+from mlpay_model.model.fitting import fit_model
 from mlpay_model.normalise import normalise_frame
 from training import SalaryRegressor
 
@@ -132,29 +131,6 @@ def test_fit_on_raw_columns_predicts_the_median_and_a_calibrated_interval(aijobs
     assert 0.7 < np.mean((low <= y) & (y <= high)) < 0.9  # about the 80% asked for
     assert fitted.score(X, y) > 0.2  # R² of pay: role, country and seniority explain a part
     assert fitted.n_calibration_rows_ >= 20
-
-
-def test_it_is_the_pipelines_fitting_not_a_second_one(aijobs, fitted):
-    """The boosters are `mlpay_model.model.fitting.fit_boosters` on the normalised rows."""
-    X, y = aijobs
-    profiles = normalise_frame(X).profiles
-    assert profiles.index.equals(X.index)
-    rows = profiles.assign(salary_usd=y, salary_usd_low=np.nan, salary_usd_high=np.nan)
-    from mlpay_model.data.split import deal_groups, group_keys
-
-    parts = deal_groups(
-        group_keys(rows, list(fitted.features_)), 0.0, 0.2, np.random.default_rng(0)
-    )
-    train = profiles.loc[parts == 0]
-    spec = FeatureSpec.fit(train, list(fitted.features_), 5)
-    assert spec == fitted.spec_
-    settings = fitted._settings(list(fitted.features_))
-    assert isinstance(settings, FitSettings)
-    boosters = fit_boosters(
-        settings, spec, FeatureEncoder(spec).encode_frame(train), np.log(y[parts == 0])
-    )
-    for head, booster in boosters.items():
-        assert booster.model_to_string() == fitted.boosters_[head].model_to_string()
 
 
 def test_canonical_columns_give_the_same_model_as_raw_ones(aijobs, fitted):
@@ -312,3 +288,45 @@ def test_grid_search(aijobs):
     assert set(search.best_params_) == {"num_leaves", "learning_rate"}
     assert len(search.cv_results_["mean_test_score"]) == 4
     assert search.best_estimator_.predict(X.head(5)).shape == (5,)
+
+
+def test_effects_are_fitted_by_the_one_fit_training_runs(aijobs):
+    """With `effects`, education is an effect beside the boosters (as in `mlpay train`'s
+    default model), fitted by `mlpay_model.model.fitting.fit_model` as training fits it."""
+    X, y = aijobs
+    levels = np.array(["bachelor", "master", "phd"])[np.arange(len(X)) % 3]
+    X = X.assign(education=levels)
+    y = y * np.where(levels == "phd", 1.3, 1.0)  # a PhD earns 30% more, all else alike
+    model = SalaryRegressor(effects=("education",), **FAST).fit(X, y)
+    assert model.effects_ is not None and "education" not in model.spec_.features
+    phd = model.predict(X.assign(education="phd"))
+    bachelor = model.predict(X.assign(education="bachelor"))
+    assert np.all(phd > bachelor)
+    assert 1.1 < float(np.median(phd / bachelor)) < 1.5
+
+    settings = model._settings(list(model.features_))
+    assert settings.effects is not None and settings.effects.factors == ("education",)
+    with pytest.raises(ValueError, match="both list"):
+        SalaryRegressor(features=("role", "education"), effects=("education",)).fit(X, y)
+    with pytest.raises(ValueError, match="choose from"):
+        SalaryRegressor(effects=("gender",)).fit(X, y)
+
+
+def test_the_estimator_and_training_share_one_fit(aijobs, fitted):
+    """`fitted.model_` is `mlpay_model.model.fitting.fit_model` (the fit `mlpay train` runs)
+    of the estimator's settings on its fitting rows, the normalised profiles."""
+    X, y = aijobs
+    profiles = normalise_frame(X).profiles
+    assert profiles.index.equals(X.index)
+    rows = profiles.assign(salary_usd=y, salary_usd_low=np.nan, salary_usd_high=np.nan)
+    from mlpay_model.data.split import deal_groups, group_keys
+
+    parts = deal_groups(
+        group_keys(rows, list(fitted.features_)), 0.0, 0.2, np.random.default_rng(0)
+    )
+    again = fit_model(
+        fitted._settings(list(fitted.features_)), profiles.loc[parts == 0], np.log(y[parts == 0])
+    )
+    assert again.spec == fitted.model_.spec and again.effects is None
+    for head, booster in again.boosters.items():
+        assert booster.model_to_string() == fitted.boosters_[head].model_to_string()

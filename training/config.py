@@ -49,7 +49,7 @@ from __future__ import annotations
 import types
 import typing
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -77,6 +77,9 @@ from mlpay_model.data.sources.registry import find_source, unknown_source_messag
 from mlpay_model.errors import ConfigError, did_you_mean
 from mlpay_model.model.effects import EffectSettings
 from mlpay_model.model.features import KNOWN_FEATURES, NUMERIC_FEATURES, ORDINAL_FEATURES
+
+if TYPE_CHECKING:
+    from mlpay_model.model.fitting import FitSettings
 
 Fraction = Annotated[float, Field(gt=0.0, lt=1.0)]
 MONOTONE_FEATURES = (*NUMERIC_FEATURES, *ORDINAL_FEATURES)
@@ -370,13 +373,16 @@ class TrainConfig(StrictModel):
             features=tuple(self.features),
         )
 
+    def fit_settings(self) -> FitSettings:
+        """What a fit reads of this config (the one schema of the fitting settings): read
+        from the dumped config as the runtime reads a manifest's, so the two cannot differ."""
+        from mlpay_model.model.fitting import FitSettings  # imports lightgbm: only to fit
+
+        return FitSettings.from_config(self.model_dump())
+
     def monotone_directions(self) -> dict[str, int]:
         """{feature: direction} for the constrained features this config uses."""
-        return {
-            name: direction
-            for name, direction in self.monotone_constraints.items()
-            if name in self.features and direction != 0
-        }
+        return dict(self.fit_settings().monotone)
 
 
 def interaction_problem(groups: list[list[str]], features: list[str]) -> str | None:

@@ -8,11 +8,13 @@ GridSearchCV), fitted on a frame of raw profile columns and annual pay in USD.
     model.predict_interval(X)    # (low, high): the calibrated `coverage` interval
 
 It is the training pipeline's model, not a second one: profiles go through the one normaliser
-(`mlpay_model.normalise.canonical_profiles`, as `SalaryModel.predict` reads them), features
-through `FeatureSpec`/`FeatureEncoder`, the three boosters through
-`mlpay_model.model.fitting.fit_boosters` (missing-value copy, monotone constraints, pinball
-quantiles), the calibration rows are dealt by `mlpay_model.data.split` (grouped: repeated
-submissions never straddle fitting and calibration), and the interval is
+(`mlpay_model.normalise.canonical_profiles`, as `SalaryModel.predict` reads them), and the
+model is fitted by `mlpay_model.model.fitting.fit_model`, the one fit `mlpay train` runs
+(feature spec, the three boosters with missing-value copy, monotone constraints and pinball
+quantiles, and with `effects` the education and skill effects), from a
+`mlpay_model.model.fitting.FitSettings` built from the parameters; the calibration rows are
+dealt by `mlpay_model.data.split` (grouped: repeated submissions never straddle fitting and
+calibration), and the interval is
 `mlpay_model.model.interval.IntervalCalibrator`'s, conformalized on the calibration rows (as
 `train` and the shipped models use it). What it leaves out is what a config adds around a
 fit: reading sources, quality rules, the test split, baselines, the artifact.
@@ -23,7 +25,7 @@ imports it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -33,9 +35,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from mlpay_model.data.split import MIN_PART_ROWS, deal_groups, group_keys
 from mlpay_model.errors import InvalidInputError
-from mlpay_model.model.artifact import QUANTILE_HEADS
-from mlpay_model.model.features import KNOWN_FEATURES, FeatureEncoder, FeatureSpec
-from mlpay_model.model.fitting import FitSettings, fit_boosters
+from mlpay_model.model.effects import EFFECT_FACTORS, EffectSettings
+from mlpay_model.model.features import KNOWN_FEATURES
+from mlpay_model.model.fitting import FitSettings, FittedModel, fit_model
 from mlpay_model.model.interval import HeldOut, IntervalCalibrator
 from mlpay_model.normalise import FIELDS, canonical_profiles
 
@@ -71,6 +73,9 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         missing_augmentation  share of optional values blanked in a second copy of the rows
                             (so that a profile without, say, education is priced sensibly)
         monotone            {feature: +1 or -1}, e.g. {"years_experience": 1}
+        effects             factors learned as effects beside the boosters rather than as
+                            features, e.g. ("education", "skills") as `mlpay train`'s default
+                            model does (`mlpay_model.model.effects`); None: no effects
         random_state        the seed of LightGBM and of the calibration deal
         n_jobs              LightGBM threads
 
@@ -79,8 +84,10 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
     X that cannot be read raises one InvalidInputError naming its row, field and value.
 
     Fitted attributes: `features_`, `spec_` (the FeatureSpec), `boosters_` (median, low,
-    high lightgbm.Booster), `calibrator_` (the IntervalCalibrator), `adjustment_` (its
-    conformal q, log scale), `n_features_in_`, `feature_names_in_`, `n_calibration_rows_`.
+    high lightgbm.Booster), `effects_` (the FactorEffects, or None), `model_` (the three
+    together: `mlpay_model.model.fitting.FittedModel`), `calibrator_` (the IntervalCalibrator),
+    `adjustment_` (its conformal q, log scale), `n_features_in_`, `feature_names_in_`,
+    `n_calibration_rows_`.
     """
 
     def __init__(
@@ -98,6 +105,7 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         min_category_count: int = 5,
         missing_augmentation: float = 0.0,
         monotone: dict[str, int] | None = None,
+        effects: Sequence[str] | None = None,
         random_state: int = 0,
         n_jobs: int = 1,
     ):
@@ -114,6 +122,7 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         self.min_category_count = min_category_count
         self.missing_augmentation = missing_augmentation
         self.monotone = monotone
+        self.effects = effects
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -153,28 +162,28 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
                 f"{self.calibration_fraction} of {len(rows)} rows gives "
                 f"{int(calibration.sum())}); give more rows"
             )
-        train_rows = profiles.loc[~calibration]
-        spec = FeatureSpec.fit(train_rows, features, self.min_category_count)
-        encoder = FeatureEncoder(spec)
-        log_pay = np.log(pay)
-        boosters = fit_boosters(
-            self._settings(features), spec, encoder.encode_frame(train_rows), log_pay[~calibration]
+        model = fit_model(
+            self._settings(features), profiles.loc[~calibration], np.log(pay[~calibration])
         )
-        raw = _raw(boosters, encoder.encode_frame(profiles.loc[calibration]))
-        held_out = HeldOut(raw, pay[calibration], pay[calibration])
+        held_out = HeldOut(model.raw(profiles.loc[calibration]), pay[calibration], pay[calibration])
         self.calibrator_ = IntervalCalibrator(coverage=self.coverage).conformalize(held_out)
         self.adjustment_ = self.calibrator_.q
         self.features_ = tuple(features)
-        self.spec_ = spec
-        self.boosters_ = boosters
+        self.model_ = model
+        self.spec_ = model.spec
+        self.boosters_ = model.boosters
+        self.effects_ = model.effects
         self.n_calibration_rows_ = int(calibration.sum())
         self.n_features_in_ = X.shape[1]
         self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
         return self
 
     def _features(self, X: pd.DataFrame) -> list[str]:
+        effects = self._effect_factors()
         if self.features is None:
-            given = [name for name in DEFAULT_FEATURE_ORDER if name in X.columns]
+            given = [
+                name for name in DEFAULT_FEATURE_ORDER if name in X.columns and name not in effects
+            ]
             return given if "seniority" in given else [*given, "seniority"]
         features = list(self.features)
         unknown = [name for name in features if name not in KNOWN_FEATURES]
@@ -182,7 +191,21 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"features={self.features!r}: unknown or none; known: {', '.join(KNOWN_FEATURES)}"
             )
+        both = sorted(set(features) & set(effects))
+        if both:
+            raise ValueError(
+                f"features and effects both list {both}: a factor is either split on by the "
+                "trees or an effect beside them, not both"
+            )
         return features
+
+    def _effect_factors(self) -> tuple[str, ...]:
+        if self.effects is None:
+            return ()
+        factors = (self.effects,) if isinstance(self.effects, str) else tuple(self.effects)
+        if not factors or any(name not in EFFECT_FACTORS for name in factors):
+            raise ValueError(f"effects={self.effects!r}: choose from {list(EFFECT_FACTORS)}")
+        return factors
 
     def _settings(self, features: Sequence[str]) -> FitSettings:
         tail = (1.0 - self.coverage) / 2.0
@@ -207,6 +230,9 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
             missing_augmentation=float(self.missing_augmentation),
             monotone=monotone,
             quantile_heads=str(self.quantile_heads),
+            features=tuple(features),
+            min_category_count=int(self.min_category_count),
+            effects=EffectSettings(factors) if (factors := self._effect_factors()) else None,
         )
 
     def _check_parameters(self) -> None:
@@ -247,18 +273,8 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
 
     def _interval(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         check_is_fitted(self, "boosters_")
-        matrix = FeatureEncoder(self.spec_).encode_frame(_profiles(X))
-        return self.calibrator_.predict_interval(_raw(self.boosters_, matrix))
-
-
-def _raw(
-    boosters: Mapping[str, Any], matrix: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Uncalibrated (median, low, high) log pay of the boosters."""
-    median, low, high = (
-        np.asarray(boosters[head].predict(matrix), dtype=np.float64) for head in QUANTILE_HEADS
-    )
-    return median, low, high
+        model: FittedModel = self.model_
+        return self.calibrator_.predict_interval(model.raw(_profiles(X)))
 
 
 def _profiles(X: object) -> pd.DataFrame:

@@ -40,10 +40,10 @@ from mlpay_model.errors import DataError
 from mlpay_model.model import fitting
 from mlpay_model.model.artifact import ALL_ROWS as ARTIFACT_ALL_ROWS
 from mlpay_model.model.artifact import QUANTILE_HEADS
-from mlpay_model.model.effects import FactorEffects, fit_effects
 from mlpay_model.model.features import FeatureEncoder, FeatureSpec
-from mlpay_model.model.fitting import FitSettings
+from mlpay_model.model.fitting import FittedModel as FittedModel  # re-exported
 from mlpay_model.model.fitting import fit_booster as fit_booster  # re-exported
+from mlpay_model.model.fitting import raw_predictions as _raw_predictions
 from mlpay_model.model.fitting import with_missing_copy as with_missing_copy  # re-exported
 from mlpay_model.model.interval import CALIBRATION_METHOD as CALIBRATION_METHOD
 from mlpay_model.model.interval import MIN_POPULATION_ROWS as MIN_POPULATION_ROWS
@@ -105,32 +105,6 @@ class TrainResult:
     calibration: dict[str, Any] = field(default_factory=dict)
     split_sizes: dict[str, int] = field(default_factory=dict)
     shipped_rows: int = 0  # rows the shipped boosters were fitted on
-
-
-@dataclass(frozen=True)
-class FittedModel:
-    """Boosters of every head and the feature spec they read (fitted on the same rows), and
-    the education and skill effects beside them (`config.effects`; None without)."""
-
-    spec: FeatureSpec
-    boosters: dict[str, lgb.Booster]
-    effects: FactorEffects | None = None
-
-    def encode(self, rows: pd.DataFrame) -> np.ndarray:
-        return FeatureEncoder(self.spec).encode_frame(rows)
-
-    def raw(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Uncalibrated (median, low, high) log pay of `rows`."""
-        median, low, high = _raw_predictions(self.boosters, self.encode(rows))
-        shift = self.effect_offset(rows)
-        return median + shift, low + shift, high + shift
-
-    def effect_offset(self, rows: pd.DataFrame) -> np.ndarray:
-        """The effects' log pay per row, each row priced as its own source's population."""
-        if self.effects is None:
-            return np.zeros(len(rows))
-        populations = rows["source"].astype(str).tolist()
-        return self.effects.of_frame(rows, populations).sum(axis=1)
 
 
 @dataclass(frozen=True)
@@ -276,12 +250,9 @@ def evaluation_rows(config: TrainConfig, profiles: pd.DataFrame, split: Split) -
 
 
 def split_calibration(config: TrainConfig, prepared: PreparedSplit, step: Progress) -> Calibrated:
-    """The split method: boosters on the train part, q from the calibration part."""
+    """The split method: the model fitted on the train part, q from the calibration part."""
     parts, matrices = prepared.parts, prepared.matrices
-    evaluated = FittedModel(
-        prepared.spec,
-        fit_boosters(config, prepared.spec, matrices["train"], log_target(parts["train"]), step),
-    )
+    evaluated = fit_model(config, parts["train"], step)
     step("calibrate")
     raw = _raw_predictions(evaluated.boosters, matrices["calibration"])
     calibrator = new_calibrator(config).conformalize(scores(config, raw, parts["calibration"]))
@@ -452,18 +423,9 @@ def _fit_and_predict(
 
 
 def fit_model(config: TrainConfig, rows: pd.DataFrame, step: Progress = _silent) -> FittedModel:
-    """A feature spec fitted on `rows` and the boosters of every head fitted on them."""
-    spec = FeatureSpec.fit(rows, config.features, config.min_category_count)
-    matrix = FeatureEncoder(spec).encode_frame(rows)
-    log_pay = log_target(rows)
-    boosters = fit_boosters(config, spec, matrix, log_pay, step)
-    if config.effects is None:
-        return FittedModel(spec, boosters)
-    step("fit effects")
-    residuals = log_pay - np.asarray(boosters["median"].predict(matrix), dtype="float64")
-    populations = sorted(rows["source"].astype(str).unique())
-    effects = fit_effects(rows, residuals, populations, config.effects.settings())
-    return FittedModel(spec, boosters, effects)
+    """The model (spec, boosters, effects) fitted on `rows`: `mlpay_model.model.fitting.
+    fit_model`, the one fit that `SalaryRegressor.fit` runs too."""
+    return fitting.fit_model(config.fit_settings(), rows, log_target(rows), step)
 
 
 def calibration_block(
@@ -528,9 +490,7 @@ def fit_boosters(
     """The boosters of `heads` (by default all three), trained on the rows plus their
     missing-value copy (`mlpay_model.model.fitting`, which the model refits use too; with
     `calibration.quantile_heads: from_median` the low and high heads continue the median)."""
-    return fitting.fit_boosters(
-        FitSettings.from_config(config.model_dump()), spec, matrix, log_pay, step, heads
-    )
+    return fitting.fit_boosters(config.fit_settings(), spec, matrix, log_pay, step, heads)
 
 
 def score_baselines(
@@ -596,17 +556,6 @@ def feature_importance(booster: lgb.Booster) -> dict[str, float]:
         key=lambda pair: (-pair[1], pair[0]),
     )
     return dict(pairs)
-
-
-def _raw_predictions(
-    boosters: dict[str, lgb.Booster], matrix: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Uncalibrated (median, low, high) predictions of log pay."""
-
-    def predict(head: str) -> np.ndarray:
-        return np.asarray(boosters[head].predict(matrix), dtype="float64")
-
-    return predict("median"), predict("low"), predict("high")
 
 
 def _finite(metrics: dict[str, float]) -> dict[str, float]:

@@ -1,9 +1,16 @@
-"""Fitting the boosters: the one implementation shared by training and the model refits.
+"""Fitting a model: the one implementation shared by training, the estimator and the refits.
 
-`training.train` fits a model's three boosters here, and `mlpay_model.compare`'s model-refit
-intervals refit the median booster here on bootstrap resamples of a shipped model's training
-rows, with the runtime alone: the settings come from a training config as a plain mapping (a
-model manifest's `config`, or `TrainConfig.model_dump()`), read by `FitSettings.from_config`.
+`fit_model` fits a model's feature spec, boosters and (with `effects`) its education and skill
+effects on canonical rows: `training.train` fits every model it evaluates and ships with it,
+and `training.SalaryRegressor.fit` fits its model with it. `mlpay_model.compare`'s model-refit
+intervals refit the median booster here (`fit_boosters`) on bootstrap resamples of a shipped
+model's training rows, with the runtime alone.
+
+`FitSettings` is the one schema of what a fit reads. A training config produces it
+(`TrainConfig.fit_settings()`, which validates the YAML and dumps it into the manifest), the
+runtime reads it back from a model manifest's `config` (`FitSettings.from_config`: the runtime
+has no pydantic, so it cannot read the config as a `TrainConfig`), and the estimator builds it
+from its scikit-learn parameters.
 
 Determinism: LightGBM runs with deterministic=True, force_col_wise=True, the config's thread
 count and seed, so the same settings and rows give byte-identical boosters.
@@ -20,10 +27,12 @@ from typing import Any, Final
 
 import lightgbm as lgb
 import numpy as np
+import pandas as pd
 
 from mlpay_model.errors import ConfigError
 from mlpay_model.model.artifact import QUANTILE_HEADS
-from mlpay_model.model.features import FeatureSpec
+from mlpay_model.model.effects import EffectSettings, FactorEffects, fit_effects
+from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 
 # Features that are never blanked in the missing-value copy.
 ALWAYS_GIVEN: Final[tuple[str, ...]] = ("role", "country", "source")
@@ -57,7 +66,7 @@ class SecondStage:
 
 @dataclass(frozen=True)
 class FitSettings:
-    """What fitting needs from a training config (see `from_config`)."""
+    """What a fit reads: the one schema of the fitting settings (see the module docstring)."""
 
     lightgbm: Mapping[str, Any]
     num_boost_round: int
@@ -72,6 +81,9 @@ class FitSettings:
     # "from_median": the low/high boosters continue the median booster (`spread_booster`);
     # "independent": each starts from the rows' quantile (models trained before it existed)
     quantile_heads: str = "independent"
+    features: tuple[str, ...] = ()  # the canonical features the boosters read (`fit_model`)
+    min_category_count: int = 5  # categories and skills seen fewer times share one code
+    effects: EffectSettings | None = None  # education and skill effects beside the boosters
 
     @classmethod
     def from_config(cls, config: object) -> FitSettings:
@@ -102,6 +114,9 @@ class FitSettings:
                 quantile_heads=str(
                     dict(config.get("calibration") or {}).get("quantile_heads", "independent")
                 ),
+                features=tuple(str(name) for name in features),
+                min_category_count=int(config.get("min_category_count", 5)),
+                effects=_effects(config.get("effects")),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigError(f"the training config cannot be fitted from ({error!r})") from None
@@ -116,6 +131,71 @@ def _second_stage(section: object) -> SecondStage | None:
         features=tuple(str(name) for name in section["features"]),
         rounds=int(section["num_boost_round"]),
     )
+
+
+def _effects(section: object) -> EffectSettings | None:
+    if not section:
+        return None
+    if not isinstance(section, Mapping):
+        raise TypeError(f"effects must be a mapping, not {section!r}")
+    return EffectSettings(
+        factors=tuple(str(name) for name in section["factors"]),
+        ridge_alpha=float(section["ridge_alpha"]),
+        min_skill_rows=int(section["min_skill_rows"]),
+    )
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """Boosters of every head and the feature spec they read (fitted on the same rows), and
+    the education and skill effects beside them (None without `FitSettings.effects`)."""
+
+    spec: FeatureSpec
+    boosters: dict[str, lgb.Booster]
+    effects: FactorEffects | None = None
+
+    def encode(self, rows: pd.DataFrame) -> np.ndarray:
+        return FeatureEncoder(self.spec).encode_frame(rows)
+
+    def raw(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Uncalibrated (median, low, high) log pay of canonical `rows`."""
+        median, low, high = raw_predictions(self.boosters, self.encode(rows))
+        shift = self.effect_offset(rows)
+        return median + shift, low + shift, high + shift
+
+    def effect_offset(self, rows: pd.DataFrame) -> np.ndarray:
+        """The effects' log pay per row, each row priced as its own source's population."""
+        if self.effects is None:
+            return np.zeros(len(rows))
+        populations = rows["source"].astype(str).tolist()
+        return self.effects.of_frame(rows, populations).sum(axis=1)
+
+
+def fit_model(
+    settings: FitSettings, rows: pd.DataFrame, log_pay: np.ndarray, step: Progress = _silent
+) -> FittedModel:
+    """A feature spec fitted on canonical `rows`, the boosters of every head fitted on them
+    (`fit_boosters`), and with `settings.effects` the effects fitted on the median booster's
+    residuals, for each source population of the rows."""
+    spec = FeatureSpec.fit(rows, list(settings.features), settings.min_category_count)
+    matrix = FeatureEncoder(spec).encode_frame(rows)
+    boosters = fit_boosters(settings, spec, matrix, log_pay, step)
+    if settings.effects is None:
+        return FittedModel(spec, boosters)
+    step("fit effects")
+    residuals = log_pay - np.asarray(boosters["median"].predict(matrix), dtype="float64")
+    populations = sorted(rows["source"].astype(str).unique())
+    return FittedModel(spec, boosters, fit_effects(rows, residuals, populations, settings.effects))
+
+
+def raw_predictions(
+    boosters: Mapping[str, lgb.Booster], matrix: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Uncalibrated (median, low, high) log pay of the boosters."""
+    median, low, high = (
+        np.asarray(boosters[head].predict(matrix), dtype="float64") for head in QUANTILE_HEADS
+    )
+    return median, low, high
 
 
 def fit_boosters(

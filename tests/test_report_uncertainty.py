@@ -307,8 +307,9 @@ def test_refits_start_from_each_shipped_models_own_training(data_dir, name: str)
     # The shipped model's manifest config, the runtime's split and fit reproduce its median
     # booster exactly (and the default's education and skill effects beside it), so its
     # refits differ from it by the resampling alone.
-    from mlpay_model.compare._refits import _effect_settings, _fit_effects
+    from mlpay_model.compare._refits import _fit_effects
     from mlpay_model.model import load_model, models_dir, shipped_models
+    from mlpay_model.model.fitting import FitSettings
 
     if name != "default" and name not in shipped_models():
         pytest.skip(f"shipped model {name!r} is not in {models_dir()}")
@@ -321,7 +322,7 @@ def test_refits_start_from_each_shipped_models_own_training(data_dir, name: str)
     people = reference.profiles.sample(500, random_state=0)
     log_pay = booster.predict(FeatureEncoder(model.spec).encode_frame(people))
     if model.effects is not None:
-        effect_settings = _effect_settings(model.manifest["config"])
+        effect_settings = FitSettings.from_config(model.manifest["config"]).effects
         assert effect_settings is not None
         effects = _fit_effects(booster, part, np.arange(len(part.rows)), effect_settings)
         assert effects == model.effects

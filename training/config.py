@@ -75,7 +75,6 @@ from mlpay_model.data.recipe import (
 )
 from mlpay_model.data.sources.registry import find_source, unknown_source_message
 from mlpay_model.errors import ConfigError, did_you_mean
-from mlpay_model.model.effects import EffectSettings
 from mlpay_model.model.features import KNOWN_FEATURES, NUMERIC_FEATURES, ORDINAL_FEATURES
 
 if TYPE_CHECKING:
@@ -282,9 +281,6 @@ class EffectsConfig(StrictModel):
     )
     ridge_alpha: Annotated[float, Field(gt=0.0)] = 100.0
     min_skill_rows: Annotated[int, Field(ge=1)] = 30
-
-    def settings(self) -> EffectSettings:
-        return EffectSettings(tuple(self.factors), self.ridge_alpha, self.min_skill_rows)
 
 
 class TrainConfig(StrictModel):

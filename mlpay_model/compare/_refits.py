@@ -241,9 +241,7 @@ def model_refits(
     config = manifest.get("config")
     settings = fitting.FitSettings.from_config(config)
     assert isinstance(config, Mapping)
-    effect_settings = (
-        _effect_settings(config) if with_effects and getattr(model, "effects", None) else None
-    )
+    effect_settings = settings.effects if with_effects and getattr(model, "effects", None) else None
     features = list(config["features"])
     spec: FeatureSpec = model.spec
     all_keys = group_keys(profiles, features)
@@ -393,21 +391,6 @@ def _refit(
     """One median booster on a grouped bootstrap resample."""
     rows = _resample(row_group, seed)
     return _fit_median(settings, spec, matrix[rows], log_pay[rows])
-
-
-def _effect_settings(config: Mapping[str, Any]) -> EffectSettings | None:
-    """The config's `effects` section as fitting reads it (None: a config without one)."""
-    section = config.get("effects")
-    if not isinstance(section, Mapping):
-        return None
-    try:
-        return EffectSettings(
-            factors=tuple(str(name) for name in section["factors"]),
-            ridge_alpha=float(section["ridge_alpha"]),
-            min_skill_rows=int(section["min_skill_rows"]),
-        )
-    except (KeyError, TypeError, ValueError) as error:
-        raise ConfigError(f"the model's effects settings cannot be used ({error!r})") from None
 
 
 def _fit_effects(

@@ -105,10 +105,7 @@ class FactorEffects:
                     for level, name in zip(values, names, strict=True)
                 ]
             else:
-                out[:, column] = [
-                    _skills_effect(skills, self.skills.get(name))
-                    for skills, name in zip(values, names, strict=True)
-                ]
+                out[:, column] = _skills_effects(values, names, self.skills)
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -150,6 +147,24 @@ def _tables(value: object, what: str) -> Mapping[str, Mapping[str, float]]:
             {key: float(number) for key, number in numbers.items()}
         )
     return MappingProxyType(tables)
+
+
+def _skills_effects(
+    values: Iterable[object], names: Sequence[str], tables: Mapping[str, Mapping[str, float]]
+) -> list[float]:
+    """`_skills_effect` of each row; batches repeat skill lists, so each (list, population)
+    is priced once."""
+    priced: dict[tuple[object, str], float] = {}
+    effects = []
+    for skills, name in zip(values, names, strict=True):
+        if not isinstance(skills, tuple):  # unhashable or missing: priced as it is
+            effects.append(_skills_effect(skills, tables.get(name)))
+            continue
+        key = (skills, name)
+        if key not in priced:
+            priced[key] = _skills_effect(skills, tables.get(name))
+        effects.append(priced[key])
+    return effects
 
 
 def _skills_effect(skills: object, table: Mapping[str, float] | None) -> float:

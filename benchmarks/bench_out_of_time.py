@@ -346,41 +346,29 @@ def fit_config(
     """`config`'s boosters and interval from the rows at `train_at` and `calibration_at`, as
     `train()` fits them: the split method fits on train and takes q from calibration;
     cross_conformal fits on both and takes q from their out-of-fold scores."""
-    from training.train import conformal_adjustment, cross_calibration, fit_model, predict_frame
+    from training.calibrate import CalibrationPlan, calibrate
 
+    plan = CalibrationPlan.of_config(config)
     with threadpool_limits(THREADS):
         started = time.perf_counter()
         if config.calibration.method == "split":
-            evaluated = fit_model(config, profiles.iloc[train_at])
-            adjustment = conformal_adjustment(
-                *evaluated.raw(profiles.iloc[calibration_at]),
-                *target_bounds(profiles.iloc[calibration_at]),
-                coverage=config.calibration.target_coverage,
+            calibrated = calibrate(
+                plan, profiles.iloc[train_at], profiles.iloc[calibration_at], _silent
             )
-            encode = evaluated.encode
-
-            def year_ahead(source: str) -> float:
-                return 0.0
-
-            def adjustments(rows: pd.DataFrame) -> np.ndarray:
-                return np.full(len(rows), adjustment)
-
         else:
             fit_at = np.sort(np.concatenate([train_at, calibration_at]))
-            calibrated = cross_calibration(config, profiles.iloc[fit_at], _silent)
-            evaluated, adjustments = calibrated.evaluated, calibrated.adjustments
-            encode = calibrated.encode
-            calibrator = calibrated.calibrator
-            year_ahead = calibrator.year_ahead_of
-            progress(
-                f"{config.model.name}: q {calibrator.q:+.4f} (per source "
-                f"{dict(calibrator.q_by_population)}), year ahead {calibrator.measured}"
-            )
+            calibrated = calibrate(plan, profiles.iloc[fit_at], step=_silent)
+        calibrator = calibrated.calibrator
+        year_ahead = calibrator.year_ahead_of
+        progress(
+            f"{config.model.name}: q {calibrator.q:+.4f} (per source "
+            f"{dict(calibrator.q_by_population)}), year ahead {calibrator.measured}"
+        )
         seconds = time.perf_counter() - started
 
     def predict(rows: pd.DataFrame) -> pd.DataFrame:
         with threadpool_limits(THREADS):
-            return predict_frame(evaluated.boosters, encode(rows), adjustments(rows), rows)
+            return calibrated.predict_frame(rows)
 
     return Fitted(predict, year_ahead, seconds)
 

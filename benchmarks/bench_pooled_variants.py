@@ -63,10 +63,11 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from mlpay_model.model import features as features_module  # noqa: E402
 from mlpay_model.model import fitting as fitting_module  # noqa: E402
 from mlpay_model.model.features import TITLE_SOURCE, FeatureEncoder, FeatureSpec  # noqa: E402
+from training.calibrate import predict_frame  # noqa: E402
 from training.config import TrainConfig, load_config  # noqa: E402
 from training.data import load_training_data, log_target, target_bounds  # noqa: E402
 from training.split import split_rows  # noqa: E402
-from training.train import conformal_adjustment, fit_boosters, predict_frame  # noqa: E402
+from training.train import conformal_adjustment, fit_boosters  # noqa: E402
 
 YEAR_OFFSET = {"aijobs": 0, "stackoverflow": -100, "kaggle": -200}
 GROUP_1 = [

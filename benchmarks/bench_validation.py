@@ -9,7 +9,7 @@ model is used, learning from the older rows and pricing the newer ones:
     stackoverflow  train 2017, validate on 2024 (the next survey year)
 
 Each variant of the pooled config (`--config`, default configs/pooled.yaml) is fitted on the
-union of the sources' validation-train rows (`training.train.fit_model`, as `mlpay train`
+union of the sources' validation-train rows (`training.calibrate.fit_model`, as `mlpay train`
 fits it) and scored per source: MAE in USD against the pay (a Kaggle band: the nearest pay in
 it), and the bias of log pay. The table goes to benchmarks/results/validation.md.
 
@@ -37,10 +37,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from mlpay_model.data.split import deal_groups, group_keys, newest_rows  # noqa: E402
+from training.calibrate import CalibrationPlan, fit_model  # noqa: E402
 from training.config import TrainConfig, load_config  # noqa: E402
 from training.data import load_training_data, target_bounds  # noqa: E402
 from training.evaluate import point_metrics  # noqa: E402
-from training.train import fit_model  # noqa: E402
 
 DEFAULT_OUTPUT: Final = "benchmarks/results/validation.md"
 TEST_FRACTION: Final = 0.25  # the out-of-time benchmark's newest-postings test share
@@ -104,7 +104,7 @@ def variant_config(config: TrainConfig, changes: dict[str, Any]) -> TrainConfig:
 
 def score(config: TrainConfig, train: pd.DataFrame, validation: pd.DataFrame) -> dict[str, Any]:
     """Per source: MAE (USD) and bias (log) of the variant's median on the validation rows."""
-    model = fit_model(config, train)
+    model = fit_model(CalibrationPlan.of_config(config), train)
     median = model.raw(validation)[0]
     low, high = target_bounds(validation)
     truth = 0.5 * (np.log(low) + np.log(high))

@@ -20,16 +20,12 @@ from mlpay_model.errors import ConfigError, DataError
 from mlpay_model.model import load_model
 from mlpay_model.model.artifact import ALL_ROWS, boosters_fitted_on_all_rows, read_manifest
 from mlpay_model.model.interval import calibrated_interval
+from training.calibrate import CalibrationPlan, fit_model, out_of_fold_predictions
 from training.config import CalibrationConfig, load_config
 from training.data import load_training_data, log_target
 from training.evaluate import interval_coverage
 from training.split import fold_rows
-from training.train import (
-    fit_model,
-    out_of_fold_predictions,
-    prepare_split,
-    train,
-)
+from training.train import prepare_split, train
 
 ROWS = 3000
 
@@ -101,10 +97,10 @@ def test_q_is_the_conformal_quantile_of_the_out_of_fold_scores(cross, split):
     folds = fold_rows(
         rows, config.split, features=config.features, folds=config.calibration.folds, seed=7
     )
-    _, low, high = out_of_fold_predictions(config, rows, folds)
+    _, low, high = out_of_fold_predictions(CalibrationPlan.of_config(config), rows, folds)
     # Each held-out fold is predicted by a model that never saw it: refit one fold by hand.
     held_out = folds == 0
-    by_hand = fit_model(config, rows.iloc[np.flatnonzero(~held_out)])
+    by_hand = fit_model(CalibrationPlan.of_config(config), rows.iloc[np.flatnonzero(~held_out)])
     np.testing.assert_allclose(by_hand.raw(rows.iloc[np.flatnonzero(held_out)])[2], high[held_out])
     # Exact pay: q is split-conformal CQR's quantile of max(low - y, y - high).
     log_pay = log_target(rows)
@@ -129,7 +125,7 @@ def test_in_sample_scores_would_under_cover_where_out_of_fold_ones_do_not(cross,
     # Why out-of-fold: the refitted model's scores on its own rows are too small (it has seen
     # those answers), so a q taken from them leaves the interval short on new profiles.
     config = cross.config
-    shipped = fit_model(config, cross.data.profiles)
+    shipped = fit_model(CalibrationPlan.of_config(config), cross.data.profiles)
     _, low, high = shipped.raw(cross.data.profiles)
     log_pay = log_target(cross.data.profiles)
     scores = np.sort(np.maximum(low - log_pay, log_pay - high))
@@ -153,7 +149,7 @@ def test_the_shipped_boosters_saw_every_row(cross):
     sizes = cross.split_sizes
     assert manifest["metrics"]["train_rows"] == sizes["train"] + sizes["calibration"]
     # The files are the boosters of every row (not the evaluated ones), with the same q.
-    refit = fit_model(cross.config, cross.data.profiles)
+    refit = fit_model(CalibrationPlan.of_config(cross.config), cross.data.profiles)
     test = cross.test_predictions
     expected = calibrated_interval(*refit.raw(test), calibration["adjustment"])
     runtime = load_model(cross.artifact_dir).predict(test)

@@ -330,3 +330,30 @@ def test_the_estimator_and_training_share_one_fit(aijobs, fitted):
     assert again.spec == fitted.model_.spec and again.effects is None
     for head, booster in again.boosters.items():
         assert booster.model_to_string() == fitted.boosters_[head].model_to_string()
+
+
+def test_cross_conformal_calibrates_as_mlpay_train_does(aijobs):
+    """calibration="cross_conformal": the boosters learn from every row and q comes from the
+    out-of-fold scores of grouped folds, through `training.calibrate.calibrate`, the stage
+    `mlpay train` runs; split and cross-conformal estimators give different, valid intervals."""
+    from training.calibrate import calibrate
+
+    X, y = aijobs
+    model = SalaryRegressor(calibration="cross_conformal", folds=3, **FAST).fit(X, y)
+    assert model.n_calibration_rows_ == len(X)  # every row scored out of fold
+    rows = normalise_frame(X).profiles.assign(
+        salary_usd=y, salary_usd_low=np.nan, salary_usd_high=np.nan
+    )
+    by_stage = calibrate(model._plan(list(model.features_)), rows)
+    assert by_stage.calibrator.q == model.adjustment_
+    for head, booster in by_stage.evaluated.boosters.items():
+        assert booster.model_to_string() == model.boosters_[head].model_to_string()
+    low, high = model.predict_interval(X)
+    inside = float(np.mean((y >= low) & (y <= high)))
+    assert 0.7 < inside < 0.95  # in-sample, of boosters that saw every row
+    with pytest.raises(ValueError, match="calibration='nested'"):
+        SalaryRegressor(calibration="nested").fit(X, y)
+    with pytest.raises(ValueError, match="folds=1"):
+        SalaryRegressor(calibration="cross_conformal", folds=1).fit(X, y)
+    with pytest.raises(ValueError, match="rows per fold"):
+        SalaryRegressor(calibration="cross_conformal", folds=20, **FAST).fit(X[:300], y[:300])

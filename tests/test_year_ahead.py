@@ -22,9 +22,10 @@ from mlpay_model import predict_salary
 from mlpay_model.errors import ConfigError
 from mlpay_model.model import load_model
 from mlpay_model.model.artifact import calibration_adjustments, read_manifest
+from training.calibrate import latest_year_rows
 from training.config import load_config
 from training.data import load_training_data
-from training.train import latest_year_rows, train
+from training.train import train
 
 JUMP = 1.3  # pay of the latest year vs the years before, unseen by a model of those years
 

@@ -9,14 +9,13 @@ GridSearchCV), fitted on a frame of raw profile columns and annual pay in USD.
 
 It is the training pipeline's model, not a second one: profiles go through the one normaliser
 (`mlpay_model.normalise.canonical_profiles`, as `SalaryModel.predict` reads them), and the
-model is fitted by `mlpay_model.model.fitting.fit_model`, the one fit `mlpay train` runs
-(feature spec, the three boosters with missing-value copy, monotone constraints and pinball
-quantiles, and with `effects` the education and skill effects), from a
-`mlpay_model.model.fitting.FitSettings` built from the parameters; the calibration rows are
-dealt by `mlpay_model.data.split` (grouped: repeated submissions never straddle fitting and
-calibration), and the interval is
-`mlpay_model.model.interval.IntervalCalibrator`'s, conformalized on the calibration rows (as
-`train` and the shipped models use it). What it leaves out is what a config adds around a
+model is fitted and calibrated by `training.calibrate.calibrate`, the stage `mlpay train`
+runs (the one fit `mlpay_model.model.fitting.fit_model`: feature spec, the three boosters with
+missing-value copy, monotone constraints and pinball quantiles, and with `effects` the
+education and skill effects; then the runtime's `IntervalCalibrator`, conformalized on held-out
+rows), from a `mlpay_model.model.fitting.FitSettings` built from the parameters; the
+calibration rows are dealt by `mlpay_model.data.split` (grouped: repeated submissions never
+straddle fitting and calibration). What it leaves out is what a config adds around a
 fit: reading sources, quality rules, the test split, baselines, the artifact.
 
 Lives in `training` because it needs scikit-learn (the "train" extra); the runtime never
@@ -37,9 +36,10 @@ from mlpay_model.data.split import MIN_PART_ROWS, deal_groups, group_keys
 from mlpay_model.errors import InvalidInputError
 from mlpay_model.model.effects import EFFECT_FACTORS, EffectSettings
 from mlpay_model.model.features import KNOWN_FEATURES
-from mlpay_model.model.fitting import FitSettings, FittedModel, fit_model
-from mlpay_model.model.interval import HeldOut, IntervalCalibrator
+from mlpay_model.model.fitting import FitSettings, FittedModel
 from mlpay_model.normalise import FIELDS, canonical_profiles
+from training.calibrate import CalibrationPlan, calibrate
+from training.config import CalibrationConfig, SplitConfig
 
 DEFAULT_FEATURE_ORDER: Final[tuple[str, ...]] = tuple(
     name for name in FIELDS if name in KNOWN_FEATURES
@@ -67,8 +67,13 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
                             boosters continue the median booster, so each profile's range is
                             its spread around its own median; "independent": each head starts
                             from the rows' quantile (ranges can collapse onto the median)
+        calibration         how the interval is conformalized, by `training.calibrate` as
+                            `mlpay train` does: "split" (default): q from a held-out share of
+                            rows (`calibration_fraction`); "cross_conformal": the boosters fit
+                            on every row, q from out-of-fold scores of `folds` grouped folds
         calibration_fraction  share of rows (whole groups of identical rows) held out of the
-                            boosters to calibrate the interval; at least 20 rows
+                            boosters to calibrate the interval ("split"); at least 20 rows
+        folds               folds of "cross_conformal" (2-20)
         min_category_count  categories and skills seen fewer times share one code
         missing_augmentation  share of optional values blanked in a second copy of the rows
                             (so that a profile without, say, education is priced sensibly)
@@ -101,7 +106,9 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         max_bin: int = 255,
         coverage: float = 0.8,
         quantile_heads: str = "from_median",
+        calibration: str = "split",
         calibration_fraction: float = 0.2,
+        folds: int = 5,
         min_category_count: int = 5,
         missing_augmentation: float = 0.0,
         monotone: dict[str, int] | None = None,
@@ -118,7 +125,9 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         self.max_bin = max_bin
         self.coverage = coverage
         self.quantile_heads = quantile_heads
+        self.calibration = calibration
         self.calibration_fraction = calibration_fraction
+        self.folds = folds
         self.min_category_count = min_category_count
         self.missing_augmentation = missing_augmentation
         self.monotone = monotone
@@ -155,25 +164,36 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
             np.random.default_rng(self.random_state),
         )
         calibration = parts == _CALIBRATION_PART
-        if min(int(calibration.sum()), int((~calibration).sum())) < MIN_PART_ROWS:
+        if self.calibration == "cross_conformal" and len(rows) < self.folds * MIN_PART_ROWS:
+            raise ValueError(
+                f"SalaryRegressor(calibration='cross_conformal', folds={self.folds}) needs at "
+                f"least {MIN_PART_ROWS} rows per fold ({self.folds * MIN_PART_ROWS} in all); "
+                f"X has {len(rows)}: give more rows or fewer folds"
+            )
+        if (
+            self.calibration == "split"
+            and min(int(calibration.sum()), int((~calibration).sum())) < MIN_PART_ROWS
+        ):
             raise ValueError(
                 f"SalaryRegressor needs at least {MIN_PART_ROWS} rows to fit and "
                 f"{MIN_PART_ROWS} to calibrate the interval (calibration_fraction="
                 f"{self.calibration_fraction} of {len(rows)} rows gives "
                 f"{int(calibration.sum())}); give more rows"
             )
-        model = fit_model(
-            self._settings(features), profiles.loc[~calibration], np.log(pay[~calibration])
-        )
-        held_out = HeldOut(model.raw(profiles.loc[calibration]), pay[calibration], pay[calibration])
-        self.calibrator_ = IntervalCalibrator(coverage=self.coverage).conformalize(held_out)
+        plan = self._plan(features)
+        if self.calibration == "split":
+            calibrated = calibrate(plan, rows.loc[~calibration], rows.loc[calibration])
+        else:
+            calibrated = calibrate(plan, rows)
+        model = calibrated.evaluated
+        self.calibrator_ = calibrated.calibrator
         self.adjustment_ = self.calibrator_.q
         self.features_ = tuple(features)
         self.model_ = model
         self.spec_ = model.spec
         self.boosters_ = model.boosters
         self.effects_ = model.effects
-        self.n_calibration_rows_ = int(calibration.sum())
+        self.n_calibration_rows_ = calibrated.scored_rows
         self.n_features_in_ = X.shape[1]
         self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
         return self
@@ -235,6 +255,22 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
             effects=EffectSettings(factors) if (factors := self._effect_factors()) else None,
         )
 
+    def _plan(self, features: Sequence[str]) -> CalibrationPlan:
+        """The calibrate stage's plan: this fit, the interval's method, folds dealt as the
+        grouped split deals them. Without populations at prediction, one q for all rows."""
+        method: dict[str, Any] = {"method": self.calibration}
+        if self.calibration == "cross_conformal":
+            method.update(folds=int(self.folds), year_ahead=False)
+        return CalibrationPlan(
+            fit=self._settings(features),
+            calibration=CalibrationConfig(
+                target_coverage=float(self.coverage), per_population=False, **method
+            ),
+            split=SplitConfig(method="grouped"),
+            seed=int(self.random_state),
+            model_name=type(self).__name__,
+        )
+
     def _check_parameters(self) -> None:
         checks = {
             "n_estimators": (
@@ -249,6 +285,14 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
             "missing_augmentation": (
                 0.0 <= float(self.missing_augmentation) < 1.0,
                 "at least 0 and below 1",
+            ),
+            "calibration": (
+                self.calibration in ("split", "cross_conformal"),
+                "'split' or 'cross_conformal'",
+            ),
+            "folds": (
+                isinstance(self.folds, int | np.integer) and 2 <= self.folds <= 20,
+                "an integer from 2 to 20",
             ),
             "quantile_heads": (
                 self.quantile_heads in ("from_median", "independent"),

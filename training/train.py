@@ -23,7 +23,6 @@ force_col_wise=True, a fixed num_threads and the config's seed.
 from __future__ import annotations
 
 import math
-import os
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,24 +33,21 @@ from typing import Any, Final
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
-from mlpay_model.errors import DataError
 from mlpay_model.model import fitting
 from mlpay_model.model.artifact import ALL_ROWS as ARTIFACT_ALL_ROWS
 from mlpay_model.model.artifact import QUANTILE_HEADS
 from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.model.fitting import FittedModel as FittedModel  # re-exported
 from mlpay_model.model.fitting import fit_booster as fit_booster  # re-exported
-from mlpay_model.model.fitting import raw_predictions as _raw_predictions
 from mlpay_model.model.fitting import with_missing_copy as with_missing_copy  # re-exported
 from mlpay_model.model.interval import CALIBRATION_METHOD as CALIBRATION_METHOD
 from mlpay_model.model.interval import MIN_POPULATION_ROWS as MIN_POPULATION_ROWS
-from mlpay_model.model.interval import HeldOut, IntervalCalibrator, calibrated_interval
+from mlpay_model.model.interval import HeldOut, IntervalCalibrator
 from mlpay_model.model.interval import YearAhead as YearAhead  # re-exported
-from mlpay_model.model.pay_year import PayYears, pay_years_of_rows
-from mlpay_model.schema import PREDICTION_COLUMNS, SCORE_COLUMNS
+from mlpay_model.model.pay_year import pay_years_of_rows
 from training.baselines import fit_predict_baselines
+from training.calibrate import Calibrated, CalibrationPlan, calibrate, fit_model
 from training.config import TrainConfig
 from training.data import (
     TrainingData,
@@ -63,7 +59,7 @@ from training.data import (
 from training.evaluate import evaluate, point_metrics
 from training.export import write_artifact
 from training.model_card import render_model_card
-from training.split import MIN_PART_ROWS, Split, deal_groups, fold_rows, group_keys, split_rows
+from training.split import Split, split_rows
 
 STAGES: Final[tuple[str, ...]] = (
     "load data",
@@ -78,7 +74,6 @@ STAGES: Final[tuple[str, ...]] = (
     "write artifact",
 )
 SHIPPED_ON_ALL_ROWS: Final = ARTIFACT_ALL_ROWS
-_DRAWN_PART: Final = 1  # the part `deal_groups` deals its calibration_fraction of rows to
 
 Progress = Callable[[str], None]
 
@@ -107,42 +102,6 @@ class TrainResult:
     shipped_rows: int = 0  # rows the shipped boosters were fitted on
 
 
-@dataclass(frozen=True)
-class Calibrated:
-    """What calibration decided: the evaluated model (scored on the test part), the rows it
-    was fitted on, the interval's calibrator (q, per population, the year-ahead extra) and
-    the rows that gave q's conformity scores."""
-
-    evaluated: FittedModel
-    fit_rows: pd.DataFrame
-    calibrator: IntervalCalibrator
-    scored_rows: int
-    folds: int | None  # None: the split method
-    pay_years: PayYears
-
-    def encode(self, rows: pd.DataFrame) -> np.ndarray:
-        """The evaluated model's matrix of canonical `rows`, each pay year held within its
-        population's pay years in the fit rows (`PayYears.nearest`, as prediction reads it)."""
-        if "year" in self.evaluated.spec.features:
-            rows = rows.assign(year=self.pay_years.nearest_years(*_years_and_sources(rows)))
-        return self.evaluated.encode(rows)
-
-    def adjustments(self, rows: pd.DataFrame) -> np.ndarray:
-        """q per row of canonical `rows`, plus the year-ahead adjustment where the row's pay
-        year lies past its population's latest pay year in the fit rows, for a model with a
-        year feature (as prediction does)."""
-        years, sources = _years_and_sources(rows)
-        reads_year = "year" in self.evaluated.spec.features
-        past = self.pay_years.past_latest(years, sources) if reads_year else None
-        return self.calibrator.per_row(sources, past)
-
-
-def _years_and_sources(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The pay years (floats, NaN when missing) and sources of canonical `rows`."""
-    years = pd.to_numeric(rows["year"], errors="coerce").to_numpy("float64")
-    return years, rows["source"].astype(str).to_numpy()
-
-
 def train(
     config: TrainConfig,
     *,
@@ -158,29 +117,22 @@ def train(
     step("load data")
     data = load_training_data(config)
     step("split")
-    prepared = prepare_split(config, data.profiles)
-    split, parts = prepared.split, prepared.parts
+    split, parts = split_parts(config, data.profiles)
     # The shipped boosters (cross_conformal: refitted on every row) depend on nothing that
     # calibration decides, so they fit on a thread meanwhile (LightGBM frees the GIL):
     # the same model, about one fit's time less on 2 cores.
+    plan = CalibrationPlan.of_config(config)
     with ThreadPoolExecutor(max_workers=1) as background:
         if config.calibration.method == "split":
             refit = None
-            calibrated = split_calibration(config, prepared, step)
+            calibrated = calibrate(plan, parts["train"], parts["calibration"], step)
         else:
-            refit = background.submit(fit_model, config, data.profiles)
-            rows = evaluation_rows(config, data.profiles, split)
-            calibrated = cross_calibration(config, rows, step)
+            refit = background.submit(fit_model, plan, data.profiles)
+            calibrated = calibrate(plan, evaluation_rows(config, data.profiles, split), step=step)
     evaluated, calibrator = calibrated.evaluated, calibrated.calibrator
 
     step("evaluate")
-    predictions = predict_frame(
-        evaluated.boosters,
-        calibrated.encode(parts["test"]),
-        calibrated.adjustments(parts["test"]),
-        parts["test"],
-        offset=evaluated.effect_offset(parts["test"]),
-    )
+    predictions = calibrated.predict_frame(parts["test"])
     metrics, breakdowns = evaluate(predictions)
 
     step("baselines")
@@ -249,185 +201,6 @@ def evaluation_rows(config: TrainConfig, profiles: pd.DataFrame, split: Split) -
     return profiles.iloc[np.sort(np.concatenate([split.train, split.calibration]))]
 
 
-def split_calibration(config: TrainConfig, prepared: PreparedSplit, step: Progress) -> Calibrated:
-    """The split method: the model fitted on the train part, q from the calibration part."""
-    parts, matrices = prepared.parts, prepared.matrices
-    evaluated = fit_model(config, parts["train"], step)
-    step("calibrate")
-    raw = _raw_predictions(evaluated.boosters, matrices["calibration"])
-    calibrator = new_calibrator(config).conformalize(scores(config, raw, parts["calibration"]))
-    return Calibrated(
-        evaluated,
-        parts["train"],
-        calibrator,
-        len(parts["calibration"]),
-        None,
-        fit_pay_years(config, parts["train"]),
-    )
-
-
-def cross_calibration(config: TrainConfig, rows: pd.DataFrame, step: Progress) -> Calibrated:
-    """The cross_conformal method on the non-test `rows`: the model refitted on all of them,
-    q from their out-of-fold scores (and, with `calibration.year_ahead`, the extra q of a
-    pay year past them: `measure_year_ahead`)."""
-    evaluated = fit_model(config, rows, step)
-    step("calibrate")
-    raw = out_of_fold_predictions(config, rows, fold_ids(config, rows))
-    calibrator = new_calibrator(config).conformalize(scores(config, raw, rows))
-    if config.calibration.year_ahead:
-        calibrator = measure_year_ahead(config, rows, calibrator)
-    return Calibrated(
-        evaluated,
-        rows,
-        calibrator,
-        len(rows),
-        config.calibration.folds,
-        fit_pay_years(config, rows),
-    )
-
-
-def new_calibrator(config: TrainConfig) -> IntervalCalibrator:
-    """An interval calibrator for the config's target coverage, not yet conformalized."""
-    return IntervalCalibrator(coverage=config.calibration.target_coverage)
-
-
-def scores(
-    config: TrainConfig, raw: tuple[np.ndarray, np.ndarray, np.ndarray], rows: pd.DataFrame
-) -> HeldOut:
-    """`rows` scored by a model that did not learn from them (`raw`: its uncalibrated log
-    pay), with their sources when the model is calibrated per population (Mondrian: it reads
-    `source` and has `calibration.per_population`)."""
-    per_population = config.calibration.per_population and "source" in config.features
-    sources = rows["source"].astype(str).to_numpy() if per_population else None
-    return HeldOut(raw, *target_bounds(rows), sources)
-
-
-def fit_pay_years(config: TrainConfig, rows: pd.DataFrame) -> PayYears:
-    """The pay years of `rows` per population, as the runtime reads them from the manifest."""
-    per_source = pay_years_of_rows(rows)
-    populations = tuple(per_source) or ("unknown",)
-    default = config.population if config.population in per_source else populations[0]
-    return PayYears.of_model(
-        {"pay_years": per_source, "name": config.model.name},
-        populations,
-        default,
-        pooled="source" in config.features,
-    )
-
-
-def latest_year_rows(rows: pd.DataFrame) -> tuple[np.ndarray, dict[str, int]]:
-    """Rows of each source's latest pay year where the source's previous pay year is the year
-    before (a step of one year, the horizon `year_ahead` measures), and those years."""
-    years = pd.to_numeric(rows["year"], errors="coerce")
-    sources = rows["source"].astype(str)
-    held_out = np.zeros(len(rows), dtype=bool)
-    measured_on: dict[str, int] = {}
-    for source in sorted(sources.unique()):
-        of_source = (sources == source).to_numpy()
-        distinct = sorted({int(year) for year in years[of_source].dropna()})
-        if len(distinct) >= 2 and distinct[-1] - distinct[-2] == 1:
-            held_out |= of_source & (years == distinct[-1]).to_numpy()
-            measured_on[source] = distinct[-1]
-    return held_out, measured_on
-
-
-def measure_year_ahead(
-    config: TrainConfig, rows: pd.DataFrame, calibrator: IntervalCalibrator
-) -> IntervalCalibrator:
-    """`calibrator` with the year-ahead extra of `rows` (`IntervalCalibrator.with_year_ahead`);
-    as it is when no source has two consecutive pay years, or a side would hold fewer than
-    MIN_PART_ROWS rows.
-
-    Both qs come from models that lack the same number of each source's rows: `ahead_q`'s
-    lacks the source's latest year (`latest_year_rows`), `in_time_q`'s as many of its rows
-    drawn at random from all its years (`random_draw_like`). Losing rows alone widens the
-    interval a model needs, and both pay that; what only the first pays is the year's drift.
-    """
-    held_out, measured_on = latest_year_rows(rows)
-    drawn = random_draw_like(config, rows, held_out)
-    if min(int(held_out.sum()), int((~held_out).sum()), int((~drawn).sum())) < MIN_PART_ROWS:
-        return calibrator
-    ahead, in_time = (
-        scores(config, (predicted[0], predicted[1], predicted[2]), rows.iloc[np.flatnonzero(mask)])
-        for mask, predicted in zip(
-            (held_out, drawn), held_out_predictions(config, rows, [held_out, drawn]), strict=True
-        )
-    )
-    return calibrator.with_year_ahead(ahead, in_time, measured_on)
-
-
-def random_draw_like(config: TrainConfig, rows: pd.DataFrame, held_out: np.ndarray) -> np.ndarray:
-    """Per source with `held_out` rows, as many of its rows (whole groups of identical rows,
-    as the split deals them) drawn at random from all its years."""
-    keys = group_keys(rows, config.features)
-    sources = rows["source"].astype(str).to_numpy()
-    rng = np.random.default_rng([config.seed, 3])
-    drawn = np.zeros(len(rows), dtype=bool)
-    for source in sorted(set(sources[held_out])):
-        of_source = np.flatnonzero(sources == source)
-        share = float(held_out[of_source].mean())
-        parts = deal_groups(keys[of_source], 0.0, share, rng)
-        drawn[of_source[parts == _DRAWN_PART]] = True
-    return drawn
-
-
-def fold_ids(config: TrainConfig, rows: pd.DataFrame) -> np.ndarray:
-    """Each row's fold (`training.split.fold_rows`); a DataError when a fold is too small."""
-    folds = config.calibration.folds
-    ids = fold_rows(rows, config.split, features=config.features, folds=folds, seed=config.seed)
-    sizes = np.bincount(ids, minlength=folds)
-    if sizes.min() < MIN_PART_ROWS:
-        raise DataError(
-            f"calibration.folds {folds}: a fold holds {int(sizes.min())} row(s) of "
-            f"{len(rows):,} non-test rows; each needs at least {MIN_PART_ROWS} (lower "
-            "calibration.folds or add data)"
-        )
-    return ids
-
-
-def out_of_fold_predictions(
-    config: TrainConfig, rows: pd.DataFrame, folds: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Uncalibrated (median, low, high) log pay of every row, each predicted by a model
-    (spec and boosters) fitted on the rows of the other folds."""
-    raw = np.empty((3, len(rows)))
-    ids = np.unique(folds)
-    held_out = held_out_predictions(config, rows, [folds == fold for fold in ids])
-    for fold, predicted in zip(ids, held_out, strict=True):
-        raw[:, folds == fold] = predicted
-    return raw[0], raw[1], raw[2]
-
-
-def held_out_predictions(
-    config: TrainConfig, rows: pd.DataFrame, held_out: list[np.ndarray]
-) -> list[np.ndarray]:
-    """For each mask of `held_out` rows, their uncalibrated (median, low, high) log pay (a
-    3 x rows array) predicted by a model fitted on the other rows. The fits are independent,
-    so they run `parallel_fits(config)` at a time (the same models as one at a time)."""
-    jobs = (
-        delayed(_fit_and_predict)(config, rows, np.flatnonzero(~mask), np.flatnonzero(mask))
-        for mask in held_out
-    )
-    return list(Parallel(n_jobs=parallel_fits(config))(jobs))
-
-
-def parallel_fits(config: TrainConfig) -> int:
-    """How many models to fit at once: the cores over each fit's LightGBM threads."""
-    return max(1, (os.cpu_count() or 1) // config.lightgbm.num_threads)
-
-
-def _fit_and_predict(
-    config: TrainConfig, rows: pd.DataFrame, fit_on: np.ndarray, scored: np.ndarray
-) -> np.ndarray:
-    return np.vstack(fit_model(config, rows.iloc[fit_on]).raw(rows.iloc[scored]))
-
-
-def fit_model(config: TrainConfig, rows: pd.DataFrame, step: Progress = _silent) -> FittedModel:
-    """The model (spec, boosters, effects) fitted on `rows`: `mlpay_model.model.fitting.
-    fit_model`, the one fit that `SalaryRegressor.fit` runs too."""
-    return fitting.fit_model(config.fit_settings(), rows, log_target(rows), step)
-
-
 def calibration_block(
     config: TrainConfig, calibrated: Calibrated, shipped_rows: int, test_rows: int
 ) -> dict[str, Any]:
@@ -462,17 +235,25 @@ class PreparedSplit:
     matrices: dict[str, np.ndarray]
 
 
-def prepare_split(config: TrainConfig, profiles: pd.DataFrame) -> PreparedSplit:
-    """Split `profiles` as the config says and encode each part with a spec fitted on train.
-
-    `train` and the leaderboard benchmark both start here, so they see the same rows.
-    """
+def split_parts(
+    config: TrainConfig, profiles: pd.DataFrame
+) -> tuple[Split, dict[str, pd.DataFrame]]:
+    """`profiles` split as the config says, and its train, calibration and test parts."""
     split = split_rows(profiles, config.split, features=config.features, seed=config.seed)
     parts = {
         "train": profiles.iloc[split.train],
         "calibration": profiles.iloc[split.calibration],
         "test": profiles.iloc[split.test],
     }
+    return split, parts
+
+
+def prepare_split(config: TrainConfig, profiles: pd.DataFrame) -> PreparedSplit:
+    """Split `profiles` as the config says and encode each part with a spec fitted on train.
+
+    `train` and the leaderboard benchmark both start here, so they see the same rows.
+    """
+    split, parts = split_parts(config, profiles)
     spec = FeatureSpec.fit(parts["train"], config.features, config.min_category_count)
     encoder = FeatureEncoder(spec)
     matrices = {name: encoder.encode_frame(rows) for name, rows in parts.items()}
@@ -524,28 +305,6 @@ def conformal_adjustment(
     """The CQR adjustment q (log scale) of calibration rows (`IntervalCalibrator.conformal_q`)."""
     held_out = HeldOut((median, low, high), target_low, target_high)
     return IntervalCalibrator(coverage=coverage).conformal_q(held_out)
-
-
-def predict_frame(
-    boosters: dict[str, lgb.Booster],
-    matrix: np.ndarray,
-    adjustment: float | np.ndarray,
-    rows: pd.DataFrame,
-    *,
-    offset: float | np.ndarray = 0.0,
-) -> pd.DataFrame:
-    """`rows` plus pred_median/pred_low/pred_high and target_low/target_high, all in USD
-    (`adjustment`: q, or q per row as `Calibrated.adjustments` gives it; `offset`: log pay
-    added to every head, the effects of `FittedModel.effect_offset`)."""
-    median, low, high = _raw_predictions(boosters, matrix)
-    interval = calibrated_interval(median + offset, low + offset, high + offset, adjustment)
-    predicted = dict(zip(PREDICTION_COLUMNS, interval, strict=True))
-    target_low, target_high = target_bounds(rows)
-    return rows.assign(
-        **{SCORE_COLUMNS[name]: values for name, values in predicted.items()},
-        target_low=target_low,
-        target_high=target_high,
-    )
 
 
 def feature_importance(booster: lgb.Booster) -> dict[str, float]:

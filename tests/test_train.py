@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 from pathlib import Path
 
 import lightgbm as lgb
@@ -253,37 +252,18 @@ def test_real_aijobs_subset_trains_reproducibly(data_file, tmp_path):
 def test_shipped_aijobs_config_meets_the_quality_targets(data_file, tmp_path):
     data_file("aijobs/salaries.csv")  # skips (or fails in CI) without the real data
     config = load_config(REPO / "configs" / "aijobs.yaml")
-    started = time.perf_counter()
-    result = train(config, staging_dir=tmp_path)
-    elapsed = time.perf_counter() - started
-    metrics = result.metrics
+    metrics = train(config, staging_dir=tmp_path).metrics
     assert metrics["test_mae_usd"] < metrics["baseline_ridge_mae_usd"]
     assert metrics["test_mae_usd"] < metrics["baseline_group_median_mae_usd"]
     assert 0.78 <= metrics["test_coverage"] <= 0.82
-    assert elapsed < 60
-
-
-def _rounded(value):
-    """JSON values with floats to 9 significant digits (BLAS may differ in the last bits)."""
-    if isinstance(value, float):
-        return float(f"{value:.9g}")
-    if isinstance(value, dict):
-        return {key: _rounded(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_rounded(item) for item in value]
-    return value
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["aijobs", "kaggle", "stackoverflow"])
+@pytest.mark.parametrize("name", ["pooled", "aijobs", "kaggle", "stackoverflow"])
 def test_the_shipped_model_is_what_its_committed_config_trains(name, data_dir, tmp_path):
-    """models/<name> is reproducible: its config and the real data give the same files."""
-    import json
-
+    """models/<name> is reproducible: its config and the real data give the same bytes, the
+    manifest's metrics included (the ridge baseline fits on one BLAS thread)."""
     result = train(load_config(REPO / "configs" / f"{name}.yaml"), staging_dir=tmp_path)
     shipped = REPO / "models" / name
-    for file in ("median.txt", "low.txt", "high.txt", "MODEL_CARD.md"):
+    for file in ("median.txt", "low.txt", "high.txt", "manifest.json", "MODEL_CARD.md"):
         assert (result.artifact_dir / file).read_bytes() == (shipped / file).read_bytes(), file
-    fresh = json.loads((result.artifact_dir / "manifest.json").read_text(encoding="utf-8"))
-    committed = json.loads((shipped / "manifest.json").read_text(encoding="utf-8"))
-    assert _rounded(fresh) == _rounded(committed)

@@ -19,6 +19,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from mlpay_model.model.features import (
     CATEGORICAL_FEATURES,
@@ -93,7 +94,10 @@ def fit_predict_baselines(
 ) -> dict[str, np.ndarray]:
     """Each baseline's predicted log pay on the test rows, by name."""
     group_median = GroupMedianBaseline().fit(train_profiles, train_log_pay)
-    ridge = ridge_pipeline(spec).fit(train_matrix, train_log_pay)
+    # One BLAS thread: RidgeCV's decomposition summed by several threads changes in the last
+    # bits with the load, and the manifest's baseline metrics must repeat byte for byte.
+    with threadpool_limits(limits=1, user_api="blas"):
+        ridge = ridge_pipeline(spec).fit(train_matrix, train_log_pay)
     return {
         "group_median": group_median.predict(test_profiles),
         "ridge": np.asarray(ridge.predict(test_matrix), dtype="float64"),

@@ -218,7 +218,7 @@ def invoke(url: str, body: bytes) -> tuple[int, dict]:
 
 def documented_curl_payload() -> bytes:
     """The JSON body of docs/scoring.md's `curl ... /invocations` example, as written there."""
-    doc = (Path(__file__).parents[1] / "docs" / "scoring.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).parents[3] / "docs" / "scoring.md").read_text(encoding="utf-8")
     found = re.search(r"curl -s http://127\.0\.0\.1:5001/invocations .*?-d '(.*?)'", doc, re.S)
     assert found, "docs/scoring.md has no curl example for /invocations"
     return found.group(1).encode()

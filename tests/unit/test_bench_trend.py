@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))  # a script folder, not a package
 
 import bench_trend as bench  # noqa: E402

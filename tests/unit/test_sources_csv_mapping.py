@@ -14,7 +14,7 @@ from mlpay_model.data.sources.csv_mapping import ColumnMapping, read_mapping
 from mlpay_model.data.sources.csv_mapping import load as load_mapped
 from mlpay_model.errors import ConfigError, DataError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_MAPPING = ROOT / "configs" / "mappings" / "example_hr.yaml"
 EXAMPLE_DATA = ROOT / "tests" / "fixtures" / "example_hr.csv"
 

@@ -37,7 +37,7 @@ from mlpay_model.data.sources.registry import (
 )
 from mlpay_model.errors import ConfigError, DataError, MlpayError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TOY = "toypay"
 TOY_MODULE = "mlpay_toy_source_plugin"
 TOY_LICENCE = "Toy pay export: synthetic test rows, no licence needed."

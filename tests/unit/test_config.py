@@ -9,7 +9,7 @@ from mlpay_model.data.sources import get_source, source_names
 from mlpay_model.errors import ConfigError
 from training.config import TrainConfig, load_config
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHIPPED = ("aijobs", "kaggle", "stackoverflow")
 
 MINIMAL = """\

@@ -6,16 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+from training_factory import small_config, write_aijobs_csv
 
 from mlpay_model import load_model, predict_salary
 from mlpay_model.errors import ConfigError, InvalidInputError
 from mlpay_model.model.features import FeatureSpec
 from mlpay_model.model.fitting import interaction_columns
-from tests.training_factory import small_config, write_aijobs_csv
 from training.config import load_config
 from training.train import train
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 # The Stack Overflow files: 2024/2025 total compensation, 2017 base salary (`Salary`).
 SO_PAY = "total compensation (2024-2025) and base salary (2017)"
 MINIMAL = """\

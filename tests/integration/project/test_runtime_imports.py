@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 MAY_IMPORT_TRAINING = {
     REPO / "mlpay_model" / "cli" / "train.py",
     REPO / "mlpay_model" / "cli" / "report.py",

@@ -11,7 +11,7 @@ import pytest
 
 from mlpay_model import cli
 
-CONFIG = Path(__file__).resolve().parent.parent / "configs" / "aijobs.yaml"
+CONFIG = Path(__file__).resolve().parents[3] / "configs" / "aijobs.yaml"
 
 
 def _parquet_skills(kind: str):

@@ -15,7 +15,7 @@ import pytest
 
 from mlpay_model.cli import EXTRA_OF_MODULE, missing_extra_message
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[3]
 EXAMPLE = ROOT / "examples" / "profiles.csv"
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))  # a script folder, not a package
 
 import bench_seeds as bench  # noqa: E402

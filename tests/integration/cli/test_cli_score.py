@@ -141,8 +141,8 @@ def test_invalid_options_are_usage_errors(args: list[str], capsys):
 
 
 def test_the_readme_example_scores_with_the_shipped_default_model(tmp_path: Path, capsys):
-    example = Path(__file__).parents[1] / "examples" / "profiles.csv"
-    if not (Path(__file__).parents[1] / "models" / "aijobs" / "manifest.json").is_file():
+    example = Path(__file__).parents[3] / "examples" / "profiles.csv"
+    if not (Path(__file__).parents[3] / "models" / "aijobs" / "manifest.json").is_file():
         pytest.skip("the shipped models/aijobs is missing")
     output = tmp_path / "scored.csv"
     assert score(example, "-o", output) == 1  # one row is rejected on purpose

@@ -19,7 +19,7 @@ import pytest
 # no OpenMP library (LightGBM, scikit-learn, XGBoost) was loaded before this module.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
 REPO_ROOT = BENCHMARKS.parent
 sys.path.insert(0, str(BENCHMARKS))  # a script folder, not a package; spawned workers need it
 

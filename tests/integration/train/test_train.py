@@ -26,7 +26,7 @@ from training.train import (
     with_missing_copy,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_metrics_cover_model_baselines_and_groups(trained):
 @pytest.mark.slow
 def test_test_predictions_and_the_runtime_never_cross(trained):
     # The runtime's boosters are refitted on every row (cross-conformal), so they are not
-    # the evaluated ones; tests/test_calibration.py checks both against their own fits.
+    # the evaluated ones; test_calibration.py checks both against their own fits.
     result, _ = trained
     frame = result.test_predictions
     assert len(frame) == result.split_sizes["test"]

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-# Idle OpenMP threads sleep rather than spin (see tests/test_bench_leaderboard.py).
+# Idle OpenMP threads sleep rather than spin (see test_bench_leaderboard.py).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))  # a script folder, not a package
 
 import bench_out_of_time as bench  # noqa: E402

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = sorted(path.parent.name for path in (ROOT / "models").glob("*/manifest.json"))
 
 

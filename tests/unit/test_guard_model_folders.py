@@ -26,7 +26,7 @@ from mlpay_model.errors import ArtifactError, ArtifactWarning
 from mlpay_model.model import _booster, load_model
 from mlpay_model.model.artifact import MANIFEST_MAX_BYTES, MEMBER_MAX_BYTES
 
-SHIPPED = Path(__file__).resolve().parent.parent / "models" / "aijobs"
+SHIPPED = Path(__file__).resolve().parents[2] / "models" / "aijobs"
 
 _opened: list[str] | None = None
 

@@ -19,7 +19,7 @@ from training_factory import small_config_dict, write_aijobs_csv, write_config
 from mlpay_model import cli
 from mlpay_model._mlflow import HTTP_LIMITS, default_store, default_tracking_uri, http_limits
 
-CONFIG = Path(__file__).resolve().parent.parent / "configs" / "aijobs.yaml"
+CONFIG = Path(__file__).resolve().parents[3] / "configs" / "aijobs.yaml"
 
 
 def _closed_port() -> int:

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:PySpark does not yet fully support pandas:FutureWarning"
 )
 
-SCORING_DOC = Path(__file__).parents[1] / "docs" / "scoring.md"
+SCORING_DOC = Path(__file__).parents[3] / "docs" / "scoring.md"
 RAW_ROWS = [  # as people and files write them, in an order unlike the signature's
     {"year": 2024, "role": "Senior ML Engineer", "country": "Germany", "seniority": None,
      "employment_type": "full time", "remote_ratio": 100.0, "company_size": "M"},

@@ -207,7 +207,7 @@ def test_cli_with_the_dask_engine(
 
 
 def test_dask_prices_each_row_in_its_population_as_local_does(tmp_path: Path, scheduler: str):
-    if not (Path(__file__).parents[1] / "models" / "pooled" / "manifest.json").is_file():
+    if not (Path(__file__).parents[3] / "models" / "pooled" / "manifest.json").is_file():
         pytest.skip("the shipped models/pooled is missing")
     header = ["role", "country", "years_experience", "skills", "source"]
     rows = [

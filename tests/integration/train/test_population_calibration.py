@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from training_factory import aijobs_frame, small_config
 
 from mlpay_model import load_model, predict_salary
 from mlpay_model.model.artifact import read_manifest
 from mlpay_model.normalise import normalise_frame
-from tests.training_factory import aijobs_frame, small_config
 from training.evaluate import interval_coverage
 from training.train import train
 

@@ -23,7 +23,7 @@ from mlpay_model.errors import ConfigError, DataError
 from mlpay_model.model import load_model
 from mlpay_model.scoring import score_file
 
-MODELS = Path(__file__).parents[1] / "models"
+MODELS = Path(__file__).parents[2] / "models"
 PERSON = ["ML Engineer", "US", "4", "master", "python;pytorch"]
 HEADER = ["id", "role", "country", "years_experience", "education", "skills", "source"]
 

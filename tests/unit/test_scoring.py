@@ -233,18 +233,6 @@ def test_mapping_keeps_the_users_columns(tmp_path: Path, model_dir: Path):
     assert (summary.rows_scored, summary.rows_rejected) == (1, 1)
 
 
-@pytest.mark.data
-def test_scores_a_publisher_file(tmp_path: Path, data_file, tmp_path_factory):
-    aijobs_model = build_artifact(tmp_path_factory.mktemp("aijobs") / "tiny_aijobs", "aijobs")
-    path = data_file("aijobs/salaries.csv")
-    summary = score_file(path, tmp_path / "out.parquet", model=str(aijobs_model), source="aijobs")
-    assert summary.rows_read == 47_522  # every row of the file, as the data README says
-    assert summary.rows_read == summary.rows_scored + summary.rows_rejected
-    out = pd.read_parquet(tmp_path / "out.parquet", columns=["row_number", "pred_median"])
-    assert out["pred_median"].gt(0).all()
-    assert out["row_number"].is_monotonic_increasing
-
-
 @pytest.mark.parametrize(
     ("arguments", "error", "message"),
     [

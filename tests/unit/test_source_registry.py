@@ -1,9 +1,10 @@
 """The source registry: every source declared once, and a new one added the way docs/data.md says.
 
-The toy source below follows docs/data.md "Add a data source" step by step: an adapter module
-(written to tmp_path, returning canonical profiles via `conform`) that calls `register_source`
-when imported, and a training config naming it. The toy file is a few hundred synthetic rows: a
-test fixture, not a result. It is then loaded, summarised, trained on and scored.
+The toy source (tests/toy_source.py) follows docs/data.md "Add a data source" step by step: an
+adapter module (written to tmp_path, returning canonical profiles via `conform`) that calls
+`register_source` when imported, and a training config naming it. The toy file is a few hundred
+synthetic rows: a test fixture, not a result. It is loaded and summarised here, trained on and
+scored in tests/integration/train/test_source_registry_trained.py.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 import yaml
+from toy_source import ADAPTER, TOY, TOY_MIN_PAY, TOY_MODULE, write_toy_csv
 
 from mlpay_model.cli import build_parser, main
 from mlpay_model.data.quality import QualityRules
@@ -38,73 +38,6 @@ from mlpay_model.data.sources.registry import (
 from mlpay_model.errors import ConfigError, DataError, MlpayError
 
 REPO = Path(__file__).resolve().parents[2]
-TOY = "toypay"
-TOY_MODULE = "mlpay_toy_source_plugin"
-TOY_LICENCE = "Toy pay export: synthetic test rows, no licence needed."
-TOY_MIN_PAY = 5_000.0
-
-ADAPTER = f'''\
-"""A toy source: title, country, years and yearly pay in USD (docs/data.md: Add a data source)."""
-
-from pathlib import Path
-
-import pandas as pd
-
-from mlpay_model.data.sources import DataSource, register_source
-from mlpay_model.schema import conform
-from mlpay_model.taxonomy import country_code, role_family
-
-
-def load(path: Path) -> pd.DataFrame:
-    raw = pd.read_csv(path)
-    profiles = pd.DataFrame(
-        {{
-            "role": raw["title"].map(role_family),
-            "role_raw": raw["title"],
-            "country": raw["country"].map(country_code),
-            "country_raw": raw["country"],
-            "years_experience": raw["years"],
-            "source": "{TOY}",
-            "row_number": range(1, len(raw) + 1),
-            "employment_status": "employed",
-            "salary_usd": raw["pay_usd"],
-        }}
-    )
-    return conform(profiles)
-
-
-register_source(
-    DataSource(
-        name="{TOY}",
-        adapter="{TOY_MODULE}:load",
-        label="Toy pay export",
-        pay_concept="base_salary",
-        licence="{TOY_LICENCE}",
-        attribution="toy pay export, synthetic",
-        min_pay_usd={TOY_MIN_PAY},
-        model_card_caveat="Toy: synthetic rows made for a test.",
-    )
-)
-'''
-
-
-def write_toy_csv(path: Path, rows: int = 600, seed: int = 3) -> Path:
-    rng = np.random.default_rng(seed)
-    titles = {"Machine Learning Engineer": 1.3, "Data Scientist": 1.1, "Data Analyst": 0.8}
-    countries = {"United States": 1.0, "Germany": 0.6, "India": 0.25}
-    title = rng.choice(list(titles), rows)
-    country = rng.choice(list(countries), rows)
-    years = rng.integers(0, 20, rows)
-    pay = (
-        90_000
-        * np.array([titles[t] for t in title])
-        * np.array([countries[c] for c in country])
-        * (1 + 0.04 * years)
-        * np.exp(rng.normal(0, 0.15, rows))
-    ).round(-2)
-    frame = pd.DataFrame({"title": title, "country": country, "years": years, "pay_usd": pay})
-    frame.to_csv(path, index=False)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -120,33 +53,6 @@ def toy(tmp_path_factory):
         unregister_source(TOY)
         sys.modules.pop(TOY_MODULE, None)
         sys.path.remove(str(folder))
-
-
-def toy_config(csv: Path) -> dict:
-    """Step 3 of docs/data.md: a config naming the new adapter."""
-    return {
-        "sources": [{"adapter": TOY, "path": str(csv)}],
-        "features": ["role", "country", "years_experience"],
-        "lightgbm": {
-            "num_boost_round": 20,
-            "num_leaves": 5,
-            "learning_rate": 0.3,
-            "min_data_in_leaf": 10,
-            "min_data_per_group": 10,
-            "num_threads": 1,
-        },
-        "seed": 1,
-        "model": {"name": "toy", "version": "0.1"},
-    }
-
-
-@pytest.fixture(scope="module")
-def trained_toy(toy, tmp_path_factory):
-    from training.config import TrainConfig
-    from training.train import train
-
-    config = TrainConfig.model_validate(toy_config(toy["csv"]))
-    return train(config, staging_dir=tmp_path_factory.mktemp("staging"))
 
 
 # --- the toy source, end to end --------------------------------------------------------------
@@ -166,28 +72,6 @@ def test_a_registered_source_is_summarisable(toy, capsys):
     assert summary["rows_kept"] > 500
 
 
-@pytest.mark.slow
-def test_a_registered_source_is_trainable(trained_toy):
-    assert [report.source for report in trained_toy.data.reports] == [TOY]
-    card = (trained_toy.artifact_dir / "MODEL_CARD.md").read_text(encoding="utf-8")
-    assert TOY_LICENCE in card  # the licence line comes from the registry
-    assert "Toy: synthetic rows made for a test." in card
-    assert f"{TOY}: base salary" in card
-
-
-@pytest.mark.slow
-def test_a_registered_source_is_scoreable(toy, trained_toy, tmp_path, capsys):
-    output = tmp_path / "scored.csv"
-    model = str(trained_toy.artifact_dir)
-    status = main(["score", str(toy["csv"]), "-o", str(output), "--source", TOY, "--model", model])
-    assert status == 0, capsys.readouterr().err
-    scored = pd.read_csv(output)
-    assert len(scored) == 600 and scored["pred_median"].gt(0).all()
-    ml = scored.loc[scored["role"] == "ml_engineer", "pred_median"].median()
-    analyst = scored.loc[scored["role"] == "data_analyst", "pred_median"].median()
-    assert ml > analyst
-
-
 def test_a_registered_source_has_its_quality_minimum(toy):
     assert QualityRules.for_source(TOY).min_pay_usd == TOY_MIN_PAY
 
@@ -195,19 +79,6 @@ def test_a_registered_source_has_its_quality_minimum(toy):
 def test_a_registered_source_appears_in_the_cli_choices(toy):
     assert TOY in score_choices()
     assert TOY in summary_help()
-
-
-@pytest.mark.slow
-def test_the_manifest_config_of_a_toy_model_reads_back_as_a_recipe(trained_toy):
-    from mlpay_model.compare import load_reference
-    from mlpay_model.model.artifact import read_manifest
-
-    manifest = read_manifest(trained_toy.artifact_dir)
-    recipe = DataRecipe.from_config(manifest["config"])
-    assert [source.adapter for source in recipe.sources] == [TOY]
-    reference = load_reference(manifest)
-    assert len(reference.profiles) == trained_toy.data.profiles.shape[0]
-    assert all(item.matches_model for item in reference.files)
 
 
 def test_a_source_module_named_in_the_environment_reaches_the_command_line(toy):

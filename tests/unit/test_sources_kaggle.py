@@ -10,7 +10,6 @@ import pytest
 
 from mlpay_model.data.sources import _io, kaggle, load_profiles
 from mlpay_model.errors import DataError
-from mlpay_model.schema import has_pay
 
 # (code, question text): codes deliberately unlike any real year, so only the texts can match.
 QUESTIONS = [
@@ -307,31 +306,3 @@ def test_bad_files_give_one_line_errors(tmp_path: Path, make, expected: str) -> 
 def _touch(path: Path, content: bytes) -> Path:
     path.write_bytes(content)
     return path
-
-
-@pytest.mark.parametrize(
-    ("name", "year", "respondents", "with_pay"),
-    [
-        ("kaggle-survey-2019.zip", 2019, 19_717, 12_497),
-        ("kaggle-survey-2021.zip", 2021, 25_973, 15_391),
-    ],
-)
-def test_real_surveys(data_file, name: str, year: int, respondents: int, with_pay: int) -> None:
-    profiles = kaggle.load(data_file(f"kaggle/{name}"))
-    assert len(profiles) == respondents
-    assert int(has_pay(profiles).sum()) == with_pay
-    assert set(profiles["year"]) == {year}
-    paid = profiles[has_pay(profiles)]
-    assert (paid["salary_usd_low"] < paid["salary_usd_high"]).all()
-    assert profiles["salary_usd"].isna().all()
-    # Kaggle asks pay of employed respondents only.
-    assert set(paid["employment_status"]) == {"employed"}
-    assert profiles["skills"].map(len).gt(0).mean() > 0.5
-    assert profiles["country"].notna().mean() > 0.9
-
-
-def test_real_2021_maps_the_ml_engineer_title(data_file) -> None:
-    profiles = kaggle.load(data_file("kaggle/kaggle-survey-2021.zip"))
-    ml = profiles[profiles["role_raw"] == "Machine Learning Engineer"]
-    assert len(ml) == 1_499
-    assert set(ml["role"]) == {"ml_engineer"}

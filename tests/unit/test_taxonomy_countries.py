@@ -1,4 +1,5 @@
-"""Country spellings to ISO 3166-1 alpha-2 codes, on inline examples and every real source."""
+"""Country spellings to ISO 3166-1 alpha-2 codes, on inline examples (every real source:
+tests/integration/data/test_taxonomy_countries_real.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlpay_model.data.sources._io import read_header_rows, read_table
 from mlpay_model.taxonomy import country_code, country_name, is_country_answer
 from mlpay_model.taxonomy._common import load_yaml
 
-COUNTRY_QUESTION = "In which country do you currently reside?"
-KAGGLE = {
-    "kaggle 2019": ("kaggle/kaggle-survey-2019.zip", "multiple_choice_responses.csv"),
-    "kaggle 2021": ("kaggle/kaggle-survey-2021.zip", "kaggle_survey_2021_responses.csv"),
-}
 # Answers to the country question that do not name a country (they must give None).
 NOT_A_COUNTRY = {"Other", "I do not wish to disclose my location", "I prefer not to say", "Nomadic"}
 
@@ -98,48 +93,6 @@ def test_every_alias_resolves_to_an_assigned_code_and_back() -> None:
 def test_country_code_never_raises(value: object) -> None:
     code = country_code(value)
     assert code is None or _is_assigned_code(code)
-
-
-# --- every real source: >= 99 % of answers that name a country get a code ---
-
-
-def _kaggle_countries(data_file, source: tuple[str, str]) -> pd.Series:
-    path = data_file(source[0])
-    codes, texts = read_header_rows(path, members=[source[1]])
-    (column,) = [c for c, t in zip(codes, texts, strict=True) if t.startswith(COUNTRY_QUESTION)]
-    return read_table(path, members=[source[1]], header_rows=2)[column]
-
-
-def _source_countries(data_file, source: str) -> pd.Series:
-    if source in KAGGLE:
-        return _kaggle_countries(data_file, KAGGLE[source])
-    relative, column = {
-        "aijobs": ("aijobs/salaries.csv", "employee_residence"),
-        "so 2017": ("stackoverflow/so-2017-partial.zip", "Country"),
-        "so 2024": ("stackoverflow/so-2024-subset.csv", "Country"),
-        "so 2025": ("stackoverflow/so-2025-sample.csv", "Country"),
-    }[source]
-    return read_table(data_file(relative))[column]
-
-
-@pytest.mark.parametrize(
-    "source",
-    [
-        "aijobs",
-        "kaggle 2019",
-        pytest.param("kaggle 2021", marks=pytest.mark.slow),  # the whole survey: ~2 s
-        "so 2017",
-        "so 2024",
-        "so 2025",
-    ],
-)
-def test_source_countries_get_iso_codes(data_file, source: str) -> None:
-    answers = _source_countries(data_file, source).dropna()
-    naming_a_country = answers[~answers.isin(NOT_A_COUNTRY)]
-    codes = naming_a_country.map(country_code)
-    assert codes.notna().mean() >= 0.99, sorted(set(naming_a_country[codes.isna()]))
-    assert all(_is_assigned_code(code) for code in set(codes.dropna()))
-    assert answers[answers.isin(NOT_A_COUNTRY)].map(country_code).isna().all()
 
 
 @pytest.mark.parametrize(

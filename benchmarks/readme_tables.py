@@ -1,5 +1,5 @@
 """Write the README's numbers from the commands that make them, so they cannot go stale
-(issue 22 item 6; `tests/test_readme.py` checks them).
+(issue 22 item 6; `tests/integration/project/test_readme.py` checks them).
 
     .venv/bin/python benchmarks/readme_tables.py           # rewrite the README's blocks
     .venv/bin/python benchmarks/readme_tables.py --check   # exit 1 when the README differs

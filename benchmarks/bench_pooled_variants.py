@@ -63,11 +63,11 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from mlpay_model.model import features as features_module  # noqa: E402
 from mlpay_model.model import fitting as fitting_module  # noqa: E402
 from mlpay_model.model.features import TITLE_SOURCE, FeatureEncoder, FeatureSpec  # noqa: E402
+from mlpay_model.model.interval import HeldOut, IntervalCalibrator  # noqa: E402
 from training.calibrate import predict_frame  # noqa: E402
 from training.config import TrainConfig, load_config  # noqa: E402
 from training.data import load_training_data, log_target, target_bounds  # noqa: E402
 from training.split import split_rows  # noqa: E402
-from training.train import conformal_adjustment, fit_boosters  # noqa: E402
 
 YEAR_OFFSET = {"aijobs": 0, "stackoverflow": -100, "kaggle": -200}
 GROUP_1 = [
@@ -302,7 +302,9 @@ def fit(config: TrainConfig, rows: pd.DataFrame, heads=("median",), extra_params
         fitting_module.booster_params = lambda *a: {**plain(*a), **extra_params}
     try:
         with threadpool_limits(2):
-            boosters = fit_boosters(config, spec, matrix, target, heads=heads)
+            boosters = fitting_module.fit_boosters(
+                config.fit_settings(), spec, matrix, target, heads=heads
+            )
     finally:
         fitting_module.booster_params = plain
     return boosters, encoder
@@ -450,8 +452,8 @@ def test_split(name: str, pooled: TrainConfig, profiles: pd.DataFrame, parts) ->
         np.asarray(boosters[h].predict(encoder.encode_frame(cal)))
         for h in ("median", "low", "high")
     ]
-    adjustment = conformal_adjustment(
-        *raw, *target_bounds(cal), coverage=config.calibration.target_coverage
+    adjustment = IntervalCalibrator(coverage=config.calibration.target_coverage).conformal_q(
+        HeldOut((raw[0], raw[1], raw[2]), *target_bounds(cal))
     )
     for source, p in parts.items():
         rows = data.iloc[p["test"]]

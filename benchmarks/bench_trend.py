@@ -83,10 +83,12 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 from mlpay_model.data.datadir import data_dir  # noqa: E402
 from mlpay_model.errors import MlpayError  # noqa: E402
+from mlpay_model.model import fitting  # noqa: E402
 from mlpay_model.model.features import FeatureEncoder, FeatureSpec  # noqa: E402
+from mlpay_model.model.interval import HeldOut, IntervalCalibrator  # noqa: E402
 from training.config import TrainConfig, load_config  # noqa: E402
 from training.data import load_training_data, log_target, target_bounds  # noqa: E402
-from training.train import conformal_adjustment, fit_boosters, prepare_split  # noqa: E402
+from training.train import prepare_split  # noqa: E402
 
 DEFAULT_OUTPUT: Final = "benchmarks/results/trend.md"
 THREADS: Final = 2
@@ -168,8 +170,8 @@ def fit_variant(
     settings = config.model_copy(update={"features": list(features)})
     spec = FeatureSpec.fit(parts["train"], list(features), config.min_category_count)
     encoder = FeatureEncoder(spec)
-    boosters = fit_boosters(
-        settings,
+    boosters = fitting.fit_boosters(
+        settings.fit_settings(),
         spec,
         encoder.encode_frame(parts["train"]),
         log_target(parts["train"]) - offset["train"],
@@ -179,12 +181,8 @@ def fit_variant(
         values + offset["calibration"]
         for values in raw_predictions(fitted, encoder.encode_frame(parts["calibration"]))
     )
-    adjustment = conformal_adjustment(
-        median,
-        low,
-        high,
-        *target_bounds(parts["calibration"]),
-        coverage=config.calibration.target_coverage,
+    adjustment = IntervalCalibrator(coverage=config.calibration.target_coverage).conformal_q(
+        HeldOut((median, low, high), *target_bounds(parts["calibration"]))
     )
     return Fitted(boosters, encoder, adjustment)
 
@@ -303,8 +301,8 @@ def adjusted_slope(
     spec = FeatureSpec.fit(parts["train"], list(features), config.min_category_count)
     encoder = FeatureEncoder(spec)
     settings = config.model_copy(update={"features": list(features)})
-    median = fit_boosters(
-        settings,
+    median = fitting.fit_boosters(
+        settings.fit_settings(),
         spec,
         encoder.encode_frame(parts["train"]),
         log_target(parts["train"]),
@@ -333,7 +331,7 @@ def render_markdown(results: Sequence[TrendResult], environment: dict[str, str])
         "",
         "MAE in USD (a Kaggle band: distance to the nearest pay in it), MdAPE, bias = mean(log "
         "predicted - log true), 80% interval coverage and mean width. Intervals are calibrated "
-        "on the calibration part by `training.train.conformal_adjustment` as it is at run time; "
+        "on the calibration part by `IntervalCalibrator.conformal_q` as it is at run time; "
         "the point metrics do not depend on it.",
         "",
     ]

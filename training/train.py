@@ -34,16 +34,13 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from mlpay_model.model import fitting
 from mlpay_model.model.artifact import ALL_ROWS as ARTIFACT_ALL_ROWS
-from mlpay_model.model.artifact import QUANTILE_HEADS
 from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.model.fitting import FittedModel as FittedModel  # re-exported
 from mlpay_model.model.fitting import fit_booster as fit_booster  # re-exported
 from mlpay_model.model.fitting import with_missing_copy as with_missing_copy  # re-exported
 from mlpay_model.model.interval import CALIBRATION_METHOD as CALIBRATION_METHOD
 from mlpay_model.model.interval import MIN_POPULATION_ROWS as MIN_POPULATION_ROWS
-from mlpay_model.model.interval import HeldOut, IntervalCalibrator
 from mlpay_model.model.interval import YearAhead as YearAhead  # re-exported
 from mlpay_model.model.pay_year import pay_years_of_rows
 from training.baselines import fit_predict_baselines
@@ -260,20 +257,6 @@ def prepare_split(config: TrainConfig, profiles: pd.DataFrame) -> PreparedSplit:
     return PreparedSplit(split=split, parts=parts, spec=spec, matrices=matrices)
 
 
-def fit_boosters(
-    config: TrainConfig,
-    spec: FeatureSpec,
-    matrix: np.ndarray,
-    log_pay: np.ndarray,
-    step: Progress = _silent,
-    heads: tuple[str, ...] = QUANTILE_HEADS,
-) -> dict[str, lgb.Booster]:
-    """The boosters of `heads` (by default all three), trained on the rows plus their
-    missing-value copy (`mlpay_model.model.fitting`, which the model refits use too; with
-    `calibration.quantile_heads: from_median` the low and high heads continue the median)."""
-    return fitting.fit_boosters(config.fit_settings(), spec, matrix, log_pay, step, heads)
-
-
 def score_baselines(
     spec: FeatureSpec, parts: dict[str, pd.DataFrame], matrices: dict[str, np.ndarray]
 ) -> dict[str, dict[str, float]]:
@@ -291,20 +274,6 @@ def score_baselines(
         name: point_metrics(np.exp(log_pay), target_low, target_high)
         for name, log_pay in predicted.items()
     }
-
-
-def conformal_adjustment(
-    median: np.ndarray,
-    low: np.ndarray,
-    high: np.ndarray,
-    target_low: np.ndarray,
-    target_high: np.ndarray,
-    *,
-    coverage: float,
-) -> float:
-    """The CQR adjustment q (log scale) of calibration rows (`IntervalCalibrator.conformal_q`)."""
-    held_out = HeldOut((median, low, high), target_low, target_high)
-    return IntervalCalibrator(coverage=coverage).conformal_q(held_out)
 
 
 def feature_importance(booster: lgb.Booster) -> dict[str, float]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
@@ -458,3 +461,76 @@ def test_a_large_frame_predicts_what_its_rows_predict_in_small_pieces():
     )
     pd.testing.assert_frame_equal(whole, pieces, check_exact=True)
     assert whole["median"].nunique() > 100  # varied rows, so a misplaced row would show
+
+
+@pytest.mark.parametrize("name", ["default", "aijobs"])
+def test_heads_that_continue_the_median_run_only_their_own_trees(name, monkeypatch):
+    """A quantile head that continues the median (manifest calibration.quantile_heads
+    'from_median') is predicted as the median's raw score, its shift and its own trees: the
+    same prices, within 1e-9 in log pay, as its whole file, on frames and single records."""
+    model = load_model(name)
+    shared = model._boosters["median"].num_iterations
+    assert {head: first for head, (first, _) in model._continued.items()} == {
+        "low": shared,
+        "high": shared,
+    }
+    assert all(model._boosters[head].num_iterations > shared for head in ("low", "high"))
+    profiles = _raw_profiles(model, 600, seed=3)
+    matrix = model._matrix(profiles)
+    median = model._boosters["median"].predict_matrix(matrix)
+    for head in ("low", "high"):
+        whole = lgb.Booster(model_file=str(model._boosters[head].path)).predict(matrix)
+        own_trees = model._quantile_matrix(head, matrix, median)
+        np.testing.assert_allclose(own_trees, whole, rtol=0, atol=1e-9)
+        one_by_one = [
+            model._quantile_one(head, row, m)
+            for row, m in zip(matrix[:50], median[:50], strict=True)
+        ]
+        np.testing.assert_allclose(one_by_one, whole[:50], rtol=0, atol=1e-9)
+    predicted = model.predict(profiles)
+    records = [
+        model.predict_record(r) for r in model._canonical_priced(profiles[:50]).to_dict("records")
+    ]
+    monkeypatch.setattr(model, "_continued", {})  # every head predicted whole
+    np.testing.assert_allclose(model.predict(profiles), predicted, rtol=1e-9)
+    whole_records = [
+        model.predict_record(r) for r in model._canonical_priced(profiles[:50]).to_dict("records")
+    ]
+    np.testing.assert_allclose(
+        [(r.median, r.low, r.high) for r in whole_records],
+        [(r.median, r.low, r.high) for r in records],
+        rtol=1e-9,
+    )
+
+
+def _copy_with(folder: Path, target: Path, change: Callable[[Path, dict[str, Any]], None]) -> Path:
+    """A copy of model `folder` changed by `change(copy, manifest)`, its hashes renewed."""
+    copy = shutil.copytree(folder, target)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    change(copy, manifest)
+    for name in manifest["files"]:
+        manifest["files"][name] = hashlib.sha256((copy / name).read_bytes()).hexdigest()
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    return copy
+
+
+def test_a_head_said_to_continue_the_median_without_trees_of_its_own_is_refused(
+    models_root, tmp_path
+):
+    def from_median(copy: Path, manifest: dict[str, Any]) -> None:
+        manifest["calibration"]["quantile_heads"] = "from_median"
+
+    copy = _copy_with(models_root / "tiny", tmp_path / "tiny", from_median)
+    with pytest.raises(ArtifactError, match=r"low\.txt: 40 trees; .* has more trees than it"):
+        load_model(copy)
+
+
+def test_a_head_said_to_continue_the_median_whose_first_trees_differ_is_refused(tmp_path):
+    def edit_a_shared_tree(copy: Path, manifest: dict[str, Any]) -> None:
+        booster = lgb.Booster(model_file=str(copy / "high.txt"))
+        booster.set_leaf_output(5, 0, booster.get_leaf_output(5, 0) + 0.1)
+        booster.save_model(str(copy / "high.txt"))
+
+    copy = _copy_with(load_model("aijobs").path, tmp_path / "aijobs", edit_a_shared_tree)
+    with pytest.raises(ArtifactError, match=r"high\.txt: its first 40 trees are not those of"):
+        load_model(copy)

@@ -55,7 +55,8 @@ class NativeBooster:
         self.path = path
         self._lib = _lightgbm_library()
         self._handle = ctypes.c_void_p()
-        self._row_predictors: dict[int, ctypes.c_void_p] = {}
+        # LightGBM's single-row predictors, by (predict type, first iteration).
+        self._row_predictors: dict[tuple[int, int], ctypes.c_void_p] = {}
         iterations = ctypes.c_int(0)
         # The file is read once, checked and parsed from memory: LightGBM parses exactly the
         # bytes that were checked.
@@ -75,17 +76,24 @@ class NativeBooster:
                 f"{feature_names[:5]}... ({len(names)} vs {len(feature_names)} features)"
             )
         self.num_features = len(names)
+        self.num_iterations = iterations.value  # trees: one per iteration (checked text)
         self.text = text  # the checked bytes LightGBM parsed
         for predict_type in (_PREDICT_NORMAL, _PREDICT_CONTRIB):
-            self._add_row_predictor(predict_type)
+            self._add_row_predictor(predict_type, 0)
 
-    def _add_row_predictor(self, predict_type: int) -> None:
+    def prepare_rows_from(self, start_iteration: int) -> None:
+        """Make `predict_one(row, start_iteration=...)` available for this first iteration
+        (call before sharing the booster between threads)."""
+        if (_PREDICT_NORMAL, start_iteration) not in self._row_predictors:
+            self._add_row_predictor(_PREDICT_NORMAL, start_iteration)
+
+    def _add_row_predictor(self, predict_type: int, start_iteration: int) -> None:
         predictor = ctypes.c_void_p()
         self._call(
             self._lib.LGBM_BoosterPredictForMatSingleRowFastInit(
                 self._handle,
                 ctypes.c_int(predict_type),
-                ctypes.c_int(0),
+                ctypes.c_int(start_iteration),
                 ctypes.c_int(-1),
                 ctypes.c_int(_DTYPE_FLOAT64),
                 ctypes.c_int32(self.num_features),
@@ -94,7 +102,7 @@ class NativeBooster:
             ),
             f"{self.path}: cannot prepare the single-row predictor",
         )
-        self._row_predictors[predict_type] = predictor
+        self._row_predictors[(predict_type, start_iteration)] = predictor
 
     def predict_row(self, row: np.ndarray, *, contrib: bool = False) -> np.ndarray:
         """One float64 row (shape (1, n) or (n,)): the prediction, or n + 1 SHAP values."""
@@ -104,7 +112,7 @@ class NativeBooster:
         data = np.ascontiguousarray(row, dtype=np.float64)
         self._call(
             self._lib.LGBM_BoosterPredictForMatSingleRowFast(
-                self._row_predictors[predict_type],
+                self._row_predictors[(predict_type, 0)],
                 ctypes.c_void_p(data.ctypes.data),
                 ctypes.byref(out_len),
                 ctypes.c_void_p(out.ctypes.data),
@@ -113,14 +121,15 @@ class NativeBooster:
         )
         return out
 
-    def predict_one(self, row: np.ndarray) -> float:
-        """The prediction for one float64 row (shape (1, n) or (n,))."""
+    def predict_one(self, row: np.ndarray, *, start_iteration: int = 0) -> float:
+        """The prediction for one float64 row (shape (1, n) or (n,)): the sum of the trees
+        from `start_iteration` on (other than 0: after `prepare_rows_from(start_iteration)`)."""
         data = np.ascontiguousarray(row, dtype=np.float64)
         out = ctypes.c_double()
         out_len = ctypes.c_int64(0)
         self._call(
             self._lib.LGBM_BoosterPredictForMatSingleRowFast(
-                self._row_predictors[_PREDICT_NORMAL],
+                self._row_predictors[(_PREDICT_NORMAL, start_iteration)],
                 ctypes.c_void_p(data.ctypes.data),
                 ctypes.byref(out_len),
                 ctypes.byref(out),
@@ -129,8 +138,16 @@ class NativeBooster:
         )
         return out.value
 
-    def predict_matrix(self, matrix: np.ndarray, *, contrib: bool = False) -> np.ndarray:
-        """A float64 (rows, n) matrix: predictions (rows,) or SHAP values (rows, n + 1)."""
+    def predict_matrix(
+        self,
+        matrix: np.ndarray,
+        *,
+        contrib: bool = False,
+        start_iteration: int = 0,
+        num_iterations: int = -1,
+    ) -> np.ndarray:
+        """A float64 (rows, n) matrix: predictions (rows,) or SHAP values (rows, n + 1), of
+        the trees from `start_iteration` on (`num_iterations` of them; -1: all)."""
         data = np.ascontiguousarray(matrix, dtype=np.float64)
         rows = data.shape[0]
         width = self.num_features + 1 if contrib else 1
@@ -147,8 +164,8 @@ class NativeBooster:
                 ctypes.c_int32(data.shape[1]),
                 ctypes.c_int(1),
                 ctypes.c_int(_PREDICT_CONTRIB if contrib else _PREDICT_NORMAL),
-                ctypes.c_int(0),
-                ctypes.c_int(-1),
+                ctypes.c_int(start_iteration),
+                ctypes.c_int(num_iterations),
                 b"",
                 ctypes.byref(out_len),
                 ctypes.c_void_p(out.ctypes.data),
@@ -261,3 +278,62 @@ def _lightgbm_library() -> ctypes.CDLL:
     from lightgbm.basic import _LIB  # an install layout we do not know: use lightgbm's loader
 
     return _LIB
+
+
+def continuation_shift(median: NativeBooster, head: NativeBooster) -> float:
+    """The shift of a quantile head that continues the median (`fitting.spread_booster`):
+    its first `median.num_iterations` trees are the median's, `shift` added to every leaf of
+    the first, and its own trees follow. So head(x) = median(x) + shift + (head's trees from
+    `median.num_iterations` on)(x), up to the order of a float sum.
+
+    Read from the two checked texts LightGBM parsed (nothing is rewritten): ArtifactError
+    unless the head has trees of its own after the median's, and its first trees are the
+    median's byte for byte but for the leaf values of the first, all moved by one shift.
+    """
+    shared = median.num_iterations
+    if head.num_iterations <= shared:
+        raise ArtifactError(
+            f"{head.path}: {head.num_iterations} trees; a quantile head that continues the "
+            f"median ({median.path}, {shared} trees) has more trees than it"
+        )
+    median_trees, head_trees = _trees(median.text), _trees(head.text)[:shared]
+    shift = _first_tree_shift(median_trees[0], head_trees[0]) if shared else 0.0
+    if shift is None or median_trees[1:] != head_trees[1:]:
+        raise ArtifactError(
+            f"{head.path}: its first {shared} trees are not those of the median "
+            f"({median.path}) shifted by one constant, as the manifest's "
+            "calibration.quantile_heads 'from_median' says"
+        )
+    return shift
+
+
+_SHIFT_TOLERANCE: Final = 1e-9  # log pay
+_LEAF_VALUE: Final = b"leaf_value="
+
+
+def _trees(text: bytes) -> list[bytes]:
+    """Each tree of a checked model text, from the number after its "Tree=" on."""
+    body = text.replace(b"\r\n", b"\n").split(b"\nend of trees", 1)[0]
+    return [block.strip() for block in body.split(b"\nTree=")[1:]]
+
+
+def _first_tree_shift(median: bytes, head: bytes) -> float | None:
+    """The one amount that every leaf value of tree `head` adds to those of tree `median`,
+    when nothing else of the two differs; None otherwise."""
+    median_lines, head_lines = median.split(b"\n"), head.split(b"\n")
+    if len(median_lines) != len(head_lines):
+        return None
+    shifts: list[float] = []
+    for base, line in zip(median_lines, head_lines, strict=True):
+        if base == line:
+            continue
+        if not (base.startswith(_LEAF_VALUE) and line.startswith(_LEAF_VALUE)):
+            return None
+        before = [float(value) for value in base.removeprefix(_LEAF_VALUE).split()]
+        after = [float(value) for value in line.removeprefix(_LEAF_VALUE).split()]
+        if len(before) != len(after):
+            return None
+        shifts.extend(b - a for a, b in zip(before, after, strict=True))
+    shift = shifts[0] if shifts else 0.0
+    tolerance = _SHIFT_TOLERANCE * max(1.0, abs(shift))
+    return shift if all(abs(value - shift) <= tolerance for value in shifts) else None

@@ -4,7 +4,10 @@ A model predicts log(annual USD pay) with three LightGBM boosters, the median an
 and high quantiles (`artifact.QUANTILE_HEADS`), each its own model file as LightGBM wrote it,
 turned into a calibrated 80% interval by `interval.calibrated_interval`. The boosters run
 through `_booster.NativeBooster` (LightGBM's C API), so `predict_salary` (one row) and
-`SalaryModel.predict` (a frame) run the same trees and agree exactly.
+`SalaryModel.predict` (a frame) run the same trees and agree exactly. Quantile heads that
+continue the median (`calibration.quantile_heads: from_median`, whose files begin with the
+median's trees) run only their own trees, added to the median's raw score and their shift:
+the median's trees are evaluated once per row, not three times.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 
 from mlpay_model.data.sources.registry import model_pay_text, source_pay_text
 from mlpay_model.errors import ArtifactError
-from mlpay_model.model._booster import NativeBooster
+from mlpay_model.model._booster import NativeBooster, continuation_shift
 from mlpay_model.model.artifact import (
     MANIFEST_NAME,
     QUANTILE_HEADS,
@@ -149,6 +152,8 @@ class SalaryModel:
             head: NativeBooster(file, self.encoder.feature_names)
             for head, file in model_files.items()
         }
+        # {quantile head: (its first own tree, shift)} of the heads that continue the median.
+        self._continued = self._heads_continuing_the_median()
         # Column j of the feature matrix belongs to factor i where _grouping[j, i] == 1.
         self._grouping = np.array(
             [
@@ -269,8 +274,46 @@ class SalaryModel:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(median, low, high) annual pay of encoded rows (`offset`: the rows' effects in
         log pay)."""
-        median, low, high = (self._boosters[head].predict_matrix(matrix) for head in QUANTILE_HEADS)
+        median = self._boosters["median"].predict_matrix(matrix)
+        low, high = (self._quantile_matrix(head, matrix, median) for head in ("low", "high"))
         return calibrated_interval(median + offset, low + offset, high + offset, adjustment)
+
+    def _quantile_matrix(self, head: str, matrix: np.ndarray, median: np.ndarray) -> np.ndarray:
+        """The raw score of quantile `head` on encoded rows whose median raw score is
+        `median`: a head that continues the median runs its own trees only."""
+        booster = self._boosters[head]
+        continued = self._continued.get(head)
+        if continued is None:
+            return booster.predict_matrix(matrix)
+        first_tree, shift = continued
+        return median + shift + booster.predict_matrix(matrix, start_iteration=first_tree)
+
+    def _quantile_one(self, head: str, row: np.ndarray, median: float) -> float:
+        """`_quantile_matrix` of one encoded row."""
+        booster = self._boosters[head]
+        continued = self._continued.get(head)
+        if continued is None:
+            return booster.predict_one(row)
+        first_tree, shift = continued
+        return median + shift + booster.predict_one(row, start_iteration=first_tree)
+
+    def _heads_continuing_the_median(self) -> dict[str, tuple[int, float]]:
+        """{quantile head: (first own tree, shift)} when the manifest says the quantile heads
+        continue the median (calibration.quantile_heads "from_median", as `mlpay train`
+        writes them): each is then the median's raw score plus its shift plus its own trees
+        (`_booster.continuation_shift` checks the file is so). Other heads, or other models,
+        are predicted whole."""
+        calibration = self.manifest.get("calibration")
+        if not isinstance(calibration, dict) or calibration.get("quantile_heads") != "from_median":
+            return {}
+        median = self._boosters["median"]
+        continued: dict[str, tuple[int, float]] = {}
+        for head in QUANTILE_HEADS:
+            if head != "median":
+                shift = continuation_shift(median, self._boosters[head])
+                self._boosters[head].prepare_rows_from(median.num_iterations)
+                continued[head] = (median.num_iterations, shift)
+        return continued
 
     def contributions(self, profiles: pd.DataFrame) -> pd.DataFrame:
         """Per row and factor, how much that factor moved the median, in percent vs baseline.
@@ -306,10 +349,11 @@ class SalaryModel:
         record = self._priced_record(record)
         row = self.encoder.encode_record(self._tree_record(record))
         offset = self._record_offset(record)
-        median, low, high = (
-            self._boosters[head].predict_one(row) + offset for head in QUANTILE_HEADS
+        median = self._boosters["median"].predict_one(row)
+        low, high = (self._quantile_one(head, row, median) + offset for head in ("low", "high"))
+        median, low, high = calibrated_bounds(
+            median + offset, low, high, self._record_adjustment(record)
         )
-        median, low, high = calibrated_bounds(median, low, high, self._record_adjustment(record))
         return RecordPrediction(median, low, high, record, self, row)
 
     def median_as(self, prediction: RecordPrediction, changes: Mapping[str, Any]) -> float:

@@ -188,7 +188,10 @@ class SalaryModel:
             by_population = {
                 name: _year_or_nan(self.pay_years.default(name)) for name in self.populations
             }
-            defaults = profiles["source"].astype(object).map(by_population).astype("float64")
+            # Rows repeat a few sources: each distinct one is looked up once.
+            codes, names = pd.factorize(profiles["source"])
+            per_name = [by_population.get(name, math.nan) for name in names] + [math.nan]
+            defaults = pd.Series(np.asarray(per_name, "float64")[codes], profiles.index)
             defaults = defaults.fillna(fallback)
         else:
             defaults = pd.Series(fallback, profiles.index)
@@ -213,11 +216,7 @@ class SalaryModel:
         priced = self._priced_frame(canonical_profiles(profiles))
         if len(priced) == 0:
             return pd.DataFrame({name: [] for name in PREDICTION_COLUMNS}, index=profiles.index)
-        matrix = self.encoder.encode_frame(self._tree_frame(priced))
-        interval = self._interval(
-            matrix, self._adjustments(priced), self._effects_of_frame(priced).sum(axis=1)
-        )
-        columns = dict(zip(PREDICTION_COLUMNS, interval, strict=True))
+        columns = dict(zip(PREDICTION_COLUMNS, self._priced_interval(priced), strict=True))
         return pd.DataFrame(columns, index=profiles.index)
 
     def predict_normalised(
@@ -237,24 +236,31 @@ class SalaryModel:
         for start in range(0, len(priced), block_rows):
             block = priced.iloc[start : start + block_rows]
             into = None if buffer is None else buffer.rows(len(block), width)
-            matrix = self.encoder.encode_frame(self._tree_frame(block), out=into)
-            out[:, start : start + len(block)] = self._interval(
-                matrix, self._adjustments(block), self._effects_of_frame(block).sum(axis=1)
-            )
+            out[:, start : start + len(block)] = self._priced_interval(block, into)
         median, low, high = out
         return median, low, high
 
-    def _adjustments(self, priced: pd.DataFrame) -> float | np.ndarray:
-        """q for rows of `_priced_frame`: one number, or one per row where the rows'
-        populations differ in q or some pay year lies past its population's latest (which
-        adds the year-ahead extra; a model without a year feature prices every profile at
-        its latest pay year, so never)."""
-        populations = self._populations_of(priced) if self.adjustments.q_by_population else None
+    def _priced_interval(
+        self, priced: pd.DataFrame, into: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(median, low, high) annual pay of `_priced_frame` rows (their feature matrix
+        encoded `into` when given)."""
+        populations = self._populations_of(priced)
+        matrix = self.encoder.encode_frame(self._tree_frame(priced, populations), out=into)
+        effects = self._effects_of_frame(priced, populations).sum(axis=1)
+        return self._interval(matrix, self._adjustments(priced, populations), effects)
+
+    def _adjustments(self, priced: pd.DataFrame, populations: Any) -> float | np.ndarray:
+        """q for rows of `_priced_frame` (`populations`: theirs, `_populations_of`): one
+        number, or one per row where the rows' populations differ in q or some pay year lies
+        past its population's latest (which adds the year-ahead extra; a model without a year
+        feature prices every profile at its latest pay year, so never)."""
+        chosen = populations if self.adjustments.q_by_population else None
         past = None
         if self._widens_past_latest and self._defaults_year:  # a year column is filled in
-            years, populations = self._years_and_populations(priced)
-            past = self.pay_years.past_latest(years, populations)
-        return self.adjustments.of_rows(populations, past, self.default_population)
+            chosen = populations
+            past = self.pay_years.past_latest(priced["year"].to_numpy("float64"), populations)
+        return self.adjustments.of_rows(chosen, past, self.default_population)
 
     def _record_adjustment(self, record: Mapping[str, Any]) -> float:
         """`_adjustments` of one priced record."""
@@ -325,7 +331,8 @@ class SalaryModel:
         import pandas as pd
 
         priced = self._canonical_priced(profiles)
-        matrix = self.encoder.encode_frame(self._tree_frame(priced))
+        populations = self._populations_of(priced)
+        matrix = self.encoder.encode_frame(self._tree_frame(priced, populations))
         median = self._boosters["median"]
         blocks = [
             median.predict_matrix(matrix[start : start + _CONTRIBUTION_BLOCK_ROWS], contrib=True)
@@ -334,7 +341,7 @@ class SalaryModel:
         shap = np.vstack(blocks) if blocks else np.empty((0, len(self.encoder.feature_names) + 1))
         logs = shap[:, :-1] @ self._grouping
         if self.effects is not None:
-            logs[:, len(self.spec.features) :] = self._effects_of_frame(priced)
+            logs[:, len(self.spec.features) :] = self._effects_of_frame(priced, populations)
         percent = np.expm1(logs) * 100.0
         return pd.DataFrame(percent, columns=list(self.factors), index=profiles.index)
 
@@ -380,28 +387,24 @@ class SalaryModel:
         nearest = self.pay_years.nearest(year, record.get("source"))
         return record if nearest == year or is_missing(year) else {**record, "year": nearest}
 
-    def _tree_frame(self, priced: pd.DataFrame) -> pd.DataFrame:
-        """`_tree_record` of every row of a `_priced_frame`."""
+    def _tree_frame(self, priced: pd.DataFrame, populations: Any) -> pd.DataFrame:
+        """`_tree_record` of every row of a `_priced_frame` (`populations`: theirs)."""
         if not self._defaults_year:
             return priced
-        years, populations = self._years_and_populations(priced)
+        years = priced["year"].to_numpy("float64")
         nearest = self.pay_years.nearest_years(years, populations)
         same = (nearest == years) | np.isnan(years)
         return priced if same.all() else priced.assign(year=nearest)
 
     def _populations_of(self, priced: pd.DataFrame) -> Any:
-        """The populations of `_priced_frame` rows (None: every row is the default one)."""
+        """The populations of `_priced_frame` rows (None: every row is the default one, or
+        the model's one population): worked out once per frame, and passed on."""
         if not self.uses("source"):
             return None
         populations = priced["source"].astype(str).to_numpy()
         if (populations == self.default_population).all():  # a file without sources
             return None
         return populations
-
-    def _years_and_populations(self, priced: pd.DataFrame) -> tuple[np.ndarray, Any]:
-        """The pay years (floats) of `_priced_frame` rows and, for a pooled model, their
-        populations (None: every row is the model's one population, or the default one)."""
-        return priced["year"].to_numpy("float64"), self._populations_of(priced)
 
     def _priced_record(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         """`record` with what the model fills in: seniority derived from years (a model
@@ -437,7 +440,8 @@ class SalaryModel:
 
     def _matrix(self, profiles: pd.DataFrame) -> np.ndarray:
         """The feature matrix of profiles (canonical, or normalised from raw values)."""
-        return self.encoder.encode_frame(self._tree_frame(self._canonical_priced(profiles)))
+        priced = self._canonical_priced(profiles)
+        return self.encoder.encode_frame(self._tree_frame(priced, self._populations_of(priced)))
 
     def _record_effects(self, record: Mapping[str, Any]) -> dict[str, float]:
         """{effect factor: log pay} of one priced record ({} for a model without effects)."""
@@ -449,11 +453,11 @@ class SalaryModel:
     def _record_offset(self, record: Mapping[str, Any]) -> float:
         return float(sum(self._record_effects(record).values()))
 
-    def _effects_of_frame(self, priced: pd.DataFrame) -> np.ndarray:
-        """(rows x effect factors) log pay of `_priced_frame` rows, each in its population."""
+    def _effects_of_frame(self, priced: pd.DataFrame, populations: Any) -> np.ndarray:
+        """(rows x effect factors) log pay of `_priced_frame` rows, each in its population
+        (`populations`: theirs, `_populations_of`)."""
         if self.effects is None:
             return np.zeros((len(priced), 0))
-        populations = self._populations_of(priced)
         return self.effects.of_frame(
             priced, self.default_population if populations is None else list(populations)
         )

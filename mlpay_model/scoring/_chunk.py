@@ -154,7 +154,10 @@ def unknown_skill_words(profiles: pd.DataFrame, model: SalaryModel) -> tuple[Cou
         return words, 0
     vocabulary = set(model.skills)
     with_unknown = 0
-    for skills, rows in Counter(profiles["skills"]).items():
+    codes, distinct = pd.factorize(profiles["skills"], use_na_sentinel=False)  # lists repeat
+    for skills, rows in zip(
+        distinct, np.bincount(codes, minlength=len(distinct)).tolist(), strict=True
+    ):
         unknown = [word for word in skills if word not in vocabulary]
         for word in unknown:
             words[word] += rows

@@ -153,30 +153,26 @@ def _priced_once(
     values: Any, populations: Sequence[str] | str, price: Callable[[Any, str], float]
 ) -> np.ndarray:
     """price(value, population) of each row (`populations`: one for every row, or one per
-    row). Batches repeat a few (value, population) pairs, so each pair is priced once; rows
-    whose values cannot be hashed (lists) are priced one by one."""
+    row). Batches repeat a few (value, population) pairs, so each pair is priced once, with
+    the values of the first row that holds it; rows whose values cannot be hashed (lists)
+    are priced one by one."""
     import pandas as pd
 
     column = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     rows = len(column)
-    if isinstance(populations, str):
-        name_codes, names = np.zeros(rows, dtype=np.int64), [populations]
-    else:
-        codes, distinct_names = pd.factorize(
-            np.asarray(populations, dtype=object), use_na_sentinel=False
-        )
-        name_codes, names = codes.astype(np.int64), list(distinct_names)
+    names = [populations] * rows if isinstance(populations, str) else list(populations)
     try:
-        value_codes, distinct = pd.factorize(column, use_na_sentinel=False)
+        value_codes, _ = pd.factorize(column, use_na_sentinel=False)
     except TypeError:  # unhashable values
-        per_row = [names[code] for code in name_codes.tolist()]
-        return np.fromiter(map(price, column, per_row), dtype=np.float64, count=rows)
-    pairs, pair_codes = np.unique(
-        value_codes.astype(np.int64) * len(names) + name_codes, return_inverse=True
-    )
-    prices = [
-        price(distinct[pair // len(names)], names[pair % len(names)]) for pair in pairs.tolist()
-    ]
+        return np.fromiter(map(price, column, names), dtype=np.float64, count=rows)
+    if isinstance(populations, str):
+        name_codes, distinct_names = np.zeros(rows, dtype=np.int64), 1
+    else:
+        codes, uniques = pd.factorize(np.asarray(names, dtype=object), use_na_sentinel=False)
+        name_codes, distinct_names = codes.astype(np.int64), len(uniques)
+    pair_of_row = value_codes.astype(np.int64) * distinct_names + name_codes
+    _, first_rows, pair_codes = np.unique(pair_of_row, return_index=True, return_inverse=True)
+    prices = [price(column.iat[row], names[row]) for row in first_rows.tolist()]
     return np.asarray(prices, dtype=np.float64)[pair_codes]
 
 

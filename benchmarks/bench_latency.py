@@ -132,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for head in QUANTILE_HEADS
     )
     # the first tree of each head that predict_salary runs (0: the whole file)
-    low_from, high_from = (model._continued.get(head, (0, 0.0))[0] for head in ("low", "high"))
+    low_from, high_from = (model._boosters[head].first_tree for head in ("low", "high"))
 
     def profile(i: int) -> dict[str, Any]:
         return PROFILES[i % count]

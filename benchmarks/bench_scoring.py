@@ -138,7 +138,7 @@ def raw_predict_rows_per_second(source: Path, model_name: str) -> float:
     boosters = [
         (
             lgb.Booster(model_file=str(model.path / model.manifest["models"][head])),
-            model._continued.get(head, (0, 0.0))[0],
+            model._boosters[head].first_tree,
         )
         for head in QUANTILE_HEADS
     ]

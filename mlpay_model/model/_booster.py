@@ -16,6 +16,12 @@ average ~5, lightgbm 4.7.0, pooled 4 default; benchmarks/results/scoring.md):
   three heads, where one `predict_salary` call must stay within 0.2 ms (it took 139 us).
 LightGBM guards its single-row predictor with its own mutex, so a booster is safe to share
 between threads.
+
+One booster, one range of trees: LightGBM keeps the trees a prediction sums (start iteration
+and count) on the loaded model itself, set by every predictor made from it (GBDT::InitPredict),
+so single-row predictors made for one range would sum another after a matrix prediction of
+another. A NativeBooster therefore predicts one range, fixed when it is made: the trees from
+`first_tree` on (0: the whole file; a quantile head that continues the median: its own trees).
 """
 
 from __future__ import annotations
@@ -51,12 +57,12 @@ _LIBRARY_NAMES: Final[dict[str, str]] = {
 class NativeBooster:
     """A LightGBM text model file behind LightGBM's C API: predict one row or a matrix."""
 
-    def __init__(self, path: Path, feature_names: list[str]):
+    def __init__(self, path: Path, feature_names: list[str], *, first_tree: int = 0):
         self.path = path
+        self.first_tree = first_tree  # every prediction sums the trees from this one on
         self._lib = _lightgbm_library()
         self._handle = ctypes.c_void_p()
-        # LightGBM's single-row predictors, by (predict type, first iteration).
-        self._row_predictors: dict[tuple[int, int], ctypes.c_void_p] = {}
+        self._row_predictors: dict[int, ctypes.c_void_p] = {}
         iterations = ctypes.c_int(0)
         # The file is read once, checked and parsed from memory: LightGBM parses exactly the
         # bytes that were checked.
@@ -76,24 +82,18 @@ class NativeBooster:
                 f"{feature_names[:5]}... ({len(names)} vs {len(feature_names)} features)"
             )
         self.num_features = len(names)
-        self.num_iterations = iterations.value  # trees: one per iteration (checked text)
+        self.num_iterations = iterations.value  # trees in the file: one per iteration
         self.text = text  # the checked bytes LightGBM parsed
         for predict_type in (_PREDICT_NORMAL, _PREDICT_CONTRIB):
-            self._add_row_predictor(predict_type, 0)
+            self._add_row_predictor(predict_type)
 
-    def prepare_rows_from(self, start_iteration: int) -> None:
-        """Make `predict_one(row, start_iteration=...)` available for this first iteration
-        (call before sharing the booster between threads)."""
-        if (_PREDICT_NORMAL, start_iteration) not in self._row_predictors:
-            self._add_row_predictor(_PREDICT_NORMAL, start_iteration)
-
-    def _add_row_predictor(self, predict_type: int, start_iteration: int) -> None:
+    def _add_row_predictor(self, predict_type: int) -> None:
         predictor = ctypes.c_void_p()
         self._call(
             self._lib.LGBM_BoosterPredictForMatSingleRowFastInit(
                 self._handle,
                 ctypes.c_int(predict_type),
-                ctypes.c_int(start_iteration),
+                ctypes.c_int(self.first_tree),
                 ctypes.c_int(-1),
                 ctypes.c_int(_DTYPE_FLOAT64),
                 ctypes.c_int32(self.num_features),
@@ -102,7 +102,7 @@ class NativeBooster:
             ),
             f"{self.path}: cannot prepare the single-row predictor",
         )
-        self._row_predictors[(predict_type, start_iteration)] = predictor
+        self._row_predictors[predict_type] = predictor
 
     def predict_row(self, row: np.ndarray, *, contrib: bool = False) -> np.ndarray:
         """One float64 row (shape (1, n) or (n,)): the prediction, or n + 1 SHAP values."""
@@ -112,7 +112,7 @@ class NativeBooster:
         data = np.ascontiguousarray(row, dtype=np.float64)
         self._call(
             self._lib.LGBM_BoosterPredictForMatSingleRowFast(
-                self._row_predictors[(predict_type, 0)],
+                self._row_predictors[predict_type],
                 ctypes.c_void_p(data.ctypes.data),
                 ctypes.byref(out_len),
                 ctypes.c_void_p(out.ctypes.data),
@@ -121,15 +121,14 @@ class NativeBooster:
         )
         return out
 
-    def predict_one(self, row: np.ndarray, *, start_iteration: int = 0) -> float:
-        """The prediction for one float64 row (shape (1, n) or (n,)): the sum of the trees
-        from `start_iteration` on (other than 0: after `prepare_rows_from(start_iteration)`)."""
+    def predict_one(self, row: np.ndarray) -> float:
+        """The prediction for one float64 row (shape (1, n) or (n,))."""
         data = np.ascontiguousarray(row, dtype=np.float64)
         out = ctypes.c_double()
         out_len = ctypes.c_int64(0)
         self._call(
             self._lib.LGBM_BoosterPredictForMatSingleRowFast(
-                self._row_predictors[(_PREDICT_NORMAL, start_iteration)],
+                self._row_predictors[_PREDICT_NORMAL],
                 ctypes.c_void_p(data.ctypes.data),
                 ctypes.byref(out_len),
                 ctypes.byref(out),
@@ -138,16 +137,8 @@ class NativeBooster:
         )
         return out.value
 
-    def predict_matrix(
-        self,
-        matrix: np.ndarray,
-        *,
-        contrib: bool = False,
-        start_iteration: int = 0,
-        num_iterations: int = -1,
-    ) -> np.ndarray:
-        """A float64 (rows, n) matrix: predictions (rows,) or SHAP values (rows, n + 1), of
-        the trees from `start_iteration` on (`num_iterations` of them; -1: all)."""
+    def predict_matrix(self, matrix: np.ndarray, *, contrib: bool = False) -> np.ndarray:
+        """A float64 (rows, n) matrix: predictions (rows,) or SHAP values (rows, n + 1)."""
         data = np.ascontiguousarray(matrix, dtype=np.float64)
         rows = data.shape[0]
         width = self.num_features + 1 if contrib else 1
@@ -164,8 +155,8 @@ class NativeBooster:
                 ctypes.c_int32(data.shape[1]),
                 ctypes.c_int(1),
                 ctypes.c_int(_PREDICT_CONTRIB if contrib else _PREDICT_NORMAL),
-                ctypes.c_int(start_iteration),
-                ctypes.c_int(num_iterations),
+                ctypes.c_int(self.first_tree),
+                ctypes.c_int(-1),
                 b"",
                 ctypes.byref(out_len),
                 ctypes.c_void_p(out.ctypes.data),
@@ -284,7 +275,8 @@ def continuation_shift(median: NativeBooster, head: NativeBooster) -> float:
     """The shift of a quantile head that continues the median (`fitting.spread_booster`):
     its first `median.num_iterations` trees are the median's, `shift` added to every leaf of
     the first, and its own trees follow. So head(x) = median(x) + shift + (head's trees from
-    `median.num_iterations` on)(x), up to the order of a float sum.
+    `median.num_iterations` on)(x), up to the order of a float sum: `head` is made with
+    `first_tree=median.num_iterations`.
 
     Read from the two checked texts LightGBM parsed (nothing is rewritten): ArtifactError
     unless the head has trees of its own after the median's, and its first trees are the

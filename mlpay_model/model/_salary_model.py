@@ -148,12 +148,13 @@ class SalaryModel:
         self.population_pay_texts: Mapping[str, str] = MappingProxyType(
             {name: source_pay_text(self.manifest, name) for name in self.populations}
         )
-        self._boosters = {
-            head: NativeBooster(file, self.encoder.feature_names)
-            for head, file in model_files.items()
+        self._boosters = self._load_boosters(model_files)
+        # {quantile head: shift} of the heads that continue the median (`_load_boosters`).
+        self._shifts = {
+            head: continuation_shift(self._boosters["median"], self._boosters[head])
+            for head in QUANTILE_HEADS
+            if self._boosters[head].first_tree
         }
-        # {quantile head: (its first own tree, shift)} of the heads that continue the median.
-        self._continued = self._heads_continuing_the_median()
         # Column j of the feature matrix belongs to factor i where _grouping[j, i] == 1.
         self._grouping = np.array(
             [
@@ -287,39 +288,35 @@ class SalaryModel:
     def _quantile_matrix(self, head: str, matrix: np.ndarray, median: np.ndarray) -> np.ndarray:
         """The raw score of quantile `head` on encoded rows whose median raw score is
         `median`: a head that continues the median runs its own trees only."""
-        booster = self._boosters[head]
-        continued = self._continued.get(head)
-        if continued is None:
-            return booster.predict_matrix(matrix)
-        first_tree, shift = continued
-        return median + shift + booster.predict_matrix(matrix, start_iteration=first_tree)
+        raw = self._boosters[head].predict_matrix(matrix)
+        shift = self._shifts.get(head)
+        return raw if shift is None else median + shift + raw
 
     def _quantile_one(self, head: str, row: np.ndarray, median: float) -> float:
         """`_quantile_matrix` of one encoded row."""
-        booster = self._boosters[head]
-        continued = self._continued.get(head)
-        if continued is None:
-            return booster.predict_one(row)
-        first_tree, shift = continued
-        return median + shift + booster.predict_one(row, start_iteration=first_tree)
+        raw = self._boosters[head].predict_one(row)
+        shift = self._shifts.get(head)
+        return raw if shift is None else median + shift + raw
 
-    def _heads_continuing_the_median(self) -> dict[str, tuple[int, float]]:
-        """{quantile head: (first own tree, shift)} when the manifest says the quantile heads
-        continue the median (calibration.quantile_heads "from_median", as `mlpay train`
-        writes them): each is then the median's raw score plus its shift plus its own trees
-        (`_booster.continuation_shift` checks the file is so). Other heads, or other models,
+    def _load_boosters(self, files: Mapping[str, Path]) -> dict[str, NativeBooster]:
+        """Each head's booster. When the manifest says the quantile heads continue the
+        median (calibration.quantile_heads "from_median", as `mlpay train` writes them), their
+        boosters predict their own trees only, from the median's tree count on (then checked
+        by `_booster.continuation_shift`, which gives their shift); other heads, and models,
         are predicted whole."""
+        names = self.encoder.feature_names
+        median = NativeBooster(files["median"], names)
         calibration = self.manifest.get("calibration")
-        if not isinstance(calibration, dict) or calibration.get("quantile_heads") != "from_median":
-            return {}
-        median = self._boosters["median"]
-        continued: dict[str, tuple[int, float]] = {}
-        for head in QUANTILE_HEADS:
-            if head != "median":
-                shift = continuation_shift(median, self._boosters[head])
-                self._boosters[head].prepare_rows_from(median.num_iterations)
-                continued[head] = (median.num_iterations, shift)
-        return continued
+        continues = isinstance(calibration, dict) and (
+            calibration.get("quantile_heads") == "from_median"
+        )
+        first_tree = median.num_iterations if continues else 0
+        heads = {
+            head: NativeBooster(files[head], names, first_tree=first_tree)
+            for head in QUANTILE_HEADS
+            if head != "median"
+        }
+        return {"median": median, **heads}
 
     def contributions(self, profiles: pd.DataFrame) -> pd.DataFrame:
         """Per row and factor, how much that factor moved the median, in percent vs baseline.

@@ -19,9 +19,10 @@ between threads.
 
 One booster, one range of trees: LightGBM keeps the trees a prediction sums (start iteration
 and count) on the loaded model itself, set by every predictor made from it (GBDT::InitPredict),
-so single-row predictors made for one range would sum another after a matrix prediction of
-another. A NativeBooster therefore predicts one range, fixed when it is made: the trees from
-`first_tree` on (0: the whole file; a quantile head that continues the median: its own trees).
+so a single-row predictor made for one range sums another once a matrix prediction over that
+other range has run. A NativeBooster therefore predicts one range, fixed when it is made: the
+trees from `first_tree` on (0: the whole file; a quantile head that continues the median: its
+own trees).
 """
 
 from __future__ import annotations

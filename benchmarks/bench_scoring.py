@@ -5,19 +5,20 @@ generate_profiles.py), run `python -m mlpay_model score` in a child process, and
 wall time, rows per second, CPU seconds and peak memory (the child's RSS high-water mark and
 CPU times, from wait4). Modes:
 
-    local     this checkout: each head's model file through LightGBM's C API
+    local     this checkout
     baseline  (with --baseline DIR) the code of another checkout, as it runs by default
               (after one untimed run, so that anything it caches is warm): before/after
 
-The baseline's output is checked byte for byte against this checkout's (Parquet and
-rejects). The children run with PYTHONHASHSEED=0: the order in which a set of skills is
-summed follows the hash seed and moves the last bits of a price between processes.
-Wall times are the best of --repeats runs, the modes taking turns (the machine is shared: the
-load average is printed). The reference is LightGBM alone: the model's three boosters
-(median, low, high) predicting the already-encoded feature matrix with
-`lightgbm.Booster.predict`; "x raw" is how many times longer the whole run takes per row than
-that. Prints a markdown table and writes
-it to --output. Not a test.
+The baseline's output is checked against this checkout's (Parquet and rejects): byte for
+byte, else column by column ("same values; floats within x relative" when only float
+columns differ, by at most x). The children run with PYTHONHASHSEED=0: the order in which a
+set of skills is summed follows the hash seed and moves the last bits of a price between
+processes. Wall times are the best of --repeats runs, the modes taking turns (the machine is
+shared: the load average is printed). The reference is LightGBM alone on the already-encoded
+feature matrix with `lightgbm.Booster.predict`, running the trees mlpay runs: the median's,
+then each quantile head's own (from the median's tree count on, for heads that continue the
+median; whole otherwise); "x raw" is how many times longer the whole run takes per row than
+that. Prints a markdown table and writes it to --output. Not a test.
 
     python benchmarks/bench_scoring.py --models aijobs,kaggle,stackoverflow --sizes 1000000
 
@@ -48,11 +49,14 @@ BENCHMARKS = Path(__file__).resolve().parent
 ROOT = BENCHMARKS.parent
 sys.path[:0] = [str(ROOT), str(BENCHMARKS)]
 
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
 from generate_profiles import write_profiles  # noqa: E402
 
 from mlpay_model.scoring import default_rejects_path  # noqa: E402
 
-RAW_SAMPLE_ROWS: Final = 200_000  # rows encoded once to time Booster.predict on
+RAW_SAMPLE_ROWS: Final = 200_000  # rows encoded once to time LightGBM alone on
 
 
 MODES: Final = ("local",)  # and "baseline" with --baseline
@@ -118,7 +122,8 @@ def score_in_child(
 
 
 def raw_predict_rows_per_second(source: Path, model_name: str) -> float:
-    """Rows/s of the three boosters alone on an encoded sample of the generated rows."""
+    """Rows/s of LightGBM alone running the trees mlpay runs on an encoded sample of the
+    generated rows: the median whole, a quantile head from its first own tree on."""
     import lightgbm as lgb
 
     from mlpay_model.model import load_model
@@ -129,14 +134,17 @@ def raw_predict_rows_per_second(source: Path, model_name: str) -> float:
     model = load_model(model_name)
     sample = next(iter_chunks(describe_input(source), RAW_SAMPLE_ROWS)).table
     profiles = normalise_frame(sample.drop_columns(["id"]).to_pandas()).profiles
-    matrix = model.encoder.encode_frame(profiles)
+    matrix = model._matrix(profiles)
     boosters = [
-        lgb.Booster(model_file=str(model.path / model.manifest["models"][head]))
+        (
+            lgb.Booster(model_file=str(model.path / model.manifest["models"][head])),
+            model._boosters[head].first_tree,
+        )
         for head in QUANTILE_HEADS
     ]
     start = time.perf_counter()
-    for booster in boosters:
-        booster.predict(matrix)
+    for booster, first_tree in boosters:
+        booster.predict(matrix, start_iteration=first_tree)
     return len(matrix) / (time.perf_counter() - start)
 
 
@@ -178,6 +186,31 @@ def same_bytes(a: Path, b: Path) -> bool:
     return a.read_bytes() == b.read_bytes()
 
 
+def compare_outputs(output: Path, reference: Path) -> str:
+    """'identical' (output and rejects byte for byte), else how the values differ: the
+    same columns and values but for float columns within a relative difference, or
+    '**DIFFERENT**'."""
+    rejects, reference_rejects = default_rejects_path(output), default_rejects_path(reference)
+    if same_bytes(output, reference) and same_bytes(rejects, reference_rejects):
+        return "identical"
+    ours, theirs = pq.read_table(output), pq.read_table(reference)
+    if not same_bytes(rejects, reference_rejects) or ours.schema != theirs.schema:
+        return "**DIFFERENT**"
+    largest = 0.0
+    for name in ours.column_names:
+        a, b = ours.column(name), theirs.column(name)
+        if a.equals(b):
+            continue
+        if not pa.types.is_floating(a.type):
+            return f"**DIFFERENT** ({name})"
+        x, y = a.to_numpy(), b.to_numpy()
+        if not np.array_equal(np.isnan(x), np.isnan(y)):
+            return f"**DIFFERENT** ({name})"
+        both = ~np.isnan(x)
+        largest = max(largest, float(np.max(np.abs(x[both] - y[both]) / np.abs(y[both]))))
+    return f"same values; floats within {largest:.1e} relative"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000000", help="comma-separated row counts")
@@ -215,7 +248,7 @@ def main() -> None:
         "shared with other work: the load average before each model is given."
         + (f" baseline = the code in {args.baseline}." if args.baseline else ""),
         "",
-        "| model | rows | mode | seconds | rows/s | CPU s | raw 3x Booster.predict rows/s "
+        "| model | rows | mode | seconds | rows/s | CPU s | raw LightGBM rows/s "
         "| x raw | peak RSS (MiB) | output = local output |",
         "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
@@ -232,10 +265,7 @@ def main() -> None:
                     run, output = best[mode]
                     same = "(reference)" if mode == "local" else "not checked"
                     if mode != "local" and reference is not None:
-                        identical = same_bytes(output, reference) and same_bytes(
-                            default_rejects_path(output), default_rejects_path(reference)
-                        )
-                        same = "identical" if identical else "**DIFFERENT**"
+                        same = compare_outputs(output, reference)
                     rate = run.rows / run.seconds
                     lines.append(
                         f"| {model} | {run.rows:,} | {mode} | {run.seconds:.2f} | {rate:,.0f} | "

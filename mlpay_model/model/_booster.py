@@ -16,6 +16,13 @@ average ~5, lightgbm 4.7.0, pooled 4 default; benchmarks/results/scoring.md):
   three heads, where one `predict_salary` call must stay within 0.2 ms (it took 139 us).
 LightGBM guards its single-row predictor with its own mutex, so a booster is safe to share
 between threads.
+
+One booster, one range of trees: LightGBM keeps the trees a prediction sums (start iteration
+and count) on the loaded model itself, set by every predictor made from it (GBDT::InitPredict),
+so a single-row predictor made for one range sums another once a matrix prediction over that
+other range has run. A NativeBooster therefore predicts one range, fixed when it is made: the
+trees from `first_tree` on (0: the whole file; a quantile head that continues the median: its
+own trees).
 """
 
 from __future__ import annotations
@@ -51,8 +58,9 @@ _LIBRARY_NAMES: Final[dict[str, str]] = {
 class NativeBooster:
     """A LightGBM text model file behind LightGBM's C API: predict one row or a matrix."""
 
-    def __init__(self, path: Path, feature_names: list[str]):
+    def __init__(self, path: Path, feature_names: list[str], *, first_tree: int = 0):
         self.path = path
+        self.first_tree = first_tree  # every prediction sums the trees from this one on
         self._lib = _lightgbm_library()
         self._handle = ctypes.c_void_p()
         self._row_predictors: dict[int, ctypes.c_void_p] = {}
@@ -75,6 +83,7 @@ class NativeBooster:
                 f"{feature_names[:5]}... ({len(names)} vs {len(feature_names)} features)"
             )
         self.num_features = len(names)
+        self.num_iterations = iterations.value  # trees in the file: one per iteration
         self.text = text  # the checked bytes LightGBM parsed
         for predict_type in (_PREDICT_NORMAL, _PREDICT_CONTRIB):
             self._add_row_predictor(predict_type)
@@ -85,7 +94,7 @@ class NativeBooster:
             self._lib.LGBM_BoosterPredictForMatSingleRowFastInit(
                 self._handle,
                 ctypes.c_int(predict_type),
-                ctypes.c_int(0),
+                ctypes.c_int(self.first_tree),
                 ctypes.c_int(-1),
                 ctypes.c_int(_DTYPE_FLOAT64),
                 ctypes.c_int32(self.num_features),
@@ -147,7 +156,7 @@ class NativeBooster:
                 ctypes.c_int32(data.shape[1]),
                 ctypes.c_int(1),
                 ctypes.c_int(_PREDICT_CONTRIB if contrib else _PREDICT_NORMAL),
-                ctypes.c_int(0),
+                ctypes.c_int(self.first_tree),
                 ctypes.c_int(-1),
                 b"",
                 ctypes.byref(out_len),
@@ -261,3 +270,63 @@ def _lightgbm_library() -> ctypes.CDLL:
     from lightgbm.basic import _LIB  # an install layout we do not know: use lightgbm's loader
 
     return _LIB
+
+
+def continuation_shift(median: NativeBooster, head: NativeBooster) -> float:
+    """The shift of a quantile head that continues the median (`fitting.spread_booster`):
+    its first `median.num_iterations` trees are the median's, `shift` added to every leaf of
+    the first, and its own trees follow. So head(x) = median(x) + shift + (head's trees from
+    `median.num_iterations` on)(x), up to the order of a float sum: `head` is made with
+    `first_tree=median.num_iterations`.
+
+    Read from the two checked texts LightGBM parsed (nothing is rewritten): ArtifactError
+    unless the head has trees of its own after the median's, and its first trees are the
+    median's byte for byte but for the leaf values of the first, all moved by one shift.
+    """
+    shared = median.num_iterations
+    if head.num_iterations <= shared:
+        raise ArtifactError(
+            f"{head.path}: {head.num_iterations} trees; a quantile head that continues the "
+            f"median ({median.path}, {shared} trees) has more trees than it"
+        )
+    median_trees, head_trees = _trees(median.text), _trees(head.text)[:shared]
+    shift = _first_tree_shift(median_trees[0], head_trees[0]) if shared else 0.0
+    if shift is None or median_trees[1:] != head_trees[1:]:
+        raise ArtifactError(
+            f"{head.path}: its first {shared} trees are not those of the median "
+            f"({median.path}) shifted by one constant, as the manifest's "
+            "calibration.quantile_heads 'from_median' says"
+        )
+    return shift
+
+
+_SHIFT_TOLERANCE: Final = 1e-9  # log pay
+_LEAF_VALUE: Final = b"leaf_value="
+
+
+def _trees(text: bytes) -> list[bytes]:
+    """Each tree of a checked model text, from the number after its "Tree=" on."""
+    body = text.replace(b"\r\n", b"\n").split(b"\nend of trees", 1)[0]
+    return [block.strip() for block in body.split(b"\nTree=")[1:]]
+
+
+def _first_tree_shift(median: bytes, head: bytes) -> float | None:
+    """The one amount that every leaf value of tree `head` adds to those of tree `median`,
+    when nothing else of the two differs; None otherwise."""
+    median_lines, head_lines = median.split(b"\n"), head.split(b"\n")
+    if len(median_lines) != len(head_lines):
+        return None
+    shifts: list[float] = []
+    for base, line in zip(median_lines, head_lines, strict=True):
+        if base == line:
+            continue
+        if not (base.startswith(_LEAF_VALUE) and line.startswith(_LEAF_VALUE)):
+            return None
+        before = [float(value) for value in base.removeprefix(_LEAF_VALUE).split()]
+        after = [float(value) for value in line.removeprefix(_LEAF_VALUE).split()]
+        if len(before) != len(after):
+            return None
+        shifts.extend(b - a for a, b in zip(before, after, strict=True))
+    shift = shifts[0] if shifts else 0.0
+    tolerance = _SHIFT_TOLERANCE * max(1.0, abs(shift))
+    return shift if all(abs(value - shift) <= tolerance for value in shifts) else None

@@ -4,7 +4,10 @@ A model predicts log(annual USD pay) with three LightGBM boosters, the median an
 and high quantiles (`artifact.QUANTILE_HEADS`), each its own model file as LightGBM wrote it,
 turned into a calibrated 80% interval by `interval.calibrated_interval`. The boosters run
 through `_booster.NativeBooster` (LightGBM's C API), so `predict_salary` (one row) and
-`SalaryModel.predict` (a frame) run the same trees and agree exactly.
+`SalaryModel.predict` (a frame) run the same trees and agree exactly. Quantile heads that
+continue the median (`calibration.quantile_heads: from_median`, whose files begin with the
+median's trees) run only their own trees, added to the median's raw score and their shift:
+the median's trees are evaluated once per row, not three times.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 
 from mlpay_model.data.sources.registry import model_pay_text, source_pay_text
 from mlpay_model.errors import ArtifactError
-from mlpay_model.model._booster import NativeBooster
+from mlpay_model.model._booster import NativeBooster, continuation_shift
 from mlpay_model.model.artifact import (
     MANIFEST_NAME,
     QUANTILE_HEADS,
@@ -145,9 +148,12 @@ class SalaryModel:
         self.population_pay_texts: Mapping[str, str] = MappingProxyType(
             {name: source_pay_text(self.manifest, name) for name in self.populations}
         )
-        self._boosters = {
-            head: NativeBooster(file, self.encoder.feature_names)
-            for head, file in model_files.items()
+        self._boosters = self._load_boosters(model_files)
+        # {quantile head: shift} of the heads that continue the median (`_load_boosters`).
+        self._shifts = {
+            head: continuation_shift(self._boosters["median"], self._boosters[head])
+            for head in QUANTILE_HEADS
+            if self._boosters[head].first_tree
         }
         # Column j of the feature matrix belongs to factor i where _grouping[j, i] == 1.
         self._grouping = np.array(
@@ -183,7 +189,10 @@ class SalaryModel:
             by_population = {
                 name: _year_or_nan(self.pay_years.default(name)) for name in self.populations
             }
-            defaults = profiles["source"].astype(object).map(by_population).astype("float64")
+            # Rows repeat a few sources: each distinct one is looked up once.
+            codes, names = pd.factorize(profiles["source"])
+            per_name = [by_population.get(name, math.nan) for name in names] + [math.nan]
+            defaults = pd.Series(np.asarray(per_name, "float64")[codes], profiles.index)
             defaults = defaults.fillna(fallback)
         else:
             defaults = pd.Series(fallback, profiles.index)
@@ -208,11 +217,7 @@ class SalaryModel:
         priced = self._priced_frame(canonical_profiles(profiles))
         if len(priced) == 0:
             return pd.DataFrame({name: [] for name in PREDICTION_COLUMNS}, index=profiles.index)
-        matrix = self.encoder.encode_frame(self._tree_frame(priced))
-        interval = self._interval(
-            matrix, self._adjustments(priced), self._effects_of_frame(priced).sum(axis=1)
-        )
-        columns = dict(zip(PREDICTION_COLUMNS, interval, strict=True))
+        columns = dict(zip(PREDICTION_COLUMNS, self._priced_interval(priced), strict=True))
         return pd.DataFrame(columns, index=profiles.index)
 
     def predict_normalised(
@@ -232,24 +237,31 @@ class SalaryModel:
         for start in range(0, len(priced), block_rows):
             block = priced.iloc[start : start + block_rows]
             into = None if buffer is None else buffer.rows(len(block), width)
-            matrix = self.encoder.encode_frame(self._tree_frame(block), out=into)
-            out[:, start : start + len(block)] = self._interval(
-                matrix, self._adjustments(block), self._effects_of_frame(block).sum(axis=1)
-            )
+            out[:, start : start + len(block)] = self._priced_interval(block, into)
         median, low, high = out
         return median, low, high
 
-    def _adjustments(self, priced: pd.DataFrame) -> float | np.ndarray:
-        """q for rows of `_priced_frame`: one number, or one per row where the rows'
-        populations differ in q or some pay year lies past its population's latest (which
-        adds the year-ahead extra; a model without a year feature prices every profile at
-        its latest pay year, so never)."""
-        populations = self._populations_of(priced) if self.adjustments.q_by_population else None
+    def _priced_interval(
+        self, priced: pd.DataFrame, into: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(median, low, high) annual pay of `_priced_frame` rows (their feature matrix
+        encoded `into` when given)."""
+        populations = self._populations_of(priced)
+        matrix = self.encoder.encode_frame(self._tree_frame(priced, populations), out=into)
+        effects = self._effects_of_frame(priced, populations).sum(axis=1)
+        return self._interval(matrix, self._adjustments(priced, populations), effects)
+
+    def _adjustments(self, priced: pd.DataFrame, populations: Any) -> float | np.ndarray:
+        """q for rows of `_priced_frame` (`populations`: theirs, `_populations_of`): one
+        number, or one per row where the rows' populations differ in q or some pay year lies
+        past its population's latest (which adds the year-ahead extra; a model without a year
+        feature prices every profile at its latest pay year, so never)."""
+        chosen = populations if self.adjustments.q_by_population else None
         past = None
         if self._widens_past_latest and self._defaults_year:  # a year column is filled in
-            years, populations = self._years_and_populations(priced)
-            past = self.pay_years.past_latest(years, populations)
-        return self.adjustments.of_rows(populations, past, self.default_population)
+            chosen = populations
+            past = self.pay_years.past_latest(priced["year"].to_numpy("float64"), populations)
+        return self.adjustments.of_rows(chosen, past, self.default_population)
 
     def _record_adjustment(self, record: Mapping[str, Any]) -> float:
         """`_adjustments` of one priced record."""
@@ -269,8 +281,42 @@ class SalaryModel:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(median, low, high) annual pay of encoded rows (`offset`: the rows' effects in
         log pay)."""
-        median, low, high = (self._boosters[head].predict_matrix(matrix) for head in QUANTILE_HEADS)
+        median = self._boosters["median"].predict_matrix(matrix)
+        low, high = (self._quantile_matrix(head, matrix, median) for head in ("low", "high"))
         return calibrated_interval(median + offset, low + offset, high + offset, adjustment)
+
+    def _quantile_matrix(self, head: str, matrix: np.ndarray, median: np.ndarray) -> np.ndarray:
+        """The raw score of quantile `head` on encoded rows whose median raw score is
+        `median`: a head that continues the median runs its own trees only."""
+        raw = self._boosters[head].predict_matrix(matrix)
+        shift = self._shifts.get(head)
+        return raw if shift is None else median + shift + raw
+
+    def _quantile_one(self, head: str, row: np.ndarray, median: float) -> float:
+        """`_quantile_matrix` of one encoded row."""
+        raw = self._boosters[head].predict_one(row)
+        shift = self._shifts.get(head)
+        return raw if shift is None else median + shift + raw
+
+    def _load_boosters(self, files: Mapping[str, Path]) -> dict[str, NativeBooster]:
+        """Each head's booster. When the manifest says the quantile heads continue the
+        median (calibration.quantile_heads "from_median", as `mlpay train` writes them), their
+        boosters predict their own trees only, from the median's tree count on (then checked
+        by `_booster.continuation_shift`, which gives their shift); other heads, and models,
+        are predicted whole."""
+        names = self.encoder.feature_names
+        median = NativeBooster(files["median"], names)
+        calibration = self.manifest.get("calibration")
+        continues = isinstance(calibration, dict) and (
+            calibration.get("quantile_heads") == "from_median"
+        )
+        first_tree = median.num_iterations if continues else 0
+        heads = {
+            head: NativeBooster(files[head], names, first_tree=first_tree)
+            for head in QUANTILE_HEADS
+            if head != "median"
+        }
+        return {"median": median, **heads}
 
     def contributions(self, profiles: pd.DataFrame) -> pd.DataFrame:
         """Per row and factor, how much that factor moved the median, in percent vs baseline.
@@ -282,7 +328,8 @@ class SalaryModel:
         import pandas as pd
 
         priced = self._canonical_priced(profiles)
-        matrix = self.encoder.encode_frame(self._tree_frame(priced))
+        populations = self._populations_of(priced)
+        matrix = self.encoder.encode_frame(self._tree_frame(priced, populations))
         median = self._boosters["median"]
         blocks = [
             median.predict_matrix(matrix[start : start + _CONTRIBUTION_BLOCK_ROWS], contrib=True)
@@ -291,7 +338,7 @@ class SalaryModel:
         shap = np.vstack(blocks) if blocks else np.empty((0, len(self.encoder.feature_names) + 1))
         logs = shap[:, :-1] @ self._grouping
         if self.effects is not None:
-            logs[:, len(self.spec.features) :] = self._effects_of_frame(priced)
+            logs[:, len(self.spec.features) :] = self._effects_of_frame(priced, populations)
         percent = np.expm1(logs) * 100.0
         return pd.DataFrame(percent, columns=list(self.factors), index=profiles.index)
 
@@ -306,10 +353,11 @@ class SalaryModel:
         record = self._priced_record(record)
         row = self.encoder.encode_record(self._tree_record(record))
         offset = self._record_offset(record)
-        median, low, high = (
-            self._boosters[head].predict_one(row) + offset for head in QUANTILE_HEADS
+        median = self._boosters["median"].predict_one(row)
+        low, high = (self._quantile_one(head, row, median) + offset for head in ("low", "high"))
+        median, low, high = calibrated_bounds(
+            median + offset, low, high, self._record_adjustment(record)
         )
-        median, low, high = calibrated_bounds(median, low, high, self._record_adjustment(record))
         return RecordPrediction(median, low, high, record, self, row)
 
     def median_as(self, prediction: RecordPrediction, changes: Mapping[str, Any]) -> float:
@@ -336,28 +384,24 @@ class SalaryModel:
         nearest = self.pay_years.nearest(year, record.get("source"))
         return record if nearest == year or is_missing(year) else {**record, "year": nearest}
 
-    def _tree_frame(self, priced: pd.DataFrame) -> pd.DataFrame:
-        """`_tree_record` of every row of a `_priced_frame`."""
+    def _tree_frame(self, priced: pd.DataFrame, populations: Any) -> pd.DataFrame:
+        """`_tree_record` of every row of a `_priced_frame` (`populations`: theirs)."""
         if not self._defaults_year:
             return priced
-        years, populations = self._years_and_populations(priced)
+        years = priced["year"].to_numpy("float64")
         nearest = self.pay_years.nearest_years(years, populations)
         same = (nearest == years) | np.isnan(years)
         return priced if same.all() else priced.assign(year=nearest)
 
     def _populations_of(self, priced: pd.DataFrame) -> Any:
-        """The populations of `_priced_frame` rows (None: every row is the default one)."""
+        """The populations of `_priced_frame` rows (None: every row is the default one, or
+        the model's one population): worked out once per frame, and passed on."""
         if not self.uses("source"):
             return None
         populations = priced["source"].astype(str).to_numpy()
         if (populations == self.default_population).all():  # a file without sources
             return None
         return populations
-
-    def _years_and_populations(self, priced: pd.DataFrame) -> tuple[np.ndarray, Any]:
-        """The pay years (floats) of `_priced_frame` rows and, for a pooled model, their
-        populations (None: every row is the model's one population, or the default one)."""
-        return priced["year"].to_numpy("float64"), self._populations_of(priced)
 
     def _priced_record(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         """`record` with what the model fills in: seniority derived from years (a model
@@ -393,7 +437,8 @@ class SalaryModel:
 
     def _matrix(self, profiles: pd.DataFrame) -> np.ndarray:
         """The feature matrix of profiles (canonical, or normalised from raw values)."""
-        return self.encoder.encode_frame(self._tree_frame(self._canonical_priced(profiles)))
+        priced = self._canonical_priced(profiles)
+        return self.encoder.encode_frame(self._tree_frame(priced, self._populations_of(priced)))
 
     def _record_effects(self, record: Mapping[str, Any]) -> dict[str, float]:
         """{effect factor: log pay} of one priced record ({} for a model without effects)."""
@@ -405,11 +450,11 @@ class SalaryModel:
     def _record_offset(self, record: Mapping[str, Any]) -> float:
         return float(sum(self._record_effects(record).values()))
 
-    def _effects_of_frame(self, priced: pd.DataFrame) -> np.ndarray:
-        """(rows x effect factors) log pay of `_priced_frame` rows, each in its population."""
+    def _effects_of_frame(self, priced: pd.DataFrame, populations: Any) -> np.ndarray:
+        """(rows x effect factors) log pay of `_priced_frame` rows, each in its population
+        (`populations`: theirs, `_populations_of`)."""
         if self.effects is None:
             return np.zeros((len(priced), 0))
-        populations = self._populations_of(priced)
         return self.effects.of_frame(
             priced, self.default_population if populations is None else list(populations)
         )

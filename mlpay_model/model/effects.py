@@ -27,7 +27,7 @@ Everything is a small JSON table in the manifest (`to_dict`/`from_dict`): no pic
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
@@ -95,18 +95,18 @@ class FactorEffects:
         """(rows x len(factors)) log effects of canonical `profiles`, each row priced as its
         population (`populations`: one name for every row, or one per row)."""
         rows = len(profiles)
-        names = [populations] * rows if isinstance(populations, str) else list(populations)
         out = np.zeros((rows, len(self.factors)))
         for column, factor in enumerate(self.factors):
             values = profiles[factor] if factor in profiles else [None] * rows
-            if factor == "education":
-                out[:, column] = [
-                    0.0 if is_missing(level) else self.education.get(name, {}).get(level, 0.0)
-                    for level, name in zip(values, names, strict=True)
-                ]
-            else:
-                out[:, column] = _skills_effects(values, names, self.skills)
+            price = self._education_of if factor == "education" else self._skills_of
+            out[:, column] = _priced_once(values, populations, price)
         return out
+
+    def _education_of(self, level: Any, population: str) -> float:
+        return 0.0 if is_missing(level) else self.education.get(population, {}).get(level, 0.0)
+
+    def _skills_of(self, skills: object, population: str) -> float:
+        return _skills_effect(skills, self.skills.get(population))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -149,22 +149,31 @@ def _tables(value: object, what: str) -> Mapping[str, Mapping[str, float]]:
     return MappingProxyType(tables)
 
 
-def _skills_effects(
-    values: Iterable[object], names: Sequence[str], tables: Mapping[str, Mapping[str, float]]
-) -> list[float]:
-    """`_skills_effect` of each row; batches repeat skill lists, so each (list, population)
-    is priced once."""
-    priced: dict[tuple[object, str], float] = {}
-    effects = []
-    for skills, name in zip(values, names, strict=True):
-        if not isinstance(skills, tuple):  # unhashable or missing: priced as it is
-            effects.append(_skills_effect(skills, tables.get(name)))
-            continue
-        key = (skills, name)
-        if key not in priced:
-            priced[key] = _skills_effect(skills, tables.get(name))
-        effects.append(priced[key])
-    return effects
+def _priced_once(
+    values: Any, populations: Sequence[str] | str, price: Callable[[Any, str], float]
+) -> np.ndarray:
+    """price(value, population) of each row (`populations`: one for every row, or one per
+    row). Batches repeat a few (value, population) pairs, so each pair is priced once, with
+    the values of the first row that holds it; rows whose values cannot be hashed (lists)
+    are priced one by one."""
+    import pandas as pd
+
+    column = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    rows = len(column)
+    names = [populations] * rows if isinstance(populations, str) else list(populations)
+    try:
+        value_codes, _ = pd.factorize(column, use_na_sentinel=False)
+    except TypeError:  # unhashable values
+        return np.fromiter(map(price, column, names), dtype=np.float64, count=rows)
+    if isinstance(populations, str):
+        name_codes, distinct_names = np.zeros(rows, dtype=np.int64), 1
+    else:
+        codes, uniques = pd.factorize(np.asarray(names, dtype=object), use_na_sentinel=False)
+        name_codes, distinct_names = codes.astype(np.int64), len(uniques)
+    pair_of_row = value_codes.astype(np.int64) * distinct_names + name_codes
+    _, first_rows, pair_codes = np.unique(pair_of_row, return_index=True, return_inverse=True)
+    prices = [price(column.iat[row], names[row]) for row in first_rows.tolist()]
+    return np.asarray(prices, dtype=np.float64)[pair_codes]
 
 
 def _skills_effect(skills: object, table: Mapping[str, float] | None) -> float:

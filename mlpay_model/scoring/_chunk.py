@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from mlpay_model.errors import DataError, clip
 from mlpay_model.model.features import MatrixBuffer
@@ -132,11 +133,17 @@ def score_chunk(
         rejects,
         Counter(rejected["field"].tolist()),
         missing,
-        populations=Counter(scored.column(POPULATION).to_pylist()),
+        populations=_value_counts(scored.column(POPULATION)),
         other_roles=int((profiles["role"] == "other").sum()) if "role" in profiles else 0,
         unknown_skills=words,
         unknown_skill_rows=word_rows,
     )
+
+
+def _value_counts(column: pa.ChunkedArray) -> Counter[str]:
+    """Rows per value of a text column, in order of first appearance."""
+    counts = pc.value_counts(column).to_pylist()
+    return Counter({entry["values"]: entry["counts"] for entry in counts})
 
 
 def unknown_skill_words(profiles: pd.DataFrame, model: SalaryModel) -> tuple[Counter[str], int]:
@@ -147,7 +154,10 @@ def unknown_skill_words(profiles: pd.DataFrame, model: SalaryModel) -> tuple[Cou
         return words, 0
     vocabulary = set(model.skills)
     with_unknown = 0
-    for skills, rows in Counter(profiles["skills"]).items():
+    codes, distinct = pd.factorize(profiles["skills"], use_na_sentinel=False)  # lists repeat
+    for skills, rows in zip(
+        distinct, np.bincount(codes, minlength=len(distinct)).tolist(), strict=True
+    ):
         unknown = [word for word in skills if word not in vocabulary]
         for word in unknown:
             words[word] += rows
@@ -163,26 +173,43 @@ def priced_as(model: SalaryModel, profiles: pd.DataFrame) -> dict[str, pa.Array]
     registry does not know); the pay year. The year of a model without a year feature is its
     population's latest (it prices its data's years as one, as `predict_salary` states)."""
     if model.uses("source"):
-        populations = profiles["source"].astype(object)
+        populations = profiles["source"].to_numpy(dtype=object)
     else:
-        populations = pd.Series(model.default_population, index=profiles.index, dtype=object)
+        populations = np.full(len(profiles), model.default_population, dtype=object)
     years_of = profiles if model.uses("year") else profiles.drop(columns="year", errors="ignore")
     years = model.default_pay_years(years_of).to_numpy(dtype=np.float64)
     known = ~np.isnan(years)
     year_values = np.where(known, years, 0).astype(np.int64)
-    texts: dict[tuple[str, int | None], str] = {}
-    concepts = []
-    for name, year, has_year in zip(populations, year_values.tolist(), known, strict=True):
-        key = (name, year if has_year else None)
-        text = texts.get(key)
-        if text is None:
-            text = texts[key] = _pay_text(model, *key)
-        concepts.append(text)
+    # Rows repeat a few (population, pay year) pairs: each pair's text is worked out once.
+    population_codes, names = pd.factorize(populations)
+    year_codes, year_keys = pd.factorize(np.where(known, year_values, -1))
+    pairs, pair_codes = np.unique(
+        population_codes.astype(np.int64) * len(year_keys) + year_codes, return_inverse=True
+    )
+    texts = [
+        _pay_text(
+            model, str(names[pair // len(year_keys)]), _known_year(year_keys[pair % len(year_keys)])
+        )
+        for pair in pairs.tolist()
+    ]
     return {
-        POPULATION: pa.array(populations.tolist(), pa.large_string()),
-        PAY_CONCEPT: pa.array(concepts, pa.large_string()),
+        POPULATION: _text_column(population_codes, [str(name) for name in names]),
+        PAY_CONCEPT: _text_column(pair_codes, texts),
         PAY_YEAR: pa.array(year_values, pa.int64(), mask=~known),
     }
+
+
+def _known_year(key: int) -> int | None:
+    return None if key < 0 else int(key)
+
+
+def _text_column(codes: np.ndarray, texts: list[str]) -> pa.Array:
+    """The text column whose row i is texts[codes[i]] (null where the code is -1)."""
+    codes = np.asarray(codes, dtype=np.int32)
+    indices = pa.array(codes, mask=codes < 0)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(texts, pa.large_string())).cast(
+        pa.large_string()
+    )
 
 
 def _pay_text(model: SalaryModel, population: str, year: int | None) -> str:

@@ -94,6 +94,36 @@ def test_effects_of_a_record_read_only_what_is_given() -> None:
     assert rows[1].tolist() == [0.0, 0.0]
 
 
+def test_a_frame_prices_each_row_as_its_record_whatever_repeats() -> None:
+    """`of_frame` prices each distinct (value, population) pair once: every row still gets
+    what `of_record` gives it, in its own population, for repeated, missing and list values;
+    a population read as NaN (a frame without sources) finds the table fitted under NaN."""
+    profiles, residuals = survey_rows(rows=2000, seed=1)
+    effects = fit_effects(profiles, residuals, ["survey", "postings"], EffectSettings())
+    rng = np.random.default_rng(2)
+    rows = 400
+    frame = pd.DataFrame(
+        {
+            "education": rng.choice(["bachelor", "master", "doctorate", None], rows),
+            "skills": [("aws", "php")[: i % 3] for i in range(rows)],
+        }
+    )
+    lists = frame.assign(skills=[list(v) if i % 7 else v for i, v in enumerate(frame.skills)])
+    populations = rng.choice(["survey", "postings"], rows).tolist()
+    for given in (frame, lists):  # tuples (priced once each), lists (row by row)
+        records = given.to_dict("records")
+        expected = [
+            list(effects.of_record(record, population).values())
+            for record, population in zip(records, populations, strict=True)
+        ]
+        np.testing.assert_array_equal(effects.of_frame(given, populations), expected)
+        one = [list(effects.of_record(record, "survey").values()) for record in records]
+        np.testing.assert_array_equal(effects.of_frame(given, "survey"), one)
+    unnamed = FactorEffects(factors=("education",), education={np.nan: {"master": 0.1}})
+    masters = pd.DataFrame({"education": ["master"] * 3})
+    assert unnamed.of_frame(masters, [np.nan] * 3).tolist() == [[0.1]] * 3
+
+
 def test_effects_round_trip_and_refuse_malformed_tables() -> None:
     profiles, residuals = survey_rows(600)
     effects = fit_effects(profiles, residuals, ["survey"], EffectSettings(min_skill_rows=5))

@@ -289,9 +289,9 @@ def recorded_opens(monkeypatch) -> list[str]:
     opened: list[str] = []
     original = _booster.NativeBooster.__init__
 
-    def recording_init(self, path, feature_names):
+    def recording_init(self, path, feature_names, **options):
         opened.append(os.fspath(path))
-        original(self, path, feature_names)
+        original(self, path, feature_names, **options)
 
     monkeypatch.setattr(_booster.NativeBooster, "__init__", recording_init)
     _opened = opened

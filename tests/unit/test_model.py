@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
@@ -28,6 +31,7 @@ from mlpay_model.model import (
 from mlpay_model.model import _booster as booster_module
 from mlpay_model.model.artifact import QUANTILE_HEADS, read_manifest
 from mlpay_model.model.features import OTHER_CATEGORY, MatrixBuffer
+from mlpay_model.model.interval import calibrated_interval
 from mlpay_model.normalise import normalise_frame
 from mlpay_model.predict import predict_salary
 
@@ -431,21 +435,21 @@ def _raw_profiles(model: SalaryModel, rows: int, seed: int) -> pd.DataFrame:
 
 @pytest.mark.parametrize("name", ["default", "aijobs"])
 def test_each_head_is_its_model_file_as_lightgbm_predicts_it(name):
-    """Every head, the quantile heads that continue the median included (the default's), is
-    its own file predicted whole: a frame's and a record's raw scores are bit for bit what
-    lightgbm's Python API predicts from that file."""
+    """Every head is its own file as LightGBM wrote it: a frame's and a record's raw scores
+    are bit for bit what lightgbm's Python API predicts from that file, over the trees the
+    head runs (the whole file; a quantile head that continues the median, the default's and
+    aijobs': its own trees, from the median's tree count on)."""
     model = load_model(name)
     profiles = _raw_profiles(model, 600, seed=2)
     matrix = model._matrix(profiles)
     for head in QUANTILE_HEADS:
         booster = model._boosters[head]
-        expected = lgb.Booster(model_file=str(booster.path)).predict(matrix)
+        expected = lgb.Booster(model_file=str(booster.path)).predict(
+            matrix, start_iteration=booster.first_tree
+        )
         np.testing.assert_array_equal(booster.predict_matrix(matrix), expected)
         one_by_one = [booster.predict_one(row) for row in matrix[:100]]
         np.testing.assert_array_equal(one_by_one, expected[:100])
-    assert model._boosters["low"].text.count(b"\nTree=") >= (
-        model._boosters["median"].text.count(b"\nTree=")
-    )
 
 
 def test_a_large_frame_predicts_what_its_rows_predict_in_small_pieces():
@@ -458,3 +462,71 @@ def test_a_large_frame_predicts_what_its_rows_predict_in_small_pieces():
     )
     pd.testing.assert_frame_equal(whole, pieces, check_exact=True)
     assert whole["median"].nunique() > 100  # varied rows, so a misplaced row would show
+
+
+@pytest.mark.parametrize("name", ["default", "aijobs"])
+def test_heads_that_continue_the_median_run_only_their_own_trees(name):
+    """A quantile head that continues the median (manifest calibration.quantile_heads
+    'from_median') is predicted as the median's raw score, its shift and its own trees: the
+    same prices, within 1e-9 in log pay, as its whole file, on frames and single records,
+    whichever path ran before (LightGBM keeps one range of trees per loaded model)."""
+    model = load_model(name)
+    shared = model._boosters["median"].num_iterations
+    assert [model._boosters[head].first_tree for head in QUANTILE_HEADS] == [0, shared, shared]
+    assert all(model._boosters[head].num_iterations > shared for head in ("low", "high"))
+    profiles = _raw_profiles(model, 600, seed=3)
+    matrix = model._matrix(profiles)
+    whole = {
+        head: lgb.Booster(model_file=str(model._boosters[head].path)).predict(matrix)
+        for head in QUANTILE_HEADS
+    }
+    priced = model._canonical_priced(profiles)
+    populations = model._populations_of(priced)
+    offset = model._effects_of_frame(priced, populations).sum(axis=1)
+    expected = np.column_stack(
+        calibrated_interval(
+            *(whole[head] + offset for head in QUANTILE_HEADS),
+            model._adjustments(priced, populations),
+        )
+    )
+    records = priced[:50].to_dict("records")
+    before = [model.predict_record(record) for record in records]
+    np.testing.assert_allclose(model.predict(profiles), expected, rtol=1e-9)
+    after = [model.predict_record(record) for record in records]
+    for one_by_one in (before, after):
+        np.testing.assert_allclose(
+            [(r.median, r.low, r.high) for r in one_by_one], expected[:50], rtol=1e-9
+        )
+
+
+def _copy_with(folder: Path, target: Path, change: Callable[[Path, dict[str, Any]], None]) -> Path:
+    """A copy of model `folder` changed by `change(copy, manifest)`, its hashes renewed."""
+    copy = shutil.copytree(folder, target)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    change(copy, manifest)
+    for name in manifest["files"]:
+        manifest["files"][name] = hashlib.sha256((copy / name).read_bytes()).hexdigest()
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    return copy
+
+
+def test_a_head_said_to_continue_the_median_without_trees_of_its_own_is_refused(
+    models_root, tmp_path
+):
+    def from_median(copy: Path, manifest: dict[str, Any]) -> None:
+        manifest["calibration"]["quantile_heads"] = "from_median"
+
+    copy = _copy_with(models_root / "tiny", tmp_path / "tiny", from_median)
+    with pytest.raises(ArtifactError, match=r"low\.txt: 40 trees; .* has more trees than it"):
+        load_model(copy)
+
+
+def test_a_head_said_to_continue_the_median_whose_first_trees_differ_is_refused(tmp_path):
+    def edit_a_shared_tree(copy: Path, manifest: dict[str, Any]) -> None:
+        booster = lgb.Booster(model_file=str(copy / "high.txt"))
+        booster.set_leaf_output(5, 0, booster.get_leaf_output(5, 0) + 0.1)
+        booster.save_model(str(copy / "high.txt"))
+
+    copy = _copy_with(load_model("aijobs").path, tmp_path / "aijobs", edit_a_shared_tree)
+    with pytest.raises(ArtifactError, match=r"high\.txt: its first 40 trees are not those of"):
+        load_model(copy)

@@ -35,8 +35,10 @@ import numpy as np
 import pandas as pd
 
 from mlpay_model.model.artifact import ALL_ROWS as ARTIFACT_ALL_ROWS
+from mlpay_model.model.artifact import CONTINUES_MEDIAN_KEY
 from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.model.fitting import FittedModel as FittedModel  # re-exported
+from mlpay_model.model.fitting import continuation_entry
 from mlpay_model.model.fitting import fit_booster as fit_booster  # re-exported
 from mlpay_model.model.fitting import with_missing_copy as with_missing_copy  # re-exported
 from mlpay_model.model.interval import CALIBRATION_METHOD as CALIBRATION_METHOD
@@ -146,7 +148,9 @@ def train(
     else:
         step("refit on all rows")
         shipped, shipped_rows = refit.result(), len(data.profiles)
-    calibration = calibration_block(config, calibrated, shipped_rows, len(split.test))
+    calibration = calibration_block(
+        config, calibrated, shipped.boosters, shipped_rows, len(split.test)
+    )
     metrics["calibration_adjustment"] = calibrator.q
     if calibrator.measured is not None:
         metrics["calibration_year_ahead"] = calibrator.measured.adjustment
@@ -199,7 +203,11 @@ def evaluation_rows(config: TrainConfig, profiles: pd.DataFrame, split: Split) -
 
 
 def calibration_block(
-    config: TrainConfig, calibrated: Calibrated, shipped_rows: int, test_rows: int
+    config: TrainConfig,
+    calibrated: Calibrated,
+    boosters: dict[str, lgb.Booster],
+    shipped_rows: int,
+    test_rows: int,
 ) -> dict[str, Any]:
     """The manifest's `calibration` (see `mlpay_model.model.artifact`)."""
     block: dict[str, Any] = {
@@ -207,6 +215,11 @@ def calibration_block(
         "rows": calibrated.scored_rows,
         "scheme": config.calibration.method,
         "quantile_heads": config.calibration.quantile_heads,
+        **(
+            {CONTINUES_MEDIAN_KEY: continuation_entry(boosters)}
+            if config.calibration.quantile_heads == "from_median"
+            else {}
+        ),
         "fitted_on": SHIPPED_ON_ALL_ROWS if calibrated.folds is not None else "train part",
         "fitted_rows": shipped_rows,
         "test_rows": test_rows,

@@ -5,9 +5,9 @@ and high quantiles (`artifact.QUANTILE_HEADS`), each its own model file as Light
 turned into a calibrated 80% interval by `interval.calibrated_interval`. The boosters run
 through `_booster.NativeBooster` (LightGBM's C API), so `predict_salary` (one row) and
 `SalaryModel.predict` (a frame) run the same trees and agree exactly. Quantile heads that
-continue the median (`calibration.quantile_heads: from_median`, whose files begin with the
-median's trees) run only their own trees, added to the median's raw score and their shift:
-the median's trees are evaluated once per row, not three times.
+continue the median (from_median: their files begin with the median's trees, as the
+manifest's `calibration.continues_median` records) run only their own trees, added to the
+median's raw score and their shift: the median's trees are evaluated once per row.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ import numpy as np
 
 from mlpay_model.data.sources.registry import model_pay_text, source_pay_text
 from mlpay_model.errors import ArtifactError
-from mlpay_model.model._booster import NativeBooster, continuation_shift
+from mlpay_model.model._booster import NativeBooster
 from mlpay_model.model.artifact import (
     MANIFEST_NAME,
     QUANTILE_HEADS,
+    MedianContinuation,
     calibration_adjustments,
     factor_effects,
+    median_continuation,
     member_path,
 )
 from mlpay_model.model.features import OTHER_CATEGORY, FeatureEncoder, FeatureSpec, MatrixBuffer
@@ -148,13 +150,10 @@ class SalaryModel:
         self.population_pay_texts: Mapping[str, str] = MappingProxyType(
             {name: source_pay_text(self.manifest, name) for name in self.populations}
         )
-        self._boosters = self._load_boosters(model_files)
-        # {quantile head: shift} of the heads that continue the median (`_load_boosters`).
-        self._shifts = {
-            head: continuation_shift(self._boosters["median"], self._boosters[head])
-            for head in QUANTILE_HEADS
-            if self._boosters[head].first_tree
-        }
+        continuation = median_continuation(self.manifest, str(self.path))
+        self._boosters = self._load_boosters(model_files, continuation)
+        # {quantile head: shift} of the heads that continue the median (`_quantile_matrix`).
+        self._shifts: Mapping[str, float] = continuation.shift if continuation else {}
         # Column j of the feature matrix belongs to factor i where _grouping[j, i] == 1.
         self._grouping = np.array(
             [
@@ -298,24 +297,32 @@ class SalaryModel:
         shift = self._shifts.get(head)
         return raw if shift is None else median + shift + raw
 
-    def _load_boosters(self, files: Mapping[str, Path]) -> dict[str, NativeBooster]:
-        """Each head's booster. When the manifest says the quantile heads continue the
-        median (calibration.quantile_heads "from_median", as `mlpay train` writes them), their
-        boosters predict their own trees only, from the median's tree count on (then checked
-        by `_booster.continuation_shift`, which gives their shift); other heads, and models,
-        are predicted whole."""
+    def _load_boosters(
+        self, files: Mapping[str, Path], continuation: MedianContinuation | None
+    ) -> dict[str, NativeBooster]:
+        """Each head's booster. When the manifest records how the quantile heads continue
+        the median (`artifact.MedianContinuation`, as `mlpay train` writes from_median
+        heads), their boosters predict their own trees only, from the median's tree count
+        on; otherwise every head is predicted whole."""
         names = self.encoder.feature_names
         median = NativeBooster(files["median"], names)
-        calibration = self.manifest.get("calibration")
-        continues = isinstance(calibration, dict) and (
-            calibration.get("quantile_heads") == "from_median"
-        )
-        first_tree = median.num_iterations if continues else 0
+        first_tree = 0 if continuation is None else continuation.trees
+        if first_tree and median.num_iterations != first_tree:
+            raise ArtifactError(
+                f"{median.path}: {median.num_iterations} trees, where the manifest's "
+                f"calibration.continues_median says {first_tree}"
+            )
         heads = {
             head: NativeBooster(files[head], names, first_tree=first_tree)
             for head in QUANTILE_HEADS
             if head != "median"
         }
+        for booster in heads.values():
+            if booster.num_iterations <= first_tree:
+                raise ArtifactError(
+                    f"{booster.path}: {booster.num_iterations} trees; a quantile head that "
+                    f"continues the median ({first_tree} trees) has more trees than it"
+                )
         return {"median": median, **heads}
 
     def contributions(self, profiles: pd.DataFrame) -> pd.DataFrame:

@@ -23,6 +23,10 @@ manifest.json keys:
                      and, from models written with a calibration scheme:
                      "scheme": "cross_conformal" | "split", "folds": <cross_conformal>,
                      "quantile_heads": "from_median" | "independent",
+                     "continues_median": {"trees": <the median's tree count>, "shift":
+                     {"low": <float>, "high": <float>}} (from_median heads: each file holds
+                     the median's trees, `shift` added to the first tree's leaves, then its
+                     own; absent in older models: every head is predicted whole),
                      "fitted_on": ALL_ROWS | "train part" (the rows the boosters here saw),
                      "fitted_rows": <their count>, "test_rows": <held-out rows scored>,
                      "metrics_of": <which boosters `metrics` scored, when not these>,
@@ -59,11 +63,14 @@ manifest does not list are reported with an ArtifactWarning (they are never read
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from typing import Any, Final
 
 from mlpay_model._digest import sha256_file
@@ -80,6 +87,10 @@ QUANTILE_HEADS: Final[tuple[str, ...]] = PREDICTION_COLUMNS
 
 EFFECTS_KEY: Final = "effects"
 """The manifest's education and skill effects beside the boosters (`effects.FactorEffects`)."""
+
+CONTINUES_MEDIAN_KEY: Final = "continues_median"
+"""calibration's record of how from_median quantile heads continue the median
+(`MedianContinuation`)."""
 
 ALL_ROWS: Final = "all rows"
 """calibration.fitted_on of a model whose boosters were refitted on every row (test too)."""
@@ -158,6 +169,7 @@ def validate_manifest(manifest: object, path: Path) -> dict[str, Any]:
     for key in ("scheme", "quantile_heads", "fitted_on", "metrics_of"):
         _expect(calibration, key, str, f"{where}: calibration", required=False)
     calibration_adjustments(manifest, where)
+    median_continuation(manifest, where)
     factor_effects(manifest, where)
 
     files = manifest.get("files")
@@ -187,6 +199,47 @@ def calibration_adjustments(
 ) -> IntervalCalibrator:
     """The model's interval calibrator (`IntervalCalibrator.from_manifest`)."""
     return IntervalCalibrator.from_manifest(manifest, where)
+
+
+@dataclass(frozen=True)
+class MedianContinuation:
+    """How quantile heads continue the median: head(x) = median(x) + shift[head] + the sum of
+    the head's trees from `trees` on (its first `trees` are the median's, the first moved by
+    `shift`), so a prediction runs the median's trees once."""
+
+    trees: int
+    shift: Mapping[str, float]
+
+
+def median_continuation(
+    manifest: Mapping[str, Any], where: str = "manifest"
+) -> MedianContinuation | None:
+    """The manifest's `calibration.continues_median` (None: heads are predicted whole)."""
+    calibration = manifest.get("calibration")
+    entry = calibration.get(CONTINUES_MEDIAN_KEY) if isinstance(calibration, dict) else None
+    if entry is None:
+        return None
+    what = f"{where}: calibration.{CONTINUES_MEDIAN_KEY}"
+    trees = entry.get("trees") if isinstance(entry, dict) else None
+    shift = entry.get("shift") if isinstance(entry, dict) else None
+    heads = tuple(head for head in QUANTILE_HEADS if head != "median")
+    if (
+        not isinstance(trees, int)
+        or isinstance(trees, bool)
+        or trees < 1
+        or not isinstance(shift, dict)
+        or set(shift) != set(heads)
+        or not all(_finite_number(shift[head]) for head in heads)
+    ):
+        raise ArtifactError(
+            f'{what} must be {{"trees": <integer >= 1>, "shift": {{"low": <number>, '
+            f'"high": <number>}}}}'
+        )
+    return MedianContinuation(trees, MappingProxyType({h: float(shift[h]) for h in heads}))
+
+
+def _finite_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def factor_effects(manifest: Mapping[str, Any], where: str = "manifest") -> FactorEffects | None:

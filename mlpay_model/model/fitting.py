@@ -296,6 +296,22 @@ def spread_booster(
     )
 
 
+def continuation_entry(boosters: Mapping[str, lgb.Booster]) -> dict[str, Any]:
+    """The manifest's `calibration.continues_median` of heads made by `spread_booster`: the
+    median's tree count and each quantile head's shift of the first tree (LightGBM's leaf
+    outputs), so the runtime predicts a head's own trees only (`artifact.MedianContinuation`)."""
+    median = boosters["median"]
+    first_leaf = median.get_leaf_output(0, 0)
+    return {
+        "trees": median.num_trees(),
+        "shift": {
+            head: boosters[head].get_leaf_output(0, 0) - first_leaf
+            for head in QUANTILE_HEADS
+            if head != "median"
+        },
+    }
+
+
 def shifted_copy(booster: lgb.Booster, offset: float) -> lgb.Booster:
     """A copy of `booster` predicting `offset` more (added to every leaf of its first tree)."""
     copy = lgb.Booster(model_str=booster.model_to_string())

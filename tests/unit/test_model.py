@@ -466,10 +466,11 @@ def test_a_large_frame_predicts_what_its_rows_predict_in_small_pieces():
 
 @pytest.mark.parametrize("name", ["default", "aijobs"])
 def test_heads_that_continue_the_median_run_only_their_own_trees(name):
-    """A quantile head that continues the median (manifest calibration.quantile_heads
-    'from_median') is predicted as the median's raw score, its shift and its own trees: the
-    same prices, within 1e-9 in log pay, as its whole file, on frames and single records,
-    whichever path ran before (LightGBM keeps one range of trees per loaded model)."""
+    """A quantile head that continues the median (the manifest's calibration.continues_median,
+    written by `mlpay train` for from_median heads) is predicted as the median's raw score,
+    its shift and its own trees: the same prices, within 1e-9 in log pay, as its whole file,
+    on frames and single records, whichever path ran before (LightGBM keeps one range of
+    trees per loaded model)."""
     model = load_model(name)
     shared = model._boosters["median"].num_iterations
     assert [model._boosters[head].first_tree for head in QUANTILE_HEADS] == [0, shared, shared]
@@ -510,23 +511,48 @@ def _copy_with(folder: Path, target: Path, change: Callable[[Path, dict[str, Any
     return copy
 
 
+def _continuing(trees: int) -> Callable[[Path, dict[str, Any]], None]:
+    def change(copy: Path, manifest: dict[str, Any]) -> None:
+        manifest["calibration"]["continues_median"] = {
+            "trees": trees,
+            "shift": {"low": -0.5, "high": 0.5},
+        }
+
+    return change
+
+
 def test_a_head_said_to_continue_the_median_without_trees_of_its_own_is_refused(
     models_root, tmp_path
 ):
-    def from_median(copy: Path, manifest: dict[str, Any]) -> None:
-        manifest["calibration"]["quantile_heads"] = "from_median"
-
-    copy = _copy_with(models_root / "tiny", tmp_path / "tiny", from_median)
+    copy = _copy_with(models_root / "tiny", tmp_path / "tiny", _continuing(40))
     with pytest.raises(ArtifactError, match=r"low\.txt: 40 trees; .* has more trees than it"):
         load_model(copy)
 
 
-def test_a_head_said_to_continue_the_median_whose_first_trees_differ_is_refused(tmp_path):
-    def edit_a_shared_tree(copy: Path, manifest: dict[str, Any]) -> None:
-        booster = lgb.Booster(model_file=str(copy / "high.txt"))
-        booster.set_leaf_output(5, 0, booster.get_leaf_output(5, 0) + 0.1)
-        booster.save_model(str(copy / "high.txt"))
-
-    copy = _copy_with(load_model("aijobs").path, tmp_path / "aijobs", edit_a_shared_tree)
-    with pytest.raises(ArtifactError, match=r"high\.txt: its first 40 trees are not those of"):
+def test_a_continuation_that_is_not_the_medians_tree_count_is_refused(tmp_path):
+    copy = _copy_with(load_model("aijobs").path, tmp_path / "aijobs", _continuing(39))
+    with pytest.raises(ArtifactError, match=r"median\.txt: 40 trees, where the manifest's"):
         load_model(copy)
+
+
+def test_a_malformed_continuation_is_refused_naming_its_key(tmp_path):
+    def malformed(copy: Path, manifest: dict[str, Any]) -> None:
+        manifest["calibration"]["continues_median"] = {"trees": 40, "shift": {"low": "x"}}
+
+    copy = _copy_with(load_model("aijobs").path, tmp_path / "aijobs", malformed)
+    with pytest.raises(ArtifactError, match=r"calibration\.continues_median must be"):
+        load_model(copy)
+
+
+def test_a_model_without_a_recorded_continuation_predicts_each_head_whole(tmp_path):
+    """Models written before `continues_median` (or with independent heads) run every head's
+    whole file, at the same prices."""
+
+    def older(copy: Path, manifest: dict[str, Any]) -> None:
+        del manifest["calibration"]["continues_median"]
+
+    shipped = load_model("aijobs")
+    model = load_model(_copy_with(shipped.path, tmp_path / "aijobs", older))
+    assert [model._boosters[head].first_tree for head in QUANTILE_HEADS] == [0, 0, 0]
+    profiles = _raw_profiles(model, 300, seed=4)
+    np.testing.assert_allclose(model.predict(profiles), shipped.predict(profiles), rtol=1e-9)

@@ -40,7 +40,7 @@ Progress = Callable[[str], None]
 _DRAWN_PART: Final = 1  # the part `deal_groups` deals its calibration_fraction of rows to
 
 
-def _silent(_stage: str) -> None:
+def silent(_stage: str) -> None:
     """The default progress callback: report nothing."""
 
 
@@ -124,7 +124,7 @@ def calibrate(
     plan: CalibrationPlan,
     rows: pd.DataFrame,
     calibration_rows: pd.DataFrame | None = None,
-    step: Progress = _silent,
+    step: Progress = silent,
 ) -> Calibrated:
     """The model fitted on `rows` and its conformalized interval (see the module docstring);
     the split method needs `calibration_rows`, cross_conformal takes none."""
@@ -151,7 +151,7 @@ def calibrate(
     return Calibrated(evaluated, rows, calibrator, scored, folds, fit_pay_years(plan, rows))
 
 
-def fit_model(plan: CalibrationPlan, rows: pd.DataFrame, step: Progress = _silent) -> FittedModel:
+def fit_model(plan: CalibrationPlan, rows: pd.DataFrame, step: Progress = silent) -> FittedModel:
     """The model (spec, boosters, effects) fitted on `rows`: `mlpay_model.model.fitting.
     fit_model`, the one fit."""
     return fitting.fit_model(plan.fit, rows, log_target(rows), step)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +45,8 @@ from mlpay_model.model.interval import MIN_POPULATION_ROWS as MIN_POPULATION_ROW
 from mlpay_model.model.interval import YearAhead as YearAhead  # re-exported
 from mlpay_model.model.pay_year import pay_years_of_rows
 from training.baselines import fit_predict_baselines
-from training.calibrate import Calibrated, CalibrationPlan, calibrate, fit_model
+from training.calibrate import Calibrated, CalibrationPlan, Progress, calibrate, fit_model
+from training.calibrate import silent as _silent
 from training.config import TrainConfig
 from training.data import (
     TrainingData,
@@ -73,12 +73,6 @@ STAGES: Final[tuple[str, ...]] = (
     "write artifact",
 )
 SHIPPED_ON_ALL_ROWS: Final = ARTIFACT_ALL_ROWS
-
-Progress = Callable[[str], None]
-
-
-def _silent(_stage: str) -> None:
-    """The default progress callback: report nothing."""
 
 
 @dataclass

@@ -384,8 +384,7 @@ def explain(model: SalaryModel, result: RecordPrediction, profile: ProfileInput)
     """
     trees = _TREES.get(model)
     if trees is None:
-        # the checked text the median booster parsed
-        trees = ConditionalTrees(model._boosters["median"].text)
+        trees = ConditionalTrees(model._boosters["median"].dump_model())
         _TREES[model] = trees
     record = result.record
     missing = not_given(model, record)

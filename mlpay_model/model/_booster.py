@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ctypes
 import importlib.util
+import json
 import os
 import sys
 import tempfile
@@ -36,7 +37,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
@@ -174,6 +175,32 @@ class NativeBooster:
             lib.LGBM_FastConfigFree(predictor)
         if getattr(self, "_handle", None):
             lib.LGBM_BoosterFree(self._handle)
+
+    def dump_model(self) -> dict[str, Any]:
+        """The trees this booster predicts, as LightGBM's JSON dump (`LGBM_BoosterDumpModel`,
+        what `lightgbm.Booster.dump_model` returns): each tree's nodes with split feature,
+        threshold (categories "a||b" for a categorical split), decision and missing-value
+        rules, row counts and leaf values."""
+        size = len(self.text) * 2 + 4096  # the JSON is about as long as the text; grown if not
+        while True:
+            buffer = ctypes.create_string_buffer(size)
+            needed = ctypes.c_int64(0)
+            self._call(
+                self._lib.LGBM_BoosterDumpModel(
+                    self._handle,
+                    ctypes.c_int(self.first_tree),
+                    ctypes.c_int(-1),
+                    ctypes.c_int(0),
+                    ctypes.c_int64(size),
+                    ctypes.byref(needed),
+                    buffer,
+                ),
+                f"{self.path}: cannot dump the model",
+            )
+            if needed.value <= size:
+                dumped: dict[str, Any] = json.loads(buffer.value.decode("utf-8"))
+                return dumped
+            size = int(needed.value)
 
     def _feature_names(self) -> list[str]:
         count = ctypes.c_int(0)

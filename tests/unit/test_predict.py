@@ -127,7 +127,7 @@ def test_the_trees_expectations_are_the_models_base_value_and_prediction(full, a
     from mlpay_model._conditional import ConditionalTrees, group_shapley
 
     for model in (full, aijobs_like):
-        trees = ConditionalTrees(model._boosters["median"].text)
+        trees = ConditionalTrees(model._boosters["median"].dump_model())
         for person in (("ML Engineer", "US", 10), ("Data Analyst", "India", None)):
             result = model.predict_record(
                 normalise_frame(

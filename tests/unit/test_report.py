@@ -17,33 +17,13 @@ pytest.importorskip("matplotlib")
 from report_support import FAST, Page, check_self_contained, tiny_reference
 
 from mlpay_model.compare import compare_roles
-from training.report import answer, check_claims, render_report
+from training.report import answer, check_claims
 from training.report.analysis import (
     FOCUS_ROLE,
     PEERS,
-    SourceAnalysis,
-    analyse,
 )
 from training.report.claims import effect_finding, verdict_of
 from training.report.wording import percent
-
-
-@pytest.fixture(scope="module")
-def tiny_models(tmp_path_factory: pytest.TempPathFactory):
-    from artifact_factory import build_models_dir
-
-    from mlpay_model.model import load_model
-
-    root = build_models_dir(tmp_path_factory.mktemp("models"))
-    return [load_model(root / "tiny"), load_model(root / "tiny_aijobs")]
-
-
-@pytest.fixture(scope="module")
-def tiny_report(tiny_models) -> tuple[list[SourceAnalysis], str]:
-    reference = tiny_reference()
-    analyses = [analyse(model, reference, FAST) for model in tiny_models]
-    document = render_report(analyses, answer(analyses), check_claims(analyses), FAST)
-    return analyses, document
 
 
 def test_report_is_one_self_contained_html_document(tiny_report) -> None:

@@ -29,16 +29,6 @@ HEADER = ["id", "role", "country", "years_experience", "education", "skills", "s
 
 
 @pytest.fixture(scope="module")
-def pooled() -> str:
-    """The shipped default: a pooled model of aijobs, kaggle and stackoverflow."""
-    if not (MODELS / "pooled" / "manifest.json").is_file():
-        pytest.skip("the shipped models/pooled is missing")
-    model = load_model("default")
-    assert model.uses("source") and len(model.populations) == 3
-    return "default"
-
-
-@pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A single-source model (its data's source is "inline") that reads skills."""
     return build_artifact(tmp_path_factory.mktemp("models") / "tiny", "full")

@@ -10,7 +10,6 @@ scored in tests/integration/train/test_source_registry_trained.py.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from toy_source import ADAPTER, TOY, TOY_MIN_PAY, TOY_MODULE, write_toy_csv
+from toy_source import TOY, TOY_MIN_PAY, TOY_MODULE
 
 from mlpay_model.cli import build_parser, main
 from mlpay_model.data.quality import QualityRules
@@ -33,26 +32,10 @@ from mlpay_model.data.sources.registry import (
     publisher_source_names,
     source_names,
     sources,
-    unregister_source,
 )
 from mlpay_model.errors import ConfigError, DataError, MlpayError
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def toy(tmp_path_factory):
-    """Steps 1 and 2 of docs/data.md: the adapter module, imported, registers the source."""
-    folder = tmp_path_factory.mktemp("plugin")
-    (folder / f"{TOY_MODULE}.py").write_text(ADAPTER, encoding="utf-8")
-    sys.path.insert(0, str(folder))
-    try:
-        importlib.import_module(TOY_MODULE)
-        yield {"folder": folder, "csv": write_toy_csv(folder / "toy.csv")}
-    finally:
-        unregister_source(TOY)
-        sys.modules.pop(TOY_MODULE, None)
-        sys.path.remove(str(folder))
 
 
 # --- the toy source, end to end --------------------------------------------------------------

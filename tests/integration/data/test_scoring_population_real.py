@@ -9,20 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlpay_model.model import load_model
 from mlpay_model.scoring import score_file
 
 MODELS = Path(__file__).parents[3] / "models"
-
-
-@pytest.fixture(scope="module")
-def pooled() -> str:
-    """The shipped default: a pooled model of aijobs, kaggle and stackoverflow."""
-    if not (MODELS / "pooled" / "manifest.json").is_file():
-        pytest.skip("the shipped models/pooled is missing")
-    model = load_model("default")
-    assert model.uses("source") and len(model.populations) == 3
-    return "default"
 
 
 @pytest.mark.data

@@ -20,24 +20,6 @@ from training.report.analysis import SourceAnalysis, analyse
 from training.report.wording import percent, source_label
 
 
-@pytest.fixture(scope="module")
-def tiny_models(tmp_path_factory: pytest.TempPathFactory):
-    from artifact_factory import build_models_dir
-
-    from mlpay_model.model import load_model
-
-    root = build_models_dir(tmp_path_factory.mktemp("models"))
-    return [load_model(root / "tiny"), load_model(root / "tiny_aijobs")]
-
-
-@pytest.fixture(scope="module")
-def tiny_report(tiny_models) -> tuple[list[SourceAnalysis], str]:
-    reference = tiny_reference()
-    analyses = [analyse(model, reference, FAST) for model in tiny_models]
-    document = render_report(analyses, answer(analyses), check_claims(analyses), FAST)
-    return analyses, document
-
-
 @pytest.mark.slow
 def test_same_inputs_give_the_same_report(tiny_models, tiny_report) -> None:
     analyses, document = tiny_report

@@ -3,32 +3,14 @@ source loaded and summarised: tests/unit/test_source_registry.py)."""
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from toy_source import ADAPTER, TOY, TOY_LICENCE, TOY_MODULE, write_toy_csv
+from toy_source import TOY, TOY_LICENCE
 
 from mlpay_model.cli import main
 from mlpay_model.data.recipe import DataRecipe
-from mlpay_model.data.sources.registry import unregister_source
-
-
-@pytest.fixture(scope="module")
-def toy(tmp_path_factory):
-    """Steps 1 and 2 of docs/data.md: the adapter module, imported, registers the source."""
-    folder = tmp_path_factory.mktemp("plugin")
-    (folder / f"{TOY_MODULE}.py").write_text(ADAPTER, encoding="utf-8")
-    sys.path.insert(0, str(folder))
-    try:
-        importlib.import_module(TOY_MODULE)
-        yield {"folder": folder, "csv": write_toy_csv(folder / "toy.csv")}
-    finally:
-        unregister_source(TOY)
-        sys.modules.pop(TOY_MODULE, None)
-        sys.path.remove(str(folder))
 
 
 def toy_config(csv: Path) -> dict:

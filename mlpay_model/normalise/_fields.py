@@ -32,6 +32,8 @@ from mlpay_model.taxonomy import (
     canonical_skills,
     company_size,
     country_code,
+    country_name,
+    country_of_city,
     education_level,
     employment_status,
     employment_type,
@@ -101,6 +103,14 @@ def normalise_country(value: object) -> str:
     if code is None:
         code = country_of_place(text)
     if code is None:
+        city_in = country_of_city(text)
+        if city_in is not None:
+            example = f"'{text}, {country_name(city_in)}' or '{city_in}'"
+            raise InvalidInputError(
+                "country",
+                value,
+                f"is a city, and mlpay prices countries: give its country, e.g. {example}",
+            )
         raise InvalidInputError(
             "country",
             value,

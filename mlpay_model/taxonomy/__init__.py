@@ -6,7 +6,12 @@ unknown text (unknowns map to `other`/None and are counted by reports). Function
 they are called once per distinct raw value.
 """
 
-from mlpay_model.taxonomy.countries import country_code, country_name, is_country_answer
+from mlpay_model.taxonomy.countries import (
+    country_code,
+    country_name,
+    country_of_city,
+    is_country_answer,
+)
 from mlpay_model.taxonomy.education import education_level
 from mlpay_model.taxonomy.employment import employment_status, employment_type
 from mlpay_model.taxonomy.experience import experience_years
@@ -27,6 +32,7 @@ __all__ = [
     "company_size",
     "country_code",
     "country_name",
+    "country_of_city",
     "education_level",
     "employment_status",
     "employment_type",

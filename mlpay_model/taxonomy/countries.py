@@ -85,6 +85,20 @@ def _aliases() -> dict[str, str | None]:
     }
 
 
+def country_of_city(name: object) -> str | None:
+    """The country of a well-known tech city named alone ("Berlin" -> "DE"; countries.yaml's
+    `cities`), or None. For the refusal's hint only: a city is never read as a country."""
+    if not isinstance(name, str):
+        return None
+    return _cities().get(normalise_key(name))
+
+
+@cache
+def _cities() -> dict[str, str]:
+    table = load_yaml(COUNTRIES_FILE)["cities"]
+    return {normalise_key(str(city)): str(code).upper() for city, code in table.items()}
+
+
 @cache
 def _display_names() -> dict[str, str]:
     return {

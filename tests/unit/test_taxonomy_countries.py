@@ -107,3 +107,18 @@ def test_country_code_never_raises(value: object) -> None:
 )
 def test_is_country_answer_separates_non_answers_from_places(answer, expected):
     assert is_country_answer(answer) is expected
+
+
+def test_a_well_known_city_names_its_country_but_is_never_read_as_one():
+    """countries.yaml's `cities` only feed the refusal's hint: each is one real country's
+    city, not itself a country spelling (so "Berlin" stays refused, never priced as DE)."""
+    from mlpay_model.taxonomy import country_of_city
+
+    cities = load_yaml("countries.yaml")["cities"]
+    assert len(cities) >= 20
+    for city, code in cities.items():
+        assert country_of_city(city) == code
+        assert country_of_city(city.upper()) == code  # as typed
+        assert country_name(code) != code  # a country pycountry knows
+        assert country_code(city) is None
+    assert country_of_city("Cambridge") is None and country_of_city(None) is None

@@ -125,7 +125,7 @@ CASES = [
     (
         "predict-bare-city",
         _argv("predict", "--role", "x", "--country", "Berlin"),
-        "add its country",
+        "is a city, and mlpay prices countries: give its country, e.g. 'Berlin, Germany'",
     ),
     ("predict-unknown-model", _argv(*PREDICT, "--model", "nope"), "nope"),
     ("whatif-add-skill-empty", _argv(*WHATIF, "--add-skill", ""), "--add-skill='': is empty"),

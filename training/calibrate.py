@@ -1,7 +1,7 @@
 """The calibrate stage: fit a model and conformalize its interval, the one way to do both.
 
 `calibrate(plan, rows)` is what `train()`, `SalaryRegressor.fit` and the out-of-time
-benchmark run, with a `CalibrationPlan` that `TrainConfig.calibration_plan()` or the
+benchmark run, with a `CalibrationPlan` that `CalibrationPlan.of_config(config)` or the
 estimator's parameters build:
 
     split            the model fitted on `rows`, q from `calibration_rows` (scored by it);

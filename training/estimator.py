@@ -157,33 +157,17 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         pay = _pay(y, len(profiles))
         features = self._features(X)
         rows = profiles.assign(salary_usd=pay, salary_usd_low=np.nan, salary_usd_high=np.nan)
-        parts = deal_groups(
-            group_keys(rows, features),
-            0.0,
-            self.calibration_fraction,
-            np.random.default_rng(self.random_state),
-        )
-        calibration = parts == _CALIBRATION_PART
-        if self.calibration == "cross_conformal" and len(rows) < self.folds * MIN_PART_ROWS:
-            raise ValueError(
-                f"SalaryRegressor(calibration='cross_conformal', folds={self.folds}) needs at "
-                f"least {MIN_PART_ROWS} rows per fold ({self.folds * MIN_PART_ROWS} in all); "
-                f"X has {len(rows)}: give more rows or fewer folds"
-            )
-        if (
-            self.calibration == "split"
-            and min(int(calibration.sum()), int((~calibration).sum())) < MIN_PART_ROWS
-        ):
-            raise ValueError(
-                f"SalaryRegressor needs at least {MIN_PART_ROWS} rows to fit and "
-                f"{MIN_PART_ROWS} to calibrate the interval (calibration_fraction="
-                f"{self.calibration_fraction} of {len(rows)} rows gives "
-                f"{int(calibration.sum())}); give more rows"
-            )
         plan = self._plan(features)
         if self.calibration == "split":
+            calibration = self._calibration_rows(rows, features)
             calibrated = calibrate(plan, rows.loc[~calibration], rows.loc[calibration])
         else:
+            if len(rows) < self.folds * MIN_PART_ROWS:
+                raise ValueError(
+                    f"SalaryRegressor(calibration='cross_conformal', folds={self.folds}) needs "
+                    f"at least {MIN_PART_ROWS} rows per fold ({self.folds * MIN_PART_ROWS} in "
+                    f"all); X has {len(rows)}: give more rows or fewer folds"
+                )
             calibrated = calibrate(plan, rows)
         model = calibrated.evaluated
         self.calibrator_ = calibrated.calibrator
@@ -197,6 +181,24 @@ class SalaryRegressor(RegressorMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
         return self
+
+    def _calibration_rows(self, rows: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
+        """The held-out rows of the split method: a grouped `calibration_fraction` of them."""
+        parts = deal_groups(
+            group_keys(rows, list(features)),
+            0.0,
+            self.calibration_fraction,
+            np.random.default_rng(self.random_state),
+        )
+        calibration: np.ndarray = parts == _CALIBRATION_PART
+        if min(int(calibration.sum()), int((~calibration).sum())) < MIN_PART_ROWS:
+            raise ValueError(
+                f"SalaryRegressor needs at least {MIN_PART_ROWS} rows to fit and "
+                f"{MIN_PART_ROWS} to calibrate the interval (calibration_fraction="
+                f"{self.calibration_fraction} of {len(rows)} rows gives "
+                f"{int(calibration.sum())}); give more rows"
+            )
+        return calibration
 
     def _features(self, X: pd.DataFrame) -> list[str]:
         effects = self._effect_factors()

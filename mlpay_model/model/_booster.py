@@ -85,7 +85,6 @@ class NativeBooster:
             )
         self.num_features = len(names)
         self.num_iterations = iterations.value  # trees in the file: one per iteration
-        self.text = text  # the checked bytes LightGBM parsed
         for predict_type in (_PREDICT_NORMAL, _PREDICT_CONTRIB):
             self._add_row_predictor(predict_type)
 
@@ -181,7 +180,7 @@ class NativeBooster:
         what `lightgbm.Booster.dump_model` returns): each tree's nodes with split feature,
         threshold (categories "a||b" for a categorical split), decision and missing-value
         rules, row counts and leaf values."""
-        size = len(self.text) * 2 + 4096  # the JSON is about as long as the text; grown if not
+        size = 1 << 20  # grown to what LightGBM says it needs
         while True:
             buffer = ctypes.create_string_buffer(size)
             needed = ctypes.c_int64(0)

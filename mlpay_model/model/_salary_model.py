@@ -152,7 +152,7 @@ class SalaryModel:
         )
         continuation = median_continuation(self.manifest, str(self.path))
         self._boosters = self._load_boosters(model_files, continuation)
-        # {quantile head: shift} of the heads that continue the median (`_quantile_matrix`).
+        # {quantile head: shift} of the heads that continue the median (`_quantile`).
         self._shifts: Mapping[str, float] = continuation.shift if continuation else {}
         # Column j of the feature matrix belongs to factor i where _grouping[j, i] == 1.
         self._grouping = np.array(
@@ -281,21 +281,18 @@ class SalaryModel:
         """(median, low, high) annual pay of encoded rows (`offset`: the rows' effects in
         log pay)."""
         median = self._boosters["median"].predict_matrix(matrix)
-        low, high = (self._quantile_matrix(head, matrix, median) for head in ("low", "high"))
+        low, high = (
+            self._quantile(head, self._boosters[head].predict_matrix(matrix), median)
+            for head in ("low", "high")
+        )
         return calibrated_interval(median + offset, low + offset, high + offset, adjustment)
 
-    def _quantile_matrix(self, head: str, matrix: np.ndarray, median: np.ndarray) -> np.ndarray:
-        """The raw score of quantile `head` on encoded rows whose median raw score is
-        `median`: a head that continues the median runs its own trees only."""
-        raw = self._boosters[head].predict_matrix(matrix)
+    def _quantile(self, head: str, own: Any, median: Any) -> Any:
+        """Quantile `head`'s raw score from its booster's prediction `own` and the median's
+        raw score (rows or one row): a head that continues the median predicted its own
+        trees only, so the median and the head's shift are added."""
         shift = self._shifts.get(head)
-        return raw if shift is None else median + shift + raw
-
-    def _quantile_one(self, head: str, row: np.ndarray, median: float) -> float:
-        """`_quantile_matrix` of one encoded row."""
-        raw = self._boosters[head].predict_one(row)
-        shift = self._shifts.get(head)
-        return raw if shift is None else median + shift + raw
+        return own if shift is None else median + shift + own
 
     def _load_boosters(
         self, files: Mapping[str, Path], continuation: MedianContinuation | None
@@ -361,7 +358,10 @@ class SalaryModel:
         row = self.encoder.encode_record(self._tree_record(record))
         offset = self._record_offset(record)
         median = self._boosters["median"].predict_one(row)
-        low, high = (self._quantile_one(head, row, median) + offset for head in ("low", "high"))
+        low, high = (
+            self._quantile(head, self._boosters[head].predict_one(row), median) + offset
+            for head in ("low", "high")
+        )
         median, low, high = calibrated_bounds(
             median + offset, low, high, self._record_adjustment(record)
         )

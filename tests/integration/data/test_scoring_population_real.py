@@ -11,8 +11,6 @@ import pytest
 
 from mlpay_model.scoring import score_file
 
-MODELS = Path(__file__).parents[3] / "models"
-
 
 @pytest.mark.data
 @pytest.mark.slow  # reads and scores the whole survey

@@ -226,27 +226,30 @@ def _fit_and_predict(
     return np.vstack(fit_model(plan, rows.iloc[fit_on]).raw(rows.iloc[scored]))
 
 
-def latest_year_rows(rows: pd.DataFrame) -> tuple[np.ndarray, dict[str, int]]:
-    """Rows of each source's latest pay year where the source's previous pay year is the year
-    before (a step of one year, the horizon `year_ahead` measures), and those years."""
+def latest_year_rows(rows: pd.DataFrame) -> tuple[np.ndarray, dict[str, int], dict[str, int]]:
+    """Rows of each source's latest pay year where the source has an earlier one, those years
+    and each one's step in years from the source's previous pay year (the year-ahead extra is
+    measured per year of it)."""
     years = pd.to_numeric(rows["year"], errors="coerce")
     sources = rows["source"].astype(str)
     held_out = np.zeros(len(rows), dtype=bool)
     measured_on: dict[str, int] = {}
+    steps: dict[str, int] = {}
     for source in sorted(sources.unique()):
         of_source = (sources == source).to_numpy()
         distinct = sorted({int(year) for year in years[of_source].dropna()})
-        if len(distinct) >= 2 and distinct[-1] - distinct[-2] == 1:
+        if len(distinct) >= 2:
             held_out |= of_source & (years == distinct[-1]).to_numpy()
             measured_on[source] = distinct[-1]
-    return held_out, measured_on
+            steps[source] = distinct[-1] - distinct[-2]
+    return held_out, measured_on, steps
 
 
 def measure_year_ahead(
     plan: CalibrationPlan, rows: pd.DataFrame, calibrator: IntervalCalibrator
 ) -> IntervalCalibrator:
     """`calibrator` with the year-ahead extra of `rows` (`IntervalCalibrator.with_year_ahead`);
-    as it is when no source has two consecutive pay years, or a side would hold fewer than
+    as it is when no source has two pay years, or a side would hold fewer than
     MIN_PART_ROWS rows.
 
     Both qs come from models that lack the same number of each source's rows: `ahead_q`'s
@@ -254,7 +257,7 @@ def measure_year_ahead(
     drawn at random from all its years (`random_draw_like`). Losing rows alone widens the
     interval a model needs, and both pay that; what only the first pays is the year's drift.
     """
-    held_out, measured_on = latest_year_rows(rows)
+    held_out, measured_on, steps = latest_year_rows(rows)
     drawn = random_draw_like(plan, rows, held_out)
     if min(int(held_out.sum()), int((~held_out).sum()), int((~drawn).sum())) < MIN_PART_ROWS:
         return calibrator
@@ -264,7 +267,7 @@ def measure_year_ahead(
             (held_out, drawn), held_out_predictions(plan, rows, [held_out, drawn]), strict=True
         )
     )
-    return calibrator.with_year_ahead(ahead, in_time, measured_on)
+    return calibrator.with_year_ahead(ahead, in_time, measured_on, steps)
 
 
 def random_draw_like(plan: CalibrationPlan, rows: pd.DataFrame, held_out: np.ndarray) -> np.ndarray:

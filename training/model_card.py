@@ -174,12 +174,18 @@ def _year_ahead_text(year_ahead: dict[str, Any] | None) -> str:
     """The model card's sentence on the year-ahead adjustment ("" when not measured)."""
     if not year_ahead:
         return ""
-    held_out = ", ".join(f"{source} {year}" for source, year in year_ahead["measured_on"].items())
+    steps = year_ahead.get("step_years", {})
+    held_out = ", ".join(
+        f"{source} {year}"
+        + (f" ({steps[source]} years after its previous)" if steps.get(source, 1) != 1 else "")
+        for source, year in year_ahead["measured_on"].items()
+    )
     return (
         f"pay drifts, so the interval widens by a further {year_ahead['adjustment']:+.4f} "
-        f"(log scale). Measured on the latest year of each source that has the year before it "
-        f"({held_out}; {year_ahead['rows']:,} rows) predicted by boosters of the other rows: "
-        f"their adjustment {year_ahead['ahead_q']:+.4f} against {year_ahead['in_time_q']:+.4f} "
-        "for as many rows drawn at random from all of the source's years. Profiles at or "
-        "before their population's latest pay year get the plain interval."
+        f"(log scale). Measured on the latest year of each source that has an earlier one "
+        f"({held_out}; {year_ahead['rows']:,} rows) predicted by boosters of the other rows, "
+        "against as many rows drawn at random from all of the source's years (model-wide, on "
+        f"the sources with the shortest step: adjustment {year_ahead['ahead_q']:+.4f} against "
+        f"{year_ahead['in_time_q']:+.4f}), per year of the step from the previous year. "
+        "Profiles at or before their population's latest pay year get the plain interval."
     )

@@ -19,7 +19,9 @@ regressors (`conformalize`, then `predict_interval`), with what mlpay's data nee
     with_year_ahead   the extra q of a pay year past the training years (pay drifts):
                       `ahead` rows (each source's latest year, predicted by a model of the
                       others) against `in_time` rows (as many drawn from all years), model-wide
-                      and per population (`YearAhead`, never below 0).
+                      and per population (`YearAhead`, never below 0), per year: a source
+                      whose latest year comes `step` years after its previous one has its
+                      drift divided by `step` (a trend's bias grows with the years it spans).
     predict_interval  (median, low, high) pay of raw predictions, q per row from the row's
                       population and whether its pay year lies past that population's latest.
 
@@ -118,8 +120,10 @@ class HeldOut:
 class YearAhead:
     """How the year-ahead extra was measured (`IntervalCalibrator.with_year_ahead`): q of each
     source's latest pay year predicted by a model of the other rows (`ahead_q`), q of as many
-    rows drawn from all its years (`in_time_q`); the extra is their difference, never below 0,
-    model-wide (`adjustment`) and per measured population (`by_population`)."""
+    rows drawn from all its years (`in_time_q`); the extra is their difference per year of
+    the step from the source's previous pay year (`steps`), never below 0, model-wide
+    (`adjustment`: of the sources with the shortest step) and per measured population
+    (`by_population`)."""
 
     adjustment: float
     measured_on: dict[str, int]  # source -> the pay year held out
@@ -127,6 +131,7 @@ class YearAhead:
     ahead_q: float
     in_time_q: float
     by_population: dict[str, float] = field(default_factory=dict)
+    steps: dict[str, int] = field(default_factory=dict)  # source -> years since its previous
 
     def manifest_entry(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -138,6 +143,8 @@ class YearAhead:
         }
         if self.by_population:
             entry["by_population"] = dict(self.by_population)
+        if any(step != 1 for step in self.steps.values()):
+            entry["step_years"] = dict(self.steps)
         return entry
 
 
@@ -165,25 +172,40 @@ class IntervalCalibrator:
         )
 
     def with_year_ahead(
-        self, ahead: HeldOut, in_time: HeldOut, measured_on: Mapping[str, int]
+        self,
+        ahead: HeldOut,
+        in_time: HeldOut,
+        measured_on: Mapping[str, int],
+        steps: Mapping[str, int] | None = None,
     ) -> IntervalCalibrator:
         """This calibrator with the year-ahead extra: q of the `ahead` rows (the latest pay
         year of the `measured_on` sources, predicted by a model of the other rows) minus q of
         the `in_time` rows (as many drawn from all years, predicted by a model of the rest),
-        never below 0; per population for the measured sources with enough rows on both sides."""
-        ahead_q, in_time_q = self.conformal_q(ahead), self.conformal_q(in_time)
+        per year of each source's step from its previous pay year (`steps`; absent: 1), never
+        below 0. Model-wide from the sources with the shortest step; per population for the
+        measured sources with enough rows on both sides."""
+        steps = {source: (steps or {}).get(source, 1) for source in measured_on}
+        shortest = min(steps.values(), default=1)
+        if ahead.populations is None or in_time.populations is None:
+            model_ahead, model_in_time = ahead, in_time
+        else:
+            nearest = [source for source, step in steps.items() if step == shortest]
+            model_ahead = ahead.where(np.isin(ahead.populations, nearest))
+            model_in_time = in_time.where(np.isin(in_time.populations, nearest))
+        ahead_q, in_time_q = self.conformal_q(model_ahead), self.conformal_q(model_in_time)
         ahead_by, in_time_by = self.population_qs(ahead), self.population_qs(in_time)
         measured = YearAhead(
-            max(0.0, ahead_q - in_time_q),
+            max(0.0, ahead_q - in_time_q) / shortest,
             dict(measured_on),
             len(ahead),
             ahead_q,
             in_time_q,
             {
-                source: max(0.0, ahead_by[source] - in_time_by[source])
+                source: max(0.0, ahead_by[source] - in_time_by[source]) / steps[source]
                 for source in measured_on
                 if source in ahead_by and source in in_time_by
             },
+            steps,
         )
         return replace(
             self,

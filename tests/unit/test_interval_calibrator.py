@@ -113,6 +113,30 @@ def test_the_year_ahead_term_is_the_drift_never_below_zero():
     assert base.with_year_ahead(steady, drifted, {"a": 2025}).year_ahead == 0.0
 
 
+def test_a_drift_measured_over_several_years_counts_per_year():
+    n = MIN_POPULATION_ROWS
+    sources = np.array(["a"] * n + ["b"] * n)
+    drifted, steady = (
+        exact_pay(2 * n, 0.5, seed=5, populations=sources),
+        exact_pay(2 * n, 0.2, seed=6, populations=sources),
+    )
+    base = IntervalCalibrator(q=0.1, coverage=0.8)
+    one_year = base.with_year_ahead(drifted, steady, {"a": 2025, "b": 2025})
+    b_over_four = base.with_year_ahead(drifted, steady, {"a": 2025, "b": 2025}, {"b": 4})
+    drift_b = one_year.year_ahead_by_population["b"]
+    assert drift_b > 0
+    assert b_over_four.year_ahead_by_population == {
+        "a": one_year.year_ahead_by_population["a"],
+        "b": pytest.approx(drift_b / 4),
+    }
+    only_a = drifted.where(sources == "a"), steady.where(sources == "a")
+    model_wide = base.conformal_q(only_a[0]) - base.conformal_q(only_a[1])
+    assert b_over_four.year_ahead == pytest.approx(model_wide)  # the shortest step's sources
+    assert b_over_four.measured is not None
+    assert b_over_four.measured.manifest_entry()["step_years"] == {"a": 1, "b": 4}
+    assert "step_years" not in one_year.measured.manifest_entry()
+
+
 def test_predict_interval_applies_q_per_population_and_year():
     calibrator = IntervalCalibrator(
         q=0.1, year_ahead=0.05, q_by_population={"a": 0.2}, year_ahead_by_population={"b": 0.3}

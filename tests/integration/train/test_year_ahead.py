@@ -59,16 +59,17 @@ def steady(tmp_path_factory):
     return train(small_config(path), staging_dir=tmp_path_factory.mktemp("steady-model"))
 
 
-def test_only_a_latest_year_that_follows_another_is_held_out():
+def test_the_latest_year_of_each_source_with_an_earlier_one_is_held_out_with_its_step():
     rows = pd.DataFrame(
         {
             "source": ["aijobs"] * 4 + ["stackoverflow"] * 3 + ["kaggle"] * 2,
             "year": [2022, 2023, 2023, 2021, 2017, 2024, 2024, 2019, 2019],
         }
     )
-    held_out, measured_on = latest_year_rows(rows)
-    assert measured_on == {"aijobs": 2023}  # 2017 -> 2024 is no one-year step; 2019 alone
-    assert held_out.tolist() == [False, True, True, False, False, False, False, False, False]
+    held_out, measured_on, steps = latest_year_rows(rows)
+    assert measured_on == {"aijobs": 2023, "stackoverflow": 2024}  # kaggle: 2019 alone
+    assert steps == {"aijobs": 1, "stackoverflow": 7}
+    assert held_out.tolist() == [False, True, True, False, False, True, True, False, False]
 
 
 @pytest.mark.slow

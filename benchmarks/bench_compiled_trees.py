@@ -16,9 +16,12 @@ continue the median, the runtime predicting only their own trees):
    OpenMP threads via threadpoolctl) against lleaves (n_jobs 1 and 2), whole heads and
    median + own trees;
 4. the whole runtime: `score_file` (the `mlpay score` code, local engine, chunk size 200k)
-   in this process on the same CSV with (a) the shipped boosters, (b) trees that return 0
-   (what everything but the trees costs), (c) lleaves heads; plus `mlpay score` in a child
-   process as bench_scoring.py runs it (the ~92k rows/s reference).
+   on the same CSV with (a) the shipped boosters, (b) trees that return 0 (what everything
+   but the trees costs), (c) lleaves heads (loaded from their object files): once in this
+   process, the variants taking turns (warm: normalising caches filled by the earlier runs),
+   and once in a fresh process per run as bench_scoring.py times `mlpay score` (the ~92k
+   rows/s reference; the others through this script's --child mode, which also imports
+   bench_scoring and lleaves).
 
 The profiles are bench_scoring.py's (generate_profiles.py, seed 0), encoded by the model as
 bench_scoring's raw LightGBM reference encodes them. Prints a markdown table. Not a test.
@@ -33,10 +36,13 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import json
 import os
 import platform
+import re
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -50,7 +56,9 @@ import numpy as np
 
 # bench_scoring sets OMP_WAIT_POLICY=PASSIVE (as `mlpay` does) and puts the checkout first on
 # sys.path; it must come before anything loads LightGBM.
-from bench_scoring import compare_outputs, score_in_child, write_profiles
+from bench_scoring import ROOT, Run, compare_outputs, score_in_child, write_profiles
+
+from mlpay_model.scoring import default_rejects_path
 
 TARGET_ROWS_PER_SECOND = 250_000
 
@@ -64,6 +72,8 @@ class Compiled:
     cache_load_seconds: float = float("nan")
     object_kib: float = float("nan")
     model: Any = None  # the compiled lleaves.Model
+    file: Path | None = None  # the file compiled (a copy when an objective line was added)
+    object: Path | None = None  # lleaves' object file (cache=)
     error: str | None = None
 
 
@@ -128,7 +138,7 @@ def compile_head(
             cached = lleaves.Model(model_file=str(attempt))
             cached.compile(cache=str(cache), **blocks)
             result.cache_load_seconds = time.perf_counter() - start
-            result.model = model
+            result.model, result.file, result.object = model, attempt, cache
             break
         except Exception as error:  # reported, not raised: whether lleaves accepts the file
             errors.append("".join(traceback.format_exception_only(error)).strip())
@@ -205,7 +215,62 @@ def score_in_process(model: Any, source: Path, output: Path) -> tuple[float, flo
     return wall, cpu, summary.rows_read
 
 
+def child_run(spec: Path, source: Path, output: Path, env: dict[str, str]) -> Run:
+    """This script's --child mode in a fresh process, timed as bench_scoring's
+    `score_in_child` times `mlpay score` (wall, CPU and peak RSS from wait4)."""
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        str(spec),
+        "score",
+        str(source),
+        "-o",
+    ]
+    command += [str(output), "--model", "default", "--chunk-size", "200000"]
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        command, env={**os.environ, **env}, stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    summary = child.stdout.read() if child.stdout else ""
+    code = os.waitstatus_to_exitcode(status)
+    found = re.search(r"rows read ([\d,]+)", summary)
+    if code not in (0, 1) or found is None:
+        raise SystemExit(f"child scoring failed ({code}): {summary}")
+    rows = int(found.group(1).replace(",", ""))
+    return Run(rows, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code)
+
+
+def child_main(spec_file: Path, argv: list[str]) -> int:
+    """`mlpay score argv` with the default model's trees swapped as the JSON spec says:
+    {"engine": "none"} or {"engine": "lleaves", "n_jobs": n, "whole": bool, "heads":
+    {head: [model file, lleaves object file]}}."""
+    from mlpay_model.cli import main as mlpay_main
+    from mlpay_model.model import load_model
+
+    spec = json.loads(spec_file.read_text())
+    model = load_model("default")  # cached: `mlpay score --model default` gets this object
+    if spec["engine"] == "none":
+        model._boosters = dict.fromkeys(model._boosters, NoTrees())
+    else:
+        import lleaves
+
+        boosters = {}
+        for head, (model_file, objects) in spec["heads"].items():
+            compiled = lleaves.Model(model_file=model_file)
+            compiled.compile(cache=objects)  # loads the object file, no compiling
+            boosters[head] = CompiledHead(compiled, spec["n_jobs"])
+        model._boosters = boosters
+        if spec["whole"]:
+            model._shifts = {}
+    return mlpay_main(argv)
+
+
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        sys.exit(child_main(Path(sys.argv[2]), sys.argv[3:]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=500_000, help="generated profiles")
     parser.add_argument("--repeats", type=int, default=2, help="timed runs; best is kept")
@@ -425,39 +490,113 @@ def main() -> None:
                     f"| {name} | in this process | {wall:.2f} | {read / wall:,.0f} | "
                     f"{cpu:.1f} | {same} |"
                 )
-            child = min(
-                (
-                    score_in_child(
-                        source,
-                        workdir / "child.parquet",
-                        "default",
-                        200_000,
-                        "local",
-                        {"PYTHONHASHSEED": "0"},
+            # The same in fresh processes, as bench_scoring times `mlpay score` (imports, model
+            # load and cold normalising caches included): the shipped trees through
+            # bench_scoring's own runner, the others through this script's --child mode (the
+            # lleaves heads loaded from the object files written above, not compiled again).
+            specs: list[tuple[str, dict[str, Any] | None]] = [
+                ("LightGBM (shipped), `mlpay score`", None),
+                ("none (every tree returns 0)", {"engine": "none"}),
+            ]
+            if own_ok:
+                specs.append(
+                    (
+                        "lleaves median + own trees, n_jobs=1",
+                        {
+                            "engine": "lleaves",
+                            "n_jobs": 1,
+                            "whole": False,
+                            "heads": {
+                                h: [str(r.file), str(r.object)] for h, r in own_models.items()
+                            },
+                        },
                     )
-                    for _ in range(args.repeats)
-                ),
-                key=lambda run: run.seconds,
+                )
+            if whole_ok:
+                specs.append(
+                    (
+                        "lleaves whole heads, n_jobs=1",
+                        {
+                            "engine": "lleaves",
+                            "n_jobs": 1,
+                            "whole": True,
+                            "heads": {
+                                h: [
+                                    str(compiled[h, "whole"].file),
+                                    str(compiled[h, "whole"].object),
+                                ]
+                                for h in heads
+                            },
+                        },
+                    )
+                )
+            children: dict[str, Any] = {}
+            for _ in range(args.repeats):
+                for name, spec in specs:
+                    output = workdir / f"child_{len(children)}.parquet"
+                    env = {"PYTHONHASHSEED": "0"}
+                    if spec is None:
+                        run = score_in_child(source, output, "default", 200_000, "local", env)
+                    else:
+                        spec_file = workdir / "child_spec.json"
+                        spec_file.write_text(json.dumps(spec))
+                        run = child_run(spec_file, source, output, env)
+                    if name not in children or run.seconds < children[name][0].seconds:
+                        kept = workdir / f"child_best_{abs(hash(name))}.parquet"
+                        shutil.copyfile(output, kept)
+                        shutil.copyfile(default_rejects_path(output), default_rejects_path(kept))
+                        children[name] = (run, kept)
+            say()
+            say("The same in a fresh process per run (`mlpay score`, as bench_scoring times it):")
+            say()
+            say("| trees | how | seconds | rows/s | CPU s | output = shipped trees' output |")
+            say("| --- | --- | ---: | ---: | ---: | --- |")
+            child_reference = children["LightGBM (shipped), `mlpay score`"][1]
+            for name, (run, kept) in children.items():
+                same = "(reference)" if kept == child_reference else "not compared"
+                if kept != child_reference and not name.startswith("none"):
+                    same = compare_outputs(kept, child_reference)
+                say(
+                    f"| {name} | child process | {run.seconds:.2f} | "
+                    f"{run.rows / run.seconds:,.0f} | {run.cpu_seconds:.1f} | {same} |"
+                )
+            small = write_profiles(workdir / "profiles_small.csv", 1000, "default")
+            spec_file.write_text(json.dumps({"engine": "none"}))
+            startup = min(
+                child_run(
+                    spec_file, small, workdir / "small.parquet", {"PYTHONHASHSEED": "0"}
+                ).seconds
+                for _ in range(args.repeats)
             )
-            say(
-                f"| LightGBM (shipped) | `mlpay score` child (bench_scoring) | "
-                f"{child.seconds:.2f} | {child.rows / child.seconds:,.0f} | "
-                f"{child.cpu_seconds:.1f} | |"
-            )
-            none_wall = best["none (every tree returns 0)"][0]
-            read = best["none (every tree returns 0)"][2]
             say()
             say(
-                f"Everything but the trees: {none_wall / read * 1e6:.1f} us wall per row "
-                f"({read / none_wall:,.0f} rows/s: the ceiling for any tree engine in this "
-                "runtime). Serial estimate, that + the trees alone at 2 jobs: "
-                + "; ".join(
-                    f"{name} {1 / (none_wall / read + 1 / rate):,.0f} rows/s"
-                    for (name, jobs), rate in tree_rates.items()
-                    if jobs == 2
-                )
-                + f" (target {TARGET_ROWS_PER_SECOND:,})."
+                f"Start-up of a fresh process (imports, model load; the none trees on 1,000 "
+                f"rows): {startup:.2f} s, included in every child row above."
             )
+            say()
+            for label, none_wall, read in (
+                (
+                    "warm process",
+                    *best["none (every tree returns 0)"][:1],
+                    best["none (every tree returns 0)"][2],
+                ),
+                (
+                    "fresh process",
+                    children["none (every tree returns 0)"][0].seconds,
+                    children["none (every tree returns 0)"][0].rows,
+                ),
+            ):
+                say(
+                    f"Everything but the trees ({label}): {none_wall / read * 1e6:.1f} us wall "
+                    f"per row, {read / none_wall:,.0f} rows/s (the ceiling for any tree engine "
+                    "in this runtime). Serial estimate, that + the trees alone at 2 jobs: "
+                    + "; ".join(
+                        f"{name} {1 / (none_wall / read + 1 / rate):,.0f} rows/s"
+                        for (name, jobs), rate in tree_rates.items()
+                        if jobs == 2
+                    )
+                    + f" (target {TARGET_ROWS_PER_SECOND:,})."
+                )
         load_end = os.getloadavg()
         say()
         say(

@@ -383,16 +383,24 @@ def interval_metrics_of(predictions: pd.DataFrame) -> dict[str, float]:
     )
 
 
+def seeded_config(path: Path, seed: int | None) -> TrainConfig:
+    """A committed config, with `seed` in place of its own when given (--seed)."""
+    config = load_config(path)
+    return config if seed is None else config.model_copy(update={"seed": seed})
+
+
 def benchmark_source(
     case: OutOfTimeCase,
     *,
     config_path: Path | None = None,
     quick: bool = False,
+    seed: int | None = None,
     progress: Progress = _silent,
 ) -> SourceResult:
     """Every model of MODELS and DIAGNOSTICS on one source's out-of-time split (`quick`: on
-    QUICK_SHARE of the training rows, without QUICK_SKIPS and the diagnostics)."""
-    config = case.split_config(load_config(config_path or REPO_ROOT / case.config))
+    QUICK_SHARE of the training rows, without QUICK_SKIPS and the diagnostics; `seed`: the
+    config's seed replaced)."""
+    config = case.split_config(seeded_config(config_path or REPO_ROOT / case.config, seed))
     seed = config.seed
     started = time.perf_counter()
     progress(f"{case.source}: load data")
@@ -552,6 +560,7 @@ def pooled_runs(
     out_of_time: bool,
     config_path: Path | None = None,
     quick: bool = False,
+    seed: int | None = None,
     progress: Progress = _silent,
 ) -> tuple[dict[str, ModelRun], dict[str, tuple[int, dict[str, float]]]]:
     """The pooled config fitted on the union of each source's own train part and calibrated on
@@ -561,7 +570,7 @@ def pooled_runs(
     (test rows, metrics of the source's own config on the same rows) for the in-time table."""
     from training.split import split_rows
 
-    pooled = load_config(config_path or REPO_ROOT / POOLED_CONFIG)
+    pooled = seeded_config(config_path or REPO_ROOT / POOLED_CONFIG, seed)
     name = "out of time" if out_of_time else "in time"
     progress(f"pooled ({name}, {pooled.model.name}): load data")
     profiles = load_training_data(pooled).profiles
@@ -570,7 +579,7 @@ def pooled_runs(
     test_of: dict[str, np.ndarray] = {}
     own: dict[str, tuple[int, dict[str, float]]] = {}
     for case in cases:
-        config = load_config(REPO_ROOT / case.config)
+        config = seeded_config(REPO_ROOT / case.config, seed)
         if out_of_time:
             config = case.split_config(config)
         positions = np.flatnonzero((profiles["source"] == case.source).to_numpy())
@@ -959,6 +968,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="also fit every config on its grouped split, and pooled once more on theirs "
         "(the 'In time' table: another pooled fit)",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help="train every mlpay config (own and pooled) with this seed instead of its "
+        "committed one (its folds, boosters and draws); the peers read it too",
+    )
     return parser.parse_args(argv)
 
 
@@ -1003,7 +1018,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         data_dir()
         results = [
-            benchmark_source(CASE_BY_SOURCE[name], quick=args.quick, progress=_log)
+            benchmark_source(CASE_BY_SOURCE[name], quick=args.quick, seed=args.seed, progress=_log)
             for name in names
         ]
         in_time: list[InTimeRow] = []
@@ -1012,7 +1027,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif not args.skip_pooled:
             cases = [CASE_BY_SOURCE[name] for name in names]
             runs, _ = pooled_runs(
-                cases, out_of_time=True, config_path=pooled_config, quick=args.quick, progress=_log
+                cases,
+                out_of_time=True,
+                config_path=pooled_config,
+                quick=args.quick,
+                seed=args.seed,
+                progress=_log,
             )
             for result in results:
                 run = runs[result.case.source]
@@ -1025,6 +1045,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     out_of_time=False,
                     config_path=pooled_config,
                     quick=args.quick,
+                    seed=args.seed,
                     progress=_log,
                 )
                 in_time = [
@@ -1042,6 +1063,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     environment = environment_summary()
     if not args.skip_pooled:
         environment["pooled config"] = f"`{args.pooled_config}`"
+    if args.seed is not None:
+        environment["seed"] = f"{args.seed} (every config's own replaced, --seed)"
     environment["whole run"] = f"{time.perf_counter() - started:.0f} s"
     report = render_markdown(results, environment, in_time, command_line(argv))
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -265,3 +265,12 @@ def test_pooled_runs_fit_the_rows_of_the_sources_own_split(tiny_data_dir, kept, 
         assert rows == pooled["rows"]
         assert metrics["mae_usd"] == pytest.approx(pooled["mae_usd"])
         assert metrics["coverage"] == pytest.approx(pooled["coverage"])
+
+
+def test_seed_replaces_only_the_configs_seed(tiny_data_dir, monkeypatch):
+    monkeypatch.setenv("MLPAY_DATA_DIR", str(tiny_data_dir))
+    path = bench.REPO_ROOT / bench.POOLED_CONFIG
+    committed = bench.seeded_config(path, None)
+    reseeded = bench.seeded_config(path, committed.seed + 7)
+    assert reseeded.seed == committed.seed + 7
+    assert reseeded.model_copy(update={"seed": committed.seed}) == committed

@@ -35,7 +35,6 @@ PassManagerBuilder it uses) and threadpoolctl (extra `bench`).
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import json
 import os
 import platform
@@ -56,7 +55,14 @@ import numpy as np
 
 # bench_scoring sets OMP_WAIT_POLICY=PASSIVE (as `mlpay` does) and puts the checkout first on
 # sys.path; it must come before anything loads LightGBM.
-from bench_scoring import ROOT, Run, compare_outputs, score_in_child, write_profiles
+from bench_scoring import (
+    ROOT,
+    Run,
+    _version,
+    compare_outputs,
+    score_in_child,
+    write_profiles,
+)
 
 from mlpay_model.scoring import default_rejects_path
 
@@ -610,13 +616,6 @@ def main() -> None:
     print(report)
     if args.output:
         args.output.write_text(report)
-
-
-def _version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
 
 
 if __name__ == "__main__":

@@ -77,6 +77,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse
 import datetime as dt
+import functools
 import math
 import platform
 import sys
@@ -1026,28 +1027,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             _log("pooled skipped: it learns from every source (run all of them)")
         elif not args.skip_pooled:
             cases = [CASE_BY_SOURCE[name] for name in names]
-            runs, _ = pooled_runs(
+            run_pooled = functools.partial(
+                pooled_runs,
                 cases,
-                out_of_time=True,
                 config_path=pooled_config,
                 quick=args.quick,
                 seed=args.seed,
                 progress=_log,
             )
+            runs, _ = run_pooled(out_of_time=True)
             for result in results:
                 run = runs[result.case.source]
                 if run.metrics["rows"] != result.rows["test"]:
                     raise MlpayError(f"{result.case.source}: pooled scored other test rows")
                 result.runs.append(run)
             if args.in_time:
-                in_time_runs, own = pooled_runs(
-                    cases,
-                    out_of_time=False,
-                    config_path=pooled_config,
-                    quick=args.quick,
-                    seed=args.seed,
-                    progress=_log,
-                )
+                in_time_runs, own = run_pooled(out_of_time=False)
                 in_time = [
                     InTimeRow(
                         case.source,

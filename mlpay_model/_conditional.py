@@ -17,6 +17,12 @@ missing-value rules, categories, child links, row counts and leaf values) into f
 every leaf's path is a run of (node, direction) entries, and a coalition's value is the
 product of the entries' factors along each path (1 or 0 where the column is known, the share
 of training rows otherwise) times the leaf value, summed.
+
+The rows that weigh the branches are the model's training rows as LightGBM counted them, or,
+given `leaf_counts` (each tree's rows per leaf, of one population), that population's: in a
+model of several populations a split above its `source` split then weighs the branches as
+the population's own rows go, so "what this population pays" is its own average, not the
+average of every population's rows (a node none of its rows reached keeps LightGBM's counts).
 Numpy only; about 5-20 ms for a model of a few hundred trees and five groups.
 """
 
@@ -24,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -54,8 +60,17 @@ class _Tree:
 class ConditionalTrees:
     """One model's trees as flat arrays (see the module docstring)."""
 
-    def __init__(self, dump: Mapping[str, Any]):
+    def __init__(
+        self, dump: Mapping[str, Any], leaf_counts: Sequence[Sequence[float]] | None = None
+    ):
         trees = [_tree_of(info["tree_structure"]) for info in dump["tree_info"]]
+        if leaf_counts is not None and len(leaf_counts) != len(trees):
+            raise ValueError(f"leaf_counts: {len(leaf_counts)} trees, the model has {len(trees)}")
+        weighing = (
+            trees
+            if leaf_counts is None
+            else [_recounted(tree, counts) for tree, counts in zip(trees, leaf_counts, strict=True)]
+        )
         features: list[int] = []
         thresholds: list[float] = []
         decisions: list[int] = []
@@ -68,7 +83,7 @@ class ConditionalTrees:
         entry_leaf: list[int] = []
         leaf_values: list[float] = []
         constant = 0.0
-        for tree in trees:
+        for tree, weights in zip(trees, weighing, strict=True):
             if not tree.feature:  # a single leaf
                 constant += tree.leaf_value[0]
                 continue
@@ -88,16 +103,14 @@ class ConditionalTrees:
                     cat_words.append(0)
                     thresholds.append(tree.threshold[node])
 
-            def count(child: int, tree: _Tree = tree) -> float:
-                return tree.node_count[child] if child >= 0 else tree.leaf_count[~child]
-
             # every leaf's path from the root: (node, went right, share of the node's rows)
             stack: list[tuple[int, list[tuple[int, bool, float]]]] = [(0, [])]
             while stack:
                 node, path = stack.pop()
-                total = tree.node_count[node] or 1.0
+                counted = weights if weights.node_count[node] > 0 else tree
+                total = counted.node_count[node] or 1.0
                 for child, right in ((tree.left[node], False), (tree.right[node], True)):
-                    step = [*path, (offset + node, right, count(child) / total)]
+                    step = [*path, (offset + node, right, _rows_at(counted, child) / total)]
                     if child >= 0:
                         stack.append((child, step))
                         continue
@@ -200,6 +213,31 @@ def group_shapley(values: np.ndarray, groups: int) -> np.ndarray:
 
 
 _MISSING_TYPES = {"None": 0, "Zero": _MISSING_ZERO, "NaN": _MISSING_NAN}
+
+
+def _rows_at(tree: _Tree, child: int) -> float:
+    """The rows `tree` counts at `child` (a node, or leaf ~child)."""
+    return tree.node_count[child] if child >= 0 else tree.leaf_count[~child]
+
+
+def _recounted(tree: _Tree, leaf_counts: Sequence[float]) -> _Tree:
+    """`tree` with its rows per leaf replaced by `leaf_counts`, each node's by their sums."""
+    if len(leaf_counts) != len(tree.leaf_value):
+        raise ValueError(
+            f"leaf_counts: {len(leaf_counts)} leaves for a tree of {len(tree.leaf_value)}"
+        )
+    leaf_count = [float(count) for count in leaf_counts]
+    node_count = [0.0] * len(tree.feature)
+
+    def rows_below(child: int) -> float:
+        if child < 0:
+            return leaf_count[~child]
+        node_count[child] = rows_below(tree.left[child]) + rows_below(tree.right[child])
+        return node_count[child]
+
+    if tree.feature:
+        rows_below(0)
+    return replace(tree, leaf_count=leaf_count, node_count=node_count)
 
 
 def _tree_of(root: Mapping[str, Any]) -> _Tree:

@@ -17,7 +17,7 @@ from mlpay_model._conditional import ConditionalTrees, group_shapley
 from mlpay_model._format import money
 from mlpay_model.currency import MODEL_CURRENCY, Conversion, usd_to
 from mlpay_model.data.sources.registry import find_source
-from mlpay_model.errors import InvalidInputError
+from mlpay_model.errors import ArtifactError, InvalidInputError
 from mlpay_model.model import RecordPrediction, SalaryModel, load_model
 from mlpay_model.model.pay_year import years_text
 from mlpay_model.normalise import SENIORITY_FROM_YEARS_RULE, ProfileInput, normalise_profile
@@ -360,7 +360,9 @@ PERSON_FACTORS: Final[Mapping[str, str]] = MappingProxyType(
 )
 SHOWN_POINTS: Final = 0.05
 """A factor that moves the median by less is not shown (`shown_factors`)."""
-_TREES: weakref.WeakKeyDictionary[SalaryModel, ConditionalTrees] = weakref.WeakKeyDictionary()
+_TREES: weakref.WeakKeyDictionary[SalaryModel, dict[str, ConditionalTrees]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def explain(model: SalaryModel, result: RecordPrediction, profile: ProfileInput) -> Explanation:
@@ -376,17 +378,16 @@ def explain(model: SalaryModel, result: RecordPrediction, profile: ProfileInput)
     given (the population's mix; `not_given_notes` says so).
 
     How: the baseline is the median booster's expected prediction given only the baseline's
-    columns (TreeSHAP's path-dependent expectation, `_conditional`), so it is the same for
-    every person of the population, pay year and fields given; the trees' share of each factor
+    columns (TreeSHAP's path-dependent expectation, `_conditional`, over the population's own
+    rows when the model records them), so it is the same for every person of the population,
+    pay year and fields given; the trees' share of each factor
     is its Shapley value in the game "the factors known so far" (exact: they add up to the
     prediction); education and skill effects (`SalaryModel.effects`) are additive and
     counted as they are, one skill at a time.
     """
-    trees = _TREES.get(model)
-    if trees is None:
-        trees = ConditionalTrees(model._boosters["median"].dump_model())
-        _TREES[model] = trees
     record = result.record
+    population = str(record.get("source") or model.default_population)
+    trees = conditional_trees(model, population)
     missing = not_given(model, record)
     players: list[str] = []
     group_of_feature = []
@@ -407,7 +408,6 @@ def explain(model: SalaryModel, result: RecordPrediction, profile: ProfileInput)
         logs["education"] = logs.get("education", 0.0) + effects["education"]
     skill_logs: dict[str, float] = {}
     if "skills" in effects and record.get("skills"):
-        population = str(record.get("source") or model.default_population)
         table = model.effects.skills.get(population, {}) if model.effects is not None else {}
         known = set(model.skills)
         for skill in dict.fromkeys(record["skills"]):
@@ -423,6 +423,21 @@ def explain(model: SalaryModel, result: RecordPrediction, profile: ProfileInput)
     ]
     contributions.sort(key=lambda item: -abs(item.percent))
     return Explanation(math.exp(float(values[0])), tuple(contributions))
+
+
+def conditional_trees(model: SalaryModel, population: str) -> ConditionalTrees:
+    """The median booster's trees, their branches weighed by `population`'s rows when the
+    model records them (`SalaryModel.population_leaves`), else by all its training rows;
+    built once per model and population."""
+    counts = model.population_leaves.get(population)
+    key = population if counts is not None else ""
+    by_population = _TREES.setdefault(model, {})
+    if key not in by_population:
+        try:
+            by_population[key] = ConditionalTrees(model._boosters["median"].dump_model(), counts)
+        except ValueError as error:
+            raise ArtifactError(f"{model.path}: population_leaves.json: {error}") from None
+    return by_population[key]
 
 
 def shown_factors(prediction: SalaryPrediction) -> list[Contribution]:

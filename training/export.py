@@ -21,6 +21,7 @@ from mlpay_model.model.artifact import (
     ARTIFACT_SCHEMA_VERSION,
     EFFECTS_KEY,
     MANIFEST_NAME,
+    POPULATION_LEAVES,
     QUANTILE_HEADS,
     file_hashes,
 )
@@ -44,13 +45,16 @@ def write_artifact(
     extra_files: Mapping[str, str] | None = None,
     pay_years: Mapping[str, list[int]] | None = None,
     effects: FactorEffects | None = None,
+    population_leaves: Mapping[str, list[list[int]]] | None = None,
 ) -> Path:
     """Write `directory` (replacing any previous one) and return it.
 
     Everything goes to a temporary sibling folder first and is renamed into place at the end,
     so a failure leaves either the old artifact or none, never half of one. `extra_files`
     maps relative file names (e.g. MODEL_CARD.md) to their text; `pay_years` maps each source
-    to the pay years of the rows the boosters learned from (`pay_year.pay_years_of_rows`).
+    to the pay years of the rows the boosters learned from (`pay_year.pay_years_of_rows`);
+    `population_leaves` each population's rows per leaf of each median tree
+    (`FittedModel.population_leaves`), written to POPULATION_LEAVES.
     """
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
@@ -61,6 +65,11 @@ def write_artifact(
             # num_iteration=-1 with best_iteration unset writes every tree; deterministic text.
             boosters[head].save_model(str(staging / file_name), num_iteration=-1)
             models[head] = file_name
+        if population_leaves is not None:
+            (staging / POPULATION_LEAVES).write_text(
+                json.dumps(population_leaves, sort_keys=True, separators=(",", ":")) + "\n",
+                encoding="utf-8",
+            )
         for relative, text in (extra_files or {}).items():
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             (staging / relative).write_text(text, encoding="utf-8")

@@ -153,6 +153,7 @@ def train(
     metrics["shipped_rows"] = float(shipped_rows)
 
     step("write artifact")
+    shipped_on = calibrated.fit_rows if calibrated.folds is None else data.profiles
     root = Path(staging_dir) if staging_dir is not None else Path(tempfile.mkdtemp("mlpay-"))
     result = TrainResult(
         config=config,
@@ -180,10 +181,12 @@ def train(
         data=[report.manifest_entry() for report in data.reports],
         config=config.model_dump(),
         extra_files={"MODEL_CARD.md": render_model_card(result)},
-        pay_years=pay_years_of_rows(
-            calibrated.fit_rows if calibrated.folds is None else data.profiles
-        ),
+        pay_years=pay_years_of_rows(shipped_on),
         effects=shipped.effects,
+        # A model of several populations explains a person against their own population.
+        population_leaves=(
+            shipped.population_leaves(shipped_on) if "source" in shipped.spec.features else None
+        ),
     )
     return result
 

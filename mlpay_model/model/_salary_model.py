@@ -31,6 +31,7 @@ from mlpay_model.model.artifact import (
     factor_effects,
     median_continuation,
     member_path,
+    population_leaf_counts,
 )
 from mlpay_model.model.features import OTHER_CATEGORY, FeatureEncoder, FeatureSpec, MatrixBuffer
 from mlpay_model.model.interval import calibrated_bounds, calibrated_interval
@@ -150,6 +151,8 @@ class SalaryModel:
         self.population_pay_texts: Mapping[str, str] = MappingProxyType(
             {name: source_pay_text(self.manifest, name) for name in self.populations}
         )
+        # {population: its rows per leaf of each median tree}, for explanations ({}: none).
+        self.population_leaves = MappingProxyType(population_leaf_counts(self.path, self.manifest))
         continuation = median_continuation(self.manifest, str(self.path))
         self._boosters = self._load_boosters(model_files, continuation)
         # {quantile head: shift} of the heads that continue the median (`_quantile`).

@@ -6,6 +6,10 @@ Layout of `models/<name>/`:
     low.txt         the lower quantile model (log scale), before calibration
     high.txt        the upper quantile model (log scale), before calibration
     MODEL_CARD.md   data, licence/attribution, metrics, intended use, limitations
+    population_leaves.json
+                    a model of several populations: {population: [rows of it per leaf, one
+                    list per median tree]} (POPULATION_LEAVES; explanations weigh the median
+                    trees' branches by them, `mlpay_model._conditional`)
 
 manifest.json keys:
     schema_version  ARTIFACT_SCHEMA_VERSION; loading refuses any other
@@ -86,6 +90,7 @@ QUANTILE_HEADS: Final[tuple[str, ...]] = PREDICTION_COLUMNS
 (the manifest's `models` maps each head to its file, `<head>.txt`)."""
 
 EFFECTS_KEY: Final = "effects"
+POPULATION_LEAVES: Final = "population_leaves.json"
 """The manifest's education and skill effects beside the boosters (`effects.FactorEffects`)."""
 
 CONTINUES_MEDIAN_KEY: Final = "continues_median"
@@ -282,6 +287,38 @@ def plain_name(name: object, what: str) -> str:
             "folder (no '..', no absolute path)"
         )
     return name
+
+
+def population_leaf_counts(
+    directory: Path, manifest: Mapping[str, Any]
+) -> dict[str, list[list[int]]]:
+    """{population: its rows per leaf of each median tree} of POPULATION_LEAVES ({} when the
+    manifest does not list it); an ArtifactError naming the file when it is malformed."""
+    if POPULATION_LEAVES not in manifest.get("files", {}):
+        return {}
+    path = member_path(directory, POPULATION_LEAVES, what="the population leaf counts")
+    where = Path(directory) / POPULATION_LEAVES
+    try:
+        counts = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ArtifactError(f"{where}: unreadable ({clip(str(error), 80)})") from None
+    if not (
+        isinstance(counts, dict)
+        and all(
+            isinstance(trees, list)
+            and all(
+                isinstance(tree, list)
+                and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in tree)
+                for tree in trees
+            )
+            for trees in counts.values()
+        )
+    ):
+        raise ArtifactError(
+            f"{where}: must map each population to one list per tree of its rows per leaf "
+            "(integers >= 0)"
+        )
+    return counts
 
 
 def member_path(directory: Path, name: str, *, what: str = "a listed file") -> Path:

@@ -163,6 +163,21 @@ class FittedModel:
         shift = self.effect_offset(rows)
         return median + shift, low + shift, high + shift
 
+    def population_leaves(self, rows: pd.DataFrame) -> dict[str, list[list[int]]]:
+        """Per source of canonical `rows`, how many of its rows reach each leaf of each median
+        tree: what explanations weigh the trees' branches by (`artifact.POPULATION_LEAVES`)."""
+        median = self.boosters["median"]
+        leaves = np.asarray(median.predict(self.encode(rows), pred_leaf=True), dtype=np.int64)
+        sizes = [int(tree["num_leaves"]) for tree in median.dump_model()["tree_info"]]
+        sources = rows["source"].astype(str).to_numpy()
+        return {
+            source: [
+                np.bincount(leaves[sources == source, tree], minlength=size).tolist()
+                for tree, size in enumerate(sizes)
+            ]
+            for source in sorted(set(sources))
+        }
+
     def effect_offset(self, rows: pd.DataFrame) -> np.ndarray:
         """The effects' log pay per row, each row priced as its own source's population."""
         if self.effects is None:

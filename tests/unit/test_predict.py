@@ -443,3 +443,40 @@ def test_one_profile_is_priced_as_a_batch_prices_it_in_every_population():
             for figure in got.by_source:  # each population's median, the year as given
                 expected = batches[figure.source]["median"].iloc[position]
                 assert figure.median == pytest.approx(expected, rel=1e-12), figure.source
+
+
+def test_weighed_by_a_populations_rows_nothing_known_is_that_populations_mean():
+    """With one population's rows per leaf, the expectation with no column known is the mean
+    prediction over that population's rows (a split above its `source` split weighs the
+    branches as its rows go, not as every population's rows go)."""
+    import lightgbm as lgb
+    import numpy as np
+
+    from mlpay_model._conditional import ConditionalTrees
+
+    rng = np.random.default_rng(0)
+    source = rng.integers(0, 2, 2000).astype(float)  # 0 and 1: two populations
+    country = np.where(source == 1, rng.random(2000) < 0.9, rng.random(2000) < 0.2).astype(float)
+    pay = 11 + 0.8 * country + 0.3 * source + rng.normal(0, 0.1, 2000)
+    matrix = np.column_stack([country, source])
+    booster = lgb.train(
+        {"objective": "regression", "num_leaves": 4, "verbose": -1, "seed": 0},
+        lgb.Dataset(matrix, pay),
+        num_boost_round=20,
+    )
+    dump = booster.dump_model()
+    leaves = booster.predict(matrix, pred_leaf=True)
+    nothing_known = np.zeros(2, dtype=np.int64)  # both columns are players; coalition 0
+    for population in (0.0, 1.0):
+        rows = source == population
+        counts = [
+            np.bincount(leaves[rows, tree], minlength=info["num_leaves"]).tolist()
+            for tree, info in enumerate(dump["tree_info"])
+        ]
+        expected = booster.predict(matrix[rows]).mean()
+        weighed = ConditionalTrees(dump, counts).values(matrix[0], nothing_known, [0])[0]
+        assert weighed == pytest.approx(expected, rel=1e-12)
+    everyone = ConditionalTrees(dump).values(matrix[0], nothing_known, [0])[0]
+    assert everyone == pytest.approx(booster.predict(matrix).mean(), rel=1e-9)
+    with pytest.raises(ValueError, match="leaf_counts"):
+        ConditionalTrees(dump, counts[:-1])

@@ -489,9 +489,7 @@ def main() -> None:
                 model._boosters, model._shifts = stock_boosters, stock_shifts
             reference_output = best["LightGBM (shipped)"][3]
             for name, (wall, cpu, read, output) in best.items():
-                same = "(reference)" if output == reference_output else "not compared"
-                if output != reference_output and not name.startswith("none"):
-                    same = compare_outputs(output, reference_output)
+                same = _same_as(name, output, reference_output)
                 say(
                     f"| {name} | in this process | {wall:.2f} | {read / wall:,.0f} | "
                     f"{cpu:.1f} | {same} |"
@@ -559,9 +557,7 @@ def main() -> None:
             say("| --- | --- | ---: | ---: | ---: | --- |")
             child_reference = children["LightGBM (shipped), `mlpay score`"][1]
             for name, (run, kept) in children.items():
-                same = "(reference)" if kept == child_reference else "not compared"
-                if kept != child_reference and not name.startswith("none"):
-                    same = compare_outputs(kept, child_reference)
+                same = _same_as(name, kept, child_reference)
                 say(
                     f"| {name} | child process | {run.seconds:.2f} | "
                     f"{run.rows / run.seconds:,.0f} | {run.cpu_seconds:.1f} | {same} |"
@@ -616,6 +612,14 @@ def main() -> None:
     print(report)
     if args.output:
         args.output.write_text(report)
+
+
+def _same_as(name: str, output: Path, reference: Path) -> str:
+    """How a run's output compares with the shipped trees' (trees that return 0, "none ...",
+    are not compared)."""
+    if output == reference:
+        return "(reference)"
+    return "not compared" if name.startswith("none") else compare_outputs(output, reference)
 
 
 if __name__ == "__main__":

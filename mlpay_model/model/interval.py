@@ -186,10 +186,10 @@ class IntervalCalibrator:
         measured sources with enough rows on both sides."""
         steps = {source: (steps or {}).get(source, 1) for source in measured_on}
         shortest = min(steps.values(), default=1)
-        if ahead.populations is None or in_time.populations is None:
+        nearest = [source for source, step in steps.items() if step == shortest]
+        if ahead.populations is None or in_time.populations is None or not nearest:
             model_ahead, model_in_time = ahead, in_time
         else:
-            nearest = [source for source, step in steps.items() if step == shortest]
             model_ahead = ahead.where(np.isin(ahead.populations, nearest))
             model_in_time = in_time.where(np.isin(in_time.populations, nearest))
         ahead_q, in_time_q = self.conformal_q(model_ahead), self.conformal_q(model_in_time)

@@ -78,7 +78,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--contributions",
         action="store_true",
-        help="add contrib_<factor> columns: each factor's effect in percent vs the baseline",
+        help="add contrib_<column> columns: each model column's SHAP share in percent vs the "
+        "model's all-population average (not predict_salary's explanation; docs/scoring.md)",
     )
     parser.add_argument(
         "--engine",

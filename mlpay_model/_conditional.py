@@ -195,6 +195,61 @@ class ConditionalTrees:
             )
         return out
 
+    def shapley(
+        self, row: np.ndarray, group_of_feature: np.ndarray, groups: int
+    ) -> tuple[float, np.ndarray]:
+        """(the expected prediction with no group known, each group's Shapley value) of `row`:
+        what `values` of every coalition and `group_shapley` give, without the 2**groups
+        coalitions. By linearity over leaves: a leaf's game is a product over groups of
+        (the product of its entries' indicators when the group is known, of their shares
+        when not), whose Shapley values have a closed form (a polynomial over the other
+        groups, as in TreeSHAP); a group absent from a leaf is a null player there."""
+        leaf_count = len(self.leaf_value)
+        if not leaf_count:
+            return self.constant, np.zeros(groups)
+        indicator = self.entry_right == self.goes_right(row)[self.entry_node]
+        group = np.asarray(group_of_feature, dtype=np.int64)[self.entry_feature]
+        known = group < 0
+        dead = np.zeros(leaf_count, dtype=bool)
+        dead[self.entry_leaf[known & ~indicator]] = True
+        live = ~known & ~dead[self.entry_leaf]
+        width = max(groups, 1)
+        flat = self.entry_leaf[live] * width + group[live]  # (leaf, group) of each live entry
+        taken = np.ones(leaf_count * width)
+        taken[flat[~indicator[live]]] = 0.0
+        known_shares = taken.reshape(leaf_count, width)  # a: the group known (its indicators)
+        with np.errstate(divide="ignore"):  # a share of 0 (no row went that way): log -inf
+            logs = np.bincount(flat, np.log(self.entry_share[live]), leaf_count * width)
+        unknown_shares = np.exp(logs).reshape(leaf_count, width)  # b: not known (its shares)
+        value = np.where(dead, 0.0, self.leaf_value)
+        baseline = self.constant + float(value @ unknown_shares[:, :groups].prod(axis=1))
+        weights = np.array(
+            [
+                math.factorial(size) * math.factorial(groups - size - 1) / math.factorial(groups)
+                for size in range(groups)
+            ]
+        )
+        shapley = np.zeros(groups)
+        moved = known_shares - unknown_shares  # per leaf and group: knowing it changes the leaf
+        for player in range(groups):
+            leaves = np.flatnonzero((moved[:, player] != 0) & (value != 0))
+            if not len(leaves):
+                continue
+            # coefficients of prod over the other groups h of (b_h + a_h x), per such leaf
+            coefficients = np.zeros((len(leaves), groups))
+            coefficients[:, 0] = 1.0
+            for other in range(groups):
+                if other == player:
+                    continue
+                a = known_shares[leaves, other : other + 1]
+                b = unknown_shares[leaves, other : other + 1]
+                shifted = np.zeros_like(coefficients)
+                shifted[:, 1:] = coefficients[:, :-1]
+                coefficients = coefficients * b + shifted * a
+            weighted = moved[leaves, player] * (coefficients @ weights)
+            shapley[player] = float(value[leaves] @ weighted)
+        return baseline, shapley
+
 
 def group_shapley(values: np.ndarray, groups: int) -> np.ndarray:
     """The Shapley value of each of `groups` players from the game's values per coalition

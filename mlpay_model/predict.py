@@ -5,20 +5,17 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
-import numpy as np
-
-from mlpay_model._conditional import ConditionalTrees, group_shapley
 from mlpay_model._format import money
 from mlpay_model.currency import MODEL_CURRENCY, Conversion, usd_to
 from mlpay_model.data.sources.registry import find_source
-from mlpay_model.errors import ArtifactError, InvalidInputError
+from mlpay_model.errors import InvalidInputError
 from mlpay_model.model import RecordPrediction, SalaryModel, load_model
+from mlpay_model.model.factors import not_given, person_factors
 from mlpay_model.model.pay_year import years_text
 from mlpay_model.normalise import SENIORITY_FROM_YEARS_RULE, ProfileInput, normalise_profile
 from mlpay_model.schema import is_missing
@@ -345,99 +342,29 @@ class _Explainer:
         return explanation
 
 
-CONTEXT_FACTORS: Final[tuple[str, ...]] = ("employment_type", "remote_ratio", "company_size")
-PERSON_FACTORS: Final[Mapping[str, str]] = MappingProxyType(
-    {  # a model's column (`FeatureSpec.factor_of`) -> the person's factor it belongs to
-        "role": "role",
-        "title": "role",
-        "country": "location",
-        "years_experience": "experience",
-        "seniority": "experience",
-        "education": "education",
-        "skills": "skills",
-        **{name: name for name in CONTEXT_FACTORS},
-    }
-)
 SHOWN_POINTS: Final = 0.05
 """A factor that moves the median by less is not shown (`shown_factors`)."""
-_TREES: weakref.WeakKeyDictionary[SalaryModel, dict[str, ConditionalTrees]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def explain(model: SalaryModel, result: RecordPrediction, profile: ProfileInput) -> Explanation:
-    """The prediction `result` of `profile` in the person's terms: the one place that groups
-    a model's columns into the person's factors (what `contributions`, `mlpay predict`, the
-    web calculator and `--json` show).
-
-    Factors: role (the role family and the title read from it), location (country),
-    experience (years and seniority, when the person gave years, a seniority or a title
-    level), education, skills, and each context field the person gave (employment_type,
-    remote_ratio, company_size). Everything else is the baseline: the population (a pooled
-    model's `source`), the pay year, and every field not given, which the model prices as not
-    given (the population's mix; `not_given_notes` says so).
-
-    How: the baseline is the median booster's expected prediction given only the baseline's
-    columns (TreeSHAP's path-dependent expectation, `_conditional`, over the population's own
-    rows when the model records them), so it is the same for every person of the population,
-    pay year and fields given; the trees' share of each factor
-    is its Shapley value in the game "the factors known so far" (exact: they add up to the
-    prediction); education and skill effects (`SalaryModel.effects`) are additive and
-    counted as they are, one skill at a time.
-    """
+    """The prediction `result` of `profile` in the person's terms (what `contributions`,
+    `mlpay predict`, the web calculator and `--json` show): the factors of
+    `mlpay_model.model.factors.person_factors` (its docstring says which and how), labelled
+    with the person's values, largest first; a factor not given is in the baseline
+    (`not_given_notes` says so)."""
     record = result.record
-    population = str(record.get("source") or model.default_population)
-    trees = conditional_trees(model, population)
-    missing = not_given(model, record)
-    players: list[str] = []
-    group_of_feature = []
-    for name in model.encoder.feature_names:
-        factor = PERSON_FACTORS.get(model.spec.factor_of(name))
-        if factor is None or factor in missing or not _gave(factor, profile, record):
-            group_of_feature.append(-1)  # the baseline's
-            continue
-        if factor not in players:
-            players.append(factor)
-        group_of_feature.append(players.index(factor))
     # the encoded row the boosters priced (its pay year within the population's)
-    row = result._row.reshape(-1)
-    values = trees.values(row, np.asarray(group_of_feature), range(1 << len(players)))
-    logs = dict(zip(players, group_shapley(values, len(players)).tolist(), strict=True))
-    effects = model._record_effects(record)
-    if "education" in effects and not is_missing(record.get("education")):
-        logs["education"] = logs.get("education", 0.0) + effects["education"]
-    skill_logs: dict[str, float] = {}
-    if "skills" in effects and record.get("skills"):
-        table = model.effects.skills.get(population, {}) if model.effects is not None else {}
-        known = set(model.skills)
-        for skill in dict.fromkeys(record["skills"]):
-            if skill in known:
-                skill_logs[skill] = table.get(skill, 0.0)
+    factors = person_factors(model, record, result._row, profile.given)
     contributions = [
         Contribution(factor, _factor_label(factor, profile, record), 100.0 * math.expm1(log))
-        for factor, log in logs.items()
+        for factor, log in factors.logs.items()
     ]
     contributions += [
         Contribution(f"skills: {skill}", f"skills: {skill}", 100.0 * math.expm1(log))
-        for skill, log in skill_logs.items()
+        for skill, log in factors.skills.items()
     ]
     contributions.sort(key=lambda item: -abs(item.percent))
-    return Explanation(math.exp(float(values[0])), tuple(contributions))
-
-
-def conditional_trees(model: SalaryModel, population: str) -> ConditionalTrees:
-    """The median booster's trees, their branches weighed by `population`'s rows when the
-    model records them (`SalaryModel.population_leaves`), else by all its training rows;
-    built once per model and population."""
-    counts = model.population_leaves.get(population)
-    key = population if counts is not None else ""
-    by_population = _TREES.setdefault(model, {})
-    if key not in by_population:
-        try:
-            by_population[key] = ConditionalTrees(model._boosters["median"].dump_model(), counts)
-        except ValueError as error:
-            raise ArtifactError(f"{model.path}: population_leaves.json: {error}") from None
-    return by_population[key]
+    return Explanation(math.exp(factors.baseline), tuple(contributions))
 
 
 def shown_factors(prediction: SalaryPrediction) -> list[Contribution]:
@@ -454,13 +381,6 @@ def baseline_text(prediction: SalaryPrediction) -> str:
         f"{money(prediction.baseline, prediction.currency)} (the typical pay of the "
         f"{prediction.population_label} population{year}, before this person's factors)"
     )
-
-
-def _gave(factor: str, profile: ProfileInput, record: Mapping[str, Any]) -> bool:
-    """True when the person gave `factor` (a context field: when given, not defaulted)."""
-    if factor in CONTEXT_FACTORS:
-        return factor in profile.given
-    return True  # role, location; experience, education, skills unless `not_given`
 
 
 def _factor_label(factor: str, profile: ProfileInput, record: Mapping[str, Any]) -> str:
@@ -617,22 +537,6 @@ def not_given_notes(model: SalaryModel, profile: ProfileInput) -> tuple[str, ...
         for factor, how, mix in NOT_GIVEN
         if factor in missing
     )
-
-
-def not_given(model: SalaryModel, record: Mapping[str, Any]) -> frozenset[str]:
-    """The person's factors `model` prices that `record` (canonical) leaves out: of
-    "experience" (years_experience or seniority, neither given nor read from the title),
-    "education" and "skills"."""
-    missing = set()
-    if (model.uses("years_experience") or model.uses("seniority")) and all(
-        is_missing(record.get(name)) for name in ("years_experience", "seniority")
-    ):
-        missing.add("experience")
-    if model.uses("education") and is_missing(record.get("education")):
-        missing.add("education")
-    if model.uses("skills") and not record.get("skills"):
-        missing.add("skills")
-    return frozenset(missing)
 
 
 def _model(model: object) -> SalaryModel:

@@ -78,8 +78,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--contributions",
         action="store_true",
-        help="add contrib_<column> columns: each model column's SHAP share in percent vs the "
-        "model's all-population average (not predict_salary's explanation; docs/scoring.md)",
+        help="add contrib_baseline (USD) and contrib_<factor> columns: the person's factors in "
+        "percent, as mlpay predict explains them (about 1.5 ms a row; docs/scoring.md)",
     )
     parser.add_argument(
         "--engine",

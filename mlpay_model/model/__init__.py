@@ -6,6 +6,8 @@ interval        the interval's calibrator (fitted in training, applied by predic
 pay_year        the pay years a model learned from, and the default pay year
 _booster        LightGBM's C API through ctypes (no `import lightgbm` at run time)
 _salary_model   `SalaryModel`: predict a frame or one record, with contributions
+factors         a person's factors against their population's baseline (what the
+                explanation and batch `--contributions` say)
 protocol        `PayModel`: the part of a model that pricing needs (stand-ins in tests)
 _resolve        model names -> folders; `load_model` (cached)
 """

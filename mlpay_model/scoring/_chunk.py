@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mlpay_model.errors import DataError, clip
+from mlpay_model.model.factors import factors_frame
 from mlpay_model.model.features import MatrixBuffer
 from mlpay_model.normalise import FrameCache, NormalisedFrame, normalise_frame
 from mlpay_model.schema import (
@@ -421,9 +422,9 @@ def _predictions(
     }
     columns.update(priced_as(model, profiles))
     if contributions:
-        effects = model.contributions(profiles)
-        for name in effects.columns:
-            columns[CONTRIBUTION_PREFIX + name] = effects[name].to_numpy(dtype=np.float64)
+        factors = factors_frame(model, profiles)
+        for name in factors.columns:
+            columns[CONTRIBUTION_PREFIX + name] = factors[name].to_numpy(dtype=np.float64)
     return columns
 
 

@@ -142,6 +142,12 @@ def test_the_trees_expectations_are_the_models_base_value_and_prediction(full, a
             assert math.exp(values[0]) == pytest.approx(model.baseline, rel=1e-9)
             assert values[-1] == pytest.approx(math.log(result.median), rel=1e-12)
             assert group_shapley(values, 3).sum() == pytest.approx(values[-1] - values[0])
+            for players in range(4):
+                mapping = np.arange(len(model.encoder.feature_names)) % (players + 1) - 1
+                every = trees.values(row, mapping, range(1 << players))
+                baseline, shapley = trees.shapley(row, mapping, players)
+                assert baseline == pytest.approx(every[0], abs=1e-12)
+                assert shapley == pytest.approx(group_shapley(every, players), abs=1e-12)
     # a game where each player adds its own amount: its Shapley values are those amounts
     additive = np.array([float(mask & 1) * 2 + float(mask >> 1 & 1) * 5 for mask in range(4)])
     assert group_shapley(additive, 2).tolist() == pytest.approx([2.0, 5.0])

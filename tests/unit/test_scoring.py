@@ -15,8 +15,10 @@ from artifact_factory import build_artifact
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mlpay_model import predict_salary
 from mlpay_model.errors import ConfigError, DataError, ModelNotFoundError
 from mlpay_model.model import load_model
+from mlpay_model.model.factors import factor_names
 from mlpay_model.normalise import normalise_frame
 from mlpay_model.scoring import _local as local_engine
 from mlpay_model.scoring import default_rejects_path, score_file
@@ -149,15 +151,50 @@ def test_parquet_lists_in_and_csv_out(tmp_path: Path, model_dir: Path):
     assert rejects["row_number"].tolist() == [3]
 
 
-def test_contributions_explain_the_median(tmp_path: Path, model_dir: Path):
+def test_contributions_are_the_persons_factors_and_multiply_out_to_the_median(
+    tmp_path: Path, model_dir: Path
+):
     source = write_csv(tmp_path / "in.csv", GOOD_ROWS)
     score_file(source, tmp_path / "out.parquet", model=str(model_dir), contributions=True)
     out = pd.read_parquet(tmp_path / "out.parquet")
     model = load_model(model_dir)
-    columns = [f"contrib_{factor}" for factor in model.factors]
-    assert list(out.columns) == HEADER + PREDICTIONS + columns
-    factors = np.prod(1 + out[columns].to_numpy() / 100, axis=1)
-    np.testing.assert_allclose(model.baseline * factors, out["pred_median"], rtol=1e-9)
+    factors = [f"contrib_{name}" for name in factor_names(model)]
+    assert list(out.columns) == HEADER + PREDICTIONS + ["contrib_baseline", *factors]
+    assert not {"contrib_source", "contrib_title", "contrib_year"} & set(out.columns)
+    moved = np.prod(1 + np.nan_to_num(out[factors].to_numpy()) / 100, axis=1)
+    np.testing.assert_allclose(out["contrib_baseline"] * moved, out["pred_median"], rtol=1e-9)
+    # a factor not given is in the baseline: a3 gave no years, education or skills
+    a3 = out.set_index("id").loc[
+        "a3", ["contrib_experience", "contrib_education", "contrib_skills"]
+    ]
+    assert np.isnan(a3.to_numpy(dtype=float)).all()
+
+
+def test_contributions_are_what_predict_salary_explains(tmp_path: Path, model_dir: Path):
+    """The same person gets the same factors from a scored file and from predict_salary."""
+    source = write_csv(tmp_path / "in.csv", GOOD_ROWS)
+    score_file(source, tmp_path / "out.parquet", model=str(model_dir), contributions=True)
+    out = pd.read_parquet(tmp_path / "out.parquet").set_index("id")
+    for row_id, role, country, years, education, skills, _note in GOOD_ROWS:
+        prediction = predict_salary(
+            role,
+            country,
+            years_experience=years or None,
+            education=education or None,
+            skills=skills or None,
+            model=str(model_dir),
+        )
+        scored = out.loc[row_id]
+        assert scored["contrib_baseline"] == pytest.approx(prediction.baseline, rel=1e-12)
+        explained = prediction.contributions
+        skills_moved = np.prod(
+            [1 + percent / 100 for name, percent in explained.items() if name.startswith("skills")]
+        )
+        for name in ("role", "location", "experience", "education"):
+            expected = explained.get(name, np.nan)
+            assert scored[f"contrib_{name}"] == pytest.approx(expected, rel=1e-9, nan_ok=True)
+        if any(name.startswith("skills") for name in explained):
+            assert 1 + scored["contrib_skills"] / 100 == pytest.approx(skills_moved, rel=1e-9)
 
 
 def test_input_is_never_touched(tmp_path: Path, model_dir: Path):

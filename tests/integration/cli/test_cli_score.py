@@ -100,7 +100,9 @@ def test_contributions_flag_adds_columns(tmp_path: Path, model_dir: Path):
     source = write_csv(tmp_path / "in.csv", [["ML Engineer", "DE", "3"]])
     score(source, "-o", tmp_path / "out.csv", "--model", model_dir, "--contributions")
     columns = pd.read_csv(tmp_path / "out.csv").columns
-    assert {"contrib_role", "contrib_country", "contrib_years_experience"} <= set(columns)
+    assert {"contrib_baseline", "contrib_role", "contrib_location", "contrib_experience"} <= set(
+        columns
+    )
 
 
 @pytest.mark.parametrize(

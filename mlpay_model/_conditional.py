@@ -9,7 +9,9 @@ known it is the model's expected value (the SHAP base value); with every column 
 model's prediction for the row. The Shapley values of the groups (`group_shapley`) then split
 the difference between the two exactly, so a person's factors can be said against "what this
 population pays before the person's factors are known" rather than against the average of
-all training rows.
+all training rows. `values` and `group_shapley` are that game by its definition (2**groups
+coalitions; the tests check the fast path against them); `shapley(row, groups, n)` is what
+explanations run: the same numbers, leaf by leaf in closed form.
 
 The trees are read once per model from LightGBM's JSON dump of them
 (`NativeBooster.dump_model`: split column, threshold, decision type with LightGBM's

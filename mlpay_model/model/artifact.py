@@ -90,8 +90,10 @@ QUANTILE_HEADS: Final[tuple[str, ...]] = PREDICTION_COLUMNS
 (the manifest's `models` maps each head to its file, `<head>.txt`)."""
 
 EFFECTS_KEY: Final = "effects"
-POPULATION_LEAVES: Final = "population_leaves.json"
 """The manifest's education and skill effects beside the boosters (`effects.FactorEffects`)."""
+
+POPULATION_LEAVES: Final = "population_leaves.json"
+"""A pooled model's rows of each population per leaf of each median tree (explanations)."""
 
 CONTINUES_MEDIAN_KEY: Final = "continues_median"
 """calibration's record of how from_median quantile heads continue the median

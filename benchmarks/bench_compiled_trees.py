@@ -192,8 +192,7 @@ class CompiledHead:
     def __init__(self, model: Any, n_jobs: int):
         self.model, self.n_jobs = model, n_jobs
 
-    def predict_matrix(self, matrix: np.ndarray, *, contrib: bool = False) -> np.ndarray:
-        assert not contrib
+    def predict_matrix(self, matrix: np.ndarray) -> np.ndarray:
         # lleaves keeps a pointer to a contiguous float64 copy only as long as it lives.
         data = np.ascontiguousarray(matrix, dtype=np.float64)
         return self.model.predict(data, n_jobs=self.n_jobs)
@@ -202,7 +201,7 @@ class CompiledHead:
 class NoTrees:
     """Trees that cost nothing: what the rest of the runtime costs."""
 
-    def predict_matrix(self, matrix: np.ndarray, *, contrib: bool = False) -> np.ndarray:
+    def predict_matrix(self, matrix: np.ndarray) -> np.ndarray:
         return np.zeros(len(matrix))
 
 

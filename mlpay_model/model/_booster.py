@@ -2,9 +2,9 @@
 
 Each head's model file is read as LightGBM wrote it (checked first by
 `_model_text.check_model_text`, since LightGBM can crash on an unsound file) and predicted by
-LightGBM itself: one row through its single-row "fast" predictor, matrices and SHAP values
-through LGBM_BoosterPredictForMat, the call `lightgbm.Booster.predict` makes for a float64
-numpy matrix, so both give the same numbers.
+LightGBM itself: one row (or its SHAP values) through its single-row "fast" predictor,
+matrices through LGBM_BoosterPredictForMat, the call `lightgbm.Booster.predict` makes for a
+float64 numpy matrix, so both give the same numbers.
 
 Why a binding and not `lightgbm.Booster` (measured on the shared 2-core machine, load
 average ~5, lightgbm 4.7.0, pooled 4 default; benchmarks/results/scoring.md):
@@ -138,14 +138,13 @@ class NativeBooster:
         )
         return out.value
 
-    def predict_matrix(self, matrix: np.ndarray, *, contrib: bool = False) -> np.ndarray:
-        """A float64 (rows, n) matrix: predictions (rows,) or SHAP values (rows, n + 1)."""
+    def predict_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        """A float64 (rows, n) matrix: predictions (rows,)."""
         data = np.ascontiguousarray(matrix, dtype=np.float64)
         rows = data.shape[0]
-        width = self.num_features + 1 if contrib else 1
-        out = np.empty(rows * width, dtype=np.float64)
+        out = np.empty(rows, dtype=np.float64)
         if rows == 0:
-            return out.reshape(0, width) if contrib else out
+            return out
         out_len = ctypes.c_int64(0)
         self._call(
             self._lib.LGBM_BoosterPredictForMat(
@@ -155,7 +154,7 @@ class NativeBooster:
                 ctypes.c_int32(rows),
                 ctypes.c_int32(data.shape[1]),
                 ctypes.c_int(1),
-                ctypes.c_int(_PREDICT_CONTRIB if contrib else _PREDICT_NORMAL),
+                ctypes.c_int(_PREDICT_NORMAL),
                 ctypes.c_int(self.first_tree),
                 ctypes.c_int(-1),
                 b"",
@@ -164,7 +163,7 @@ class NativeBooster:
             ),
             "prediction failed",
         )
-        return out.reshape(rows, width) if contrib else out
+        return out
 
     def __del__(self) -> None:
         lib = getattr(self, "_lib", None)

@@ -1,4 +1,4 @@
-"""`SalaryModel`: a loaded artifact that predicts annual pay, its interval and its reasons.
+"""`SalaryModel`: a loaded artifact that predicts annual pay and its interval.
 
 A model predicts log(annual USD pay) with three LightGBM boosters, the median and the low
 and high quantiles (`artifact.QUANTILE_HEADS`), each its own model file as LightGBM wrote it,
@@ -41,25 +41,22 @@ from mlpay_model.schema import PREDICTION_COLUMNS, is_missing
 if TYPE_CHECKING:
     import pandas as pd
 
-# Rows per call when a frame's contributions are computed (bounds the (rows x features) buffer).
-_CONTRIBUTION_BLOCK_ROWS: Final = 8192
 PREDICT_BLOCK_ROWS: Final = 65_536
 """Rows `predict_normalised` encodes and predicts at once: bounds the float64 feature matrix
 (a 200k-row chunk is encoded a block at a time, not into one matrix)."""
 
 
 class RecordPrediction:
-    """One profile's prediction: annual pay, and per-factor percentages vs the baseline.
+    """One profile's prediction: annual pay, the median and its calibrated 80% interval.
 
     `median`, `low`, `high` are computed up front. `record` is the canonical record the model
     priced: the one given, or a copy with the seniority derived from years
-    (`SalaryModel.derives_seniority_from_years`). `contributions` (factor -> percent, the
-    largest effect first, read-only) costs about four plain predictions (SHAP values), so it
-    is worked out on first access and then kept. The cache needs no lock: two threads that
-    read it at once both compute the same value, and either assignment is the same result.
+    (`SalaryModel.derives_seniority_from_years`). `_row` is the encoded row the boosters
+    read, from which `predict_salary`'s explanation (`mlpay_model.model.factors`) works out
+    the person's factors when it is read.
     """
 
-    __slots__ = ("_contributions", "_model", "_row", "high", "low", "median", "record")
+    __slots__ = ("_model", "_row", "high", "low", "median", "record")
 
     def __init__(
         self,
@@ -76,15 +73,6 @@ class RecordPrediction:
         self.record = record
         self._model = model
         self._row = row
-        self._contributions: Mapping[str, float] | None = None
-
-    @property
-    def contributions(self) -> Mapping[str, float]:
-        contributions = self._contributions
-        if contributions is None:
-            contributions = self._model._row_contributions(self._row, self.record)
-            self._contributions = contributions
-        return contributions
 
     def __repr__(self) -> str:
         return (
@@ -99,13 +87,12 @@ class SalaryModel:
     Attributes: `name`, `version`, `currency`, `path`, `manifest` (the parsed manifest.json),
     `spec` (its FeatureSpec), `encoder`, `factors` (the canonical columns it reads, in order),
     `adjustment` (the calibration q, log scale) and `baseline` (annual pay the model predicts
-    before any factor is known: exp of the median model's expected value; contributions are
-    percentages against it).
+    before any factor is known: exp of the median model's expected value).
 
     `derives_seniority_from_years` is True for a model that reads seniority but not years of
     experience (aijobs): for it, a profile with years but no seniority gets the seniority
     `mlpay_model.normalise.seniority_from_years` gives (<2 entry, <5 mid, else senior), on every
-    path (`predict`, `contributions`, `predict_record`), so one person is priced alike by
+    path (`predict`, `predict_normalised`, `predict_record`), so one person is priced alike by
     `predict_salary` and by batch scoring.
     """
 
@@ -157,13 +144,6 @@ class SalaryModel:
         self._boosters = self._load_boosters(model_files, continuation)
         # {quantile head: shift} of the heads that continue the median (`_quantile`).
         self._shifts: Mapping[str, float] = continuation.shift if continuation else {}
-        # Column j of the feature matrix belongs to factor i where _grouping[j, i] == 1.
-        self._grouping = np.array(
-            [
-                [1.0 if self.spec.factor_of(name) == factor else 0.0 for factor in self.factors]
-                for name in self.encoder.feature_names
-            ]
-        )
         self.baseline = self._check_median_model()
 
     def __repr__(self) -> str:
@@ -325,36 +305,12 @@ class SalaryModel:
                 )
         return {"median": median, **heads}
 
-    def contributions(self, profiles: pd.DataFrame) -> pd.DataFrame:
-        """Per row and factor, how much that factor moved the median, in percent vs baseline.
-
-        From LightGBM's SHAP values on the median model (log scale), summed per factor:
-        percent = 100 * (exp(sum) - 1). So median = baseline * prod(1 + percent / 100).
-        `profiles` is read as `predict` reads it (canonical or raw values).
-        """
-        import pandas as pd
-
-        priced = self._canonical_priced(profiles)
-        populations = self._populations_of(priced)
-        matrix = self.encoder.encode_frame(self._tree_frame(priced, populations))
-        median = self._boosters["median"]
-        blocks = [
-            median.predict_matrix(matrix[start : start + _CONTRIBUTION_BLOCK_ROWS], contrib=True)
-            for start in range(0, len(matrix), _CONTRIBUTION_BLOCK_ROWS)
-        ]
-        shap = np.vstack(blocks) if blocks else np.empty((0, len(self.encoder.feature_names) + 1))
-        logs = shap[:, :-1] @ self._grouping
-        if self.effects is not None:
-            logs[:, len(self.spec.features) :] = self._effects_of_frame(priced, populations)
-        percent = np.expm1(logs) * 100.0
-        return pd.DataFrame(percent, columns=list(self.factors), index=profiles.index)
-
     def predict_record(self, record: Mapping[str, Any]) -> RecordPrediction:
         """The fast path for one canonical profile (a mapping of canonical column -> value).
 
         No pandas: the record is encoded into one numpy row and each booster predicts it
-        with LightGBM's single-row predictor (three plain predictions). The contributions
-        come later, from the same row, when they are read. Values are not checked here;
+        with LightGBM's single-row predictor (three plain predictions). The explanation
+        comes later, from the same row, when it is read. Values are not checked here;
         `predict_salary` checks and normalises what users type before calling it.
         """
         record = self._priced_record(record)
@@ -428,17 +384,6 @@ class SalaryModel:
                 record = {**record, "year": year}
         return record
 
-    def _row_contributions(self, row: np.ndarray, record: Mapping[str, Any]) -> Mapping[str, float]:
-        """Percent per factor for one encoded row (of priced `record`), the largest effect
-        first (read-only)."""
-        shap = self._boosters["median"].predict_row(row, contrib=True)
-        logs = shap[:-1] @ self._grouping
-        if self.effects is not None:
-            logs[len(self.spec.features) :] = list(self._record_effects(record).values())
-        percent = np.expm1(logs) * 100.0
-        ranked = sorted(zip(self.factors, percent.tolist(), strict=True), key=_size_first)
-        return MappingProxyType(dict(ranked))
-
     def _canonical_priced(self, profiles: pd.DataFrame) -> pd.DataFrame:
         """`_priced_frame` of profiles (canonical, or normalised from raw values)."""
         from mlpay_model.normalise import canonical_profiles
@@ -490,9 +435,10 @@ class SalaryModel:
     def _check_median_model(self) -> float:
         """The baseline pay; refuses a median model whose SHAP values do not add up to it.
 
-        Contributions rely on sum(SHAP) == prediction (so that baseline * prod(1 + p/100) is
-        the median the plain prediction gives), which holds for the identity link of the
-        regression/quantile objectives that mlpay trains.
+        The explanation (`mlpay_model.model.factors`) relies on the trees' leaf values adding
+        up to the prediction (so that its baseline * prod(1 + p/100) is the median the plain
+        prediction gives), which holds for the identity link of the regression/quantile
+        objectives that mlpay trains; LightGBM's SHAP values of one row check it.
         """
         probe = np.full((1, len(self.encoder.feature_names)), np.nan)
         median = self._boosters["median"]
@@ -508,10 +454,6 @@ class SalaryModel:
 
 def _year_or_nan(year: int | None) -> float:
     return math.nan if year is None else float(year)
-
-
-def _size_first(item: tuple[str, float]) -> float:
-    return -abs(item[1])
 
 
 def _populations(spec: FeatureSpec, manifest: Mapping[str, Any]) -> tuple[tuple[str, ...], str]:

@@ -22,6 +22,8 @@ from mlpay_model.model.effects import (
     fit_effects,
     non_decreasing,
 )
+from mlpay_model.model.factors import factors_frame
+from mlpay_model.normalise import normalise_frame
 
 LEVEL_EFFECT = {"bachelor": 0.0, "master": 0.10, "doctorate": 0.06}
 SKILL_EFFECT = {"aws": 0.15, "php": -0.10, "python": 0.0}
@@ -180,9 +182,10 @@ def test_a_model_adds_its_effects_on_every_path(tmp_path: Path) -> None:
     )
     predicted = model.predict(frame)
     assert predicted["median"].tolist() == pytest.approx([listed.median, plain.median], rel=1e-12)
-    contributions = model.contributions(frame)
+    contributions = factors_frame(model, normalise_frame(frame).profiles)  # batch scoring's
     assert contributions.loc[0, "education"] == pytest.approx(100 * math.expm1(0.05))
-    assert contributions.loc[1, ["education", "skills"]].tolist() == [0.0, 0.0]
+    assert contributions.loc[0, "skills"] == pytest.approx(100 * math.expm1(0.1))
+    assert contributions.loc[1, ["education", "skills"]].isna().all()  # not given
     assert "aws" in model.skills
 
 

@@ -163,69 +163,25 @@ def test_quantiles_never_cross_even_with_a_shrinking_calibration(tiny, profiles)
     assert (predicted["high"] == predicted["median"]).any()
 
 
-def test_contributions_are_lightgbm_shap_grouped_per_factor(tiny, profiles):
-    contributions = tiny.contributions(profiles)
+def test_the_baseline_is_the_median_models_expected_value(tiny, profiles):
     matrix = tiny.encoder.encode_frame(profiles)
     booster = lgb.Booster(model_file=str(tiny.path / "median.txt"))
     shap = booster.predict(matrix, pred_contrib=True)
-    assert list(contributions.columns) == list(tiny.spec.features)
-    assert contributions.index.equals(profiles.index)
-    for factor in tiny.factors:
-        names = tiny.encoder.feature_names
-        columns = [i for i, name in enumerate(names) if tiny.spec.factor_of(name) == factor]
-        expected = 100 * (np.exp(shap[:, columns].sum(axis=1)) - 1)
-        np.testing.assert_allclose(contributions[factor], expected, rtol=1e-9, atol=1e-9)
     assert tiny.baseline == pytest.approx(np.exp(shap[0, -1]), rel=1e-12)
-
-
-def test_baseline_times_contributions_gives_the_median(tiny, profiles):
-    contributions = tiny.contributions(profiles).to_numpy()
-    rebuilt = tiny.baseline * np.prod(1 + contributions / 100, axis=1)
-    np.testing.assert_allclose(rebuilt, tiny.predict(profiles)["median"], rtol=1e-9)
 
 
 def test_the_record_path_agrees_with_the_frame_path(tiny, profiles):
     frame_predictions = tiny.predict(profiles)
-    frame_contributions = tiny.contributions(profiles)
     for label, row in profiles.head(40).iterrows():
         record = tiny.predict_record(row.to_dict())
         expected = frame_predictions.loc[label]
         assert (record.median, record.low, record.high) == pytest.approx(
             (expected["median"], expected["low"], expected["high"]), rel=1e-12
         )
-        assert record.contributions == pytest.approx(
-            frame_contributions.loc[label].to_dict(), rel=1e-9, abs=1e-9
-        )
 
 
-def test_record_contributions_are_computed_once_on_first_access(tiny, profiles, monkeypatch):
-    calls = []
-    original = tiny._row_contributions
-    monkeypatch.setattr(
-        tiny, "_row_contributions", lambda *args: calls.append(1) or original(*args)
-    )
-    record = tiny.predict_record(profiles.iloc[0].to_dict())
-    assert calls == []  # predicting does not compute them
-    first = record.contributions
-    assert record.contributions is first and calls == [1]
-    assert list(first) == sorted(first, key=lambda factor: -abs(first[factor]))
-    with pytest.raises(TypeError):
-        first["role"] = 0.0  # type: ignore[index]
-
-
-def test_baseline_times_record_contributions_gives_the_plain_median(models_root, profiles):
-    """The lazy SHAP values add up to the median of the plain prediction, on both kinds."""
-    for name in ("tiny", "tiny_aijobs"):
-        model = load_model(models_root / name)
-        for _, row in profiles.head(30).iterrows():
-            record = model.predict_record(row.to_dict())
-            factors = np.array(list(record.contributions.values()))
-            rebuilt = model.baseline * np.prod(1 + factors / 100)
-            assert rebuilt == pytest.approx(record.median, rel=1e-9)
-
-
-def _values(record: RecordPrediction) -> tuple[float, float, float, dict[str, float]]:
-    return record.median, record.low, record.high, dict(record.contributions)
+def _values(record: RecordPrediction) -> tuple[float, float, float]:
+    return record.median, record.low, record.high
 
 
 def test_concurrent_predictions_equal_sequential_ones(tiny, profiles):
@@ -233,13 +189,10 @@ def test_concurrent_predictions_equal_sequential_ones(tiny, profiles):
     chunks = [profiles.iloc[start : start + 10] for start in range(0, len(profiles), 10)]
     sequential_records = [_values(tiny.predict_record(record)) for record in records]
     sequential_frames = [tiny.predict(chunk) for chunk in chunks]
-    shared = [tiny.predict_record(record) for record in records]  # contributions not read yet
     with ThreadPoolExecutor(max_workers=8) as pool:
         threaded_records = list(pool.map(lambda r: _values(tiny.predict_record(r)), records))
         threaded_frames = list(pool.map(tiny.predict, chunks))
-        first_reads = list(pool.map(_values, shared + shared))  # two threads race per record
     assert threaded_records == sequential_records
-    assert first_reads == sequential_records + sequential_records
     for threaded, sequential in zip(threaded_frames, sequential_frames, strict=True):
         pd.testing.assert_frame_equal(threaded, sequential)
 
@@ -259,9 +212,6 @@ def test_a_model_without_years_reads_a_seniority_from_them(models_root, profiles
     pd.testing.assert_frame_equal(aijobs_like.predict(frame), aijobs_like.predict(stated))
     without_years = aijobs_like.predict(frame.assign(years_experience=np.nan))
     assert not np.allclose(aijobs_like.predict(frame)["median"], without_years["median"])
-    pd.testing.assert_frame_equal(
-        aijobs_like.contributions(frame), aijobs_like.contributions(stated)
-    )
     for (_, row), (_, want) in zip(frame.iterrows(), stated.iterrows(), strict=True):
         got, expected = aijobs_like.predict_record(row.to_dict()), aijobs_like.predict_record(want)
         assert _values(got) == _values(expected)
@@ -287,8 +237,6 @@ def test_an_absent_country_column_is_an_error_not_unknown(tiny):
     with pytest.raises(InvalidInputError, match=r"missing required column.*country") as caught:
         tiny.predict(pd.DataFrame({"role": ["ml_engineer"]}))
     assert "None or NaN" in str(caught.value)
-    with pytest.raises(InvalidInputError, match="country"):
-        tiny.contributions(pd.DataFrame({"role": ["ml_engineer"]}))
     unknown = tiny.predict(pd.DataFrame({"role": ["ml_engineer"], "country": [None]}))
     assert unknown["median"].notna().all()
 
@@ -322,7 +270,6 @@ def test_predicting_normalised_rows_block_by_block_equals_predict(models_root, p
 def test_an_empty_frame_gives_an_empty_result(tiny, profiles):
     predicted = tiny.predict(profiles.iloc[:0])
     assert list(predicted.columns) == ["median", "low", "high"] and predicted.empty
-    assert tiny.contributions(profiles.iloc[:0]).empty
 
 
 RAW_VALUES = {
@@ -343,7 +290,6 @@ def test_predict_reads_raw_values_as_the_normaliser_does(tiny):
     predicted = tiny.predict(raw)
     assert list(predicted.index) == ["a", "b", "c"]
     pd.testing.assert_frame_equal(predicted, tiny.predict(canonical))
-    pd.testing.assert_frame_equal(tiny.contributions(raw), tiny.contributions(canonical))
     for label, row in raw.iterrows():
         one = predict_salary(
             row["role"],
@@ -365,7 +311,6 @@ def test_a_canonical_frame_is_used_as_it_is(tiny, profiles, monkeypatch):
 
     monkeypatch.setattr(_frame, "normalise_frame", refuse)
     assert len(tiny.predict(profiles)) == len(profiles)
-    assert len(tiny.contributions(profiles)) == len(profiles)
 
 
 def test_skills_as_text_are_normalised_not_read_as_one_skill(tiny):

@@ -10,13 +10,17 @@ Prints a markdown table, every row measured in the same run:
     predict_salary                 p50 / p99 of one call, contributions not read (they are
                                    computed on first access), cycling through varied
                                    profiles so that no result is reused
-    predict_salary + contributions the same, then reading `.contributions` (SHAP values)
+    predict_salary + contributions the same, then reading `.contributions` (the person's
+                                   factors: conditional Shapley values over them,
+                                   `mlpay_model/model/factors.py`)
     Booster.predict(row)           the peer the latency target names: lightgbm's Python API
                                    on the median model, one encoded numpy row, defaults
     Booster.predict(row, num_threads=1)  the fastest way that API predicts one row
     lightgbm, same work            the LightGBM calls predict_salary needs, through the
                                    Python API: the median, then low and high from their
-                                   first own tree (and + pred_contrib)
+                                   first own tree; + pred_contrib adds LightGBM's SHAP
+                                   values per model column, a reference for the cost of an
+                                   explanation, not the work reading `.contributions` does
     ratios                         each predict_salary p50 over the peers' p50
     cold start                     `python -m mlpay_model predict ...` as a subprocess, the
                                    median of --cold-runs runs (and, for reference, the time

@@ -5,7 +5,7 @@ artifact        the model folder: manifest, hashes, loading checks
 interval        the interval's calibrator (fitted in training, applied by prediction)
 pay_year        the pay years a model learned from, and the default pay year
 _booster        LightGBM's C API through ctypes (no `import lightgbm` at run time)
-_salary_model   `SalaryModel`: predict a frame or one record, with contributions
+_salary_model   `SalaryModel`: predict a frame or one record
 factors         a person's factors against their population's baseline (what the
                 explanation and batch `--contributions` say)
 protocol        `PayModel`: the part of a model that pricing needs (stand-ins in tests)

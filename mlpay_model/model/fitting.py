@@ -57,7 +57,7 @@ class SecondStage:
     these features; then `rounds` more trees, on the rows where one of them is observed
     (and those rows' missing-value copies), learn what they add to the first stage's
     prediction. Both stages are one LightGBM model (continued training), so prediction and
-    SHAP contributions read one text file as before.
+    the explanation read one text file as before.
     """
 
     features: tuple[str, ...]

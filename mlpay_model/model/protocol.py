@@ -2,7 +2,7 @@
 
 The counterfactual comparisons (`mlpay_model.compare`, and the report built on them) only name
 the model, read its feature spec and predict frames; tests use a model whose true effects are
-known. Code that needs more of a model (batch scoring's `uses` and `contributions`, the
+known. Code that needs more of a model (batch scoring's `uses` and `--contributions`, the
 report's `manifest`) takes a `SalaryModel` itself.
 """
 

@@ -173,8 +173,8 @@ def normalise_frame(
 def canonical_profiles(
     frame: pd.DataFrame, *, required_columns: Iterable[str] = REQUIRED_FIELDS
 ) -> pd.DataFrame:
-    """Profiles a model can read, from canonical or raw values: what `SalaryModel.predict`,
-    its contributions and `SalaryRegressor` read.
+    """Profiles a model can read, from canonical or raw values: what `SalaryModel.predict`
+    and `SalaryRegressor` read.
 
     A frame already canonical (`canonical_problem` finds nothing: a check per distinct
     value) is returned as it is; otherwise it goes through `normalise_frame` (raw titles,

@@ -274,3 +274,30 @@ def test_seed_replaces_only_the_configs_seed(tiny_data_dir, monkeypatch):
     reseeded = bench.seeded_config(path, committed.seed + 7)
     assert reseeded.seed == committed.seed + 7
     assert reseeded.model_copy(update={"seed": committed.seed}) == committed
+
+
+def scored(name: str, predicted_usd: list[float], pay_usd: list[float]) -> bench.ModelRun:
+    """A ModelRun of these predictions of exact pay."""
+    test = pd.DataFrame({"salary_usd": pay_usd, "salary_usd_low": None, "salary_usd_high": None})
+    return bench.scored_run(name, 0.0, test, np.log(np.asarray(predicted_usd)))
+
+
+def test_paired_gap_is_the_mean_row_difference_with_its_own_standard_error():
+    pay = [100.0, 200.0, 300.0, 400.0]
+    ours = scored("ours", [110.0, 190.0, 330.0, 400.0], pay)  # errors 10, 10, 30, 0
+    peer = scored("peer", [130.0, 200.0, 260.0, 420.0], pay)  # errors 30, 0, 40, 20
+    gap = bench.PairedGap.of(ours, peer)
+    differences = np.array([-20.0, 10.0, -10.0, -20.0])
+    assert gap.gap_usd == pytest.approx(differences.mean())
+    assert gap.se_usd == pytest.approx(differences.std(ddof=1) / 2)
+    assert gap.verdict == "tie"  # -10 within two SEs (about 7 each)
+    far = scored("far", [200.0, 300.0, 400.0, 500.0], pay)  # errors 100 on every row
+    assert bench.PairedGap.of(ours, far).verdict == "ahead"
+    assert bench.PairedGap.of(far, ours).verdict == "behind"
+
+
+def test_paired_gap_refuses_runs_of_other_rows():
+    ours = scored("ours", [110.0, 190.0], [100.0, 200.0])
+    other = scored("other", [110.0, 190.0], [200.0, 100.0])
+    with pytest.raises(bench.MlpayError, match="scored different rows"):
+        bench.PairedGap.of(ours, other)

@@ -861,6 +861,11 @@ def paired_table(results: Sequence[SourceResult]) -> list[str]:
         rows.append(f"| {result.case.source} | " + " | ".join(cells) + " |")
     if not rows:
         return []
+    coverage = [
+        f"{result.case.source} {coverage_text(run.metrics['coverage'], result.rows['test'])}"
+        for result in results
+        if (run := result.run(POOLED)) is not None
+    ]
     return [
         "The default against each peer, row by row: its MAE minus the peer's on the same test "
         "rows (negative: the default is ahead), ± the standard error of that paired difference; "
@@ -870,7 +875,17 @@ def paired_table(results: Sequence[SourceResult]) -> list[str]:
         "| --- |" + " ---: |" * len(peers),
         *rows,
         "",
+        "The default's 80% coverage ± its binomial standard error over the test rows: "
+        + "; ".join(coverage)
+        + ".",
+        "",
     ]
+
+
+def coverage_text(coverage: float, rows: int) -> str:
+    """A coverage with its binomial standard error over `rows` test rows: "80.9% ± 1.6"."""
+    se = math.sqrt(coverage * (1.0 - coverage) / rows) if rows > 0 else math.nan
+    return f"{coverage:.1%} ± {100 * se:.1f}"
 
 
 def _signed_usd(value: float) -> str:

@@ -301,3 +301,37 @@ def test_paired_gap_refuses_runs_of_other_rows():
     other = scored("other", [110.0, 190.0], [200.0, 100.0])
     with pytest.raises(bench.MlpayError, match="scored different rows"):
         bench.PairedGap.of(ours, other)
+
+
+def test_coverage_text_gives_the_binomial_standard_error():
+    assert bench.coverage_text(0.809, 580) == "80.9% ± 1.6"  # sqrt(.809 * .191 / 580) = .0163
+    assert bench.coverage_text(0.792, 11837) == "79.2% ± 0.4"
+
+
+def test_paired_table_compares_the_default_with_each_peer_it_ran():
+    pay = [100.0, 200.0, 300.0, 400.0]
+    test = pd.DataFrame({"salary_usd": pay, "salary_usd_low": None, "salary_usd_high": None})
+    log_pay = np.log(np.asarray(pay))
+    ours = bench.scored_run(bench.POOLED, 0.0, test, log_pay + 0.1, log_pay - 1, log_pay + 1)
+    peer = scored("lightgbm", [200.0, 300.0, 400.0, 500.0], pay)
+    result = bench.SourceResult(
+        case=bench.CASE_BY_SOURCE["aijobs"],
+        rows={"test": len(pay)},
+        train_years=(2024,),
+        has_bands=False,
+        runs=[ours, peer],
+        diagnostics=[],
+        breakdowns={},
+        raw_feature_count=0,
+        pipeline_seconds=0.0,
+    )
+    lines = bench.paired_table([result])
+    row = next(line for line in lines if line.startswith("| aijobs |"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    peers = [model for model in bench.README_MODELS if model != bench.POOLED]
+    gap = bench.PairedGap.of(ours, peer)
+    expected = f"-${-gap.gap_usd:,.0f} ± ${gap.se_usd:,.0f} (ahead)"
+    assert cells[1 + peers.index("lightgbm")] == expected
+    assert cells[1 + peers.index("catboost")] == bench.NONE  # not run
+    assert "aijobs 100.0% ± 0.0" in lines[-2]
+    assert bench.paired_table([bench.SourceResult(**{**vars(result), "runs": [peer]})]) == []

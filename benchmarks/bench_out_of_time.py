@@ -157,6 +157,8 @@ README_NAMES: Final = {
 NONE: Final = "—"
 
 Progress = Callable[[str], None]
+# a model's log predictions of the test rows: (median,) or (median, low, high)
+Predicted = tuple[np.ndarray, ...]
 
 
 def _silent(_message: str) -> None:
@@ -238,6 +240,10 @@ class ModelRun:
     metrics: dict[str, float]
     fit_seconds: float
     breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)  # per role / country
+    # per test row, in the split's order: |error| in USD, and the pay it was scored against
+    # (the low end of a band), so that two runs can be compared row by row (`paired_gaps`)
+    errors: np.ndarray | None = None
+    pay: np.ndarray | None = None
 
 
 @dataclass
@@ -275,7 +281,7 @@ def metrics_of(
     target_low, target_high = target_bounds(test)
     median = np.exp(log_median)
     metrics = point_metrics(median, target_low, target_high)
-    error = np.abs(median - np.clip(median, target_low, target_high))
+    error = absolute_errors(log_median, test)
     metrics["mae_se_usd"] = (
         float(error.std(ddof=1) / math.sqrt(len(error))) if len(error) > 1 else math.nan
     )
@@ -287,6 +293,73 @@ def metrics_of(
         metrics.update(interval_metrics(low, high, target_low, target_high))
         metrics["collapsed"] = collapsed_share(median, high)
     return metrics
+
+
+def absolute_errors(log_median: np.ndarray, test: pd.DataFrame) -> np.ndarray:
+    """|predicted - pay| in USD per test row (a band: the distance to it, 0 inside it)."""
+    target_low, target_high = target_bounds(test)
+    median = np.exp(log_median)
+    return np.abs(median - np.clip(median, target_low, target_high))
+
+
+def scored_run(
+    name: str,
+    seconds: float,
+    test: pd.DataFrame,
+    log_median: np.ndarray,
+    log_low: np.ndarray | None = None,
+    log_high: np.ndarray | None = None,
+    **extra: float,
+) -> ModelRun:
+    """A ModelRun of these predictions of `test`: metrics_of, plus the per-row errors."""
+    return ModelRun(
+        name,
+        {**metrics_of(log_median, test, log_low, log_high), **extra},
+        seconds,
+        errors=absolute_errors(log_median, test),
+        pay=target_bounds(test)[0],
+    )
+
+
+def prediction_arrays(predictions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(log median, log low, log high) of an mlpay prediction frame."""
+    return (
+        np.log(predictions["pred_median"].to_numpy()),
+        np.log(predictions["pred_low"].to_numpy()),
+        np.log(predictions["pred_high"].to_numpy()),
+    )
+
+
+def same_rows(one: ModelRun, other: ModelRun) -> bool:
+    """Whether two runs scored the same test rows in the same order (their pay row by row)."""
+    return one.pay is not None and other.pay is not None and np.array_equal(one.pay, other.pay)
+
+
+@dataclass(frozen=True)
+class PairedGap:
+    """`ours`'s MAE minus `peer`'s on the same test rows (negative: ours is ahead), with the
+    standard error of that difference from the per-row differences. Paired: two models' errors
+    on a row are correlated, so this SE is far tighter than either MAE's own."""
+
+    ours: str
+    peer: str
+    gap_usd: float
+    se_usd: float
+
+    @classmethod
+    def of(cls, ours: ModelRun, peer: ModelRun) -> PairedGap:
+        if ours.errors is None or peer.errors is None or not same_rows(ours, peer):
+            raise MlpayError(f"{ours.model} and {peer.model} scored different rows")
+        difference = ours.errors - peer.errors
+        se = float(difference.std(ddof=1) / math.sqrt(len(difference)))
+        return cls(ours.model, peer.model, float(difference.mean()), se)
+
+    @property
+    def verdict(self) -> str:
+        """ "ahead" / "behind" when the gap is beyond two paired SEs, else "tie"."""
+        if abs(self.gap_usd) <= 2 * self.se_usd:
+            return "tie"
+        return "ahead" if self.gap_usd < 0 else "behind"
 
 
 def collapsed_share(median: np.ndarray, high: np.ndarray) -> float:
@@ -376,12 +449,8 @@ def fit_config(
 
 def interval_metrics_of(predictions: pd.DataFrame) -> dict[str, float]:
     """metrics_of an mlpay prediction frame (median and interval)."""
-    return metrics_of(
-        np.log(predictions["pred_median"].to_numpy()),
-        predictions,
-        np.log(predictions["pred_low"].to_numpy()),
-        np.log(predictions["pred_high"].to_numpy()),
-    )
+    median, low, high = prediction_arrays(predictions)
+    return metrics_of(median, predictions, low, high)
 
 
 def seeded_config(path: Path, seed: int | None) -> TrainConfig:
@@ -428,48 +497,47 @@ def benchmark_source(
     runs: list[ModelRun] = []
     diagnostics: list[ModelRun] = []
 
-    def timed(name: str, fit: Callable[[], dict[str, float]], into: list[ModelRun]) -> None:
+    def timed(name: str, fit: Callable[[], Predicted], into: list[ModelRun]) -> None:
         if quick and (name in QUICK_SKIPS or into is diagnostics):
             return
         progress(f"{case.source}: {name}")
         with threadpool_limits(THREADS):
             start = time.perf_counter()
-            metrics = fit()
-            into.append(ModelRun(name, metrics, time.perf_counter() - start))
+            predicted = fit()
+            seconds = time.perf_counter() - start
+        into.append(scored_run(name, seconds, test_rows, *predicted, **extra.pop(name, {})))
 
     breakdowns: dict[str, pd.DataFrame] = {}
+    extra: dict[str, dict[str, float]] = {}  # metrics a fit adds of its own
 
-    def mlpay() -> dict[str, float]:
+    def mlpay() -> Predicted:
         fitted = fit_config(config, profiles, train_at, calibration_at, progress)
         predictions = fitted.predict(test_rows)
         breakdowns.update(mlpay_breakdowns(predictions))
-        return {**interval_metrics_of(predictions), "year_ahead": fitted.year_ahead(case.source)}
+        extra[MLPAY] = {"year_ahead": fitted.year_ahead(case.source)}
+        return prediction_arrays(predictions)
 
     timed(MLPAY, mlpay, runs)
     lgb_median: dict[str, np.ndarray] = {}
 
-    def lightgbm() -> dict[str, float]:
+    def lightgbm() -> Predicted:
         lgb_median["log"] = fit_lightgbm(peers, y, seed).predict(peers.test)
-        return metrics_of(lgb_median["log"], test_rows)
+        return (lgb_median["log"],)
 
-    def lightgbm_quantiles() -> dict[str, float]:
+    def lightgbm_quantiles() -> Predicted:
         low = fit_lightgbm(peers, y, seed, objective="quantile", alpha=0.1).predict(peers.test)
         high = fit_lightgbm(peers, y, seed, objective="quantile", alpha=0.9).predict(peers.test)
-        return metrics_of(lgb_median["log"], test_rows, low, high)
+        return lgb_median["log"], low, high
 
     groups = group_keys(train_rows, config.features)
     timed("lightgbm", lightgbm, runs)
     timed("lightgbm_q10_q90", lightgbm_quantiles, runs)
-    timed("catboost", lambda: metrics_of(fit_catboost(peers, y, seed), test_rows), runs)
-    timed("hist_gradient_boosting", lambda: metrics_of(fit_hgb(peers, y, seed), test_rows), runs)
-    timed("ridge", lambda: metrics_of(fit_ridge(peers, y, groups), test_rows), runs)
-    timed(
-        "group_median",
-        lambda: metrics_of(group_median(train_rows, y, test_rows, case.source), test_rows),
-        runs,
-    )
+    timed("catboost", lambda: (fit_catboost(peers, y, seed),), runs)
+    timed("hist_gradient_boosting", lambda: (fit_hgb(peers, y, seed),), runs)
+    timed("ridge", lambda: (fit_ridge(peers, y, groups),), runs)
+    timed("group_median", lambda: (group_median(train_rows, y, test_rows, case.source),), runs)
 
-    def lightgbm_canonical() -> dict[str, float]:
+    def lightgbm_canonical() -> Predicted:
         spec = prepared.spec
 
         def frame(matrix: np.ndarray) -> pd.DataFrame:
@@ -483,14 +551,14 @@ def benchmark_source(
         order = np.concatenate([split.train, split.calibration])
         model = LGBMRegressor(random_state=seed, n_jobs=THREADS, verbose=-1)
         model.fit(frame(matrix), log_target(profiles.iloc[order]))
-        return metrics_of(model.predict(frame(prepared.matrices["test"])), test_rows)
+        return (model.predict(frame(prepared.matrices["test"])),)
 
-    def lightgbm_raw_family() -> dict[str, float]:
+    def lightgbm_raw_family() -> Predicted:
         family = raw.frame.copy()
         family[raw.title] = profiles["role"].astype(object)
         swapped = RawFrame(family, raw.categorical, raw.numeric, raw.multi, raw.title)
         data = peer_frames(swapped, train_rows.index, test_rows.index)
-        return metrics_of(fit_lightgbm(data, y, seed).predict(data.test), test_rows)
+        return (fit_lightgbm(data, y, seed).predict(data.test),)
 
     timed("lightgbm_canonical", lightgbm_canonical, diagnostics)
     timed("lightgbm_raw_family", lightgbm_raw_family, diagnostics)
@@ -606,12 +674,15 @@ def pooled_runs(
     runs: dict[str, ModelRun] = {}
     for source, at in test_of.items():
         predictions = fitted.predict(profiles.iloc[at])
-        runs[source] = ModelRun(
+        run = scored_run(
             POOLED,
-            {**interval_metrics_of(predictions), "year_ahead": fitted.year_ahead(source)},
             fitted.seconds,
-            mlpay_breakdowns(predictions),
+            predictions,
+            *prediction_arrays(predictions),
+            year_ahead=fitted.year_ahead(source),
         )
+        run.breakdowns = mlpay_breakdowns(predictions)
+        runs[source] = run
     return runs, own
 
 
@@ -706,6 +777,7 @@ def render_markdown(
         "",
         *readme_table(results),
         "",
+        *paired_table(results),
         *(in_time_table(in_time) if in_time else []),
     ]
     for result in results:
@@ -767,6 +839,57 @@ def readme_table(results: Sequence[SourceResult]) -> list[str]:
         label = f"{result.case.source}: {_split_text(result)} ({result.rows['test']:,}{bands})"
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {interval} |")
     return lines
+
+
+def paired_table(results: Sequence[SourceResult]) -> list[str]:
+    """The default's MAE minus each README peer's, row by row on the same test rows, ± the
+    paired SE; [] without the default's run."""
+    peers = [model for model in README_MODELS if model != POOLED]
+    rows = []
+    for result in results:
+        ours = result.run(POOLED)
+        if ours is None:
+            continue
+        cells = []
+        for model in peers:
+            peer = result.run(model)
+            if peer is None:
+                cells.append(NONE)
+                continue
+            gap = PairedGap.of(ours, peer)
+            cells.append(f"{_signed_usd(gap.gap_usd)} ± {_usd(gap.se_usd)} ({gap.verdict})")
+        rows.append(f"| {result.case.source} | " + " | ".join(cells) + " |")
+    if not rows:
+        return []
+    coverage = [
+        f"{result.case.source} {coverage_text(run.metrics['coverage'], result.rows['test'])}"
+        for result in results
+        if (run := result.run(POOLED)) is not None
+    ]
+    return [
+        "The default against each peer, row by row: its MAE minus the peer's on the same test "
+        "rows (negative: the default is ahead), ± the standard error of that paired difference; "
+        '"tie" when the gap is within two of them.',
+        "",
+        "| source | " + " | ".join(README_NAMES[model] for model in peers) + " |",
+        "| --- |" + " ---: |" * len(peers),
+        *rows,
+        "",
+        "The default's 80% coverage ± its binomial standard error over the test rows: "
+        + "; ".join(coverage)
+        + ".",
+        "",
+    ]
+
+
+def coverage_text(coverage: float, rows: int) -> str:
+    """A coverage with its binomial standard error over `rows` test rows: "80.9% ± 1.6"."""
+    se = math.sqrt(coverage * (1.0 - coverage) / rows) if rows > 0 else math.nan
+    return f"{coverage:.1%} ± {100 * se:.1f}"
+
+
+def _signed_usd(value: float) -> str:
+    return ("-" if value < 0 else "+") + _usd(abs(value))
 
 
 def _split_text(result: SourceResult) -> str:
@@ -1038,7 +1161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs, _ = run_pooled(out_of_time=True)
             for result in results:
                 run = runs[result.case.source]
-                if run.metrics["rows"] != result.rows["test"]:
+                if not same_rows(run, result.runs[0]):
                     raise MlpayError(f"{result.case.source}: pooled scored other test rows")
                 result.runs.append(run)
             if args.in_time:

@@ -274,3 +274,64 @@ def test_seed_replaces_only_the_configs_seed(tiny_data_dir, monkeypatch):
     reseeded = bench.seeded_config(path, committed.seed + 7)
     assert reseeded.seed == committed.seed + 7
     assert reseeded.model_copy(update={"seed": committed.seed}) == committed
+
+
+def scored(name: str, predicted_usd: list[float], pay_usd: list[float]) -> bench.ModelRun:
+    """A ModelRun of these predictions of exact pay."""
+    test = pd.DataFrame({"salary_usd": pay_usd, "salary_usd_low": None, "salary_usd_high": None})
+    return bench.scored_run(name, 0.0, test, np.log(np.asarray(predicted_usd)))
+
+
+def test_paired_gap_is_the_mean_row_difference_with_its_own_standard_error():
+    pay = [100.0, 200.0, 300.0, 400.0]
+    ours = scored("ours", [110.0, 190.0, 330.0, 400.0], pay)  # errors 10, 10, 30, 0
+    peer = scored("peer", [130.0, 200.0, 260.0, 420.0], pay)  # errors 30, 0, 40, 20
+    gap = bench.PairedGap.of(ours, peer)
+    differences = np.array([-20.0, 10.0, -10.0, -20.0])
+    assert gap.gap_usd == pytest.approx(differences.mean())
+    assert gap.se_usd == pytest.approx(differences.std(ddof=1) / 2)
+    assert gap.verdict == "tie"  # -10 within two SEs (about 7 each)
+    far = scored("far", [200.0, 300.0, 400.0, 500.0], pay)  # errors 100 on every row
+    assert bench.PairedGap.of(ours, far).verdict == "ahead"
+    assert bench.PairedGap.of(far, ours).verdict == "behind"
+
+
+def test_paired_gap_refuses_runs_of_other_rows():
+    ours = scored("ours", [110.0, 190.0], [100.0, 200.0])
+    other = scored("other", [110.0, 190.0], [200.0, 100.0])
+    with pytest.raises(bench.MlpayError, match="scored different rows"):
+        bench.PairedGap.of(ours, other)
+
+
+def test_coverage_text_gives_the_binomial_standard_error():
+    assert bench.coverage_text(0.809, 580) == "80.9% ± 1.6"  # sqrt(.809 * .191 / 580) = .0163
+    assert bench.coverage_text(0.792, 11837) == "79.2% ± 0.4"
+
+
+def test_paired_table_compares_the_default_with_each_peer_it_ran():
+    pay = [100.0, 200.0, 300.0, 400.0]
+    test = pd.DataFrame({"salary_usd": pay, "salary_usd_low": None, "salary_usd_high": None})
+    log_pay = np.log(np.asarray(pay))
+    ours = bench.scored_run(bench.POOLED, 0.0, test, log_pay + 0.1, log_pay - 1, log_pay + 1)
+    peer = scored("lightgbm", [200.0, 300.0, 400.0, 500.0], pay)
+    result = bench.SourceResult(
+        case=bench.CASE_BY_SOURCE["aijobs"],
+        rows={"test": len(pay)},
+        train_years=(2024,),
+        has_bands=False,
+        runs=[ours, peer],
+        diagnostics=[],
+        breakdowns={},
+        raw_feature_count=0,
+        pipeline_seconds=0.0,
+    )
+    lines = bench.paired_table([result])
+    row = next(line for line in lines if line.startswith("| aijobs |"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    peers = [model for model in bench.README_MODELS if model != bench.POOLED]
+    gap = bench.PairedGap.of(ours, peer)
+    expected = f"-${-gap.gap_usd:,.0f} ± ${gap.se_usd:,.0f} (ahead)"
+    assert cells[1 + peers.index("lightgbm")] == expected
+    assert cells[1 + peers.index("catboost")] == bench.NONE  # not run
+    assert "aijobs 100.0% ± 0.0" in lines[-2]
+    assert bench.paired_table([bench.SourceResult(**{**vars(result), "runs": [peer]})]) == []

@@ -60,7 +60,6 @@ from bench_out_of_time import (  # noqa: E402
 )
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from mlpay_model.model import features as features_module  # noqa: E402
 from mlpay_model.model import fitting as fitting_module  # noqa: E402
 from mlpay_model.model.features import TITLE_SOURCE, FeatureEncoder, FeatureSpec  # noqa: E402
 from mlpay_model.model.interval import HeldOut, IntervalCalibrator  # noqa: E402
@@ -105,8 +104,6 @@ def _title(
 ) -> TrainConfig:
     """The raw title's key as a feature beside the role family, in these interaction groups
     (titles seen fewer than `min_count` times missing; default features.TITLE_MIN_COUNT)."""
-    if min_count is not None:
-        features_module.TITLE_MIN_COUNT = min_count
     interactions = [
         [*group, "title"] if index in groups else group
         for index, group in enumerate(config.interaction_constraints)
@@ -116,6 +113,7 @@ def _title(
             **config.model_dump(),
             "features": [*config.features, "title"],
             "interaction_constraints": interactions,
+            "title_min_count": min_count,
         }
     )
 

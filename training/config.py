@@ -14,6 +14,8 @@ Sections (all but `sources`, `features` and `model` have defaults):
                     checks them here too and reads them back from a model's manifest)
     features        canonical columns the model reads (a subset of features.KNOWN_FEATURES)
     min_category_count  categories/skills seen fewer times in training share "__other__"
+    title_min_count  raw titles (the `title` feature) seen fewer times in training are missing,
+                    so their role family decides (default 100, features.TITLE_MIN_COUNT)
     target          "log_salary_usd" (the only target: log of annual USD pay)
     split           grouped (default) | random | temporal | newest, with test/calibration fractions
     lightgbm        booster parameters (see LightGBMConfig)
@@ -290,6 +292,7 @@ class TrainConfig(StrictModel):
     quality: dict[str, Any] = Field(default_factory=dict)
     features: list[str] = Field(min_length=1)
     min_category_count: Annotated[int, Field(ge=1)] = 5
+    title_min_count: Annotated[int, Field(ge=1)] | None = None
     target: Literal["log_salary_usd"] = "log_salary_usd"
     split: SplitConfig = Field(default_factory=SplitConfig)
     lightgbm: LightGBMConfig = Field(default_factory=LightGBMConfig)
@@ -350,7 +353,13 @@ class TrainConfig(StrictModel):
         `calibration.per_population` only for a model that reads `source` (nothing else
         uses it), so that the manifests of models trained without them stay as they were."""
         dumped: dict[str, Any] = handler(self)
-        for optional in ("interaction_constraints", "second_stage", "effects", "population"):
+        for optional in (
+            "interaction_constraints",
+            "second_stage",
+            "effects",
+            "population",
+            "title_min_count",
+        ):
             if not dumped.get(optional):
                 dumped.pop(optional, None)
         if "source" not in self.features and isinstance(dumped.get("calibration"), dict):

@@ -261,7 +261,10 @@ def prepare_split(config: TrainConfig, profiles: pd.DataFrame) -> PreparedSplit:
     `train` and the leaderboard benchmark both start here, so they see the same rows.
     """
     split, parts = split_parts(config, profiles)
-    spec = FeatureSpec.fit(parts["train"], config.features, config.min_category_count)
+    settings = config.fit_settings()
+    spec = FeatureSpec.fit(
+        parts["train"], config.features, settings.min_category_count, settings.title_min_count
+    )
     encoder = FeatureEncoder(spec)
     matrices = {name: encoder.encode_frame(rows) for name, rows in parts.items()}
     return PreparedSplit(split=split, parts=parts, spec=spec, matrices=matrices)

@@ -11,7 +11,8 @@ Kinds of feature:
                  OTHER_CATEGORY; missing is NaN (LightGBM's missing).
     title        the raw title's key (`taxonomy.title_key` of `role_raw`: "Sr. ML Engineer"
                  -> "machine learning engineer"), a categorical beside the role family, for
-                 keys seen at least max(`min_count`, TITLE_MIN_COUNT) times; any other title
+                 keys seen at least max(`min_count`, `title_min_count`) times (by default
+                 TITLE_MIN_COUNT; a config's `title_min_count`); any other title
                  is missing (the trees' "title not known" branch, i.e. the family decides),
                  never a shared code for rare titles.
     ordinal      education, seniority, company_size: the index in the schema's ordered levels.
@@ -86,7 +87,11 @@ class FeatureSpec:
 
     @classmethod
     def fit(
-        cls, profiles: pd.DataFrame, features: Sequence[str], min_count: int = 5
+        cls,
+        profiles: pd.DataFrame,
+        features: Sequence[str],
+        min_count: int = 5,
+        title_min_count: int = TITLE_MIN_COUNT,
     ) -> FeatureSpec:
         """Learn vocabularies from training rows for the chosen canonical `features`."""
         unknown = [name for name in features if name not in KNOWN_FEATURES]
@@ -99,7 +104,7 @@ class FeatureSpec:
         }
         if TITLE_FEATURE in features:
             keys = title_keys(profiles[TITLE_SOURCE]).dropna()
-            categories[TITLE_FEATURE] = _frequent(keys, max(min_count, TITLE_MIN_COUNT))
+            categories[TITLE_FEATURE] = _frequent(keys, max(min_count, title_min_count))
         skills: tuple[str, ...] = ()
         if SKILLS_FEATURE in features:
             skills = _frequent(

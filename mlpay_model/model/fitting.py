@@ -32,7 +32,7 @@ import pandas as pd
 from mlpay_model.errors import ConfigError
 from mlpay_model.model.artifact import QUANTILE_HEADS
 from mlpay_model.model.effects import EffectSettings, FactorEffects, fit_effects
-from mlpay_model.model.features import FeatureEncoder, FeatureSpec
+from mlpay_model.model.features import TITLE_MIN_COUNT, FeatureEncoder, FeatureSpec
 
 # Features that are never blanked in the missing-value copy.
 ALWAYS_GIVEN: Final[tuple[str, ...]] = ("role", "country", "source")
@@ -83,6 +83,7 @@ class FitSettings:
     quantile_heads: str = "independent"
     features: tuple[str, ...] = ()  # the canonical features the boosters read (`fit_model`)
     min_category_count: int = 5  # categories and skills seen fewer times share one code
+    title_min_count: int = TITLE_MIN_COUNT  # titles seen fewer times are missing (the family)
     effects: EffectSettings | None = None  # education and skill effects beside the boosters
 
     @classmethod
@@ -116,6 +117,7 @@ class FitSettings:
                 ),
                 features=tuple(str(name) for name in features),
                 min_category_count=int(config.get("min_category_count", 5)),
+                title_min_count=int(config.get("title_min_count") or TITLE_MIN_COUNT),
                 effects=_effects(config.get("effects")),
             )
         except (KeyError, TypeError, ValueError) as error:
@@ -192,7 +194,9 @@ def fit_model(
     """A feature spec fitted on canonical `rows`, the boosters of every head fitted on them
     (`fit_boosters`), and with `settings.effects` the effects fitted on the median booster's
     residuals, for each source population of the rows."""
-    spec = FeatureSpec.fit(rows, list(settings.features), settings.min_category_count)
+    spec = FeatureSpec.fit(
+        rows, list(settings.features), settings.min_category_count, settings.title_min_count
+    )
     matrix = FeatureEncoder(spec).encode_frame(rows)
     boosters = fit_boosters(settings, spec, matrix, log_pay, step)
     if settings.effects is None:

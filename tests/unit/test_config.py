@@ -169,6 +169,18 @@ def test_fit_settings_are_what_the_runtime_reads_from_the_manifest(tmp_path):
     assert settings.monotone == config.monotone_directions()
 
 
+def test_title_min_count_reaches_the_fit_and_is_dumped_only_when_given(tmp_path):
+    from mlpay_model.model.features import TITLE_MIN_COUNT
+
+    plain = load_config(write(tmp_path, MINIMAL))
+    assert "title_min_count" not in plain.model_dump()  # manifests trained before stay as they were
+    assert plain.fit_settings().title_min_count == TITLE_MIN_COUNT
+    lowered = load_config(write(tmp_path, MINIMAL + "title_min_count: 20\n", "lowered.yaml"))
+    assert lowered.model_dump()["title_min_count"] == 20
+    assert lowered.fit_settings().title_min_count == 20
+    assert "title_min_count" in error_of(write(tmp_path, MINIMAL + "title_min_count: 0\n"))
+
+
 def test_monotone_constraints_apply_to_used_numeric_or_ordinal_features(tmp_path):
     config = load_config(write(tmp_path, MINIMAL + "monotone_constraints: {seniority: 1}\n"))
     assert config.monotone_directions() == {"seniority": 1}

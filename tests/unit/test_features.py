@@ -51,6 +51,15 @@ def test_frequent_titles_get_a_code_and_others_are_missing():
     assert encoder.is_known("title", "applied scientist")  # unknown titles are not warned about
 
 
+def test_the_title_threshold_can_be_lowered():
+    rows = _titled({"Research Engineer": 40, "Applied Scientist": 19, "Head of Data": 20})
+    assert FeatureSpec.fit(rows, ["role", "title"], min_count=5).categories["title"] == ()
+    spec = FeatureSpec.fit(rows, ["role", "title"], min_count=5, title_min_count=20)
+    assert spec.categories["title"] == ("head of data", "research engineer")
+    spec = FeatureSpec.fit(rows, ["role", "title"], min_count=30, title_min_count=20)
+    assert spec.categories["title"] == ("research engineer",)  # never below min_count
+
+
 def test_a_rare_ranked_title_is_read_as_its_plain_title():
     # "Staff ML Engineer" is rare: read as "machine learning engineer" (its rank is seniority),
     # never as an unknown title priced below the plain one (issue 22's title ladder).

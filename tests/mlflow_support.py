@@ -26,10 +26,19 @@ COUNTRIES = ("US", "DE", "IN", "GB")
 ROLE_PAY = {"ml_engineer": 1.25, "data_scientist": 1.1, "data_analyst": 0.8}
 COUNTRY_PAY = {"US": 1.0, "GB": 0.7, "DE": 0.65, "IN": 0.2}
 QUANTILES = {"low": 0.1, "median": 0.5, "high": 0.9}
+# Two raw titles per role family, the second paid TITLE_PAY times the first (`titled` profiles).
+TITLES = {
+    "ml_engineer": ("Machine Learning Engineer", "Research Engineer"),
+    "data_scientist": ("Data Scientist", "Applied Scientist"),
+    "data_analyst": ("Data Analyst", "Analytics Engineer"),
+    "software_engineer": ("Software Engineer", "Platform Engineer"),
+}
+TITLE_PAY = 1.6
 
 
-def tiny_profiles(n: int = 240, seed: int = 0) -> pd.DataFrame:
-    """Canonical profiles whose pay depends on role, country and experience, plus noise."""
+def tiny_profiles(n: int = 240, seed: int = 0, *, titled: bool = False) -> pd.DataFrame:
+    """Canonical profiles whose pay depends on role, country and experience, plus noise; with
+    `titled`, each has a raw title (`role_raw`, one of TITLES) that moves pay too."""
     rng = np.random.default_rng(seed)
     role = rng.choice(ROLES, n)
     country = rng.choice(COUNTRIES, n)
@@ -42,10 +51,15 @@ def tiny_profiles(n: int = 240, seed: int = 0) -> pd.DataFrame:
         [ROLE_PAY.get(r, 1.0) * COUNTRY_PAY[c] for r, c in zip(role, country, strict=True)]
     )
     salary = 90_000 * base * (1 + 0.04 * years) * np.exp(rng.normal(0, 0.15, n))
+    second_title = rng.random(n) < 0.5
+    if titled:
+        salary = np.where(second_title, TITLE_PAY * salary, salary)
+    titles = [TITLES[r][int(s)] for r, s in zip(role, second_title, strict=True)]
     return conform(
         pd.DataFrame(
             {
                 "role": role,
+                **({"role_raw": titles} if titled else {}),
                 "country": country,
                 "years_experience": years,
                 "education": rng.choice(["bachelor", "master", None], n),
@@ -69,8 +83,9 @@ def write_tiny_artifact(
     features: tuple[str, ...] = TINY_FEATURES,
 ) -> Path:
     """Train three 20-tree quantile boosters on `profiles` and write them as an artifact
-    (with `features`: add "source" for a pooled model of the profiles' sources)."""
-    spec = FeatureSpec.fit(profiles, list(features), min_count=3)
+    (with `features`: add "source" for a pooled model of the profiles' sources, "title" for
+    one that reads their raw titles)."""
+    spec = FeatureSpec.fit(profiles, list(features), min_count=3, title_min_count=3)
     matrix = FeatureEncoder(spec).encode_frame(profiles)
     target = np.log(profiles["salary_usd"].to_numpy())
     boosters = {}
@@ -131,20 +146,26 @@ def tiny_config(**mlflow: str) -> TrainConfig:
     )
 
 
-def tiny_result(directory: Path, config: TrainConfig, *, shuffled: bool = False) -> TrainResult:
+def tiny_result(
+    directory: Path, config: TrainConfig, *, shuffled: bool = False, titled: bool = False
+) -> TrainResult:
     """A trained tiny artifact in `directory` and the TrainResult describing it.
 
     The test rows are the same on every call. With `shuffled`, the model learns from training
-    pay shuffled across rows, so it is clearly worse on the test rows than the normal one.
+    pay shuffled across rows, so it is clearly worse on the test rows than the normal one. With
+    `titled`, the profiles have raw titles that move pay and the model reads them (`title`).
     """
     from mlpay_model.model import load_model
 
-    profiles = tiny_profiles()
+    profiles = tiny_profiles(titled=titled)
     train, test = profiles.iloc[:180], profiles.iloc[180:].reset_index(drop=True)
     if shuffled:
         pay = np.random.default_rng(1).permutation(train["salary_usd"].to_numpy())
         train = train.assign(salary_usd=pay)
-    artifact = write_tiny_artifact(directory, train, version="0.0.2" if shuffled else "0.0.1")
+    features = (*TINY_FEATURES, "title") if titled else TINY_FEATURES
+    artifact = write_tiny_artifact(
+        directory, train, version="0.0.2" if shuffled else "0.0.1", features=features
+    )
     predictions = load_model(artifact).predict(test)
     test_predictions = test.assign(
         pred_median=predictions["median"].to_numpy(),

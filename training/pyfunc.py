@@ -100,6 +100,12 @@ class SalaryPyfunc(PythonModel):
 
         self._model = load_model(context.artifacts[ARTIFACT_KEY])
 
+    @property
+    def salary_model(self) -> SalaryModel:
+        """The loaded artifact, for callers that hold canonical profiles (`role_raw` and all)
+        rather than what people type, such as the registry scoring a champion."""
+        return self._model
+
     # MLflow reads this type hint: a DataFrame means "use the logged signature" (any other hint
     # would be taken as the input schema, and no hint draws a warning).
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:

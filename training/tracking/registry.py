@@ -15,7 +15,6 @@ import pandas as pd
 
 from mlpay_model._format import money
 from training.evaluate import point_metrics
-from training.pyfunc import mlflow_input as pyfunc_input
 
 CHAMPION: Final = "champion"
 CHALLENGER: Final = "challenger"
@@ -59,8 +58,12 @@ def decide_champion(
     if champion is None:
         return True, f"version {version} is the first {CHAMPION} of {name}"
     try:
-        model = mlflow.pyfunc.load_model(f"models:/{name}/{champion}")
-        champion_median = model.predict(pyfunc_input(test_predictions))["median"]
+        # The champion's own artifact prices the canonical test rows, as the new model's were
+        # priced: through the pyfunc's typed input a row's raw title would be lost (`role` is
+        # its family there), and a champion that reads titles would be scored without them.
+        logged = mlflow.pyfunc.load_model(f"models:/{name}/{champion}")
+        salary_model = logged.unwrap_python_model().salary_model
+        champion_median = salary_model.predict(test_predictions)["median"]
         champion_mae = mae_on_test_rows(champion_median, test_predictions)
     except Exception as error:  # a broken or incompatible champion must not lose the run
         logger.warning("could not score the %s (version %s): %s", CHAMPION, champion, error)

@@ -288,6 +288,25 @@ def test_champion_moves_to_a_better_model_or_on_request_only(store, good, worse,
 
 
 @pytest.mark.slow
+def test_a_champion_that_reads_titles_is_scored_with_them(store, tmp_path, client) -> None:
+    # The same model registered twice: the champion must be priced as the new version was,
+    # raw titles included (through the pyfunc's typed input, `role` is the family and the
+    # title would be lost, so the champion looked worse than itself and was replaced).
+    titled = tiny_result(tmp_path / "titled" / "tiny", tiny_config(), titled=True)
+    test = titled.test_predictions
+    untitled = load_model(titled.artifact_dir).predict(test.drop(columns="role_raw"))["median"]
+    untitled_mae = float(np.mean(np.abs(untitled.to_numpy() - test["target_low"].to_numpy())))
+    assert titled.metrics["test_mae_usd"] < 0.8 * untitled_mae  # the titles matter here
+    names = settings(store, "titled")
+    first = track_run(titled, names, promote=False, config_path=None)
+    again = track_run(titled, names, promote=False, config_path=None)
+    assert first.promoted and not again.promoted
+    assert "does not beat" in again.promotion_reason  # a tie keeps the champion
+    metrics = client.get_run(again.run_id).data.metrics
+    assert metrics["champion_test_mae_usd"] == pytest.approx(metrics["test_mae_usd"], rel=1e-9)
+
+
+@pytest.mark.slow
 def test_a_champion_that_cannot_be_scored_keeps_its_alias(store, good, worse, client) -> None:
     names = settings(store, "broken")
     first = track_run(good, names, promote=False, config_path=None)

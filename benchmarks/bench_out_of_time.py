@@ -818,14 +818,12 @@ def readme_table(results: Sequence[SourceResult]) -> list[str]:
     ]
     for result in results:
         best = min(result.run(m).metrics["mae_usd"] for m in README_MODELS if result.run(m))
-        cells = []
-        for model in README_MODELS:
-            run = result.run(model)
-            if run is None:
-                cells.append(NONE)
-                continue
+
+        def mae_text(run: ModelRun, best: float = best) -> str:
             text = _usd(run.metrics["mae_usd"])
-            cells.append(f"**{text}**" if run.metrics["mae_usd"] == best else text)
+            return f"**{text}**" if run.metrics["mae_usd"] == best else text
+
+        cells = model_cells(result, README_MODELS, mae_text)
         interval = (
             " / ".join(
                 f"{run.metrics['coverage']:.1%}, {_usd(run.metrics['width_usd'])}, "
@@ -841,6 +839,13 @@ def readme_table(results: Sequence[SourceResult]) -> list[str]:
     return lines
 
 
+def model_cells(
+    result: SourceResult, models: Sequence[str], text: Callable[[ModelRun], str]
+) -> list[str]:
+    """One table cell per model: `text` of its run, or NONE where it did not run."""
+    return [NONE if (run := result.run(model)) is None else text(run) for model in models]
+
+
 def paired_table(results: Sequence[SourceResult]) -> list[str]:
     """The default's MAE minus each README peer's, row by row on the same test rows, ± the
     paired SE; [] without the default's run."""
@@ -850,14 +855,12 @@ def paired_table(results: Sequence[SourceResult]) -> list[str]:
         ours = result.run(POOLED)
         if ours is None:
             continue
-        cells = []
-        for model in peers:
-            peer = result.run(model)
-            if peer is None:
-                cells.append(NONE)
-                continue
+
+        def gap_text(peer: ModelRun, ours: ModelRun = ours) -> str:
             gap = PairedGap.of(ours, peer)
-            cells.append(f"{_signed_usd(gap.gap_usd)} ± {_usd(gap.se_usd)} ({gap.verdict})")
+            return f"{_signed_usd(gap.gap_usd)} ± {_usd(gap.se_usd)} ({gap.verdict})"
+
+        cells = model_cells(result, peers, gap_text)
         rows.append(f"| {result.case.source} | " + " | ".join(cells) + " |")
     if not rows:
         return []

@@ -67,6 +67,7 @@ from mlpay_model.model.features import (  # noqa: E402
     FeatureEncoder,
     FeatureSpec,
 )
+from mlpay_model.model.fitting import fit_spec  # noqa: E402
 from training.baselines import GroupMedianBaseline, ridge_pipeline  # noqa: E402
 from training.config import TrainConfig, load_config  # noqa: E402
 from training.data import load_training_data, log_target, target_bounds  # noqa: E402
@@ -146,7 +147,7 @@ def prepare_data(config: TrainConfig) -> PreparedData:
     # The rows train() fits its evaluated model and baselines on (train + calibration parts
     # under cross-conformal calibration), encoded with a spec fitted on them, as train() does.
     train_rows = evaluation_rows(config, profiles, prepared.split)
-    spec = FeatureSpec.fit(train_rows, config.features, config.min_category_count)
+    spec = fit_spec(config.fit_settings(), train_rows)
     encoder = FeatureEncoder(spec)
     return PreparedData(
         dataset=config.model.name,

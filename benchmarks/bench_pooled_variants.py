@@ -61,7 +61,7 @@ from bench_out_of_time import (  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from mlpay_model.model import fitting as fitting_module  # noqa: E402
-from mlpay_model.model.features import TITLE_SOURCE, FeatureEncoder, FeatureSpec  # noqa: E402
+from mlpay_model.model.features import TITLE_SOURCE, FeatureEncoder  # noqa: E402
 from mlpay_model.model.interval import HeldOut, IntervalCalibrator  # noqa: E402
 from training.calibrate import predict_frame  # noqa: E402
 from training.config import TrainConfig, load_config  # noqa: E402
@@ -292,7 +292,7 @@ def parts_of(profiles: pd.DataFrame) -> dict[str, dict[str, np.ndarray]]:
 
 
 def fit(config: TrainConfig, rows: pd.DataFrame, heads=("median",), extra_params=None):
-    spec = FeatureSpec.fit(rows, config.features, config.min_category_count)
+    spec = fitting_module.fit_spec(config.fit_settings(), rows)
     encoder = FeatureEncoder(spec)
     matrix, target = encoder.encode_frame(rows), log_target(rows)
     plain = fitting_module.booster_params

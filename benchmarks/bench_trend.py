@@ -84,7 +84,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from mlpay_model.data.datadir import data_dir  # noqa: E402
 from mlpay_model.errors import MlpayError  # noqa: E402
 from mlpay_model.model import fitting  # noqa: E402
-from mlpay_model.model.features import FeatureEncoder, FeatureSpec  # noqa: E402
+from mlpay_model.model.features import FeatureEncoder  # noqa: E402
 from mlpay_model.model.interval import HeldOut, IntervalCalibrator  # noqa: E402
 from training.config import TrainConfig, load_config  # noqa: E402
 from training.data import load_training_data, log_target, target_bounds  # noqa: E402
@@ -168,7 +168,7 @@ def fit_variant(
     """The config's boosters on `features`, fitted on train's log pay minus its offset and
     calibrated on the calibration part (raw predictions plus its offset)."""
     settings = config.model_copy(update={"features": list(features)})
-    spec = FeatureSpec.fit(parts["train"], list(features), config.min_category_count)
+    spec = fitting.fit_spec(settings.fit_settings(), parts["train"])
     encoder = FeatureEncoder(spec)
     boosters = fitting.fit_boosters(
         settings.fit_settings(),
@@ -298,9 +298,9 @@ def adjusted_slope(
     config: TrainConfig, parts: dict[str, pd.DataFrame], features: Sequence[str]
 ) -> float:
     """The slope of the held-out residuals of a year-free median booster over the years."""
-    spec = FeatureSpec.fit(parts["train"], list(features), config.min_category_count)
-    encoder = FeatureEncoder(spec)
     settings = config.model_copy(update={"features": list(features)})
+    spec = fitting.fit_spec(settings.fit_settings(), parts["train"])
+    encoder = FeatureEncoder(spec)
     median = fitting.fit_boosters(
         settings.fit_settings(),
         spec,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 from mlpay_model._format import money, percent
 from mlpay_model.data.sources.registry import get_source
 from mlpay_model.data.sources.registry import sources as registered_sources
+from mlpay_model.model.features import title_threshold
 from training.templating import load_template
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ def render_model_card(result: TrainResult) -> str:
     return load_template(TEMPLATES, "model_card.md.j2").render(
         config=config,
         gbm=config.lightgbm,
-        title_min_count=max(config.min_category_count, config.fit_settings().title_min_count),
+        title_min_count=title_threshold(
+            config.min_category_count, config.fit_settings().title_min_count
+        ),
         coverage=f"{config.calibration.target_coverage:.0%}",
         sources=sources,
         digest=result.dataset_digest[:16],

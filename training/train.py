@@ -37,7 +37,7 @@ from mlpay_model.model.artifact import ALL_ROWS as ARTIFACT_ALL_ROWS
 from mlpay_model.model.artifact import CONTINUES_MEDIAN_KEY
 from mlpay_model.model.features import FeatureEncoder, FeatureSpec
 from mlpay_model.model.fitting import FittedModel as FittedModel  # re-exported
-from mlpay_model.model.fitting import continuation_entry
+from mlpay_model.model.fitting import continuation_entry, fit_spec
 from mlpay_model.model.fitting import fit_booster as fit_booster  # re-exported
 from mlpay_model.model.fitting import with_missing_copy as with_missing_copy  # re-exported
 from mlpay_model.model.interval import CALIBRATION_METHOD as CALIBRATION_METHOD
@@ -261,10 +261,7 @@ def prepare_split(config: TrainConfig, profiles: pd.DataFrame) -> PreparedSplit:
     `train` and the leaderboard benchmark both start here, so they see the same rows.
     """
     split, parts = split_parts(config, profiles)
-    settings = config.fit_settings()
-    spec = FeatureSpec.fit(
-        parts["train"], config.features, settings.min_category_count, settings.title_min_count
-    )
+    spec = fit_spec(config.fit_settings(), parts["train"])
     encoder = FeatureEncoder(spec)
     matrices = {name: encoder.encode_frame(rows) for name, rows in parts.items()}
     return PreparedSplit(split=split, parts=parts, spec=spec, matrices=matrices)

@@ -104,7 +104,7 @@ class FeatureSpec:
         }
         if TITLE_FEATURE in features:
             keys = title_keys(profiles[TITLE_SOURCE]).dropna()
-            categories[TITLE_FEATURE] = _frequent(keys, max(min_count, title_min_count))
+            categories[TITLE_FEATURE] = _frequent(keys, title_threshold(min_count, title_min_count))
         skills: tuple[str, ...] = ()
         if SKILLS_FEATURE in features:
             skills = _frequent(
@@ -352,6 +352,11 @@ def title_keys(titles: pd.Series) -> pd.Series:
     positions, distinct = pd.factorize(titles, use_na_sentinel=True)
     keys = np.array([*(title_key(title) for title in distinct), None], dtype=object)
     return pd.Series(keys[positions], index=titles.index, dtype=object)
+
+
+def title_threshold(min_count: int, title_min_count: int) -> int:
+    """How often a raw title's key must be seen in training to be a `title` category."""
+    return max(min_count, title_min_count)
 
 
 def _frequent(values: Iterable[Any], min_count: int) -> tuple[str, ...]:

@@ -194,9 +194,7 @@ def fit_model(
     """A feature spec fitted on canonical `rows`, the boosters of every head fitted on them
     (`fit_boosters`), and with `settings.effects` the effects fitted on the median booster's
     residuals, for each source population of the rows."""
-    spec = FeatureSpec.fit(
-        rows, list(settings.features), settings.min_category_count, settings.title_min_count
-    )
+    spec = fit_spec(settings, rows)
     matrix = FeatureEncoder(spec).encode_frame(rows)
     boosters = fit_boosters(settings, spec, matrix, log_pay, step)
     if settings.effects is None:
@@ -205,6 +203,14 @@ def fit_model(
     residuals = log_pay - np.asarray(boosters["median"].predict(matrix), dtype="float64")
     populations = sorted(rows["source"].astype(str).unique())
     return FittedModel(spec, boosters, fit_effects(rows, residuals, populations, settings.effects))
+
+
+def fit_spec(settings: FitSettings, rows: pd.DataFrame) -> FeatureSpec:
+    """The feature spec of `settings.features` fitted on canonical `rows`, with the settings'
+    category and title thresholds: the one way every fit learns its vocabularies."""
+    return FeatureSpec.fit(
+        rows, list(settings.features), settings.min_category_count, settings.title_min_count
+    )
 
 
 def raw_predictions(
